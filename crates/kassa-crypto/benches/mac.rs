@@ -1,0 +1,17 @@
+//! MAC generation. Run: `cargo bench -p kassa-crypto`.
+
+use kassa_crypto::{MacAlgorithm, SecretKey, mac};
+
+fn main() {
+    divan::main();
+}
+
+/// A sale's MAC block is about 230 bytes (MTI to field 63).
+const MAB_LEN: usize = 232;
+
+#[divan::bench(args = [MacAlgorithm::CupEcb, MacAlgorithm::X919])]
+fn mac_of_a_sale(bencher: divan::Bencher<'_, '_>, algorithm: MacAlgorithm) {
+    let key = SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210", None).unwrap();
+    let data = vec![0x5Au8; MAB_LEN];
+    bencher.bench(|| mac::compute(algorithm, &key, divan::black_box(&data)));
+}

@@ -1,0 +1,140 @@
+//! Message authentication codes: the UnionPay POS "ECB" MAC (DES/TDES, and
+//! the SM4 16-byte variant), ANSI X9.9 and ANSI X9.19.
+
+use crate::error::{CryptoError, Result, to_hex};
+use crate::key::{KeyAlgorithm, SecretKey};
+
+/// The MAC algorithms Kassa speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MacAlgorithm {
+    /// UnionPay POS "ECB" MAC (`protocol.md` §5); SM4 keys give the 16-byte variant.
+    CupEcb,
+    /// ANSI X9.9: CBC-MAC, zero padding (single DES; TDES keys run TDES CBC).
+    X99,
+    /// ANSI X9.19 retail MAC: single-DES CBC under K1, last block D(K2), E(K1).
+    X919,
+}
+
+impl MacAlgorithm {
+    pub fn parse(text: &str) -> Option<MacAlgorithm> {
+        match text.to_ascii_lowercase().as_str() {
+            "cup-ecb" | "ecb" | "cup" => Some(MacAlgorithm::CupEcb),
+            "x9.9" | "x99" => Some(MacAlgorithm::X99),
+            "x9.19" | "x919" => Some(MacAlgorithm::X919),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MacAlgorithm::CupEcb => "cup-ecb",
+            MacAlgorithm::X99 => "x9.9",
+            MacAlgorithm::X919 => "x9.19",
+        }
+    }
+}
+
+/// Computes the 8-byte MAC of `data`. For `CupEcb` the bytes are 8 ASCII hex
+/// characters (as field 64 carries them); for X9.9/X9.19 they are the raw MAC.
+pub fn compute(algorithm: MacAlgorithm, key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
+    match algorithm {
+        MacAlgorithm::CupEcb => cup_ecb(key, data),
+        MacAlgorithm::X99 => cbc_mac(key, data),
+        MacAlgorithm::X919 => retail_mac(key, data),
+    }
+}
+
+/// Constant-time check of a received MAC.
+pub fn verify(algorithm: MacAlgorithm, key: &SecretKey, data: &[u8], mac: &[u8]) -> Result<bool> {
+    use subtle::ConstantTimeEq;
+    let expected = compute(algorithm, key, data)?;
+    Ok(mac.len() == expected.len() && bool::from(expected.ct_eq(mac)))
+}
+
+/// XOR of all blocks of `data`, zero-padded to the block length.
+pub fn xor_blocks(data: &[u8], block_len: usize) -> Vec<u8> {
+    let mut result = vec![0u8; block_len];
+    for chunk in data.chunks(block_len) {
+        for (r, b) in result.iter_mut().zip(chunk) {
+            *r ^= b;
+        }
+    }
+    result
+}
+
+fn cup_ecb(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
+    let n = key.block_len();
+    let hex = to_hex(&xor_blocks(data, n)).into_bytes();
+    let (h1, h2) = hex.split_at(n);
+    let mut e = h1.to_vec();
+    key.encrypt_block(&mut e)?;
+    for (x, y) in e.iter_mut().zip(h2) {
+        *x ^= y;
+    }
+    key.encrypt_block(&mut e)?;
+    let text = to_hex(&e).into_bytes();
+    let mut mac = [0u8; 8];
+    mac.copy_from_slice(&text[..8]);
+    Ok(mac)
+}
+
+fn require_des_family(key: &SecretKey, what: &'static str) -> Result<()> {
+    if key.algorithm() == KeyAlgorithm::Sm4 {
+        return Err(CryptoError::Unsupported(what));
+    }
+    Ok(())
+}
+
+/// CBC over zero-padded `data` with IV zero; the last cipher block.
+fn cbc_last_block(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
+    let mut state = [0u8; 8];
+    let padded_len = data.len().div_ceil(8).max(1) * 8;
+    for start in (0..padded_len).step_by(8) {
+        for (i, s) in state.iter_mut().enumerate() {
+            *s ^= data.get(start + i).copied().unwrap_or(0);
+        }
+        key.encrypt_block(&mut state)?;
+    }
+    Ok(state)
+}
+
+fn cbc_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
+    require_des_family(key, "X9.9 with an SM4 key")?;
+    cbc_last_block(key, data)
+}
+
+fn retail_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
+    require_des_family(key, "X9.19 with an SM4 key")?;
+    let bytes = key.expose();
+    if bytes.len() < 16 {
+        return Err(CryptoError::KeyLength { length: bytes.len(), algorithm: "X9.19", expected: "16 or 24" });
+    }
+    let k1 = SecretKey::new(KeyAlgorithm::Des, &bytes[..8])?;
+    let k2 = SecretKey::new(KeyAlgorithm::Des, &bytes[8..16])?;
+    let mut state = cbc_last_block(&k1, data)?;
+    k2.decrypt_block(&mut state)?;
+    k1.encrypt_block(&mut state)?;
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_accepts_only_the_right_mac() {
+        let key = SecretKey::from_hex("C24A8FB57AA20123", None).unwrap();
+        let mac = compute(MacAlgorithm::CupEcb, &key, b"abc").unwrap();
+        assert!(verify(MacAlgorithm::CupEcb, &key, b"abc", &mac).unwrap());
+        assert!(!verify(MacAlgorithm::CupEcb, &key, b"abd", &mac).unwrap());
+        assert!(!verify(MacAlgorithm::CupEcb, &key, b"abc", &mac[..4]).unwrap());
+    }
+
+    #[test]
+    fn sm4_variant_uses_sixteen_byte_blocks() {
+        let key = SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210", Some(KeyAlgorithm::Sm4)).unwrap();
+        let mac = compute(MacAlgorithm::CupEcb, &key, &[0x11; 40]).unwrap();
+        assert!(mac.iter().all(u8::is_ascii_hexdigit));
+        assert!(compute(MacAlgorithm::X919, &key, b"x").is_err());
+    }
+}
