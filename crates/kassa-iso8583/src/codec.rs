@@ -9,9 +9,12 @@ use crate::message::{Message, Mti};
 use crate::profile::{NumberWire, Profile};
 use crate::spec::{FieldSpec, Kind, Length};
 
+/// The first allocation for a packed message: enough for a chip-card sale.
+const PACKED_CAPACITY: usize = 512;
+
 /// Packs `message` by `profile` into a new buffer.
 pub fn pack(profile: &Profile, message: &Message) -> Result<Vec<u8>, EncodeError> {
-    let mut out = Vec::with_capacity(256);
+    let mut out = Vec::with_capacity(PACKED_CAPACITY);
     pack_into(profile, message, &mut out)?;
     Ok(out)
 }
@@ -28,7 +31,9 @@ pub fn pack_into(profile: &Profile, message: &Message, out: &mut Vec<u8>) -> Res
     }
     let mti = message.mti().digits();
     match options.prefixes {
-        NumberWire::Bcd => bcd::pack_nibbles(4, mti.iter().map(|d| d - b'0'), crate::spec::Align::Left, 0, out),
+        NumberWire::Bcd => bcd::pack(&mti, 0, Kind::Numeric, crate::spec::Align::Left, 0, out).map_err(|_| {
+            EncodeError { part: Part::Mti, reason: EncodeReason::BadMti }
+        })?,
         NumberWire::Ascii => out.extend_from_slice(&mti),
     }
     let (primary, secondary) = message.bitmap();
@@ -47,7 +52,6 @@ pub fn pack_into(profile: &Profile, message: &Message, out: &mut Vec<u8>) -> Res
 }
 
 fn pack_field(profile: &Profile, spec: &FieldSpec, value: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeReason> {
-    validate_characters(spec.kind, value)?;
     let length = value.len();
     let max = usize::from(spec.length.max());
     // Fixed numeric values are zero-filled on the left, fixed text is
@@ -72,15 +76,16 @@ fn pack_field(profile: &Profile, spec: &FieldSpec, value: &[u8], out: &mut Vec<u
     let options = profile.options;
     match (spec.kind, options.numbers) {
         (Kind::Numeric | Kind::Track, NumberWire::Bcd) => {
-            let nibbles = std::iter::repeat_n(0, fill)
-                .chain(value.iter().map(|&c| bcd::nibble_of(spec.kind, c).unwrap_or(0)));
-            bcd::pack_nibbles(fill + length, nibbles, spec.align, options.pad_nibble, out);
+            bcd::pack(value, fill, spec.kind, spec.align, options.pad_nibble, out)
+                .map_err(|position| bad_character(spec.kind, value, position))?;
         }
         (Kind::Numeric, NumberWire::Ascii) => {
+            validate_characters(spec.kind, value)?;
             out.extend(std::iter::repeat_n(b'0', fill));
             out.extend_from_slice(value);
         }
         (Kind::Track, NumberWire::Ascii) => {
+            validate_characters(spec.kind, value)?;
             out.extend(value.iter().map(|&c| if c == b'D' || c == b'd' { b'=' } else { c.to_ascii_uppercase() }));
         }
         (Kind::Text, _) => {
@@ -93,15 +98,15 @@ fn pack_field(profile: &Profile, spec: &FieldSpec, value: &[u8], out: &mut Vec<u
 }
 
 fn validate_characters(kind: Kind, value: &[u8]) -> Result<(), EncodeReason> {
-    let name = match kind {
-        Kind::Numeric => "numeric",
-        Kind::Track => "track",
-        Kind::Text | Kind::Binary => return Ok(()),
-    };
     match value.iter().position(|&c| bcd::nibble_of(kind, c).is_none()) {
         None => Ok(()),
-        Some(position) => Err(EncodeReason::BadCharacter { character: char::from(value[position]), position, kind: name }),
+        Some(position) => Err(bad_character(kind, value, position)),
     }
+}
+
+fn bad_character(kind: Kind, value: &[u8], position: usize) -> EncodeReason {
+    let kind = if kind == Kind::Track { "track" } else { "numeric" };
+    EncodeReason::BadCharacter { character: char::from(value[position]), position, kind }
 }
 
 /// Writes a length prefix of `bcd_width` BCD bytes (LL = 1, LLL = 2) or the
@@ -154,16 +159,10 @@ pub fn unpack_at(profile: &Profile, bytes: &[u8], base: usize) -> Result<Message
     let mti = read_mti(profile, &mut reader)?;
     let (primary, secondary) = read_bitmaps(profile, &mut reader)?;
     let mut message = Message::with_capacity(mti, bytes.len() * 2);
-    let mut value = Vec::with_capacity(64);
-    for number in 2..=128u8 {
-        let word = if number <= 64 { primary } else { secondary };
-        let bit = (number - 1) % 64;
-        if word & (1u64 << (63 - bit)) == 0 {
-            continue;
-        }
-        value.clear();
-        read_field(profile, number, &mut reader, &mut value)?;
-        message.set(number, &value);
+    // Bit 1 is the secondary-bitmap flag, not a field.
+    let present = (u128::from(primary & !(1 << 63)) << 64 | u128::from(secondary)).reverse_bits();
+    for number in crate::message::bits(present) {
+        message.set_with(number, |data| read_field(profile, number, &mut reader, data))?;
     }
     let count = bytes.len() - reader.position;
     if count > 0 {
@@ -178,7 +177,7 @@ fn read_mti(profile: &Profile, reader: &mut Reader<'_>) -> Result<Mti, DecodeErr
         NumberWire::Bcd => {
             let raw = reader.take(Part::Mti, 2)?;
             let mut digits = Vec::with_capacity(4);
-            bcd::unpack_nibbles(raw, 4, crate::spec::Align::Left, Kind::Numeric, &mut digits)
+            bcd::unpack(raw, 4, crate::spec::Align::Left, Kind::Numeric, &mut digits)
                 .map_err(|(at, nibble)| DecodeError::new(Part::Mti, start + at, DecodeReason::BadDigit { nibble }))?;
             digits
         }
@@ -226,7 +225,7 @@ fn read_field(profile: &Profile, number: u8, reader: &mut Reader<'_>, out: &mut 
     let content_start = reader.offset();
     let raw = reader.take(part, if bcd { bcd::packed_len(length) } else { length })?;
     if bcd {
-        return bcd::unpack_nibbles(raw, length, spec.align, spec.kind, out).map_err(|(at, nibble)| {
+        return bcd::unpack(raw, length, spec.align, spec.kind, out).map_err(|(at, nibble)| {
             DecodeError::new(part, content_start + at, DecodeReason::BadDigit { nibble })
         });
     }

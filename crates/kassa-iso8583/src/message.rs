@@ -17,6 +17,18 @@ struct Span {
     len: u32,
 }
 
+/// The field numbers whose bits are set in `present` (bit n-1 for field n), ascending.
+pub(crate) fn bits(mut present: u128) -> impl Iterator<Item = u8> {
+    std::iter::from_fn(move || {
+        if present == 0 {
+            return None;
+        }
+        let bit = present.trailing_zeros();
+        present &= present - 1;
+        Some(bit as u8 + 1)
+    })
+}
+
 /// A message type indicator: four ASCII digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Mti([u8; 4]);
@@ -120,6 +132,22 @@ impl Message {
         self
     }
 
+    /// Sets field `number` to what `write` appends to the buffer; on error the
+    /// field is left absent. The decoder writes straight into the message this way.
+    pub(crate) fn set_with<E>(&mut self, number: u8, write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>) -> Result<(), E> {
+        debug_assert!((2..=FIELD_NUMBER_MAX).contains(&number));
+        let start = self.data.len();
+        if let Err(e) = write(&mut self.data) {
+            self.data.truncate(start);
+            return Err(e);
+        }
+        let len = self.data.len() - start;
+        self.spans[number as usize] =
+            Span { start: u32::try_from(start).unwrap_or(u32::MAX), len: u32::try_from(len).unwrap_or(u32::MAX) };
+        self.present |= 1u128 << (number - 1);
+        Ok(())
+    }
+
     /// [`Message::set`] for field numbers from outside input.
     pub fn try_set(&mut self, number: u8, value: impl AsRef<[u8]>) -> Result<&mut Self, EncodeError> {
         if !(2..=FIELD_NUMBER_MAX).contains(&number) {
@@ -159,7 +187,7 @@ impl Message {
 
     /// The present field numbers, ascending.
     pub fn numbers(&self) -> impl Iterator<Item = u8> + '_ {
-        (2..=FIELD_NUMBER_MAX).filter(|n| self.has(*n))
+        bits(self.present)
     }
 
     /// The present fields with their values, ascending.
