@@ -1,5 +1,7 @@
 //! MAC generation. Run: `cargo bench -p kassa-crypto`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
 use kassa_crypto::{MacAlgorithm, SecretKey, mac};
 
 fn main() {

@@ -37,7 +37,7 @@ pub type Result<T, E = CryptoError> = std::result::Result<T, E>;
 /// Decodes hex (either case, no separators) into bytes.
 pub fn from_hex(text: &str) -> Result<Vec<u8>> {
     let text = text.trim();
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(CryptoError::Hex(format!("odd number of digits ({})", text.len())));
     }
     let digit = |c: u8, at: usize| {

@@ -164,7 +164,8 @@ impl fmt::Debug for SoftwareSecurityModule {
 }
 
 fn derive(lmk: &[u8; LMK_LEN], label: &[u8]) -> Zeroizing<[u8; 32]> {
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(lmk).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(lmk)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(label);
     let mut out = Zeroizing::new([0u8; 32]);
     out.copy_from_slice(&mac.finalize().into_bytes());
@@ -181,10 +182,11 @@ impl SoftwareSecurityModule {
     /// From 64 hex digits.
     pub fn from_hex(text: &str) -> Result<SoftwareSecurityModule> {
         let bytes = Zeroizing::new(from_hex(text)?);
-        let lmk: &[u8; LMK_LEN] = bytes
-            .as_slice()
-            .try_into()
-            .map_err(|_| CryptoError::KeyLength { length: bytes.len(), algorithm: "local master", expected: "32" })?;
+        let lmk: &[u8; LMK_LEN] = bytes.as_slice().try_into().map_err(|_| CryptoError::KeyLength {
+            length: bytes.len(),
+            algorithm: "local master",
+            expected: "32",
+        })?;
         Ok(SoftwareSecurityModule::new(lmk))
     }
 
@@ -340,7 +342,10 @@ mod tests {
         let tpk = hsm.generate_key(KeyUsage::Pin, KeyAlgorithm::Tdes2).unwrap();
         let zpk = hsm.generate_key(KeyUsage::Pin, KeyAlgorithm::Tdes2).unwrap();
         let other = SoftwareSecurityModule::new(&[9u8; LMK_LEN]);
-        assert_eq!(other.generate_mac(&tpk, MacAlgorithm::X99, b"x"), Err(CryptoError::KeyUsage { expected: "MAC", actual: "PIN" }));
+        assert_eq!(
+            other.generate_mac(&tpk, MacAlgorithm::X99, b"x"),
+            Err(CryptoError::KeyUsage { expected: "MAC", actual: "PIN" })
+        );
         // Build a block under the TPK as a terminal would (the test knows no clear TPK, so go via import).
         let clear = SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210", None).unwrap();
         let tpk_known = hsm.import_key(KeyUsage::Pin, &clear).unwrap();

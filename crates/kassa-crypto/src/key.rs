@@ -160,7 +160,8 @@ impl SecretKey {
     }
 
     pub(crate) fn cipher(&self) -> Result<Cipher> {
-        let invalid = |_| CryptoError::KeyLength { length: self.bytes.len(), algorithm: self.algorithm.name(), expected: "?" };
+        let invalid =
+            |_| CryptoError::KeyLength { length: self.bytes.len(), algorithm: self.algorithm.name(), expected: "?" };
         Ok(match self.algorithm {
             KeyAlgorithm::Des => Cipher::Des(Des::new_from_slice(&self.bytes).map_err(invalid)?),
             KeyAlgorithm::Tdes2 => Cipher::Tdes2(TdesEde2::new_from_slice(&self.bytes).map_err(invalid)?),
@@ -198,7 +199,11 @@ impl Cipher {
         fn run<C: BlockCipherEncrypt + BlockCipherDecrypt>(c: &C, block: &mut [u8], encrypt: bool) -> Result<()> {
             let block: &mut Array<u8, C::BlockSize> =
                 block.try_into().map_err(|_| CryptoError::Unsupported("a partial cipher block"))?;
-            if encrypt { c.encrypt_block(block) } else { c.decrypt_block(block) }
+            if encrypt {
+                c.encrypt_block(block)
+            } else {
+                c.decrypt_block(block)
+            }
             Ok(())
         }
         match self {

@@ -185,7 +185,11 @@ fn take_key(
 pub fn parse(mode: KeyMode, tmk: &SecretKey, block: &[u8]) -> Result<WorkingKeys> {
     check_master(mode, tmk)?;
     if block.len() != mode.block_len() {
-        return Err(CryptoError::KeyBlockLength { mode: mode.label(), length: block.len(), expected: mode.block_len() });
+        return Err(CryptoError::KeyBlockLength {
+            mode: mode.label(),
+            length: block.len(),
+            expected: mode.block_len(),
+        });
     }
     let mut at = 0;
     let pin = take_key(block, &mut at, tmk, mode.pin_algorithm(), 0, "PIN key")?;

@@ -54,7 +54,7 @@ pub fn parse(block: &PinBlock, pan: Option<&str>) -> Result<Zeroizing<String>> {
     for i in 0..8 {
         field[i] = block[i] ^ pan[i];
     }
-    let nibble = |i: usize| if i % 2 == 0 { field[i / 2] >> 4 } else { field[i / 2] & 0x0F };
+    let nibble = |i: usize| if i.is_multiple_of(2) { field[i / 2] >> 4 } else { field[i / 2] & 0x0F };
     if nibble(0) != 0 {
         return Err(CryptoError::PinBlock("control field is not 0"));
     }

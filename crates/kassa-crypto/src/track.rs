@@ -47,7 +47,11 @@ fn transform(key: &SecretKey, track: &str, forward: bool) -> Result<String> {
         })
         .collect::<Result<_>>()?;
     let mut packed: Vec<u8> = nibbles.chunks(2).map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0)).collect();
-    if forward { encrypt_packed(key, &mut packed)? } else { decrypt_packed(key, &mut packed)? }
+    if forward {
+        encrypt_packed(key, &mut packed)?
+    } else {
+        decrypt_packed(key, &mut packed)?
+    }
     Ok((0..nibbles.len())
         .map(|i| {
             let n = if i % 2 == 0 { packed[i / 2] >> 4 } else { packed[i / 2] & 0x0F };

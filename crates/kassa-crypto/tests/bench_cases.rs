@@ -1,5 +1,7 @@
 //! The benchmark cases of `benches/mac.rs`, run once each so they cannot rot.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
 use kassa_crypto::{MacAlgorithm, SecretKey, mac};
 
 #[test]

@@ -1,6 +1,8 @@
 //! Pack and unpack of a typical chip-card sale. Run: `cargo bench -p kassa-iso8583`.
 //! The same cases run once each as a test (`tests/bench_cases.rs`) so they cannot rot.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
 use kassa_iso8583::{TERMINAL, pack, samples, unpack};
 
 fn main() {

@@ -1,6 +1,8 @@
 //! Packs and unpacks the sample chip sale in a loop, for profilers
 //! (`valgrind --tool=callgrind target/release/examples/profile_loop`).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
 use kassa_iso8583::{TERMINAL, pack, samples, unpack};
 
 fn main() {

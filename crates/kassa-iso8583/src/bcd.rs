@@ -65,7 +65,14 @@ pub(crate) const fn packed_len(digits: usize) -> usize {
 
 /// Packs `fill` zero digits then `value` as BCD, padding an odd total on the
 /// side `align` says. On an invalid character, returns its position in `value`.
-pub(crate) fn pack(value: &[u8], fill: usize, kind: Kind, align: Align, pad: u8, out: &mut Vec<u8>) -> Result<(), usize> {
+pub(crate) fn pack(
+    value: &[u8],
+    fill: usize,
+    kind: Kind,
+    align: Align,
+    pad: u8,
+    out: &mut Vec<u8>,
+) -> Result<(), usize> {
     let table = nibbles_for(kind);
     let total = fill + value.len();
     let lead = usize::from(total % 2 == 1 && align == Align::Right);
@@ -104,11 +111,11 @@ pub(crate) fn pack(value: &[u8], fill: usize, kind: Kind, align: Align, pad: u8,
             *d = h << 4 | (l & 0x0F);
         }
     }
-    if bad & 0xF0 != 0 {
-        if let Some(position) = value.iter().position(|&c| table[usize::from(c)] == INVALID) {
-            out.truncate(start);
-            return Err(position);
-        }
+    if bad & 0xF0 != 0
+        && let Some(position) = value.iter().position(|&c| table[usize::from(c)] == INVALID)
+    {
+        out.truncate(start);
+        return Err(position);
     }
     Ok(())
 }
@@ -116,7 +123,13 @@ pub(crate) fn pack(value: &[u8], fill: usize, kind: Kind, align: Align, pad: u8,
 /// Unpacks `digits` nibbles from `bytes` into logical characters.
 /// On an invalid nibble, returns its byte index within `bytes` and the nibble.
 /// `bytes` must hold at least `packed_len(digits)` bytes.
-pub(crate) fn unpack(bytes: &[u8], digits: usize, align: Align, kind: Kind, out: &mut Vec<u8>) -> Result<(), (usize, u8)> {
+pub(crate) fn unpack(
+    bytes: &[u8],
+    digits: usize,
+    align: Align,
+    kind: Kind,
+    out: &mut Vec<u8>,
+) -> Result<(), (usize, u8)> {
     let table = if kind == Kind::Track { &TRACK_CHARS } else { &NUMERIC_CHARS };
     let bytes = &bytes[..packed_len(digits)];
     let skip = usize::from(digits % 2 == 1 && align == Align::Right);
@@ -172,7 +185,7 @@ pub(crate) fn encode_bcd_number(value: usize, width: usize, out: &mut Vec<u8>) {
     debug_assert!(value < 100usize.pow(width as u32));
     for i in (0..width).rev() {
         let pair = (value / 100usize.pow(i as u32)) % 100;
-        out.push(((pair / 10) << 4 | pair % 10) as u8);
+        out.push((((pair / 10) << 4) | (pair % 10)) as u8);
     }
 }
 

@@ -31,9 +31,8 @@ pub fn pack_into(profile: &Profile, message: &Message, out: &mut Vec<u8>) -> Res
     }
     let mti = message.mti().digits();
     match options.prefixes {
-        NumberWire::Bcd => bcd::pack(&mti, 0, Kind::Numeric, crate::spec::Align::Left, 0, out).map_err(|_| {
-            EncodeError { part: Part::Mti, reason: EncodeReason::BadMti }
-        })?,
+        NumberWire::Bcd => bcd::pack(&mti, 0, Kind::Numeric, crate::spec::Align::Left, 0, out)
+            .map_err(|_| EncodeError { part: Part::Mti, reason: EncodeReason::BadMti })?,
         NumberWire::Ascii => out.extend_from_slice(&mti),
     }
     let (primary, secondary) = message.bitmap();
@@ -209,9 +208,11 @@ fn read_u64(bytes: &[u8]) -> u64 {
 fn read_field(profile: &Profile, number: u8, reader: &mut Reader<'_>, out: &mut Vec<u8>) -> Result<(), DecodeError> {
     let part = Part::Field(number);
     let start = reader.offset();
-    let spec = profile
-        .field(number)
-        .ok_or(DecodeError::new(part, start, DecodeReason::UndefinedField { profile: profile.name }))?;
+    let spec = profile.field(number).ok_or(DecodeError::new(
+        part,
+        start,
+        DecodeReason::UndefinedField { profile: profile.name },
+    ))?;
     let max = usize::from(spec.length.max());
     let length = match spec.length {
         Length::Fixed(n) => usize::from(n),
@@ -225,14 +226,13 @@ fn read_field(profile: &Profile, number: u8, reader: &mut Reader<'_>, out: &mut 
     let content_start = reader.offset();
     let raw = reader.take(part, if bcd { bcd::packed_len(length) } else { length })?;
     if bcd {
-        return bcd::unpack(raw, length, spec.align, spec.kind, out).map_err(|(at, nibble)| {
-            DecodeError::new(part, content_start + at, DecodeReason::BadDigit { nibble })
-        });
+        return bcd::unpack(raw, length, spec.align, spec.kind, out)
+            .map_err(|(at, nibble)| DecodeError::new(part, content_start + at, DecodeReason::BadDigit { nibble }));
     }
-    if spec.counts_digits() {
-        if let Some(at) = raw.iter().position(|&c| bcd::nibble_of(spec.kind, c).is_none()) {
-            return Err(DecodeError::new(part, content_start + at, DecodeReason::BadDigit { nibble: raw[at] }));
-        }
+    if spec.counts_digits()
+        && let Some(at) = raw.iter().position(|&c| bcd::nibble_of(spec.kind, c).is_none())
+    {
+        return Err(DecodeError::new(part, content_start + at, DecodeReason::BadDigit { nibble: raw[at] }));
     }
     out.extend_from_slice(raw);
     Ok(())

@@ -56,7 +56,7 @@ pub const PROCESSING_SIGN_IN_AGAIN: u8 = 3;
 impl Header {
     fn nibble(&self, index: usize) -> u8 {
         let byte = self.0[index / 2];
-        if index % 2 == 0 { byte >> 4 } else { byte & 0x0F }
+        if index.is_multiple_of(2) { byte >> 4 } else { byte & 0x0F }
     }
     fn digits(&self, from: usize, count: usize) -> String {
         (from..from + count).map(|i| char::from_digit(u32::from(self.nibble(i)), 16).unwrap_or('?')).collect()
@@ -157,7 +157,10 @@ fn truncated(part: Part, offset: usize) -> DecodeError {
 pub fn write_frame(tpdu: &Tpdu, header: &Header, body: &[u8], out: &mut Vec<u8>) -> Result<(), EncodeError> {
     let length = TPDU_SIZE + HEADER_SIZE + body.len();
     if length > FRAME_SIZE_MAX {
-        return Err(EncodeError { part: Part::Length, reason: EncodeReason::FrameTooLong { length, max: FRAME_SIZE_MAX } });
+        return Err(EncodeError {
+            part: Part::Length,
+            reason: EncodeReason::FrameTooLong { length, max: FRAME_SIZE_MAX },
+        });
     }
     out.reserve(LENGTH_PREFIX_SIZE + length);
     out.extend_from_slice(&(length as u16).to_be_bytes());

@@ -15,10 +15,11 @@ pub mod profile;
 pub mod samples;
 pub mod spec;
 pub mod tlv;
+pub mod transaction;
 
 pub use codec::{pack, pack_into, unpack, unpack_at};
 pub use error::{DecodeError, DecodeReason, EncodeError, EncodeReason, Part};
-pub use frame::{Frame, Header, Tpdu, FRAME_SIZE_MAX, frame_length, split_frame, write_frame};
+pub use frame::{FRAME_SIZE_MAX, Frame, Header, Tpdu, frame_length, split_frame, write_frame};
 pub use message::{Message, Mti};
 pub use profile::{Options, Profile, TERMINAL};
 pub use spec::{FieldSpec, Kind, Length};

@@ -11,11 +11,7 @@ pub fn mask_pan(pan: &str) -> String {
         5..=10 => (0, 4),
         _ => (6, 4),
     };
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if i < head || i >= n - tail { *c } else { '*' })
-        .collect()
+    chars.iter().enumerate().map(|(i, c)| if i < head || i >= n - tail { *c } else { '*' }).collect()
 }
 
 /// Track data: the card number masked as by [`mask_pan`], the separator kept,

@@ -134,7 +134,11 @@ impl Message {
 
     /// Sets field `number` to what `write` appends to the buffer; on error the
     /// field is left absent. The decoder writes straight into the message this way.
-    pub(crate) fn set_with<E>(&mut self, number: u8, write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>) -> Result<(), E> {
+    pub(crate) fn set_with<E>(
+        &mut self,
+        number: u8,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
         debug_assert!((2..=FIELD_NUMBER_MAX).contains(&number));
         let start = self.data.len();
         if let Err(e) = write(&mut self.data) {

@@ -34,12 +34,8 @@ pub struct Options {
 
 impl Options {
     /// The terminal side: BCD everywhere, pad `0`, primary bitmap only.
-    pub const TERMINAL: Options = Options {
-        pad_nibble: 0x0,
-        numbers: NumberWire::Bcd,
-        prefixes: NumberWire::Bcd,
-        secondary_bitmap: false,
-    };
+    pub const TERMINAL: Options =
+        Options { pad_nibble: 0x0, numbers: NumberWire::Bcd, prefixes: NumberWire::Bcd, secondary_bitmap: false };
 }
 
 /// A named field table with its wire options.

@@ -1,5 +1,7 @@
 //! The benchmark cases of `benches/codec.rs`, run once each so they cannot rot.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
 use kassa_iso8583::{TERMINAL, pack, samples, unpack};
 
 #[test]

@@ -1,6 +1,8 @@
 //! Property tests: every valid message survives encode → decode, and no input
 //! bytes make the decoder panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
 use kassa_iso8583::profile::{NumberWire, Options, TERMINAL_FIELDS};
 use kassa_iso8583::{FieldSpec, Kind, Length, Message, Mti, Profile, TERMINAL, frame, pack, unpack};
 use proptest::prelude::*;

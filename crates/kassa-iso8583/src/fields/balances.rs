@@ -31,7 +31,7 @@ pub struct Balances(pub Vec<Balance>);
 
 impl Balances {
     pub fn parse(value: &[u8]) -> Result<Balances, ViewError> {
-        if value.is_empty() || value.len() % BALANCE_CHARS != 0 || value.len() > 2 * BALANCE_CHARS {
+        if value.is_empty() || !value.len().is_multiple_of(BALANCE_CHARS) || value.len() > 2 * BALANCE_CHARS {
             return Err(ViewError::new(54, format!("length {} is not one or two 20-character entries", value.len())));
         }
         value.chunks(BALANCE_CHARS).map(Balance::parse).collect::<Result<_, _>>().map(Balances)

@@ -1,0 +1,46 @@
+//! `kassa`: the one binary. Each subcommand lives in its own module; this file
+//! only parses the command line and turns errors into one line and exit code 2.
+
+mod crypto_cmd;
+mod iso8583_cmd;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Kassa — an open-source card-acquiring platform.
+#[derive(Debug, Parser)]
+#[command(name = "kassa", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode and encode ISO 8583 frames of the terminal profile.
+    #[command(subcommand)]
+    Iso8583(iso8583_cmd::Iso8583Command),
+    /// The payment engineer's calculator: check values, PIN blocks, MACs, keys.
+    #[command(subcommand)]
+    Crypto(crypto_cmd::CryptoCommand),
+}
+
+/// Exit code for bad input and every other failure a user can fix.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Iso8583(command) => iso8583_cmd::run(command),
+        Command::Crypto(command) => crypto_cmd::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
