@@ -192,3 +192,28 @@ fn bad_input_gets_one_line_and_exit_code_2() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("field 4: character 'a' at position 2"), "{}", run.stderr);
 }
+
+#[test]
+fn a_sign_in_response_shows_its_key_block() {
+    use kassa_crypto::{KeyMode, SecretKey, WorkingKeys, keyblock};
+    let tmk = SecretKey::from_hex("70F2A84CCBC2AE8625CBB0F2C22AB923", None).unwrap();
+    let keys = WorkingKeys {
+        pin: SecretKey::from_hex("0123456789ABCDEFFEDCBA9876543210", None).unwrap(),
+        mac: SecretKey::from_hex("C24A8FB57AA20123", None).unwrap(),
+        track: None,
+    };
+    let field62 = keyblock::build(KeyMode::Tdes, &tmk, &keys).unwrap();
+    let json = format!(
+        r#"{{"tpdu":"6000000003","header":"603100311301","mti":"0810","fields":{{"11":"000001","12":"101010","13":"1122","32":"00049980","37":"000000000001","39":"00","41":"10000001","42":"898310048990001","60":"00000002003","62":"{}"}}}}"#,
+        kassa_crypto::to_hex(&field62)
+    );
+    let run = kassa(&["iso8583", "encode"], &json);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let table = ok(&["iso8583", "decode", run.stdout.trim()]);
+    assert!(table.contains("MTI       0810  (sign-in response)"), "{table}");
+    assert!(table.contains("         approved"), "{table}");
+    let tak_line = "         MAC key   96D605EA176B7E9E (under TMK)";
+    assert!(table.contains(tak_line), "{table}");
+    assert!(table.contains(&format!("         KCV       {}", keys.pin.check_value_hex())), "{table}");
+    assert!(table.contains(&format!("         KCV       {}", keys.mac.check_value_hex())), "{table}");
+}
