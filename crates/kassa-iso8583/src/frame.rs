@@ -144,6 +144,13 @@ pub fn split_frame(frame: &[u8]) -> Result<Frame<'_>, DecodeError> {
         let reason = DecodeReason::LengthMismatch { declared, actual: rest.len() };
         return Err(DecodeError::new(Part::Length, 0, reason));
     }
+    split_body(rest)
+}
+
+/// Splits a frame whose length prefix was already taken off (by a stream
+/// codec) into TPDU, header and message body. Offsets in errors still count
+/// the prefix, so they match the bytes on the wire.
+pub fn split_body(rest: &[u8]) -> Result<Frame<'_>, DecodeError> {
     let (tpdu, rest) = rest.split_first_chunk::<TPDU_SIZE>().ok_or_else(|| truncated(Part::Tpdu, 2))?;
     let (header, body) = rest.split_first_chunk::<HEADER_SIZE>().ok_or_else(|| truncated(Part::Header, 7))?;
     Ok(Frame { tpdu: Tpdu(*tpdu), header: Header(*header), body })

@@ -9,6 +9,7 @@ pub mod codec;
 pub mod error;
 pub mod fields;
 pub mod frame;
+pub mod mac_block;
 pub mod mask;
 pub mod message;
 pub mod profile;
@@ -19,7 +20,7 @@ pub mod transaction;
 
 pub use codec::{pack, pack_into, unpack, unpack_at};
 pub use error::{DecodeError, DecodeReason, EncodeError, EncodeReason, Part};
-pub use frame::{FRAME_SIZE_MAX, Frame, Header, Tpdu, frame_length, split_frame, write_frame};
+pub use frame::{FRAME_SIZE_MAX, Frame, Header, Tpdu, frame_length, split_body, split_frame, write_frame};
 pub use message::{Message, Mti};
 pub use profile::{Options, Profile, TERMINAL};
 pub use spec::{FieldSpec, Kind, Length};

@@ -1,0 +1,119 @@
+//! Money: integer minor units with a currency. No floats anywhere near money.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An ISO 4217 currency, by its numeric code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Currency(pub u16);
+
+impl Currency {
+    /// Chinese yuan renminbi, `156`.
+    pub const CNY: Currency = Currency(156);
+
+    /// Digits after the decimal point (the ISO 4217 exponent).
+    pub fn exponent(self) -> u32 {
+        match self.0 {
+            // Yen, won and a few others have no minor unit; dinars have three.
+            392 | 410 | 704 => 0,
+            48 | 368 | 400 | 414 | 434 | 512 | 788 => 3,
+            _ => 2,
+        }
+    }
+
+    /// The three digits as on the wire (field 49).
+    pub fn code(self) -> String {
+        format!("{:03}", self.0)
+    }
+
+    pub fn parse(code: &str) -> Option<Currency> {
+        (code.len() == 3 && code.bytes().all(|b| b.is_ascii_digit())).then(|| Currency(code.parse().unwrap_or(0)))
+    }
+
+    fn symbol(self) -> &'static str {
+        match self.0 {
+            156 => "¥",
+            840 => "$",
+            978 => "€",
+            _ => "",
+        }
+    }
+}
+
+/// A non-negative amount in minor units (fen for CNY): `9900` is ¥99.00.
+/// Arithmetic is checked; there is no `impl Add` that could overflow silently.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Amount(pub u64);
+
+/// The largest amount field 4 (n12) can carry.
+pub const AMOUNT_MAX: Amount = Amount(999_999_999_999);
+
+impl Amount {
+    pub const ZERO: Amount = Amount(0);
+
+    pub fn minor_units(self) -> u64 {
+        self.0
+    }
+
+    pub fn checked_add(self, other: Amount) -> Option<Amount> {
+        self.0.checked_add(other.0).map(Amount)
+    }
+
+    pub fn checked_sub(self, other: Amount) -> Option<Amount> {
+        self.0.checked_sub(other.0).map(Amount)
+    }
+
+    /// `self × numerator / denominator`, rounded down; `None` on overflow or a zero denominator.
+    pub fn scaled_down(self, numerator: u64, denominator: u64) -> Option<Amount> {
+        if denominator == 0 {
+            return None;
+        }
+        let value = u128::from(self.0) * u128::from(numerator) / u128::from(denominator);
+        u64::try_from(value).ok().map(Amount)
+    }
+
+    /// From field 4's twelve digits.
+    pub fn from_field(digits: &str) -> Option<Amount> {
+        (digits.len() == 12 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| Amount(digits.parse().unwrap_or(0)))
+    }
+
+    /// Field 4's twelve digits.
+    pub fn to_field(self) -> String {
+        format!("{:012}", self.0 % 1_000_000_000_000)
+    }
+
+    /// `¥99.00` for 9900 in CNY.
+    pub fn display(self, currency: Currency) -> String {
+        let exponent = currency.exponent();
+        if exponent == 0 {
+            return format!("{}{}", currency.symbol(), self.0);
+        }
+        let scale = 10u64.pow(exponent);
+        format!("{}{}.{:0width$}", currency.symbol(), self.0 / scale, self.0 % scale, width = exponent as usize)
+    }
+}
+
+impl fmt::Display for Amount {
+    /// Minor units, as on the wire.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_money_not_minor_units() {
+        assert_eq!(Amount(9900).display(Currency::CNY), "¥99.00");
+        assert_eq!(Amount(5).display(Currency::CNY), "¥0.05");
+        assert_eq!(Amount(500).display(Currency(392)), "500");
+        assert_eq!(Amount::from_field("000000009900"), Some(Amount(9900)));
+        assert_eq!(Amount::from_field("9900"), None);
+        assert_eq!(Amount(9900).to_field(), "000000009900");
+        assert_eq!(Amount(10000).scaled_down(115, 100), Some(Amount(11500)));
+        assert_eq!(Amount(u64::MAX).checked_add(Amount(1)), None);
+    }
+}

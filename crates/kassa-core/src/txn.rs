@@ -1,0 +1,141 @@
+//! The kinds of financial transaction a terminal sends (`protocol.md` §3).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TxnKind {
+    BalanceInquiry,
+    Sale,
+    SaleVoid,
+    Refund,
+    PreAuth,
+    PreAuthVoid,
+    Completion,
+    CompletionAdvice,
+    CompletionVoid,
+}
+
+impl TxnKind {
+    pub const ALL: [TxnKind; 9] = [
+        TxnKind::BalanceInquiry,
+        TxnKind::Sale,
+        TxnKind::SaleVoid,
+        TxnKind::Refund,
+        TxnKind::PreAuth,
+        TxnKind::PreAuthVoid,
+        TxnKind::Completion,
+        TxnKind::CompletionAdvice,
+        TxnKind::CompletionVoid,
+    ];
+
+    /// A stable name for storage, metrics and logs.
+    pub fn code(self) -> &'static str {
+        match self {
+            TxnKind::BalanceInquiry => "balance",
+            TxnKind::Sale => "sale",
+            TxnKind::SaleVoid => "sale_void",
+            TxnKind::Refund => "refund",
+            TxnKind::PreAuth => "preauth",
+            TxnKind::PreAuthVoid => "preauth_void",
+            TxnKind::Completion => "completion",
+            TxnKind::CompletionAdvice => "completion_advice",
+            TxnKind::CompletionVoid => "completion_void",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<TxnKind> {
+        TxnKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The MTI, processing code, condition code and 60.1 of the request.
+    pub fn wire(self) -> (&'static str, &'static str, &'static str, u8) {
+        match self {
+            TxnKind::BalanceInquiry => ("0200", "310000", "00", 1),
+            TxnKind::Sale => ("0200", "000000", "00", 22),
+            TxnKind::SaleVoid => ("0200", "200000", "00", 23),
+            TxnKind::Refund => ("0220", "200000", "00", 25),
+            TxnKind::PreAuth => ("0100", "030000", "06", 10),
+            TxnKind::PreAuthVoid => ("0100", "200000", "06", 11),
+            TxnKind::Completion => ("0200", "000000", "06", 20),
+            TxnKind::CompletionAdvice => ("0220", "000000", "06", 24),
+            TxnKind::CompletionVoid => ("0200", "200000", "06", 21),
+        }
+    }
+
+    /// Whether the terminal keeps a reversal for it until it has a valid answer.
+    pub fn is_reversible(self) -> bool {
+        !matches!(self, TxnKind::BalanceInquiry | TxnKind::Refund | TxnKind::CompletionAdvice)
+    }
+
+    /// Whether it moves the cardholder's money towards the merchant (a debit in
+    /// settlement totals: sales and completions).
+    pub fn is_settlement_debit(self) -> bool {
+        matches!(self, TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice)
+    }
+
+    /// Whether it is a settlement credit: voids, completion voids and refunds.
+    pub fn is_settlement_credit(self) -> bool {
+        matches!(self, TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::Refund)
+    }
+
+    /// The kinds whose request carries an original transaction (field 61).
+    pub fn has_original(self) -> bool {
+        matches!(
+            self,
+            TxnKind::SaleVoid
+                | TxnKind::Refund
+                | TxnKind::PreAuthVoid
+                | TxnKind::Completion
+                | TxnKind::CompletionAdvice
+                | TxnKind::CompletionVoid
+        )
+    }
+
+    /// The kind of original each referring kind needs.
+    pub fn original_kind(self) -> Option<&'static [TxnKind]> {
+        match self {
+            TxnKind::SaleVoid => Some(&[TxnKind::Sale]),
+            TxnKind::Refund => Some(&[TxnKind::Sale, TxnKind::Completion, TxnKind::CompletionAdvice]),
+            TxnKind::PreAuthVoid | TxnKind::Completion | TxnKind::CompletionAdvice => Some(&[TxnKind::PreAuth]),
+            TxnKind::CompletionVoid => Some(&[TxnKind::Completion, TxnKind::CompletionAdvice]),
+            TxnKind::BalanceInquiry | TxnKind::Sale | TxnKind::PreAuth => None,
+        }
+    }
+
+    /// Classifies a request by MTI, processing code and condition code.
+    pub fn classify(mti: &str, processing: &str, condition: &str) -> Option<TxnKind> {
+        TxnKind::ALL.into_iter().find(|k| {
+            let (m, p, c, _) = k.wire();
+            m == mti && p == processing && (c == condition || (c == "00" && condition != "06"))
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnKind::BalanceInquiry => "balance inquiry",
+            TxnKind::Sale => "sale",
+            TxnKind::SaleVoid => "sale void",
+            TxnKind::Refund => "refund",
+            TxnKind::PreAuth => "pre-authorization",
+            TxnKind::PreAuthVoid => "pre-authorization void",
+            TxnKind::Completion => "pre-authorization completion",
+            TxnKind::CompletionAdvice => "completion advice",
+            TxnKind::CompletionVoid => "completion void",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_classifies_back_from_its_wire_form() {
+        for kind in TxnKind::ALL {
+            let (mti, processing, condition, _) = kind.wire();
+            assert_eq!(TxnKind::classify(mti, processing, condition), Some(kind));
+            assert_eq!(TxnKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(TxnKind::classify("0200", "000000", "08"), Some(TxnKind::Sale));
+    }
+}

@@ -1,0 +1,740 @@
+//! The issuers' side of the network, as a pure state machine: card accounts,
+//! authorizations, holds, voids, refunds, completions and idempotent
+//! reversals, and the clearing records of what was approved.
+//!
+//! It is handed the date and a PIN verifier; it does no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+
+use kassa_core::{Amount, ResponseCode, TxnKind};
+use kassa_network::{LinkKind, LinkRequest, LinkResponse, OriginalRef};
+use serde::Serialize;
+
+use crate::cards::{CardAccount, CardKind, CardState, PIN_TRIES_MAX};
+
+/// Transactions the simulator remembers; the oldest are forgotten beyond it.
+pub const REMEMBERED_MAX: usize = 2_000_000;
+/// Completion may exceed its pre-authorization by this much (percent).
+pub const COMPLETION_PERCENT_MAX: u64 = 115;
+
+/// A request is known by its link trace number and transmission time.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct TxnKey {
+    pub stan: u32,
+    pub transmitted: String,
+}
+
+impl From<&OriginalRef> for TxnKey {
+    fn from(original: &OriginalRef) -> TxnKey {
+        TxnKey { stan: original.stan, transmitted: original.transmitted.clone() }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SimState {
+    Approved,
+    Declined,
+    Voided,
+    Reversed,
+    /// A reversal arrived before (or instead of) its original.
+    ReversedBeforeArrival,
+}
+
+/// What an approved transaction did to the card, so a reversal can undo it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Effect {
+    None,
+    Charged(Amount),
+    Credited { amount: Amount, refund_of: TxnKey },
+    Held(Amount),
+    Released { amount: Amount, original: TxnKey },
+    Completed { released: Amount, charged: Amount, original: TxnKey },
+    Restored { amount: Amount, original: TxnKey },
+}
+
+#[derive(Clone)]
+struct SimTxn {
+    kind: TxnKind,
+    pan: String,
+    amount: Amount,
+    merchant: String,
+    terminal: String,
+    date: String,
+    state: SimState,
+    response: LinkResponse,
+    effect: Effect,
+    /// Pre-auths: the hold still outstanding. Sales: refunded so far.
+    remaining: Amount,
+}
+
+/// One line of the clearing file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClearingRecord {
+    pub date: String,
+    pub stan: u32,
+    pub transmitted: String,
+    pub kind: &'static str,
+    pub merchant: String,
+    pub terminal: String,
+    pub masked_pan: String,
+    pub amount: u64,
+    pub rrn: String,
+    pub auth_code: String,
+}
+
+/// Today, as the issuer sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Today {
+    /// YYMM, to check expiry.
+    pub yymm: String,
+    /// MMDD, the settlement date.
+    pub mmdd: String,
+}
+
+/// Checks a PIN block against the PIN on file (the security module's job).
+pub trait PinVerifier {
+    fn verify(&self, block: &[u8; 8], pan: &str, pin: &str) -> bool;
+}
+
+#[derive(Debug, Default)]
+pub struct Issuer {
+    cards: HashMap<String, CardAccount>,
+    txns: HashMap<TxnKey, SimTxn>,
+    order: std::collections::VecDeque<TxnKey>,
+    next_rrn: u64,
+}
+
+impl std::fmt::Debug for SimTxn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SimTxn({:?} {} {:?})", self.kind, self.amount, self.state)
+    }
+}
+
+fn decline(code: ResponseCode) -> Result<(Effect, Amount), ResponseCode> {
+    Err(code)
+}
+
+impl Issuer {
+    pub fn new(cards: Vec<CardAccount>) -> Issuer {
+        Issuer { cards: cards.into_iter().map(|c| (c.pan.clone(), c)).collect(), ..Issuer::default() }
+    }
+
+    pub fn card(&self, pan: &str) -> Option<&CardAccount> {
+        self.cards.get(pan)
+    }
+
+    pub fn add_card(&mut self, card: CardAccount) {
+        self.cards.insert(card.pan.clone(), card);
+    }
+
+    /// Handles a financial request or a reversal and returns the answer.
+    pub fn handle(&mut self, request: &LinkRequest, today: &Today, pins: &dyn PinVerifier) -> LinkResponse {
+        match request.kind {
+            LinkKind::Reversal(_) => self.reverse(request),
+            LinkKind::Financial(kind) => self.authorize(kind, request, today, pins),
+        }
+    }
+
+    fn authorize(
+        &mut self,
+        kind: TxnKind,
+        request: &LinkRequest,
+        today: &Today,
+        pins: &dyn PinVerifier,
+    ) -> LinkResponse {
+        let key = TxnKey { stan: request.stan, transmitted: request.transmitted.clone() };
+        if let Some(existing) = self.txns.get(&key) {
+            return match existing.state {
+                SimState::ReversedBeforeArrival => LinkResponse::declined(ResponseCode::Duplicate),
+                _ => existing.response.clone(),
+            };
+        }
+        let pan = request.pan.as_ref().map(|p| p.expose().to_string()).unwrap_or_default();
+        let amount = request.amount.unwrap_or(Amount::ZERO);
+        let outcome = match kind {
+            TxnKind::Sale | TxnKind::PreAuth | TxnKind::BalanceInquiry => {
+                self.card_checks(kind, &pan, request, today, pins).and_then(|()| self.spend(kind, &pan, amount))
+            }
+            _ => self.refer(kind, &pan, amount, request),
+        };
+        let (response, state, effect, remaining) = match outcome {
+            Ok((effect, remaining)) => {
+                let mut response = self.approval(&pan, today);
+                if kind == TxnKind::BalanceInquiry {
+                    response.balances = self.cards.get(&pan).map(balances);
+                }
+                (response, SimState::Approved, effect, remaining)
+            }
+            Err(code) => (LinkResponse::declined(code), SimState::Declined, Effect::None, Amount::ZERO),
+        };
+        let txn = SimTxn {
+            kind,
+            pan,
+            amount,
+            merchant: request.merchant.clone(),
+            terminal: request.terminal.clone(),
+            date: today.mmdd.clone(),
+            state,
+            response: response.clone(),
+            effect,
+            remaining,
+        };
+        self.remember(key, txn);
+        response
+    }
+
+    fn approval(&mut self, pan: &str, today: &Today) -> LinkResponse {
+        self.next_rrn += 1;
+        let rrn = self.next_rrn;
+        LinkResponse {
+            code: ResponseCode::Approved,
+            auth_code: Some(format!("{:06}", (rrn * 7919) % 1_000_000)),
+            rrn: Some(format!("{rrn:012}")),
+            balances: None,
+            card_organisation: Some(crate::cards::organisation_of(pan).to_string()),
+            settlement_date: Some(today.mmdd.clone()),
+        }
+    }
+
+    fn remember(&mut self, key: TxnKey, txn: SimTxn) {
+        if self.order.len() >= REMEMBERED_MAX
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.txns.remove(&oldest);
+        }
+        self.order.push_back(key.clone());
+        self.txns.insert(key, txn);
+    }
+
+    /// Checks in order: card known (14), lost (41) or stolen (43), expired (54),
+    /// PIN tries exceeded (75), PIN (55).
+    fn card_checks(
+        &mut self,
+        kind: TxnKind,
+        pan: &str,
+        request: &LinkRequest,
+        today: &Today,
+        pins: &dyn PinVerifier,
+    ) -> Result<(), ResponseCode> {
+        let card = self.cards.get_mut(pan).ok_or(ResponseCode::InvalidCardNumber)?;
+        match card.state {
+            CardState::Lost => return Err(ResponseCode::LostCard),
+            CardState::Stolen => return Err(ResponseCode::StolenCard),
+            CardState::Active => {}
+        }
+        let given = request.expiry.as_deref().unwrap_or(&card.expiry);
+        if card.expiry.as_str() < today.yymm.as_str() || given != card.expiry {
+            return Err(ResponseCode::ExpiredCard);
+        }
+        if card.wrong_pins >= PIN_TRIES_MAX {
+            return Err(ResponseCode::PinTriesExceeded);
+        }
+        let pin_required = card.kind == CardKind::Debit || kind == TxnKind::BalanceInquiry;
+        match &request.pin_block {
+            Some(block) if pins.verify(block, pan, &card.pin) => card.wrong_pins = 0,
+            Some(_) => {
+                card.wrong_pins += 1;
+                return Err(if card.wrong_pins >= PIN_TRIES_MAX {
+                    ResponseCode::PinTriesExceeded
+                } else {
+                    ResponseCode::IncorrectPin
+                });
+            }
+            None if pin_required => return Err(ResponseCode::IncorrectPin),
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn spend(&mut self, kind: TxnKind, pan: &str, amount: Amount) -> Result<(Effect, Amount), ResponseCode> {
+        let card = self.cards.get_mut(pan).ok_or(ResponseCode::InvalidCardNumber)?;
+        match kind {
+            TxnKind::BalanceInquiry => Ok((Effect::None, Amount::ZERO)),
+            _ if card.available() < amount => decline(ResponseCode::InsufficientFunds),
+            TxnKind::PreAuth => {
+                card.held = card.held.checked_add(amount).ok_or(ResponseCode::InvalidAmount)?;
+                Ok((Effect::Held(amount), amount))
+            }
+            _ => {
+                charge(card, amount)?;
+                Ok((Effect::Charged(amount), Amount::ZERO))
+            }
+        }
+    }
+
+    /// Voids, refunds, pre-auth voids and completions: the original must be
+    /// known and approved (25), on the same card (14), for a fitting amount (64, 61).
+    fn refer(
+        &mut self,
+        kind: TxnKind,
+        pan: &str,
+        amount: Amount,
+        request: &LinkRequest,
+    ) -> Result<(Effect, Amount), ResponseCode> {
+        let original_key: TxnKey = request.original.as_ref().map(TxnKey::from).ok_or(ResponseCode::OriginalNotFound)?;
+        let original = self.txns.get(&original_key).ok_or(ResponseCode::OriginalNotFound)?;
+        let wanted = kind.original_kind().unwrap_or(&[]);
+        if original.state != SimState::Approved || !wanted.contains(&original.kind) {
+            return decline(ResponseCode::OriginalNotFound);
+        }
+        if !pan.is_empty() && pan != original.pan {
+            return decline(ResponseCode::InvalidCardNumber);
+        }
+        let (original_amount, remaining, card_pan) = (original.amount, original.remaining, original.pan.clone());
+        let card = self.cards.get_mut(&card_pan).ok_or(ResponseCode::InvalidCardNumber)?;
+        let effect = match kind {
+            TxnKind::SaleVoid | TxnKind::CompletionVoid => {
+                if amount != original_amount {
+                    return decline(ResponseCode::AmountMismatch);
+                }
+                credit(card, amount);
+                Effect::Restored { amount, original: original_key.clone() }
+            }
+            TxnKind::Refund => {
+                let total = remaining.checked_add(amount).ok_or(ResponseCode::InvalidAmount)?;
+                if total > original_amount {
+                    return decline(ResponseCode::OverAmountLimit);
+                }
+                credit(card, amount);
+                Effect::Credited { amount, refund_of: original_key.clone() }
+            }
+            TxnKind::PreAuthVoid => {
+                if amount != original_amount {
+                    return decline(ResponseCode::AmountMismatch);
+                }
+                card.held = card.held.checked_sub(remaining).unwrap_or(Amount::ZERO);
+                Effect::Released { amount: remaining, original: original_key.clone() }
+            }
+            TxnKind::Completion | TxnKind::CompletionAdvice => {
+                let ceiling =
+                    original_amount.scaled_down(COMPLETION_PERCENT_MAX, 100).ok_or(ResponseCode::InvalidAmount)?;
+                if amount > ceiling {
+                    return decline(ResponseCode::AmountMismatch);
+                }
+                card.held = card.held.checked_sub(remaining).unwrap_or(Amount::ZERO);
+                if kind == TxnKind::Completion && card.available() < amount {
+                    card.held = card.held.checked_add(remaining).unwrap_or(card.held);
+                    return decline(ResponseCode::InsufficientFunds);
+                }
+                charge_unchecked(card, amount);
+                Effect::Completed { released: remaining, charged: amount, original: original_key.clone() }
+            }
+            TxnKind::Sale | TxnKind::PreAuth | TxnKind::BalanceInquiry => {
+                return decline(ResponseCode::InvalidTransaction);
+            }
+        };
+        if let Some(original) = self.txns.get_mut(&original_key) {
+            match kind {
+                TxnKind::Refund => {
+                    original.remaining = original.remaining.checked_add(amount).unwrap_or(original.remaining)
+                }
+                TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::PreAuthVoid => original.state = SimState::Voided,
+                _ => original.remaining = Amount::ZERO,
+            }
+        }
+        Ok((effect, Amount::ZERO))
+    }
+
+    /// A 0420: undoes the original once. Unknown originals are remembered so a
+    /// late original is refused; repeated reversals answer `00` again.
+    fn reverse(&mut self, request: &LinkRequest) -> LinkResponse {
+        let Some(original) = request.original.as_ref() else {
+            return LinkResponse::declined(ResponseCode::FormatError);
+        };
+        let key = TxnKey::from(original);
+        let approved = LinkResponse::declined(ResponseCode::Approved);
+        let Some(txn) = self.txns.get(&key).cloned() else {
+            let tombstone = SimTxn {
+                kind: TxnKind::Sale,
+                pan: String::new(),
+                amount: Amount::ZERO,
+                merchant: request.merchant.clone(),
+                terminal: request.terminal.clone(),
+                date: String::new(),
+                state: SimState::ReversedBeforeArrival,
+                response: LinkResponse::declined(ResponseCode::Duplicate),
+                effect: Effect::None,
+                remaining: Amount::ZERO,
+            };
+            self.remember(key, tombstone);
+            return approved;
+        };
+        // A voided original's money is already back; only approved ones are undone.
+        if txn.state == SimState::Approved {
+            self.undo(&txn);
+        }
+        if let Some(stored) = self.txns.get_mut(&key)
+            && stored.state != SimState::ReversedBeforeArrival
+        {
+            stored.state = SimState::Reversed;
+        }
+        approved
+    }
+
+    fn undo(&mut self, txn: &SimTxn) {
+        let Some(card) = self.cards.get_mut(&txn.pan) else { return };
+        match &txn.effect {
+            Effect::None => {}
+            Effect::Charged(amount) => credit(card, *amount),
+            Effect::Held(_) => card.held = card.held.checked_sub(txn.remaining).unwrap_or(Amount::ZERO),
+            Effect::Credited { amount, refund_of } => {
+                charge_unchecked(card, *amount);
+                if let Some(sale) = self.txns.get_mut(refund_of) {
+                    sale.remaining = sale.remaining.checked_sub(*amount).unwrap_or(Amount::ZERO);
+                }
+            }
+            Effect::Released { amount, original } => {
+                card.held = card.held.checked_add(*amount).unwrap_or(card.held);
+                self.reopen(original, *amount);
+            }
+            Effect::Completed { released, charged, original } => {
+                credit(card, *charged);
+                card.held = card.held.checked_add(*released).unwrap_or(card.held);
+                self.reopen(original, *released);
+            }
+            Effect::Restored { amount, original } => {
+                charge_unchecked(card, *amount);
+                self.reopen(original, Amount::ZERO);
+            }
+        }
+    }
+
+    /// Puts an original back as it was before the reversed void or completion.
+    fn reopen(&mut self, original: &TxnKey, remaining: Amount) {
+        if let Some(txn) = self.txns.get_mut(original) {
+            if txn.state == SimState::Voided {
+                txn.state = SimState::Approved;
+            }
+            if txn.kind == TxnKind::PreAuth && txn.state == SimState::Approved {
+                txn.remaining = remaining;
+            }
+        }
+    }
+
+    /// What the network approved and still stands (not reversed), by request key.
+    pub fn standing(&self) -> BTreeMap<TxnKey, (TxnKind, u64)> {
+        self.txns
+            .iter()
+            .filter(|(_, t)| matches!(t.state, SimState::Approved | SimState::Voided))
+            .map(|(k, t)| (k.clone(), (t.kind, t.amount.minor_units())))
+            .collect()
+    }
+
+    /// The clearing records of `date` (MMDD): sales, completions and refunds
+    /// approved and neither voided nor reversed.
+    pub fn clearing(&self, date: &str) -> Vec<ClearingRecord> {
+        let mut records: Vec<ClearingRecord> = self
+            .txns
+            .iter()
+            .filter(|(_, t)| t.state == SimState::Approved && t.date == date)
+            .filter(|(_, t)| {
+                matches!(t.kind, TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice | TxnKind::Refund)
+            })
+            .map(|(k, t)| ClearingRecord {
+                date: t.date.clone(),
+                stan: k.stan,
+                transmitted: k.transmitted.clone(),
+                kind: t.kind.code(),
+                merchant: t.merchant.clone(),
+                terminal: t.terminal.clone(),
+                masked_pan: kassa_core::mask_pan(&t.pan),
+                amount: t.amount.minor_units(),
+                rrn: t.response.rrn.clone().unwrap_or_default(),
+                auth_code: t.response.auth_code.clone().unwrap_or_default(),
+            })
+            .collect();
+        records.sort_by(|a, b| (&a.transmitted, a.stan).cmp(&(&b.transmitted, b.stan)));
+        records
+    }
+}
+
+/// The clearing records as CSV, one line per record after a header.
+pub fn clearing_csv(records: &[ClearingRecord]) -> String {
+    let mut out = String::from("date,stan,transmitted,kind,merchant,terminal,pan,amount,rrn,auth_code\n");
+    for r in records {
+        out.push_str(&format!(
+            "{},{:06},{},{},{},{},{},{},{},{}\n",
+            r.date, r.stan, r.transmitted, r.kind, r.merchant, r.terminal, r.masked_pan, r.amount, r.rrn, r.auth_code
+        ));
+    }
+    out
+}
+
+fn charge(card: &mut CardAccount, amount: Amount) -> Result<(), ResponseCode> {
+    if card.available() < amount {
+        return Err(ResponseCode::InsufficientFunds);
+    }
+    charge_unchecked(card, amount);
+    Ok(())
+}
+
+/// Takes money from the card even beyond what is available (advices and
+/// undoing refunds cannot be declined).
+fn charge_unchecked(card: &mut CardAccount, amount: Amount) {
+    match card.kind {
+        CardKind::Debit => card.funds = card.funds.checked_sub(amount).unwrap_or(Amount::ZERO),
+        CardKind::Credit => card.used = card.used.checked_add(amount).unwrap_or(card.used),
+    }
+}
+
+fn credit(card: &mut CardAccount, amount: Amount) {
+    match card.kind {
+        CardKind::Debit => card.funds = card.funds.checked_add(amount).unwrap_or(card.funds),
+        CardKind::Credit => card.used = card.used.checked_sub(amount).unwrap_or(Amount::ZERO),
+    }
+}
+
+/// Field 54: the ledger and available balances.
+fn balances(card: &CardAccount) -> String {
+    let account = if card.kind == CardKind::Debit { "10" } else { "30" };
+    let ledger = match card.kind {
+        CardKind::Debit => card.funds,
+        CardKind::Credit => card.funds.checked_sub(card.used).unwrap_or(Amount::ZERO),
+    };
+    format!("{account}01156C{:012}{account}02156C{:012}", ledger.minor_units(), card.available().minor_units())
+}
+
+#[cfg(test)]
+mod tests {
+    use kassa_core::{CardNumber, Currency};
+
+    use super::*;
+    use crate::cards::test_cards;
+
+    /// The test's PIN blocks are the PIN's digits in clear: the issuer logic is
+    /// under test here, not the PIN cryptography.
+    struct PlainPins;
+
+    impl PinVerifier for PlainPins {
+        fn verify(&self, block: &[u8; 8], _pan: &str, pin: &str) -> bool {
+            block.starts_with(pin.as_bytes())
+        }
+    }
+
+    fn today() -> Today {
+        Today { yymm: "2611".into(), mmdd: "1122".into() }
+    }
+
+    fn pin(digits: &str) -> Option<[u8; 8]> {
+        let mut block = [0xFFu8; 8];
+        block[..digits.len()].copy_from_slice(digits.as_bytes());
+        Some(block)
+    }
+
+    struct Bench {
+        issuer: Issuer,
+        stan: u32,
+    }
+
+    impl Bench {
+        fn new() -> Bench {
+            Bench { issuer: Issuer::new(test_cards()), stan: 0 }
+        }
+
+        fn request(&mut self, kind: TxnKind, pan: &str, amount: u64, pin_digits: Option<&str>) -> LinkRequest {
+            self.stan += 1;
+            let card = self.issuer.card(pan).cloned();
+            LinkRequest {
+                kind: LinkKind::Financial(kind),
+                stan: self.stan,
+                transmitted: "1122101010".into(),
+                pan: CardNumber::parse(pan),
+                amount: Some(Amount(amount)),
+                currency: Currency::CNY,
+                expiry: card.map(|c| c.expiry),
+                entry_mode: "051".into(),
+                card_sequence: None,
+                pin_block: pin_digits.and_then(pin),
+                track2: None,
+                track3: None,
+                emv: None,
+                mcc: "5411".into(),
+                terminal: "10000001".into(),
+                merchant: "898310048990001".into(),
+                merchant_name: "Demo".into(),
+                acquirer: "49980000".into(),
+                local_time: "101010".into(),
+                local_date: "1122".into(),
+                original: None,
+            }
+        }
+
+        fn send(&mut self, request: &LinkRequest) -> LinkResponse {
+            self.issuer.handle(request, &today(), &PlainPins)
+        }
+
+        fn refer(&mut self, kind: TxnKind, original: &LinkRequest, amount: u64) -> (LinkRequest, LinkResponse) {
+            let pan = original.pan.as_ref().map(|p| p.expose().to_string()).unwrap_or_default();
+            let mut request = self.request(kind, &pan, amount, None);
+            request.original = Some(OriginalRef {
+                mti: original.mti().to_string(),
+                stan: original.stan,
+                transmitted: original.transmitted.clone(),
+            });
+            let response = self.send(&request);
+            (request, response)
+        }
+
+        fn reverse(&mut self, original: &LinkRequest) -> LinkResponse {
+            let mut request = original.clone();
+            if let LinkKind::Financial(kind) = original.kind {
+                request.kind = LinkKind::Reversal(kind);
+            }
+            request.original = Some(OriginalRef {
+                mti: original.mti().to_string(),
+                stan: original.stan,
+                transmitted: original.transmitted.clone(),
+            });
+            self.stan += 1;
+            request.stan = self.stan;
+            self.send(&request)
+        }
+
+        fn available(&self, pan: &str) -> u64 {
+            self.issuer.card(pan).map(|c| c.available().minor_units()).unwrap_or(0)
+        }
+    }
+
+    const DEBIT: &str = "6222021234567890128";
+    const CREDIT: &str = "6225881234567890120";
+    const POOR: &str = "6222021234500000017";
+    const EXPIRED: &str = "6222021234500000025";
+    const LOST: &str = "6222021234500000033";
+    const STOLEN: &str = "6222021234500000041";
+
+    #[test]
+    fn every_decline_reason_has_a_card() {
+        let mut bench = Bench::new();
+        let cases = [
+            (Sale(DEBIT, 100, Some("123456")), "00"),
+            (Sale("6222021234599999999", 100, Some("123456")), "14"),
+            (Sale(LOST, 100, Some("333333")), "41"),
+            (Sale(STOLEN, 100, Some("444444")), "43"),
+            (Sale(POOR, 100_000, Some("111111")), "51"),
+            (Sale(EXPIRED, 100, Some("222222")), "54"),
+            (Sale(DEBIT, 100, Some("000000")), "55"),
+            (Sale(DEBIT, 100, None), "55"),
+            (Sale(CREDIT, 100, None), "00"),
+        ];
+        struct Sale(&'static str, u64, Option<&'static str>);
+        for (Sale(pan, amount, pin), code) in cases {
+            let request = bench.request(TxnKind::Sale, pan, amount, pin);
+            assert_eq!(bench.send(&request).code.as_str(), code, "{pan} {amount}");
+        }
+    }
+
+    #[test]
+    fn three_wrong_pins_block_the_card() {
+        let mut bench = Bench::new();
+        let codes: Vec<String> = ["1", "2", "3", "123456"]
+            .iter()
+            .map(|p| {
+                let request = bench.request(TxnKind::Sale, DEBIT, 100, Some(p));
+                bench.send(&request).code.as_str().to_string()
+            })
+            .collect();
+        assert_eq!(codes, ["55", "55", "75", "75"]);
+    }
+
+    #[test]
+    fn a_void_restores_the_funds_and_cannot_repeat() {
+        let mut bench = Bench::new();
+        let before = bench.available(DEBIT);
+        let sale = bench.request(TxnKind::Sale, DEBIT, 9_900, Some("123456"));
+        assert!(bench.send(&sale).code.is_approved());
+        assert_eq!(bench.available(DEBIT), before - 9_900);
+        assert_eq!(bench.refer(TxnKind::SaleVoid, &sale, 9_800).1.code.as_str(), "64");
+        assert_eq!(bench.refer(TxnKind::SaleVoid, &sale, 9_900).1.code.as_str(), "00");
+        assert_eq!(bench.available(DEBIT), before);
+        assert_eq!(bench.refer(TxnKind::SaleVoid, &sale, 9_900).1.code.as_str(), "25");
+    }
+
+    #[test]
+    fn refunds_add_up_to_at_most_the_sale() {
+        let mut bench = Bench::new();
+        let sale = bench.request(TxnKind::Sale, CREDIT, 10_000, None);
+        bench.send(&sale);
+        assert_eq!(bench.refer(TxnKind::Refund, &sale, 6_000).1.code.as_str(), "00");
+        assert_eq!(bench.refer(TxnKind::Refund, &sale, 4_001).1.code.as_str(), "61");
+        let (refund, response) = bench.refer(TxnKind::Refund, &sale, 4_000);
+        assert_eq!(response.code.as_str(), "00");
+        // Reversing a refund makes room again.
+        assert_eq!(bench.reverse(&refund).code.as_str(), "00");
+        assert_eq!(bench.refer(TxnKind::Refund, &sale, 4_000).1.code.as_str(), "00");
+    }
+
+    #[test]
+    fn pre_auth_holds_and_completes_up_to_115_percent() {
+        let mut bench = Bench::new();
+        let before = bench.available(CREDIT);
+        let hold = bench.request(TxnKind::PreAuth, CREDIT, 10_000, None);
+        assert!(bench.send(&hold).code.is_approved());
+        assert_eq!(bench.available(CREDIT), before - 10_000);
+        assert_eq!(bench.refer(TxnKind::Completion, &hold, 11_501).1.code.as_str(), "64");
+        let (completion, response) = bench.refer(TxnKind::Completion, &hold, 11_500);
+        assert_eq!(response.code.as_str(), "00");
+        assert_eq!(bench.available(CREDIT), before - 11_500);
+        assert_eq!(bench.refer(TxnKind::CompletionVoid, &completion, 11_500).1.code.as_str(), "00");
+        assert_eq!(bench.available(CREDIT), before);
+        let other = bench.request(TxnKind::PreAuth, CREDIT, 5_000, None);
+        bench.send(&other);
+        assert_eq!(bench.refer(TxnKind::PreAuthVoid, &other, 4_000).1.code.as_str(), "64");
+        assert_eq!(bench.refer(TxnKind::PreAuthVoid, &other, 5_000).1.code.as_str(), "00");
+        assert_eq!(bench.available(CREDIT), before);
+    }
+
+    #[test]
+    fn reversals_undo_once_and_remember_unknown_originals() {
+        let mut bench = Bench::new();
+        let before = bench.available(DEBIT);
+        let sale = bench.request(TxnKind::Sale, DEBIT, 500, Some("123456"));
+        bench.send(&sale);
+        assert_eq!(bench.reverse(&sale).code.as_str(), "00");
+        assert_eq!(bench.reverse(&sale).code.as_str(), "00");
+        assert_eq!(bench.available(DEBIT), before);
+        assert!(bench.issuer.standing().is_empty());
+        // A reversal ahead of its original: the late original is refused.
+        let late = bench.request(TxnKind::Sale, DEBIT, 700, Some("123456"));
+        assert_eq!(bench.reverse(&late).code.as_str(), "00");
+        assert_eq!(bench.send(&late).code.as_str(), "94");
+        assert_eq!(bench.available(DEBIT), before);
+    }
+
+    #[test]
+    fn a_repeated_request_gets_the_same_answer_and_moves_nothing() {
+        let mut bench = Bench::new();
+        let sale = bench.request(TxnKind::Sale, DEBIT, 500, Some("123456"));
+        let first = bench.send(&sale);
+        let after = bench.available(DEBIT);
+        assert_eq!(bench.send(&sale), first);
+        assert_eq!(bench.available(DEBIT), after);
+    }
+
+    #[test]
+    fn balance_inquiry_needs_a_pin_and_reports_balances() {
+        let mut bench = Bench::new();
+        let without = bench.request(TxnKind::BalanceInquiry, CREDIT, 0, None);
+        assert_eq!(bench.send(&without).code.as_str(), "55");
+        let with = bench.request(TxnKind::BalanceInquiry, DEBIT, 0, Some("123456"));
+        let response = bench.send(&with);
+        assert_eq!(response.balances.as_deref(), Some("1001156C0000100000001002156C000010000000"));
+    }
+
+    #[test]
+    fn clearing_lists_what_stands() {
+        let mut bench = Bench::new();
+        let kept = bench.request(TxnKind::Sale, DEBIT, 100, Some("123456"));
+        bench.send(&kept);
+        let voided = bench.request(TxnKind::Sale, DEBIT, 200, Some("123456"));
+        bench.send(&voided);
+        bench.refer(TxnKind::SaleVoid, &voided, 200);
+        let reversed = bench.request(TxnKind::Sale, DEBIT, 300, Some("123456"));
+        bench.send(&reversed);
+        bench.reverse(&reversed);
+        let records = bench.issuer.clearing("1122");
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].amount, 100);
+        assert_eq!(records[0].masked_pan, "622202*********0128");
+        assert!(clearing_csv(&records).lines().count() == 2);
+    }
+}
