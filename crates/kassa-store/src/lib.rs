@@ -1,0 +1,112 @@
+//! Kassa's durable store, the only crate that knows SQL.
+//!
+//! [`Store`] is what the host needs, in domain terms. [`sqlite::SqliteStore`] is
+//! the embedded default: one file in WAL mode, a dedicated writer thread that
+//! group-commits, and a reader thread; a write's answer leaves only after its
+//! commit is durable.
+
+pub mod model;
+pub mod sqlite;
+
+use std::future::Future;
+
+use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
+
+pub use model::*;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(String),
+    #[error("the store has shut down")]
+    Closed,
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A transaction the network approved and that still stands, for checking
+/// host and network agree.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Standing {
+    pub link_stan: u32,
+    pub link_transmitted: String,
+    pub kind: String,
+    pub amount: u64,
+}
+
+/// What the host asks of its store. Every write is durable when its future resolves.
+pub trait Store: Clone + Send + Sync + 'static {
+    fn put_merchant(&self, merchant: Merchant, now_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    fn put_terminal(&self, terminal: Terminal) -> impl Future<Output = Result<()>> + Send;
+    /// A terminal with its merchant.
+    fn terminal(&self, id: TerminalId) -> impl Future<Output = Result<Option<(Terminal, Merchant)>>> + Send;
+    /// Records a sign-in's keys. Opens the next batch when the last one was
+    /// closed; returns the terminal's batch.
+    fn sign_in(&self, id: TerminalId, session: Session) -> impl Future<Output = Result<Batch>> + Send;
+    /// Forgets the session keys and closes the batch.
+    fn sign_off(&self, id: TerminalId) -> impl Future<Output = Result<()>> + Send;
+
+    /// Records a transaction as in flight, before the network is asked. The
+    /// key (merchant, terminal, batch, trace) is unique: a taken key returns the
+    /// existing record instead.
+    fn begin(&self, txn: NewTxn) -> impl Future<Output = Result<Begin>> + Send;
+    /// Records the network's answer and its effect on the original, in one
+    /// commit. Does nothing when the transaction was reversed meanwhile.
+    fn finish(
+        &self,
+        id: i64,
+        outcome: Outcome,
+        effect: OriginalEffect,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Gives up on an in-flight transaction (no answer in time, bad MAC): marks
+    /// it reversed and queues a 0420, in one commit.
+    fn abandon(&self, id: i64, reason: &'static str, now_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    fn find(&self, key: TxnKey) -> impl Future<Output = Result<Option<TxnRecord>>> + Send;
+    fn find_by_id(&self, id: i64) -> impl Future<Output = Result<Option<TxnRecord>>> + Send;
+    fn find_by_rrn(&self, merchant: MerchantId, rrn: String) -> impl Future<Output = Result<Option<TxnRecord>>> + Send;
+    /// The approved (not reversed or voided) transactions referring to `original_id`.
+    fn children(&self, original_id: i64) -> impl Future<Output = Result<Vec<TxnRecord>>> + Send;
+    /// Applies a terminal's reversal (`protocol.md` §6), in one commit.
+    fn reverse(&self, request: ReversalRequest) -> impl Future<Output = Result<ReversalOutcome>> + Send;
+
+    fn batch_totals(&self, terminal: TerminalId, batch: Batch) -> impl Future<Output = Result<BatchTotals>> + Send;
+    /// Records a 0500 and closes the batch.
+    #[allow(clippy::too_many_arguments)]
+    fn settle(
+        &self,
+        terminal: TerminalId,
+        batch: Batch,
+        terminal_totals: String,
+        host_totals: String,
+        balanced: bool,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Records one uploaded (0320) transaction; true when the host holds it too.
+    fn record_upload(
+        &self,
+        terminal: TerminalId,
+        batch: Batch,
+        trace: Trace,
+        amount: Amount,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Reversals due for (re)sending.
+    fn saf_due(&self, now_ms: i64, limit: usize) -> impl Future<Output = Result<Vec<SafItem>>> + Send;
+    fn saf_done(&self, id: i64, now_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    fn saf_retry(&self, id: i64, next_attempt_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    fn saf_depth(&self) -> impl Future<Output = Result<u64>> + Send;
+    /// At start-up: every transaction still in flight is reversed and queued
+    /// for a 0420. Returns how many.
+    fn recover_in_flight(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Approved sales and completions of a merchant's business day.
+    fn daily_total(&self, merchant: MerchantId, business_date: String) -> impl Future<Output = Result<Amount>> + Send;
+    /// Everything the network approved that still stands (for verification).
+    fn standing(&self) -> impl Future<Output = Result<Vec<Standing>>> + Send;
+}

@@ -1,0 +1,277 @@
+//! The embedded SQLite store: one file in WAL mode with `synchronous=FULL`,
+//! a dedicated writer thread that group-commits, and a reader thread.
+//!
+//! Why not sqlx here: it costs about 20 µs per SQLite statement on these
+//! machines, against a few µs for rusqlite on its own thread, and the host's
+//! throughput target needs the latter (`../shared/docs/stack.md`).
+
+mod queries;
+
+use std::path::Path;
+use std::thread;
+
+use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::model::*;
+use crate::{Result, Standing, Store, StoreError};
+
+/// Jobs one commit may carry.
+pub const GROUP_COMMIT_MAX: usize = 512;
+/// Jobs waiting for the writer (or the reader) before callers wait.
+pub const QUEUE_MAX: usize = 8192;
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+
+/// Called with the commit's result once the job's transaction has committed.
+type Completion = Box<dyn FnOnce(Result<()>) + Send>;
+/// Runs inside the writer's transaction (`None`: the transaction could not
+/// start, so only fail); `true` asks to roll the job back.
+type WriteJob = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
+
+/// A handle to the store; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    writer: mpsc::Sender<WriteJob>,
+    reader: mpsc::Sender<ReadJob>,
+}
+
+pub(crate) fn db_error(error: rusqlite::Error) -> StoreError {
+    StoreError::Database(error.to_string())
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(db_error)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )
+    .map_err(db_error)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error)?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", index + 1)).map_err(db_error)?;
+        tracing::info!(version = index + 1, "store migrated");
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating when needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let writer_conn = open_connection(path)?;
+        migrate(&writer_conn)?;
+        let reader_conn = open_connection(path)?;
+        let (writer, writer_rx) = mpsc::channel::<WriteJob>(QUEUE_MAX);
+        let (reader, reader_rx) = mpsc::channel::<ReadJob>(QUEUE_MAX);
+        thread::Builder::new()
+            .name("kassa-store-writer".into())
+            .spawn(move || write_loop(writer_conn, writer_rx))
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        thread::Builder::new()
+            .name("kassa-store-reader".into())
+            .spawn(move || read_loop(reader_conn, reader_rx))
+            .map_err(|e| StoreError::Database(e.to_string()))?;
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// Runs `f` in the writer's transaction; resolves after the commit.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => f(conn),
+                None => Err(StoreError::Database("no transaction".into())),
+            };
+            let failed = result.is_err();
+            let completion: Completion = Box::new(move |commit| {
+                let _ = tx.send(commit.and(result));
+            });
+            (failed, completion)
+        });
+        self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on the reader connection (sees committed data only).
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let _ = tx.send(f(conn));
+        });
+        self.reader.send(job).await.map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+/// Takes up to [`GROUP_COMMIT_MAX`] waiting jobs, runs each in a savepoint of
+/// one transaction, commits once, then answers them all.
+fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
+    let mut batch: Vec<WriteJob> = Vec::with_capacity(GROUP_COMMIT_MAX);
+    let mut completions: Vec<Completion> = Vec::with_capacity(GROUP_COMMIT_MAX);
+    while let Some(first) = jobs.blocking_recv() {
+        batch.push(first);
+        while batch.len() < GROUP_COMMIT_MAX {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error);
+        if let Err(error) = begun {
+            batch.drain(..).for_each(|job| {
+                let (_, completion) = job(None);
+                completion(Err(error.clone()));
+            });
+            continue;
+        }
+        for job in batch.drain(..) {
+            let _ = conn.execute_batch("SAVEPOINT job");
+            let (failed, completion) = job(Some(&conn));
+            let _ = if failed {
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            } else {
+                conn.execute_batch("RELEASE job")
+            };
+            completions.push(completion);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(db_error);
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for completion in completions.drain(..) {
+            completion(committed.clone());
+        }
+    }
+}
+
+fn read_loop(conn: Connection, mut jobs: mpsc::Receiver<ReadJob>) {
+    while let Some(job) = jobs.blocking_recv() {
+        job(&conn);
+    }
+}
+
+impl Store for SqliteStore {
+    async fn put_merchant(&self, merchant: Merchant, now_ms: i64) -> Result<()> {
+        self.write(move |c| queries::put_merchant(c, &merchant, now_ms)).await
+    }
+
+    async fn put_terminal(&self, terminal: Terminal) -> Result<()> {
+        self.write(move |c| queries::put_terminal(c, &terminal)).await
+    }
+
+    async fn terminal(&self, id: TerminalId) -> Result<Option<(Terminal, Merchant)>> {
+        self.read(move |c| queries::terminal(c, &id)).await
+    }
+
+    async fn sign_in(&self, id: TerminalId, session: Session) -> Result<Batch> {
+        self.write(move |c| queries::sign_in(c, &id, &session)).await
+    }
+
+    async fn sign_off(&self, id: TerminalId) -> Result<()> {
+        self.write(move |c| queries::sign_off(c, &id)).await
+    }
+
+    async fn begin(&self, txn: NewTxn) -> Result<Begin> {
+        self.write(move |c| queries::begin(c, &txn)).await
+    }
+
+    async fn finish(&self, id: i64, outcome: Outcome, effect: OriginalEffect, now_ms: i64) -> Result<()> {
+        self.write(move |c| queries::finish(c, id, &outcome, effect, now_ms)).await
+    }
+
+    async fn abandon(&self, id: i64, reason: &'static str, now_ms: i64) -> Result<()> {
+        self.write(move |c| queries::abandon(c, id, reason, now_ms)).await
+    }
+
+    async fn find(&self, key: TxnKey) -> Result<Option<TxnRecord>> {
+        self.read(move |c| queries::find(c, &key)).await
+    }
+
+    async fn find_by_id(&self, id: i64) -> Result<Option<TxnRecord>> {
+        self.read(move |c| queries::find_by_id(c, id)).await
+    }
+
+    async fn find_by_rrn(&self, merchant: MerchantId, rrn: String) -> Result<Option<TxnRecord>> {
+        self.read(move |c| queries::find_by_rrn(c, &merchant, &rrn)).await
+    }
+
+    async fn children(&self, original_id: i64) -> Result<Vec<TxnRecord>> {
+        self.read(move |c| queries::children(c, original_id)).await
+    }
+
+    async fn reverse(&self, request: ReversalRequest) -> Result<ReversalOutcome> {
+        self.write(move |c| queries::reverse(c, &request)).await
+    }
+
+    async fn batch_totals(&self, terminal: TerminalId, batch: Batch) -> Result<BatchTotals> {
+        self.read(move |c| queries::batch_totals(c, &terminal, batch)).await
+    }
+
+    async fn settle(
+        &self,
+        terminal: TerminalId,
+        batch: Batch,
+        terminal_totals: String,
+        host_totals: String,
+        balanced: bool,
+        now_ms: i64,
+    ) -> Result<()> {
+        self.write(move |c| queries::settle(c, &terminal, batch, &terminal_totals, &host_totals, balanced, now_ms))
+            .await
+    }
+
+    async fn record_upload(
+        &self,
+        terminal: TerminalId,
+        batch: Batch,
+        trace: Trace,
+        amount: Amount,
+        now_ms: i64,
+    ) -> Result<bool> {
+        self.write(move |c| queries::record_upload(c, &terminal, batch, trace, amount, now_ms)).await
+    }
+
+    async fn saf_due(&self, now_ms: i64, limit: usize) -> Result<Vec<SafItem>> {
+        self.read(move |c| queries::saf_due(c, now_ms, limit)).await
+    }
+
+    async fn saf_done(&self, id: i64, now_ms: i64) -> Result<()> {
+        self.write(move |c| queries::saf_done(c, id, now_ms)).await
+    }
+
+    async fn saf_retry(&self, id: i64, next_attempt_ms: i64) -> Result<()> {
+        self.write(move |c| queries::saf_retry(c, id, next_attempt_ms)).await
+    }
+
+    async fn saf_depth(&self) -> Result<u64> {
+        self.read(queries::saf_depth).await
+    }
+
+    async fn recover_in_flight(&self, now_ms: i64) -> Result<u64> {
+        self.write(move |c| queries::recover_in_flight(c, now_ms)).await
+    }
+
+    async fn daily_total(&self, merchant: MerchantId, business_date: String) -> Result<Amount> {
+        self.read(move |c| queries::daily_total(c, &merchant, &business_date)).await
+    }
+
+    async fn standing(&self) -> Result<Vec<Standing>> {
+        self.read(queries::standing).await
+    }
+}
