@@ -8,6 +8,7 @@ pub mod card;
 pub mod ids;
 pub mod money;
 pub mod response;
+pub mod time;
 pub mod txn;
 
 pub use card::{CardNumber, mask_pan};

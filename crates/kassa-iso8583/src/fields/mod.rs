@@ -8,11 +8,13 @@ mod balances;
 mod original;
 mod reserved;
 mod totals;
+mod upload;
 
 pub use balances::{Balance, Balances, Sign};
 pub use original::Original;
 pub use reserved::{Field60, Field63};
 pub use totals::{SettlementTotals, TOTALS_DIGITS, Totals, flag};
+pub use upload::{UPLOAD_RECORD_DIGITS, UPLOAD_RECORDS_MAX, UploadRecord, parse_upload, render_upload};
 
 /// Why a composite field could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,420 @@
+//! Financial requests: sale, voids, refund, pre-auth and its void,
+//! completions, balance inquiry.
+
+use kassa_core::{Amount, CardNumber, ResponseCode, TxnKind};
+use kassa_iso8583::Message;
+use kassa_network::{LinkKind, LinkRequest, LinkResponse, OriginalRef};
+use kassa_store::{
+    Begin, Merchant, NewTxn, OriginalEffect, Outcome, Session, Store, Terminal, TxnKey, TxnRecord, TxnState,
+};
+use sha2::{Digest, Sha256};
+
+use crate::Switch;
+use crate::network::{Network, NoAnswer};
+use crate::request::{self, Financial};
+use crate::respond::{Reply, asks_sign_in, seal, skeleton};
+use crate::risk::RiskFacts;
+use crate::rules::{RuleFacts, check_original};
+
+/// The card as the host may handle it: clear only in memory, for the network.
+struct Card {
+    pan: CardNumber,
+    expiry: Option<String>,
+    track2: Option<String>,
+    track3: Option<String>,
+    fingerprint: [u8; 32],
+}
+
+/// What the answer carries beyond the code.
+#[derive(Default)]
+struct Answer {
+    record: Option<TxnRecord>,
+    network: Option<LinkResponse>,
+}
+
+impl<S: Store, N: Network> Switch<S, N> {
+    pub(crate) async fn financial(&self, m: &Message, body: &[u8], kind: TxnKind) -> Reply {
+        let label = kind.code();
+        // Validate.
+        let request = match request::financial(m, kind) {
+            Ok(request) => request,
+            Err(code) => return self.plain(m, code, label),
+        };
+        // Session, then MAC.
+        let (terminal, merchant) = match self.session(&request.names, Some(request.key.batch)).await {
+            Ok(found) => found,
+            Err(code) => return self.plain(m, code, label),
+        };
+        let Some(session) = terminal.session.clone() else {
+            return self.plain(m, ResponseCode::SignInAgain, label);
+        };
+        if let Err(code) = self.verify_mac(m, body, &session) {
+            return self.plain(m, code, label);
+        }
+        let card = match self.card(&request, &merchant, &session) {
+            Ok(card) => card,
+            Err(code) => return self.plain(m, code, label),
+        };
+        // Duplicate: the key is taken by recording the transaction as in flight.
+        let original = self.find_original(&request).await;
+        let new = self.new_txn(&request, &card, original.as_ref());
+        let digest = new.request_digest;
+        let record = match self.store.begin(new).await {
+            Ok(Begin::Started(record)) => record,
+            Ok(Begin::Existing(existing)) => {
+                return self.duplicate(m, &existing, digest, &session, terminal.pad_nibble);
+            }
+            Err(error) => {
+                tracing::error!(%error, "record transaction");
+                return self.plain(m, ResponseCode::SystemMalfunction, label);
+            }
+        };
+        // Rules, then risk.
+        let effect = match self.rules(&request, &terminal, &card, original.as_ref()).await {
+            Ok(effect) => effect,
+            Err(code) => return self.declined(m, record, code, &session, terminal.pad_nibble).await,
+        };
+        if let Err(code) = self.check_risk(&request, &terminal, &merchant, &card).await {
+            return self.declined(m, record, code, &session, terminal.pad_nibble).await;
+        }
+        // Network, record, respond.
+        let link = match self.link_request(&request, &merchant, &card, &record, original.as_ref(), &session) {
+            Ok(link) => link,
+            Err(code) => return self.declined(m, record, code, &session, terminal.pad_nibble).await,
+        };
+        match self.network.request(link).await {
+            Ok(response) => self.answered(m, record, response, effect, &session, terminal.pad_nibble).await,
+            Err(NoAnswer::NotSent) => {
+                self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await
+            }
+            Err(NoAnswer::Unanswered(reason)) => {
+                if let Err(error) = self.store.abandon(record.id, reason, self.clock.now_ms()).await {
+                    tracing::error!(%error, "queue reversal; recovery will reverse it at restart");
+                }
+                self.saf_wakeup.notify_one();
+                let answer = Answer { record: Some(record), network: None };
+                self.respond(m, ResponseCode::NetworkTimeout, answer, &session, terminal.pad_nibble)
+            }
+        }
+    }
+
+    /// Reads the card: track 2 (decrypted when 53.3 says so) or field 2, with
+    /// its expiry. Keyed entry needs a mail-order merchant (`12`); a bad or
+    /// inconsistent card number is `14`.
+    fn card(&self, request: &Financial, merchant: &Merchant, session: &Session) -> Result<Card, ResponseCode> {
+        let keyed = request.entry_mode.starts_with("01");
+        if keyed && !merchant.mail_order {
+            return Err(ResponseCode::InvalidTransaction);
+        }
+        let (track2, track3) = if request.track_encrypted {
+            let key = session.track_key.as_ref().ok_or(ResponseCode::FormatError)?;
+            let decrypt = |track: &Option<String>| -> Result<Option<String>, ResponseCode> {
+                track.as_deref().map(|t| self.decrypt_track(key, t)).transpose()
+            };
+            (decrypt(&request.track2)?, decrypt(&request.track3)?)
+        } else {
+            (request.track2.clone(), request.track3.clone())
+        };
+        let from_track = track2.as_deref().and_then(|t| t.split_once('='));
+        let digits = match (&request.pan, from_track) {
+            (Some(pan), Some((track_pan, _))) if pan != track_pan => return Err(ResponseCode::InvalidCardNumber),
+            (Some(pan), _) => pan.clone(),
+            (None, Some((track_pan, _))) => track_pan.to_string(),
+            (None, None) => return Err(ResponseCode::InvalidCardNumber),
+        };
+        let pan = CardNumber::parse(&digits).filter(CardNumber::luhn_ok).ok_or(ResponseCode::InvalidCardNumber)?;
+        let expiry =
+            request.expiry.clone().or_else(|| from_track.and_then(|(_, rest)| rest.get(..4)).map(String::from));
+        let fingerprint = self.hsm.pan_fingerprint(pan.expose());
+        Ok(Card { pan, expiry, track2, track3, fingerprint })
+    }
+
+    fn decrypt_track(&self, key: &kassa_crypto::WrappedKey, track: &str) -> Result<String, ResponseCode> {
+        let nibbles: Vec<u8> = track
+            .bytes()
+            .map(|c| match c {
+                b'=' => Some(0xD),
+                _ => char::from(c).to_digit(16).map(|d| d as u8),
+            })
+            .collect::<Option<_>>()
+            .ok_or(ResponseCode::FormatError)?;
+        let mut packed: Vec<u8> = nibbles.chunks(2).map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0)).collect();
+        self.hsm.decrypt_track(key, &mut packed).map_err(|_| ResponseCode::FormatError)?;
+        let text: String = (0..nibbles.len())
+            .map(|i| {
+                let n = if i % 2 == 0 { packed[i / 2] >> 4 } else { packed[i / 2] & 0x0F };
+                if n == 0xD { '=' } else { char::from_digit(u32::from(n), 16).unwrap_or('?') }
+            })
+            .collect();
+        if text.bytes().all(|b| b.is_ascii_digit() || b == b'=') { Ok(text) } else { Err(ResponseCode::FormatError) }
+    }
+
+    /// The original a void, refund or completion names: by 61 (batch and
+    /// trace) on this terminal, else by reference number (37) at this merchant.
+    async fn find_original(&self, request: &Financial) -> Option<TxnRecord> {
+        if !request.kind.has_original() {
+            return None;
+        }
+        if let Some(original) = &request.original {
+            let key = TxnKey {
+                merchant: request.key.merchant.clone(),
+                terminal: request.key.terminal.clone(),
+                batch: kassa_core::Batch(original.batch),
+                trace: kassa_core::Trace(original.trace),
+            };
+            if let Ok(Some(found)) = self.store.find(key).await {
+                return Some(found);
+            }
+        }
+        let rrn = request.original_rrn.clone()?;
+        self.store.find_by_rrn(request.key.merchant.clone(), rrn).await.ok().flatten()
+    }
+
+    fn new_txn(&self, request: &Financial, card: &Card, original: Option<&TxnRecord>) -> NewTxn {
+        let now = self.clock.local();
+        let mut digest = Sha256::new();
+        for part in [request.mti.as_bytes(), request.processing.as_bytes(), request.amount.to_field().as_bytes()] {
+            digest.update(part);
+            digest.update([0]);
+        }
+        digest.update(card.fingerprint);
+        NewTxn {
+            key: request.key.clone(),
+            kind: request.kind,
+            amount: request.amount,
+            currency: request.currency,
+            pan_masked: Some(card.pan.masked()),
+            pan_hash: Some(card.fingerprint),
+            pan_sealed: self.hsm.encrypt_pan(card.pan.expose()).ok(),
+            request_digest: digest.finalize().into(),
+            original_id: original.map(|o| o.id),
+            local_date: request.local_date.clone(),
+            local_time: request.local_time.clone(),
+            business_date: now.yyyymmdd(),
+            entry_mode: request.entry_mode.clone(),
+            operator: request.operator.clone(),
+            link_transmitted: now.mmddhhmmss(),
+            now_ms: self.clock.now_ms(),
+        }
+    }
+
+    async fn rules(
+        &self,
+        request: &Financial,
+        terminal: &Terminal,
+        card: &Card,
+        original: Option<&TxnRecord>,
+    ) -> Result<OriginalEffect, ResponseCode> {
+        if !request.kind.has_original() {
+            return Ok(OriginalEffect::None);
+        }
+        let original_completed =
+            match original {
+                Some(o) if o.kind == TxnKind::PreAuth => {
+                    self.store.children(o.id).await.map_err(|_| ResponseCode::SystemMalfunction)?.iter().any(|c| {
+                        matches!(c.kind, TxnKind::Completion | TxnKind::CompletionAdvice | TxnKind::PreAuthVoid)
+                    })
+                }
+                _ => false,
+            };
+        let business_date = self.clock.local().yyyymmdd();
+        let facts = RuleFacts {
+            kind: request.kind,
+            amount: request.amount,
+            card: Some(&card.fingerprint),
+            business_date: &business_date,
+            terminal_batch: terminal.batch,
+            batch_open: terminal.batch_open,
+            original_completed,
+            limits: self.config.limits,
+        };
+        check_original(original, &facts)
+    }
+
+    async fn check_risk(
+        &self,
+        request: &Financial,
+        terminal: &Terminal,
+        merchant: &Merchant,
+        card: &Card,
+    ) -> Result<(), ResponseCode> {
+        let daily_total = self
+            .store
+            .daily_total(merchant.id.clone(), self.clock.local().yyyymmdd())
+            .await
+            .map_err(|_| ResponseCode::SystemMalfunction)?;
+        // The transaction being decided is already recorded as in flight.
+        let daily_total = daily_total.checked_sub(request.amount).unwrap_or(Amount::ZERO);
+        self.risk.check(&RiskFacts {
+            kind: request.kind,
+            amount: request.amount,
+            terminal: &terminal.id,
+            card: &card.fingerprint,
+            single_limit: merchant.single_limit,
+            daily_limit: merchant.daily_limit,
+            daily_total,
+        })
+    }
+
+    /// The network request, with the PIN block translated to the zone PIN key (`99` when it cannot be).
+    fn link_request(
+        &self,
+        request: &Financial,
+        merchant: &Merchant,
+        card: &Card,
+        record: &TxnRecord,
+        original: Option<&TxnRecord>,
+        session: &Session,
+    ) -> Result<LinkRequest, ResponseCode> {
+        let pin_block = match &request.pin_block {
+            Some(block) => Some(
+                self.hsm
+                    .translate_pin(
+                        block,
+                        &session.pin_key,
+                        Some(card.pan.expose()),
+                        &self.config.zone_pin_key,
+                        Some(card.pan.expose()),
+                    )
+                    .map_err(|_| ResponseCode::PinBlockError)?,
+            ),
+            None => None,
+        };
+        let original = original.map(|o| OriginalRef {
+            mti: o.kind.wire().0.to_string(),
+            stan: o.link_stan,
+            transmitted: o.link_transmitted.clone(),
+        });
+        let now = self.clock.local();
+        Ok(LinkRequest {
+            kind: LinkKind::Financial(request.kind),
+            stan: record.link_stan,
+            transmitted: record.link_transmitted.clone(),
+            pan: Some(card.pan.clone()),
+            amount: (request.kind != TxnKind::BalanceInquiry).then_some(request.amount),
+            currency: request.currency,
+            expiry: card.expiry.clone(),
+            entry_mode: request.entry_mode.clone(),
+            card_sequence: request.card_sequence.clone(),
+            pin_block,
+            track2: card.track2.clone(),
+            track3: card.track3.clone(),
+            emv: request.emv.clone(),
+            mcc: merchant.mcc.clone(),
+            terminal: request.key.terminal.to_string(),
+            merchant: request.key.merchant.to_string(),
+            merchant_name: merchant.name.clone(),
+            acquirer: self.config.acquirer.clone(),
+            local_time: if request.local_time.is_empty() { now.hhmmss() } else { request.local_time.clone() },
+            local_date: if request.local_date.is_empty() { now.mmdd() } else { request.local_date.clone() },
+            original,
+        })
+    }
+
+    /// Records the network's answer with its effect on the original, then answers.
+    async fn answered(
+        &self,
+        m: &Message,
+        record: TxnRecord,
+        response: LinkResponse,
+        effect: OriginalEffect,
+        session: &Session,
+        pad: u8,
+    ) -> Reply {
+        let approved = response.code.is_approved();
+        let outcome = Outcome {
+            state: if approved { TxnState::Approved } else { TxnState::Declined },
+            response_code: response.code.as_str().to_string(),
+            auth_code: response.auth_code.clone(),
+            rrn: response.rrn.clone(),
+            card_org: response.card_organisation.clone(),
+        };
+        let effect = if approved { effect } else { OriginalEffect::None };
+        if let Err(error) = self.store.finish(record.id, outcome, effect, self.clock.now_ms()).await {
+            tracing::error!(%error, "record outcome; reversing");
+            if approved {
+                let _ = self.store.abandon(record.id, "96", self.clock.now_ms()).await;
+                self.saf_wakeup.notify_one();
+            }
+            return self.respond(m, ResponseCode::SystemMalfunction, Answer::default(), session, pad);
+        }
+        let code = response.code.clone();
+        self.respond(m, code, Answer { record: Some(record), network: Some(response) }, session, pad)
+    }
+
+    /// Records a decline decided before or instead of the network, then answers.
+    async fn declined(&self, m: &Message, record: TxnRecord, code: ResponseCode, session: &Session, pad: u8) -> Reply {
+        let outcome = Outcome {
+            state: TxnState::Declined,
+            response_code: code.as_str().to_string(),
+            auth_code: None,
+            rrn: None,
+            card_org: None,
+        };
+        if let Err(error) = self.store.finish(record.id, outcome, OriginalEffect::None, self.clock.now_ms()).await {
+            tracing::error!(%error, "record decline");
+        }
+        self.respond(m, code, Answer { record: Some(record), network: None }, session, pad)
+    }
+
+    /// A repeat of a logged key: the same request gets the stored answer (and
+    /// moves nothing); anything else is `94`.
+    fn duplicate(&self, m: &Message, existing: &TxnRecord, digest: [u8; 32], session: &Session, pad: u8) -> Reply {
+        let answered = matches!(existing.state, TxnState::Approved | TxnState::Declined | TxnState::Voided);
+        let stored_code = existing.response_code.as_deref().map(ResponseCode::parse);
+        match stored_code {
+            Some(code) if answered && existing.request_digest == digest => {
+                let network = LinkResponse {
+                    code: code.clone(),
+                    auth_code: existing.auth_code.clone(),
+                    rrn: existing.rrn.clone(),
+                    balances: None,
+                    card_organisation: existing.card_org.clone(),
+                    settlement_date: None,
+                };
+                let mut reply = self.respond(
+                    m,
+                    code,
+                    Answer { record: Some(existing.clone()), network: Some(network) },
+                    session,
+                    pad,
+                );
+                reply.label = "duplicate";
+                reply
+            }
+            _ => self.plain(m, ResponseCode::Duplicate, "duplicate"),
+        }
+    }
+
+    /// The financial answer: echoed fields, host time, the network's codes,
+    /// and a MAC when approved.
+    fn respond(&self, m: &Message, code: ResponseCode, answer: Answer, session: &Session, pad: u8) -> Reply {
+        let label = answer.record.as_ref().map_or("financial", |r| r.kind.code());
+        let Some(mut response) = skeleton(m, &code) else { return Reply::none(label) };
+        let now = self.clock.local();
+        response.set(12, now.hhmmss()).set(13, now.mmdd()).set(32, &self.config.acquirer);
+        for n in [25, 49, 60] {
+            if let Some(v) = m.get(n) {
+                response.set(n, v);
+            }
+        }
+        if let Some(network) = &answer.network {
+            if let Some(rrn) = &network.rrn {
+                response.set(37, format!("{rrn:<12.12}"));
+            }
+            if let Some(auth) = &network.auth_code {
+                response.set(38, format!("{auth:<6.6}"));
+            }
+            if let Some(balances) = &network.balances {
+                response.set(54, balances);
+            }
+            response.set(15, network.settlement_date.clone().unwrap_or_else(|| now.mmdd()));
+            if let Some(org) = &network.card_organisation {
+                response.set(63, format!("{org:<3.3}"));
+            }
+        }
+        let mac_key = code.is_approved().then_some(&session.mac_key);
+        let body = seal(self.hsm.as_ref(), response, mac_key, pad);
+        Reply { body, sign_in_again: asks_sign_in(&code), label, code: code.as_str().to_string() }
+    }
+}
