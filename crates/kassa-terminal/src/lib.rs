@@ -1,0 +1,536 @@
+//! A scripted POS terminal, as tests, `kassa terminal` and `kassa bench` use
+//! it. It behaves like a real device: signs in and checks the check values of
+//! its working keys, builds PIN blocks and MACs, encrypts track data when its
+//! keys allow, keeps a reversal until it has a valid answer and sends it before
+//! the next transaction, and settles its batch (uploading it when unbalanced).
+
+pub mod card;
+pub mod state;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use kassa_core::{Amount, ResponseCode, TxnKind};
+use kassa_crypto::{KeyMode, MacAlgorithm, SecretKey, WorkingKeys, from_hex, keyblock, mac, pin, to_hex, track};
+use kassa_iso8583::fields::{
+    Field60, Original, SettlementTotals, Totals, UPLOAD_RECORDS_MAX, UploadRecord, render_upload,
+};
+use kassa_iso8583::mac_block::{self, TERMINAL_MAC_FIELD};
+use kassa_iso8583::profile::Options;
+use kassa_iso8583::{Header, Message, Mti, Profile, TERMINAL, Tpdu, pack, split_body, unpack};
+use tokio::net::TcpStream;
+use tokio_util::codec::{Framed, LengthDelimitedCodec};
+
+pub use card::{Card, Entry};
+pub use state::{LogEntry, PendingReversal, TerminalState};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error("connect to {address}: {source}")]
+    Connect { address: String, source: std::io::Error },
+    #[error("no answer from the host within {0:?}")]
+    Timeout(Duration),
+    #[error("the connection closed")]
+    Closed,
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the answer failed its MAC; a reversal is kept")]
+    BadMac,
+    #[error("not signed in: run sign-in first")]
+    NotSignedIn,
+    #[error("sign-in refused: {0}")]
+    SignInRefused(String),
+    #[error("the working keys failed their check values: {0}")]
+    Keys(#[from] kassa_crypto::CryptoError),
+    #[error("message: {0}")]
+    Encode(#[from] kassa_iso8583::EncodeError),
+    #[error("answer unreadable: {0}")]
+    Decode(#[from] kassa_iso8583::DecodeError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+pub type Result<T, E = TerminalError> = std::result::Result<T, E>;
+
+/// How a terminal is set up.
+#[derive(Clone, Debug)]
+pub struct TerminalConfig {
+    /// `host:port`.
+    pub address: String,
+    pub terminal_id: String,
+    pub merchant_id: String,
+    /// The terminal master key, clear (test keys only).
+    pub tmk: SecretKey,
+    pub key_mode: KeyMode,
+    /// VARIANT: 0 or 0xF.
+    pub pad_nibble: u8,
+    pub operator: String,
+    pub timeout: Duration,
+    /// Where the state lives between runs; `None` keeps it in memory.
+    pub state_path: Option<PathBuf>,
+}
+
+/// The answer to a financial request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxnAnswer {
+    pub code: ResponseCode,
+    pub trace: u32,
+    pub batch: u32,
+    pub rrn: String,
+    pub auth_code: String,
+    pub card_organisation: String,
+    /// Field 54, for balance inquiries.
+    pub balances: Option<String>,
+    /// Whether a reversal for an earlier transaction was sent first.
+    pub reversal_sent: bool,
+}
+
+/// The outcome of a settlement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettleAnswer {
+    pub code: ResponseCode,
+    pub balanced: bool,
+    pub terminal_totals: SettlementTotals,
+    pub host_totals: Option<SettlementTotals>,
+    pub uploaded: usize,
+}
+
+/// What a financial request refers to: for voids, the original's batch,
+/// trace and reference (and authorization) code; for refunds and completions
+/// also its date.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OriginalRef {
+    pub batch: u32,
+    pub trace: u32,
+    /// MMDD.
+    pub date: Option<String>,
+    pub rrn: Option<String>,
+    pub auth_code: Option<String>,
+}
+
+pub struct ScriptedTerminal {
+    config: TerminalConfig,
+    profile: Profile,
+    state: TerminalState,
+    keys: Option<WorkingKeys>,
+    connection: Option<Framed<TcpStream, LengthDelimitedCodec>>,
+    tpdu: Tpdu,
+    header: Header,
+}
+
+impl std::fmt::Debug for ScriptedTerminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptedTerminal").field("terminal", &self.config.terminal_id).finish()
+    }
+}
+
+fn mti(text: &str) -> Mti {
+    Mti::new(text).unwrap_or_else(|_| unreachable!("MTIs here are literals"))
+}
+
+impl ScriptedTerminal {
+    /// Loads the saved state (if any) and the working keys it holds.
+    pub fn new(config: TerminalConfig) -> Result<ScriptedTerminal> {
+        let state = match &config.state_path {
+            Some(path) => TerminalState::load(path)?,
+            None => TerminalState::default(),
+        };
+        let profile = TERMINAL.with_options(Options { pad_nibble: config.pad_nibble, ..Options::TERMINAL });
+        let mut terminal = ScriptedTerminal {
+            config,
+            profile,
+            state,
+            keys: None,
+            connection: None,
+            tpdu: Tpdu([0x60, 0x00, 0x03, 0x00, 0x00]),
+            header: Header([0x60, 0x31, 0x00, 0x31, 0x13, 0x01]),
+        };
+        terminal.keys = terminal.load_keys()?;
+        Ok(terminal)
+    }
+
+    fn load_keys(&self) -> Result<Option<WorkingKeys>> {
+        let (Some(code), Some(block)) = (self.state.key_mode, &self.state.key_block) else { return Ok(None) };
+        let mode = KeyMode::from_code(code).ok_or_else(|| TerminalError::Usage("unknown key mode in state".into()))?;
+        Ok(Some(keyblock::parse(mode, &self.config.tmk, &from_hex(block)?)?))
+    }
+
+    pub fn state(&self) -> &TerminalState {
+        &self.state
+    }
+
+    fn save(&self) -> Result<()> {
+        match &self.config.state_path {
+            Some(path) => Ok(self.state.save(path)?),
+            None => Ok(()),
+        }
+    }
+
+    async fn connect(&mut self) -> Result<&mut Framed<TcpStream, LengthDelimitedCodec>> {
+        if self.connection.is_none() {
+            let address = self.config.address.clone();
+            let stream =
+                TcpStream::connect(&address).await.map_err(|source| TerminalError::Connect { address, source })?;
+            let _ = stream.set_nodelay(true);
+            let codec = LengthDelimitedCodec::builder().length_field_length(2).max_frame_length(4096).new_codec();
+            self.connection = Some(Framed::new(stream, codec));
+        }
+        self.connection.as_mut().ok_or(TerminalError::Closed)
+    }
+
+    fn base(&mut self, mti_text: &str) -> (Message, u32) {
+        let trace = self.state.next_trace();
+        let mut m = Message::new(mti(mti_text));
+        m.set(11, format!("{trace:06}")).set(41, &self.config.terminal_id).set(42, &self.config.merchant_id);
+        (m, trace)
+    }
+
+    /// Packs, MACs when asked, sends, and waits for the answer with this trace.
+    async fn exchange(&mut self, mut message: Message, with_mac: bool) -> Result<(Message, Vec<u8>)> {
+        let body = if with_mac {
+            let key = self.keys.as_ref().map(|k| k.mac.clone()).ok_or(TerminalError::NotSignedIn)?;
+            mac_block::reserve(&mut message, TERMINAL_MAC_FIELD);
+            let mut packed = pack(&self.profile, &message)?;
+            let (data, _) = mac_block::split(&message, &packed, TERMINAL_MAC_FIELD).ok_or(TerminalError::BadMac)?;
+            let code = mac::compute(MacAlgorithm::CupEcb, &key, data)?;
+            mac_block::fill(&mut packed, code);
+            packed
+        } else {
+            pack(&self.profile, &message)?
+        };
+        let mut frame = Vec::with_capacity(11 + body.len());
+        frame.extend_from_slice(&self.tpdu.0);
+        frame.extend_from_slice(&self.header.0);
+        frame.extend_from_slice(&body);
+        let trace = message.get(11).map(<[u8]>::to_vec);
+        let timeout = self.config.timeout;
+        let connection = self.connect().await?;
+        connection.send(Bytes::from(frame)).await?;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let next = tokio::time::timeout_at(deadline, connection.next()).await;
+            let frame = match next {
+                Err(_) => {
+                    self.connection = None;
+                    return Err(TerminalError::Timeout(timeout));
+                }
+                Ok(None) => {
+                    self.connection = None;
+                    return Err(TerminalError::Closed);
+                }
+                Ok(Some(frame)) => frame?,
+            };
+            let parts = split_body(&frame)?;
+            let answer = unpack(&TERMINAL, parts.body)?;
+            if answer.get(11).map(<[u8]>::to_vec) == trace {
+                return Ok((answer, parts.body.to_vec()));
+            }
+        }
+    }
+
+    /// Signs in with the configured key mode; checks the keys' check values.
+    pub async fn sign_in(&mut self) -> Result<(u32, Vec<String>)> {
+        let (mut m, _) = self.base("0800");
+        let field60 = Field60 {
+            message_type: 0,
+            batch: self.state.batch,
+            management_code: Some(self.config.key_mode.code()),
+            ..Field60::default()
+        };
+        m.set(60, field60.render()).set(63, format!("{:<3.3}", self.config.operator));
+        let result = self.exchange(m, false).await;
+        self.save()?;
+        let (answer, _) = result?;
+        let code = answer.get_str(39).unwrap_or("");
+        if code != "00" {
+            return Err(TerminalError::SignInRefused(format!("{code} {}", ResponseCode::parse(code).meaning())));
+        }
+        let block = answer.get(62).ok_or_else(|| TerminalError::SignInRefused("no keys in field 62".into()))?;
+        let keys = keyblock::parse(self.config.key_mode, &self.config.tmk, block)?;
+        let field60 = answer.get(60).and_then(|v| Field60::parse(v).ok()).ok_or(TerminalError::Closed)?;
+        let mut check_values = vec![keys.pin.check_value_hex(), keys.mac.check_value_hex()];
+        check_values.extend(keys.track.as_ref().map(SecretKey::check_value_hex));
+        if self.state.batch != field60.batch {
+            self.state.log.clear();
+        }
+        self.state.batch = field60.batch;
+        self.state.batch_open = true;
+        self.state.key_mode = Some(self.config.key_mode.code());
+        self.state.key_block = Some(to_hex(block));
+        self.keys = Some(keys);
+        self.save()?;
+        Ok((field60.batch, check_values))
+    }
+
+    pub async fn sign_off(&mut self) -> Result<ResponseCode> {
+        let (mut m, _) = self.base("0820");
+        m.set(
+            60,
+            Field60 { message_type: 0, batch: self.state.batch, management_code: Some(2), ..Field60::default() }
+                .render(),
+        );
+        let (answer, _) = self.exchange(m, false).await?;
+        self.keys = None;
+        self.state.key_block = None;
+        self.state.key_mode = None;
+        self.state.batch_open = false;
+        self.save()?;
+        Ok(ResponseCode::parse(answer.get_str(39).unwrap_or("")))
+    }
+
+    pub async fn echo(&mut self) -> Result<ResponseCode> {
+        let (mut m, _) = self.base("0820");
+        m.set(
+            60,
+            Field60 { message_type: 0, batch: self.state.batch, management_code: Some(301), ..Field60::default() }
+                .render(),
+        );
+        let (answer, _) = self.exchange(m, false).await?;
+        self.save()?;
+        Ok(ResponseCode::parse(answer.get_str(39).unwrap_or("")))
+    }
+
+    /// Runs one financial transaction, sending any pending reversal first.
+    pub async fn transact(
+        &mut self,
+        kind: TxnKind,
+        card: &Card,
+        amount: Amount,
+        original: Option<&OriginalRef>,
+    ) -> Result<TxnAnswer> {
+        let keys = self.keys.clone().ok_or(TerminalError::NotSignedIn)?;
+        let reversal_sent = self.send_pending_reversal().await?;
+        let (message, trace) = self.financial_message(kind, card, amount, original, &keys)?;
+        if kind.is_reversible() {
+            self.state.pending_reversal = Some(reversal_of(&message, "98"));
+        }
+        self.save()?;
+        let (answer, body) = match self.exchange(message, true).await {
+            Ok(answer) => answer,
+            Err(error) => {
+                self.save()?;
+                return Err(error);
+            }
+        };
+        let code = ResponseCode::parse(answer.get_str(39).unwrap_or(""));
+        if code.is_approved() && !self.mac_ok(&answer, &body, &keys) {
+            if let Some(pending) = self.state.pending_reversal.as_mut() {
+                pending.reason = "A0".into();
+            }
+            self.save()?;
+            return Err(TerminalError::BadMac);
+        }
+        self.state.pending_reversal = None;
+        let text = |n: u8| answer.get_str(n).unwrap_or("").trim_end().to_string();
+        let result = TxnAnswer {
+            code: code.clone(),
+            trace,
+            batch: self.state.batch,
+            rrn: text(37),
+            auth_code: text(38),
+            card_organisation: text(63),
+            balances: answer.get_str(54).map(str::to_string),
+            reversal_sent,
+        };
+        if code.is_approved() && kind != TxnKind::BalanceInquiry {
+            self.state.log.push(LogEntry {
+                kind: kind.code().to_string(),
+                trace,
+                batch: self.state.batch,
+                amount: amount.minor_units(),
+                masked_pan: kassa_core::mask_pan(&card.pan),
+                pan: card.pan.clone(),
+                rrn: result.rrn.clone(),
+                auth_code: result.auth_code.clone(),
+                response_code: code.as_str().to_string(),
+                domestic: result.card_organisation == "CUP",
+                date: text(13),
+                time: text(12),
+                reversed: false,
+            });
+        }
+        self.save()?;
+        Ok(result)
+    }
+
+    fn mac_ok(&self, answer: &Message, body: &[u8], keys: &WorkingKeys) -> bool {
+        mac_block::split(answer, body, TERMINAL_MAC_FIELD)
+            .and_then(|(data, code)| mac::verify(MacAlgorithm::CupEcb, &keys.mac, data, code).ok())
+            .unwrap_or(false)
+    }
+
+    fn financial_message(
+        &mut self,
+        kind: TxnKind,
+        card: &Card,
+        amount: Amount,
+        original: Option<&OriginalRef>,
+        keys: &WorkingKeys,
+    ) -> Result<(Message, u32)> {
+        let (mti_text, processing, condition, message_type) = kind.wire();
+        let (mut m, trace) = self.base(mti_text);
+        m.set(3, processing);
+        if kind != TxnKind::BalanceInquiry {
+            m.set(4, amount.to_field());
+        }
+        let with_pin = card.pin.is_some();
+        m.set(22, format!("{}{}", card.entry.code(), if with_pin { '1' } else { '2' }));
+        m.set(25, condition).set(49, "156");
+        let encrypt_track = keys.track.is_some() && card.entry != Entry::Keyed;
+        match card.entry {
+            Entry::Keyed => {
+                m.set(2, &card.pan).set(14, &card.expiry);
+            }
+            Entry::Chip | Entry::Tap => {
+                m.set(2, &card.pan).set(14, &card.expiry).set(23, "001");
+                m.set(55, kassa_iso8583::samples::chip_data());
+            }
+            Entry::Swipe => {}
+        }
+        if card.entry != Entry::Keyed {
+            let track2 = card.track2();
+            let track2 = match (&keys.track, encrypt_track) {
+                (Some(tdk), true) => track::encrypt(tdk, &track2)?,
+                _ => track2,
+            };
+            m.set(35, track2);
+        }
+        if let Some(pin_digits) = &card.pin {
+            let block = pin::encrypt(&pin::build(pin_digits, Some(&card.pan))?, &keys.pin)?;
+            m.set(26, "12").set(52, block);
+        }
+        if with_pin || encrypt_track {
+            m.set(53, if encrypt_track { "2610000000000000" } else { "2600000000000000" });
+        }
+        if let Some(original) = original {
+            let field61 = Original {
+                batch: original.batch,
+                trace: original.trace,
+                date: original.date.clone(),
+                rest: String::new(),
+            };
+            m.set(61, field61.render());
+            if let Some(rrn) = &original.rrn {
+                m.set(37, format!("{rrn:<12.12}"));
+            }
+            if let Some(auth) = &original.auth_code {
+                m.set(38, format!("{auth:<6.6}"));
+            }
+        }
+        let field60 = Field60 {
+            message_type,
+            batch: self.state.batch,
+            management_code: Some(0),
+            read_capability: Some(if card.entry == Entry::Swipe { 2 } else { 5 }),
+            chip_condition: Some(0),
+            ..Field60::default()
+        };
+        m.set(60, field60.render()).set(63, format!("{:<3.3}", self.config.operator));
+        Ok((m, trace))
+    }
+
+    /// Sends the kept reversal, if any; true when one was sent and answered.
+    pub async fn send_pending_reversal(&mut self) -> Result<bool> {
+        let Some(pending) = self.state.pending_reversal.clone() else { return Ok(false) };
+        let mut m = Message::new(mti("0400"));
+        for (number, value) in &pending.fields {
+            m.set(*number, from_hex(value)?);
+        }
+        m.set(39, &pending.reason);
+        let (answer, _) = self.exchange(m, true).await?;
+        if answer.get_str(39).is_some() {
+            let trace = pending.fields.iter().find(|(n, _)| *n == 11).and_then(|(_, v)| from_hex(v).ok());
+            let trace = trace.and_then(|t| String::from_utf8(t).ok()).and_then(|t| t.parse::<u32>().ok());
+            for entry in self.state.log.iter_mut().filter(|e| Some(e.trace) == trace) {
+                entry.reversed = true;
+            }
+            self.state.pending_reversal = None;
+            self.save()?;
+        }
+        Ok(true)
+    }
+
+    /// The batch totals from the log (approved, not reversed).
+    pub fn totals(&self) -> SettlementTotals {
+        let mut totals = SettlementTotals::default();
+        for entry in self.state.log.iter().filter(|e| e.batch == self.state.batch && !e.reversed) {
+            let Some(kind) = TxnKind::from_code(&entry.kind) else { continue };
+            let half: &mut Totals = if entry.domestic { &mut totals.domestic } else { &mut totals.foreign };
+            if kind.is_settlement_debit() {
+                half.debit_amount += entry.amount;
+                half.debit_count += 1;
+            } else if kind.is_settlement_credit() {
+                half.credit_amount += entry.amount;
+                half.credit_count += 1;
+            }
+        }
+        totals
+    }
+
+    /// Settles the batch (0500); when the host's totals differ, uploads the
+    /// batch (0320 with 201 records, then 202) as the protocol asks.
+    pub async fn settle(&mut self) -> Result<SettleAnswer> {
+        if self.keys.is_none() {
+            return Err(TerminalError::NotSignedIn);
+        }
+        self.send_pending_reversal().await?;
+        let totals = self.totals();
+        let (mut m, _) = self.base("0500");
+        m.set(48, totals.render()).set(49, "156");
+        m.set(
+            60,
+            Field60 { message_type: 0, batch: self.state.batch, management_code: Some(201), ..Field60::default() }
+                .render(),
+        );
+        m.set(63, format!("{:<3.3}", self.config.operator));
+        let (answer, _) = self.exchange(m, false).await?;
+        let code = ResponseCode::parse(answer.get_str(39).unwrap_or(""));
+        let host_totals = answer.get(48).and_then(|v| SettlementTotals::parse(v).ok());
+        let balanced = host_totals.is_some_and(|t| t.domestic.flag == 1 && t.foreign.flag == 1);
+        let mut uploaded = 0;
+        if code.is_approved() && !balanced {
+            uploaded = self.upload().await?;
+        }
+        if code.is_approved() {
+            self.state.batch_open = false;
+        }
+        self.save()?;
+        Ok(SettleAnswer { code, balanced, terminal_totals: totals, host_totals, uploaded })
+    }
+
+    async fn upload(&mut self) -> Result<usize> {
+        let batch = self.state.batch;
+        let records: Vec<UploadRecord> = self
+            .state
+            .log
+            .iter()
+            .filter(|e| e.batch == batch && !e.reversed)
+            .map(|e| UploadRecord { domestic: e.domestic, trace: e.trace, pan: e.pan.clone(), amount: e.amount })
+            .collect();
+        for chunk in records.chunks(UPLOAD_RECORDS_MAX) {
+            let (mut m, _) = self.base("0320");
+            m.set(48, render_upload(chunk));
+            m.set(60, Field60 { message_type: 0, batch, management_code: Some(201), ..Field60::default() }.render());
+            self.exchange(m, false).await?;
+        }
+        let (mut m, _) = self.base("0320");
+        m.set(60, Field60 { message_type: 0, batch, management_code: Some(202), ..Field60::default() }.render());
+        self.exchange(m, false).await?;
+        Ok(records.len())
+    }
+
+    /// Forgets a transaction as if it had never been logged (tests of unbalanced batches).
+    pub fn forget_last(&mut self) {
+        self.state.log.pop();
+    }
+}
+
+/// The reversal a terminal keeps for `original`: its fields, minus what a
+/// reversal never repeats (35, 36, 52, 53, 26, 64).
+fn reversal_of(original: &Message, reason: &str) -> PendingReversal {
+    let keep = [2, 3, 4, 11, 14, 22, 23, 25, 38, 41, 42, 49, 55, 60, 61];
+    let fields = original.fields().filter(|(n, _)| keep.contains(n)).map(|(n, v)| (n, to_hex(v))).collect();
+    PendingReversal { fields, reason: reason.to_string() }
+}

@@ -1,0 +1,72 @@
+//! What a terminal remembers between runs: trace counter, batch, working keys
+//! (as the host sent them, under the master key), the pending reversal and the
+//! batch's transaction log. Saved as a small JSON file.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// A reversal the terminal owes the host: the original request's fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReversal {
+    /// The original's fields by number, as hex of their logical values.
+    pub fields: Vec<(u8, String)>,
+    /// `98` no answer, `A0` bad MAC, `96` device failure, `06` other.
+    pub reason: String,
+}
+
+/// One transaction of the current batch, as the slip and settlement need it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub kind: String,
+    pub trace: u32,
+    pub batch: u32,
+    pub amount: u64,
+    pub masked_pan: String,
+    /// Kept only so the batch can be uploaded; a real terminal keeps it too.
+    pub pan: String,
+    pub rrn: String,
+    pub auth_code: String,
+    pub response_code: String,
+    pub domestic: bool,
+    pub date: String,
+    pub time: String,
+    pub reversed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalState {
+    /// The last trace number used (000001–999999).
+    pub trace: u32,
+    pub batch: u32,
+    pub batch_open: bool,
+    /// 60.3 of the last sign-in and field 62 as received (keys under the TMK).
+    pub key_mode: Option<u16>,
+    pub key_block: Option<String>,
+    pub pending_reversal: Option<PendingReversal>,
+    pub log: Vec<LogEntry>,
+}
+
+impl TerminalState {
+    pub fn load(path: &Path) -> std::io::Result<TerminalState> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).map_err(std::io::Error::other),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(TerminalState::default()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Writes the state atomically (temporary file, then rename).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        let temporary = path.with_extension("tmp");
+        std::fs::write(&temporary, text)?;
+        std::fs::rename(temporary, path)
+    }
+
+    /// Takes the next trace number, wrapping after 999999.
+    pub fn next_trace(&mut self) -> u32 {
+        self.trace = if self.trace >= 999_999 { 1 } else { self.trace + 1 };
+        self.trace
+    }
+}

@@ -1,0 +1,4 @@
+//! The parts of Kassa wired together, shared by the `kassa` binary
+//! (`serve`, `network-sim`, `demo`, `terminal`) and the end-to-end tests.
+
+pub mod world;

@@ -1,0 +1,215 @@
+//! Starting the parts: the network simulator, and the host with its store,
+//! security module, network link, switch and store-and-forward worker.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kassa_core::time::Clock;
+use kassa_core::{Amount, Batch, MerchantId, TerminalId};
+use kassa_crypto::{KeyAlgorithm, KeyUsage, SecretKey, SecurityModule, SoftwareSecurityModule, random};
+use kassa_host::{HostCounters, HostLimits};
+use kassa_network::{LinkConfig, NetworkLink};
+use kassa_network_sim::{CardAccount, Faults, Issuer, SimKeys, Simulator, Today};
+use kassa_store::{Merchant, MerchantStatus, Store, Terminal, TerminalStatus};
+use kassa_switch::{LimitsAndBlockLists, RuleLimits, Switch, SwitchConfig};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The keys the acquirer shares with the network: zone PIN key and zone MAC key.
+#[derive(Clone, Debug)]
+pub struct ZoneKeys {
+    pub pin: SecretKey,
+    pub mac: SecretKey,
+}
+
+impl ZoneKeys {
+    pub fn generate() -> Result<ZoneKeys, Error> {
+        Ok(ZoneKeys {
+            pin: random::generate_key(KeyAlgorithm::Tdes2)?,
+            mac: random::generate_key(KeyAlgorithm::Tdes2)?,
+        })
+    }
+
+    pub fn from_hex(pin: &str, mac: &str) -> Result<ZoneKeys, Error> {
+        Ok(ZoneKeys { pin: SecretKey::from_hex(pin, None)?, mac: SecretKey::from_hex(mac, None)? })
+    }
+}
+
+/// A running network simulator.
+#[derive(Clone, Debug)]
+pub struct SimHandle {
+    pub address: SocketAddr,
+    pub simulator: Simulator,
+}
+
+/// Starts the network simulator on `listen` with `cards`.
+pub async fn start_simulator(
+    listen: &str,
+    zone: &ZoneKeys,
+    faults: Faults,
+    cards: Vec<CardAccount>,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> Result<SimHandle, Error> {
+    let hsm = Arc::new(SoftwareSecurityModule::new(&*SoftwareSecurityModule::generate_lmk()?));
+    let keys =
+        SimKeys { pin: hsm.import_key(KeyUsage::Pin, &zone.pin)?, mac: hsm.import_key(KeyUsage::Mac, &zone.mac)? };
+    let today = Arc::new(move || {
+        let now = clock.local();
+        Today { yymm: now.yymm(), mmdd: now.mmdd() }
+    });
+    let simulator = Simulator::new(Issuer::new(cards), hsm, keys, faults, today);
+    let listener = TcpListener::bind(listen).await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(simulator.clone().serve(listener, shutdown));
+    tracing::info!(%address, "network simulator listening");
+    Ok(SimHandle { address, simulator })
+}
+
+/// How the host runs.
+#[derive(Clone, Debug)]
+pub struct HostSettings {
+    pub listen: String,
+    /// `host:port` of the card network.
+    pub network: String,
+    pub acquirer: String,
+    pub network_timeout: Duration,
+    pub echo_interval: Duration,
+    pub limits: HostLimits,
+    pub rules: RuleLimits,
+}
+
+impl Default for HostSettings {
+    fn default() -> Self {
+        HostSettings {
+            listen: "127.0.0.1:0".into(),
+            network: "127.0.0.1:5800".into(),
+            acquirer: "49980000".into(),
+            network_timeout: Duration::from_secs(10),
+            echo_interval: Duration::from_secs(30),
+            limits: HostLimits::default(),
+            rules: RuleLimits::default(),
+        }
+    }
+}
+
+/// A running host.
+#[derive(Clone, Debug)]
+pub struct HostHandle<S: Store> {
+    pub address: SocketAddr,
+    pub counters: Arc<HostCounters>,
+    pub link: NetworkLink,
+    pub store: S,
+    pub risk: Arc<LimitsAndBlockLists>,
+    /// How many in-flight transactions were reversed at start-up.
+    pub recovered: u64,
+}
+
+/// Starts the host: reverses what a previous run left in flight, connects the
+/// network link, and serves terminals until `shutdown`.
+pub async fn start_host<S: Store>(
+    settings: &HostSettings,
+    store: S,
+    hsm: Arc<dyn SecurityModule>,
+    zone: &ZoneKeys,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+) -> Result<HostHandle<S>, Error> {
+    let recovered = store.recover_in_flight(clock.now_ms()).await?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "transactions left in flight by the last run are being reversed");
+    }
+    let link_config = LinkConfig {
+        address: settings.network.clone(),
+        acquirer: settings.acquirer.clone(),
+        timeout: settings.network_timeout,
+        echo_interval: settings.echo_interval,
+        reconnect_delay_max: Duration::from_secs(5),
+        mac_key: hsm.import_key(KeyUsage::Mac, &zone.mac)?,
+    };
+    let link = NetworkLink::spawn(link_config, hsm.clone(), shutdown.clone());
+    if !link.wait_up(Duration::from_secs(5)).await {
+        tracing::warn!(network = %settings.network, "network link not up yet; will keep trying");
+    }
+    let risk = Arc::new(LimitsAndBlockLists::default());
+    let config = SwitchConfig {
+        acquirer: settings.acquirer.clone(),
+        zone_pin_key: hsm.import_key(KeyUsage::Pin, &zone.pin)?,
+        limits: settings.rules,
+    };
+    let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk.clone(), clock.clone(), config);
+    tokio::spawn(kassa_switch::saf::run(
+        store.clone(),
+        link.clone(),
+        hsm.clone(),
+        clock.clone(),
+        settings.acquirer.clone(),
+        switch.saf_wakeup(),
+        shutdown.clone(),
+    ));
+    let listener = TcpListener::bind(&settings.listen).await?;
+    let address = listener.local_addr()?;
+    let counters = Arc::new(HostCounters::default());
+    tokio::spawn(kassa_host::serve(listener, switch, settings.limits, counters.clone(), shutdown));
+    tracing::info!(%address, "host listening for terminals");
+    Ok(HostHandle { address, counters, link, store, risk, recovered })
+}
+
+/// A merchant to provision.
+#[derive(Clone, Debug)]
+pub struct MerchantSpec {
+    pub id: MerchantId,
+    pub name: String,
+    pub mcc: String,
+    pub mail_order: bool,
+    pub single_limit: Amount,
+    pub daily_limit: Amount,
+}
+
+/// Provisions a merchant and `count` terminals numbered from `first_tid`;
+/// returns each terminal id with its clear master key (test keys only).
+pub async fn provision<S: Store>(
+    store: &S,
+    hsm: &dyn SecurityModule,
+    merchant: &MerchantSpec,
+    first_tid: u32,
+    count: u32,
+    now_ms: i64,
+) -> Result<Vec<(TerminalId, SecretKey)>, Error> {
+    store
+        .put_merchant(
+            Merchant {
+                id: merchant.id.clone(),
+                name: merchant.name.clone(),
+                mcc: merchant.mcc.clone(),
+                status: MerchantStatus::Active,
+                mail_order: merchant.mail_order,
+                single_limit: merchant.single_limit,
+                daily_limit: merchant.daily_limit,
+            },
+            now_ms,
+        )
+        .await?;
+    let mut terminals = Vec::with_capacity(count as usize);
+    for n in first_tid..first_tid + count {
+        let id = TerminalId::parse(&format!("{n:08}")).ok_or("terminal numbers have at most 8 digits")?;
+        let tmk = random::generate_key(KeyAlgorithm::Tdes2)?;
+        let terminal = Terminal {
+            id: id.clone(),
+            merchant: merchant.id.clone(),
+            serial: format!("KS{n:010}"),
+            status: TerminalStatus::Active,
+            tmk: hsm.import_key(KeyUsage::Master, &tmk)?,
+            pad_nibble: 0,
+            session: None,
+            batch: Batch(0),
+            batch_open: false,
+        };
+        store.put_terminal(terminal).await?;
+        terminals.push((id, tmk));
+    }
+    Ok(terminals)
+}

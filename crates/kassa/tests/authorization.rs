@@ -1,0 +1,147 @@
+//! The authorization path end to end over real TCP: terminal → host → network
+//! simulator, on SQLite.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
+mod common;
+
+use common::*;
+use kassa_core::{Amount, TxnKind};
+use kassa_crypto::KeyMode;
+use kassa_terminal::Entry;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_signs_in_and_sells() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    let (batch, check_values) = t.sign_in().await.unwrap();
+    assert_eq!(batch, 1);
+    assert_eq!(check_values.len(), 2);
+    let answer = sale(&mut t, &debit(), 9_900).await;
+    assert_eq!(answer.code.as_str(), "00", "{answer:?}");
+    assert_eq!(answer.rrn.len(), 12);
+    assert_eq!(answer.card_organisation, "CUP");
+    let chip = sale(&mut t, &credit(), 12_345).await;
+    assert_eq!(chip.code.as_str(), "00");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert_eq!(host.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_mode_signs_in_and_macs() {
+    let w = world(Options::default()).await;
+    for (index, mode) in [(0, KeyMode::Des), (1, KeyMode::TdesWithTrack), (2, KeyMode::Tdes)] {
+        let mut t = w.terminal_with(index, mode);
+        t.sign_in().await.unwrap();
+        let answer = sale(&mut t, &debit(), 100).await;
+        assert_eq!(answer.code.as_str(), "00", "{mode:?}: {answer:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_decline_reason_reaches_the_terminal() {
+    let w = world(Options { single_limit: Amount(50_000), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let cases = [
+        (card(UNKNOWN, Some("123456"), Entry::Swipe), 100, "14"),
+        (card(LOST, Some("333333"), Entry::Swipe), 100, "41"),
+        (card(STOLEN, Some("444444"), Entry::Swipe), 100, "43"),
+        (card(POOR, Some("111111"), Entry::Swipe), 5_000, "51"),
+        (card(EXPIRED, Some("222222"), Entry::Swipe), 100, "54"),
+        (card(DEBIT, Some("000000"), Entry::Swipe), 100, "55"),
+        (card(DEBIT, Some("123456"), Entry::Swipe), 50_001, "61"),
+        (card(DEBIT, Some("123456"), Entry::Keyed), 100, "12"),
+        (card("6222021234567890127", Some("123456"), Entry::Keyed), 100, "12"),
+    ];
+    for (card, amount, code) in cases {
+        let answer = t.transact(TxnKind::Sale, &card, Amount(amount), None).await.unwrap();
+        assert_eq!(answer.code.as_str(), code, "{} {amount}", card.pan);
+    }
+    let wrong = card(CREDIT, Some("999999"), Entry::Swipe);
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        seen.push(t.transact(TxnKind::Sale, &wrong, Amount(100), None).await.unwrap().code.as_str().to_string());
+    }
+    assert_eq!(seen, ["55", "55", "75", "75"]);
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert!(host.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voids_follow_the_rules() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let sold = sale(&mut t, &debit(), 8_800).await;
+    let original = original_of(&sold, None);
+    let wrong_amount = t.transact(TxnKind::SaleVoid, &debit(), Amount(8_000), Some(&original)).await.unwrap();
+    assert_eq!(wrong_amount.code.as_str(), "64");
+    let other_card = card(CREDIT, Some("123456"), Entry::Swipe);
+    let wrong_card = t.transact(TxnKind::SaleVoid, &other_card, Amount(8_800), Some(&original)).await.unwrap();
+    assert_eq!(wrong_card.code.as_str(), "14");
+    let voided = t.transact(TxnKind::SaleVoid, &debit(), Amount(8_800), Some(&original)).await.unwrap();
+    assert_eq!(voided.code.as_str(), "00");
+    let again = t.transact(TxnKind::SaleVoid, &debit(), Amount(8_800), Some(&original)).await.unwrap();
+    assert_eq!(again.code.as_str(), "25");
+    let missing = kassa_terminal::OriginalRef { batch: 1, trace: 999, ..Default::default() };
+    let not_found = t.transact(TxnKind::SaleVoid, &debit(), Amount(8_800), Some(&missing)).await.unwrap();
+    assert_eq!(not_found.code.as_str(), "25");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_add_up_and_completions_stop_at_115_percent() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let sold = sale(&mut t, &credit(), 10_000).await;
+    let today = Some(sold_date(&w));
+    let original = original_of(&sold, today.as_deref());
+    let first = t.transact(TxnKind::Refund, &credit(), Amount(6_000), Some(&original)).await.unwrap();
+    assert_eq!(first.code.as_str(), "00");
+    let too_much = t.transact(TxnKind::Refund, &credit(), Amount(4_001), Some(&original)).await.unwrap();
+    assert_eq!(too_much.code.as_str(), "61");
+    let rest = t.transact(TxnKind::Refund, &credit(), Amount(4_000), Some(&original)).await.unwrap();
+    assert_eq!(rest.code.as_str(), "00");
+
+    let held = t.transact(TxnKind::PreAuth, &credit(), Amount(20_000), None).await.unwrap();
+    assert_eq!(held.code.as_str(), "00");
+    let hold = original_of(&held, today.as_deref());
+    let over = t.transact(TxnKind::Completion, &credit(), Amount(23_001), Some(&hold)).await.unwrap();
+    assert_eq!(over.code.as_str(), "64");
+    let done = t.transact(TxnKind::Completion, &credit(), Amount(23_000), Some(&hold)).await.unwrap();
+    assert_eq!(done.code.as_str(), "00");
+    let twice = t.transact(TxnKind::Completion, &credit(), Amount(100), Some(&hold)).await.unwrap();
+    assert_eq!(twice.code.as_str(), "25");
+    let completion = original_of(&done, None);
+    let undone = t.transact(TxnKind::CompletionVoid, &credit(), Amount(23_000), Some(&completion)).await.unwrap();
+    assert_eq!(undone.code.as_str(), "00");
+
+    let other = t.transact(TxnKind::PreAuth, &credit(), Amount(5_000), None).await.unwrap();
+    let other_ref = original_of(&other, today.as_deref());
+    let bad_void = t.transact(TxnKind::PreAuthVoid, &credit(), Amount(4_999), Some(&other_ref)).await.unwrap();
+    assert_eq!(bad_void.code.as_str(), "64");
+    let void = t.transact(TxnKind::PreAuthVoid, &credit(), Amount(5_000), Some(&other_ref)).await.unwrap();
+    assert_eq!(void.code.as_str(), "00");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+}
+
+fn sold_date(_w: &World) -> String {
+    use kassa_core::time::Clock;
+    kassa_core::time::SystemClock { offset_minutes: 480 }.local().mmdd()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balance_inquiry_returns_balances() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let answer = t.transact(TxnKind::BalanceInquiry, &debit(), Amount::ZERO, None).await.unwrap();
+    assert_eq!(answer.code.as_str(), "00");
+    assert_eq!(answer.balances.as_deref().map(str::len), Some(40));
+}

@@ -1,0 +1,155 @@
+//! A whole Kassa in one test process: SQLite store, host, network simulator
+//! and scripted terminals, all over real TCP on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kassa::world::{self, HostHandle, HostSettings, MerchantSpec, SimHandle, ZoneKeys};
+use kassa_core::time::{Clock, SystemClock};
+use kassa_core::{Amount, MerchantId, TerminalId, TxnKind};
+use kassa_crypto::{KeyMode, SecretKey, SoftwareSecurityModule};
+use kassa_network_sim::{Faults, test_cards};
+use kassa_store::sqlite::SqliteStore;
+use kassa_terminal::{Card, Entry, OriginalRef, ScriptedTerminal, TerminalConfig, TxnAnswer};
+use tokio_util::sync::CancellationToken;
+
+pub const MID: &str = "898310048990001";
+pub const DEBIT: &str = "6222021234567890128";
+pub const CREDIT: &str = "6225881234567890120";
+pub const POOR: &str = "6222021234500000017";
+pub const EXPIRED: &str = "6222021234500000025";
+pub const LOST: &str = "6222021234500000033";
+pub const STOLEN: &str = "6222021234500000041";
+pub const VISA: &str = "4111111111111111";
+pub const UNKNOWN: &str = "6222021234599999996";
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub host: HostHandle<SqliteStore>,
+    pub sim: SimHandle,
+    pub terminals: Vec<(TerminalId, SecretKey)>,
+    pub shutdown: CancellationToken,
+    pub hsm: Arc<SoftwareSecurityModule>,
+}
+
+pub struct Options {
+    pub network_timeout: Duration,
+    pub single_limit: Amount,
+    pub daily_limit: Amount,
+    pub mail_order: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            network_timeout: Duration::from_secs(3),
+            single_limit: Amount(5_000_000),
+            daily_limit: Amount(100_000_000),
+            mail_order: false,
+        }
+    }
+}
+
+pub async fn world(options: Options) -> World {
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+    let dir = tempfile::tempdir().unwrap();
+    let shutdown = CancellationToken::new();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
+    let zone = ZoneKeys::generate().unwrap();
+    let sim =
+        world::start_simulator("127.0.0.1:0", &zone, Faults::default(), test_cards(), clock.clone(), shutdown.clone())
+            .await
+            .unwrap();
+    let hsm = Arc::new(SoftwareSecurityModule::new(&[5; 32]));
+    let store = SqliteStore::open(&dir.path().join("kassa.db")).unwrap();
+    let merchant = MerchantSpec {
+        id: MerchantId::parse(MID).unwrap(),
+        name: "Kassa Test Store".into(),
+        mcc: "5411".into(),
+        mail_order: options.mail_order,
+        single_limit: options.single_limit,
+        daily_limit: options.daily_limit,
+    };
+    let terminals = world::provision(&store, hsm.as_ref(), &merchant, 10_000_001, 3, clock.now_ms()).await.unwrap();
+    let settings = HostSettings {
+        network: sim.address.to_string(),
+        network_timeout: options.network_timeout,
+        ..HostSettings::default()
+    };
+    let host = world::start_host(&settings, store, hsm.clone(), &zone, clock, shutdown.clone()).await.unwrap();
+    assert!(host.link.wait_up(Duration::from_secs(5)).await);
+    World { dir, host, sim, terminals, shutdown, hsm }
+}
+
+impl World {
+    pub fn terminal(&self, index: usize) -> ScriptedTerminal {
+        self.terminal_with(index, KeyMode::Tdes)
+    }
+
+    pub fn terminal_with(&self, index: usize, mode: KeyMode) -> ScriptedTerminal {
+        let (tid, tmk) = &self.terminals[index];
+        ScriptedTerminal::new(TerminalConfig {
+            address: self.host.address.to_string(),
+            terminal_id: tid.to_string(),
+            merchant_id: MID.into(),
+            tmk: tmk.clone(),
+            key_mode: mode,
+            pad_nibble: 0,
+            operator: "01".into(),
+            timeout: Duration::from_secs(5),
+            state_path: None,
+        })
+        .unwrap()
+    }
+
+    /// What the network holds approved, and what the host does, as comparable sets.
+    pub async fn agreement(&self) -> (Vec<(u32, String)>, Vec<(u32, String)>) {
+        use kassa_store::Store;
+        let network: Vec<(u32, String)> =
+            self.sim.simulator.with_issuer(|i| i.standing().into_keys().map(|k| (k.stan, k.transmitted)).collect());
+        let mut host: Vec<(u32, String)> =
+            self.host.store.standing().await.unwrap().into_iter().map(|s| (s.link_stan, s.link_transmitted)).collect();
+        host.sort();
+        let mut network = network;
+        network.sort();
+        (network, host)
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub fn card(pan: &str, pin: Option<&str>, entry: Entry) -> Card {
+    let expiry = match pan {
+        EXPIRED => "2001",
+        _ => "3012",
+    };
+    Card { pan: pan.into(), expiry: expiry.into(), track2: None, pin: pin.map(str::to_string), entry }
+}
+
+pub fn debit() -> Card {
+    card(DEBIT, Some("123456"), Entry::Swipe)
+}
+
+pub fn credit() -> Card {
+    card(CREDIT, None, Entry::Chip)
+}
+
+pub async fn sale(terminal: &mut ScriptedTerminal, card: &Card, amount: u64) -> TxnAnswer {
+    terminal.transact(TxnKind::Sale, card, Amount(amount), None).await.unwrap()
+}
+
+pub fn original_of(answer: &TxnAnswer, date: Option<&str>) -> OriginalRef {
+    OriginalRef {
+        batch: answer.batch,
+        trace: answer.trace,
+        date: date.map(str::to_string),
+        rrn: Some(answer.rrn.clone()),
+        auth_code: Some(answer.auth_code.clone()),
+    }
+}
