@@ -58,8 +58,22 @@ pub(crate) fn kind_of_type(message_type: u8) -> Option<TxnKind> {
     TxnKind::ALL.into_iter().find(|k| k.wire().3 == message_type)
 }
 
-/// Reads a financial request of `kind` (or, for a 0400, of the original's kind).
+/// Reads a financial request of `kind`.
 pub(crate) fn financial(m: &Message, kind: TxnKind) -> Result<Financial, ResponseCode> {
+    let request = fields(m, kind)?;
+    if request.pan.is_none() && request.track2.is_none() && !kind.has_original() {
+        return Err(ResponseCode::FormatError);
+    }
+    Ok(request)
+}
+
+/// Reads a 0400: the original's fields, which never include track data, so
+/// a reversal of a swiped sale carries no card at all.
+pub(crate) fn reversal(m: &Message, kind: TxnKind) -> Result<Financial, ResponseCode> {
+    fields(m, kind)
+}
+
+fn fields(m: &Message, kind: TxnKind) -> Result<Financial, ResponseCode> {
     let names = names(m)?;
     let f60 = field60(m)?;
     if f60.message_type != kind.wire().3 {
@@ -120,8 +134,5 @@ pub(crate) fn financial(m: &Message, kind: TxnKind) -> Result<Financial, Respons
         local_time: text(12).unwrap_or_default(),
         local_date: text(13).unwrap_or_default(),
     };
-    if request.pan.is_none() && request.track2.is_none() && !kind.has_original() {
-        return Err(ResponseCode::FormatError);
-    }
     Ok(request)
 }

@@ -21,7 +21,7 @@ impl<S: Store, N: Network> Switch<S, N> {
         let Some(kind) = request::field60(m).ok().and_then(|f| kind_of_type(f.message_type)) else {
             return self.plain(m, ResponseCode::FormatError, label);
         };
-        let request = match request::financial(m, kind) {
+        let request = match request::reversal(m, kind) {
             Ok(request) => request,
             Err(code) => return self.plain(m, code, label),
         };

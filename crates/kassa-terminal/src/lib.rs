@@ -525,6 +525,17 @@ impl ScriptedTerminal {
     pub fn forget_last(&mut self) {
         self.state.log.pop();
     }
+
+    /// Steps the trace counter back, so the next message repeats an earlier
+    /// trace number (tests of duplicate detection).
+    pub fn rewind_trace(&mut self, by: u32) {
+        self.state.trace = self.state.trace.saturating_sub(by);
+    }
+
+    /// The state, for tests that stage a situation (a kept reversal, a lost answer).
+    pub fn state_mut(&mut self) -> &mut TerminalState {
+        &mut self.state
+    }
 }
 
 /// The reversal a terminal keeps for `original`: its fields, minus what a

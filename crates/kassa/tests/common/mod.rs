@@ -153,3 +153,42 @@ pub fn original_of(answer: &TxnAnswer, date: Option<&str>) -> OriginalRef {
         auth_code: Some(answer.auth_code.clone()),
     }
 }
+
+/// Sends raw bytes (a whole frame, length included) on a fresh or given
+/// connection and reads one answer frame (without its length), if any comes.
+pub async fn raw_exchange(stream: &mut tokio::net::TcpStream, bytes: &[u8], wait: Duration) -> Option<Vec<u8>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(bytes).await.ok()?;
+    let mut length = [0u8; 2];
+    tokio::time::timeout(wait, stream.read_exact(&mut length)).await.ok()?.ok()?;
+    let mut body = vec![0u8; usize::from(u16::from_be_bytes(length))];
+    tokio::time::timeout(wait, stream.read_exact(&mut body)).await.ok()?.ok()?;
+    Some(body)
+}
+
+/// A frame around `body` with the demo TPDU and header.
+pub fn frame(body: &[u8]) -> Vec<u8> {
+    let mut out = ((body.len() + 11) as u16).to_be_bytes().to_vec();
+    out.extend_from_slice(&[0x60, 0x00, 0x03, 0x00, 0x00, 0x60, 0x31, 0x00, 0x31, 0x13, 0x01]);
+    out.extend_from_slice(body);
+    out
+}
+
+/// The message in an answer frame body (TPDU and header stripped).
+pub fn answer_message(frame: &[u8]) -> kassa_iso8583::Message {
+    let parts = kassa_iso8583::split_body(frame).unwrap();
+    kassa_iso8583::unpack(&kassa_iso8583::TERMINAL, parts.body).unwrap()
+}
+
+/// Waits until the host owes the network no reversal.
+pub async fn saf_drained(w: &World, limit: Duration) -> bool {
+    use kassa_store::Store;
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if w.host.store.saf_depth().await.unwrap() == 0 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}

@@ -1,0 +1,223 @@
+//! What goes wrong, end to end: duplicates, reversals, timeouts, sessions,
+//! MACs, malformed and oversized frames, unbalanced settlement.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use kassa_core::{Amount, TxnKind};
+use kassa_network_sim::Faults;
+use kassa_store::{Store, TxnState};
+use kassa_terminal::{ScriptedTerminal, TerminalConfig, TerminalError};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_request_gets_the_stored_answer_and_is_never_charged_twice() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let first = sale(&mut t, &debit(), 4_200).await;
+    t.rewind_trace(1);
+    let repeat = sale(&mut t, &debit(), 4_200).await;
+    assert_eq!((repeat.code.as_str(), &repeat.rrn, &repeat.auth_code), ("00", &first.rrn, &first.auth_code));
+    t.rewind_trace(1);
+    let different = sale(&mut t, &debit(), 4_300).await;
+    assert_eq!(different.code.as_str(), "94");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert_eq!(network.len(), 1, "charged once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_network_timeout_answers_98_and_the_host_reverses_through_the_queue() {
+    let w = world(Options { network_timeout: Duration::from_millis(300), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    w.sim.simulator.set_faults(Faults { drop_percent: 100, ..Faults::default() });
+    let answer = sale(&mut t, &debit(), 7_700).await;
+    assert_eq!(answer.code.as_str(), "98");
+    assert!(t.state().pending_reversal.is_none(), "the host answered; the host reverses");
+    // The network approved the sale but its answer was lost; the reversal's answer is lost too.
+    assert_eq!(w.sim.simulator.with_issuer(|i| i.standing().len()), 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(w.host.store.saf_depth().await.unwrap() >= 1, "still owed while the network is silent");
+    w.sim.simulator.set_faults(Faults::default());
+    assert!(saf_drained(&w, Duration::from_secs(10)).await, "the reversal was never acknowledged");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert!(network.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_reversal_undoes_a_processed_original_once() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    // The answer never reaches the terminal: stage it by keeping the reversal.
+    let sold = sale(&mut t, &debit(), 5_500).await;
+    let pending = {
+        let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
+        m.set(3, "000000").set(4, "000000005500").set(11, format!("{:06}", sold.trace)).set(22, "021").set(25, "00");
+        m.set(41, &w.terminals[0].0.to_string()).set(42, MID).set(49, "156").set(60, format!("22{:06}000", sold.batch));
+        let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
+        kassa_terminal::PendingReversal { fields, reason: "98".into() }
+    };
+    t.state_mut().pending_reversal = Some(pending.clone());
+    let next = sale(&mut t, &credit(), 100).await;
+    assert!(next.reversal_sent);
+    assert!(saf_drained(&w, Duration::from_secs(10)).await);
+    let stored = w.host.store.find_by_rrn(kassa_core::MerchantId::parse(MID).unwrap(), sold.rrn.clone()).await.unwrap();
+    assert_eq!(stored.unwrap().state, TxnState::Reversed);
+    // Already reversed: 00 again, nothing more happens.
+    t.state_mut().pending_reversal = Some(pending);
+    assert!(t.send_pending_reversal().await.unwrap());
+    assert!(saf_drained(&w, Duration::from_secs(10)).await);
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert_eq!(network.len(), 1, "only the credit sale stands");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversal_of_an_unseen_original_makes_the_late_original_a_duplicate() {
+    let w = world(Options::default()).await;
+    // A host that accepts but never answers: the terminal times out and keeps its reversal.
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_address = black_hole.local_addr().unwrap().to_string();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = black_hole.accept().await {
+            held.push(stream);
+        }
+    });
+    let state_path = w.dir.path().join("terminal.json");
+    let config = |address: String| TerminalConfig {
+        address,
+        terminal_id: w.terminals[0].0.to_string(),
+        merchant_id: MID.into(),
+        tmk: w.terminals[0].1.clone(),
+        key_mode: kassa_crypto::KeyMode::Tdes,
+        pad_nibble: 0,
+        operator: "01".into(),
+        timeout: Duration::from_millis(300),
+        state_path: Some(state_path.clone()),
+    };
+    let mut real = ScriptedTerminal::new(config(w.host.address.to_string())).unwrap();
+    real.sign_in().await.unwrap();
+    let mut silent = ScriptedTerminal::new(config(silent_address)).unwrap();
+    let lost = silent.transact(TxnKind::Sale, &debit(), Amount(3_300), None).await;
+    assert!(matches!(lost, Err(TerminalError::Timeout(_))), "{lost:?}");
+    let lost_trace = silent.state().trace;
+    // Restarted against the real host, the terminal sends its reversal first.
+    let mut restarted = ScriptedTerminal::new(config(w.host.address.to_string())).unwrap();
+    assert!(restarted.state().pending_reversal.is_some(), "the reversal survives a restart");
+    let next = sale(&mut restarted, &credit(), 200).await;
+    assert!(next.reversal_sent && next.code.is_approved());
+    let key = kassa_store::TxnKey {
+        merchant: kassa_core::MerchantId::parse(MID).unwrap(),
+        terminal: w.terminals[0].0.clone(),
+        batch: kassa_core::Batch(1),
+        trace: kassa_core::Trace(lost_trace),
+    };
+    assert_eq!(w.host.store.find(key).await.unwrap().unwrap().state, TxnState::ReversalOnly);
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_macs_are_enforced() {
+    let w = world(Options::default()).await;
+    let mut first = w.terminal(0);
+    first.sign_in().await.unwrap();
+    // Another sign-in of the same terminal replaces the keys: the old MAC fails.
+    let mut second = w.terminal(0);
+    second.sign_in().await.unwrap();
+    assert_eq!(sale(&mut first, &debit(), 100).await.code.as_str(), "A0");
+    assert_eq!(sale(&mut second, &debit(), 100).await.code.as_str(), "00");
+    // Signed off elsewhere: not signed in.
+    first.sign_off().await.unwrap();
+    assert_eq!(sale(&mut second, &debit(), 100).await.code.as_str(), "77");
+    // Settled: the batch is closed until the next sign-in.
+    second.sign_in().await.unwrap();
+    second.settle().await.unwrap();
+    assert_eq!(sale(&mut second, &debit(), 100).await.code.as_str(), "77");
+    let (batch, _) = second.sign_in().await.unwrap();
+    assert_eq!(batch, 3);
+    // Unknown terminal.
+    let mut stranger =
+        ScriptedTerminal::new(TerminalConfig { terminal_id: "99999999".into(), ..terminal_config(&w, 1) }).unwrap();
+    match stranger.sign_in().await {
+        Err(TerminalError::SignInRefused(reason)) => assert!(reason.starts_with("97"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn terminal_config(w: &World, index: usize) -> TerminalConfig {
+    TerminalConfig {
+        address: w.host.address.to_string(),
+        terminal_id: w.terminals[index].0.to_string(),
+        merchant_id: MID.into(),
+        tmk: w.terminals[index].1.clone(),
+        key_mode: kassa_crypto::KeyMode::Tdes,
+        pad_nibble: 0,
+        operator: "01".into(),
+        timeout: Duration::from_secs(5),
+        state_path: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_frames_get_30_or_are_dropped_and_the_connection_keeps_serving() {
+    let w = world(Options::default()).await;
+    let mut stream = tokio::net::TcpStream::connect(w.host.address).await.unwrap();
+    let wait = Duration::from_secs(2);
+    let echo = {
+        let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0820").unwrap());
+        m.set(11, "000001").set(41, w.terminals[0].0.to_string()).set(42, MID).set(60, "00000000301");
+        frame(&kassa_iso8583::pack(&kassa_iso8583::TERMINAL, &m).unwrap())
+    };
+    // A 0200 whose bitmap promises field 2 that is not there: 30.
+    let truncated = frame(&[0x02, 0x00, 0x40, 0, 0, 0, 0, 0, 0, 0, 0x19, 0x62]);
+    let answer = answer_message(&raw_exchange(&mut stream, &truncated, wait).await.unwrap());
+    assert_eq!((answer.mti().as_str(), answer.get_str(39)), ("0210", Some("30")));
+    // Too short for a TPDU and header: dropped, no answer; the echo still works.
+    let garbage = [0x00, 0x03, 0xDE, 0xAD, 0xBE];
+    assert!(raw_exchange(&mut stream, &garbage, Duration::from_millis(300)).await.is_none());
+    let answer = answer_message(&raw_exchange(&mut stream, &echo, wait).await.unwrap());
+    assert_eq!((answer.mti().as_str(), answer.get_str(39)), ("0830", Some("00")));
+    // An unreadable MTI: dropped.
+    assert!(raw_exchange(&mut stream, &frame(&[0xFF; 12]), Duration::from_millis(300)).await.is_none());
+    let answer = answer_message(&raw_exchange(&mut stream, &echo, wait).await.unwrap());
+    assert_eq!(answer.get_str(39), Some("00"));
+    // A declared length over 4096: the connection is closed.
+    let mut oversized = vec![0x10, 0x01];
+    oversized.extend_from_slice(&[0u8; 64]);
+    assert!(raw_exchange(&mut stream, &oversized, wait).await.is_none());
+    assert!(raw_exchange(&mut stream, &echo, Duration::from_millis(300)).await.is_none());
+    assert!(w.host.counters.oversized.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    // Other connections never noticed.
+    let mut fresh = tokio::net::TcpStream::connect(w.host.address).await.unwrap();
+    assert!(raw_exchange(&mut fresh, &echo, wait).await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settlement_balances_or_uploads() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    sale(&mut t, &debit(), 1_000).await;
+    sale(&mut t, &card(VISA, None, kassa_terminal::Entry::Chip), 2_000).await;
+    let balanced = t.settle().await.unwrap();
+    assert!(balanced.balanced, "{balanced:?}");
+    assert_eq!(balanced.terminal_totals.domestic.debit_amount, 1_000);
+    assert_eq!(balanced.terminal_totals.foreign.debit_amount, 2_000);
+    t.sign_in().await.unwrap();
+    sale(&mut t, &debit(), 3_000).await;
+    sale(&mut t, &debit(), 4_000).await;
+    t.forget_last();
+    let unbalanced = t.settle().await.unwrap();
+    assert!(!unbalanced.balanced);
+    assert_eq!(unbalanced.host_totals.unwrap().domestic.debit_amount, 7_000);
+    assert_eq!(unbalanced.uploaded, 1);
+}
