@@ -60,7 +60,7 @@ async fn a_terminal_reversal_undoes_a_processed_original_once() {
     let pending = {
         let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
         m.set(3, "000000").set(4, "000000005500").set(11, format!("{:06}", sold.trace)).set(22, "021").set(25, "00");
-        m.set(41, &w.terminals[0].0.to_string()).set(42, MID).set(49, "156").set(60, format!("22{:06}000", sold.batch));
+        m.set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156").set(60, format!("22{:06}000", sold.batch));
         let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
         kassa_terminal::PendingReversal { fields, reason: "98".into() }
     };
