@@ -1,4 +1,6 @@
 //! The parts of Kassa wired together, shared by the `kassa` binary
 //! (`serve`, `network-sim`, `demo`, `terminal`) and the end-to-end tests.
 
+pub mod config;
+pub mod demo;
 pub mod world;

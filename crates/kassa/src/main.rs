@@ -4,6 +4,8 @@
 mod crypto_cmd;
 mod iso8583_cmd;
 mod render;
+mod run_cmd;
+mod terminal_cmd;
 
 use std::process::ExitCode;
 
@@ -25,6 +27,17 @@ enum Command {
     /// The payment engineer's calculator: check values, PIN blocks, MACs, keys.
     #[command(subcommand)]
     Crypto(crypto_cmd::CryptoCommand),
+    /// Everything in one process: simulator, host, demo merchant, terminals, test cards.
+    Demo(run_cmd::DemoArgs),
+    /// Run the host (terminals, network link, store) from a config file.
+    Serve(run_cmd::ServeArgs),
+    /// Run the card-network simulator.
+    NetworkSim(run_cmd::SimArgs),
+    /// A scripted POS terminal: sign-in, sale, void, refund, settle, …
+    Terminal(terminal_cmd::TerminalArgs),
+    /// Configuration: `kassa config example` prints a commented kassa.toml.
+    #[command(subcommand)]
+    Config(run_cmd::ConfigCommand),
 }
 
 /// Exit code for bad input and every other failure a user can fix.
@@ -35,6 +48,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Iso8583(command) => iso8583_cmd::run(command),
         Command::Crypto(command) => crypto_cmd::run(command),
+        Command::Demo(args) => run_cmd::demo(args),
+        Command::Serve(args) => run_cmd::serve(args),
+        Command::NetworkSim(args) => run_cmd::network_sim(args),
+        Command::Terminal(args) => terminal_cmd::run(args),
+        Command::Config(command) => run_cmd::config(command),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,241 @@
+//! `kassa.toml`: every setting has a default; environment variables
+//! (`KASSA_…`) override the file. `kassa config example` prints a commented
+//! example.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::world::HostSettings;
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub host: HostSection,
+    pub network: NetworkSection,
+    pub store: StoreSection,
+    pub security: SecuritySection,
+    pub rules: RulesSection,
+    pub log: LogSection,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostSection {
+    pub listen: String,
+    pub connections_max: usize,
+    pub idle_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for HostSection {
+    fn default() -> Self {
+        HostSection {
+            listen: "127.0.0.1:5000".into(),
+            connections_max: 4096,
+            idle_timeout_secs: 300,
+            shutdown_grace_secs: 10,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkSection {
+    pub address: String,
+    pub acquirer: String,
+    pub timeout_ms: u64,
+    pub echo_interval_secs: u64,
+    /// Zone PIN and MAC keys shared with the network, hex (test keys only:
+    /// production keys arrive as components into the security module).
+    pub zone_pin_key: String,
+    pub zone_mac_key: String,
+}
+
+/// Well-known test zone keys, the same defaults `kassa network-sim` uses.
+pub const TEST_ZONE_PIN_KEY: &str = "0123456789ABCDEFFEDCBA9876543210";
+pub const TEST_ZONE_MAC_KEY: &str = "7CA110454A1A6E570131D9619DC1376E";
+
+impl Default for NetworkSection {
+    fn default() -> Self {
+        NetworkSection {
+            address: "127.0.0.1:5800".into(),
+            acquirer: "49980000".into(),
+            timeout_ms: 10_000,
+            echo_interval_secs: 30,
+            zone_pin_key: TEST_ZONE_PIN_KEY.into(),
+            zone_mac_key: TEST_ZONE_MAC_KEY.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSection {
+    /// `sqlite://PATH` (embedded, the default) or `postgres://…`.
+    pub url: String,
+}
+
+impl Default for StoreSection {
+    fn default() -> Self {
+        StoreSection { url: "sqlite://kassa.db".into() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySection {
+    /// A file holding the local master key (64 hex digits); created when missing.
+    pub lmk_file: PathBuf,
+}
+
+impl Default for SecuritySection {
+    fn default() -> Self {
+        SecuritySection { lmk_file: PathBuf::from("kassa-lmk.hex") }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RulesSection {
+    pub refund_days_max: i64,
+    pub completion_days_max: i64,
+    pub completion_percent_max: u64,
+    /// Local time zone, minutes east of UTC (China: 480).
+    pub utc_offset_minutes: i32,
+}
+
+impl Default for RulesSection {
+    fn default() -> Self {
+        RulesSection {
+            refund_days_max: 30,
+            completion_days_max: 30,
+            completion_percent_max: 115,
+            utc_offset_minutes: 480,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// A tracing filter: `info`, `kassa=debug,warn`, …
+    pub level: String,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection { level: "info".into() }
+    }
+}
+
+pub const EXAMPLE: &str = r#"# kassa.toml — every setting shown with its default.
+# Environment variables override the file: KASSA_HOST_LISTEN, KASSA_NETWORK_ADDRESS,
+# KASSA_STORE_URL, KASSA_SECURITY_LMK_FILE, KASSA_LOG_LEVEL.
+
+[host]
+listen = "127.0.0.1:5000"        # where terminals connect
+connections_max = 4096           # terminal connections at once; more are refused
+idle_timeout_secs = 300          # a silent connection is closed after this
+shutdown_grace_secs = 10         # how long shutdown waits for requests in progress
+
+[network]
+address = "127.0.0.1:5800"       # the card network (kassa network-sim listens here by default)
+acquirer = "49980000"            # our acquiring institution id (fields 32, 44)
+timeout_ms = 10000               # no answer in this time: reverse, and answer the terminal 98
+echo_interval_secs = 30
+zone_pin_key = "0123456789ABCDEFFEDCBA9876543210"   # TEST KEYS: shared with the simulator
+zone_mac_key = "7CA110454A1A6E570131D9619DC1376E"
+
+[store]
+url = "sqlite://kassa.db"        # or postgres://user@host/db
+
+[security]
+lmk_file = "kassa-lmk.hex"       # the software security module's local master key; created when missing
+
+[rules]
+refund_days_max = 30
+completion_days_max = 30
+completion_percent_max = 115
+utc_offset_minutes = 480         # local time for fields 12/13 and the business day
+
+[log]
+level = "info"
+"#;
+
+impl Config {
+    /// Reads `path` (when given) and applies environment overrides.
+    pub fn load(path: Option<&Path>) -> Result<Config, String> {
+        let mut config = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|name| std::env::var(name).ok());
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = var("KASSA_HOST_LISTEN") {
+            self.host.listen = v;
+        }
+        if let Some(v) = var("KASSA_NETWORK_ADDRESS") {
+            self.network.address = v;
+        }
+        if let Some(v) = var("KASSA_STORE_URL") {
+            self.store.url = v;
+        }
+        if let Some(v) = var("KASSA_SECURITY_LMK_FILE") {
+            self.security.lmk_file = PathBuf::from(v);
+        }
+        if let Some(v) = var("KASSA_LOG_LEVEL") {
+            self.log.level = v;
+        }
+    }
+
+    pub fn host_settings(&self) -> HostSettings {
+        HostSettings {
+            listen: self.host.listen.clone(),
+            network: self.network.address.clone(),
+            acquirer: self.network.acquirer.clone(),
+            network_timeout: Duration::from_millis(self.network.timeout_ms),
+            echo_interval: Duration::from_secs(self.network.echo_interval_secs.max(1)),
+            limits: kassa_host::HostLimits {
+                connections_max: self.host.connections_max,
+                idle_timeout: Duration::from_secs(self.host.idle_timeout_secs),
+                shutdown_grace: Duration::from_secs(self.host.shutdown_grace_secs),
+            },
+            rules: kassa_switch::RuleLimits {
+                refund_days_max: self.rules.refund_days_max,
+                completion_days_max: self.rules.completion_days_max,
+                completion_percent_max: self.rules.completion_percent_max,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_is_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut config = Config::default();
+        config.apply_env(|name| (name == "KASSA_HOST_LISTEN").then(|| "0.0.0.0:6000".to_string()));
+        assert_eq!(config.host.listen, "0.0.0.0:6000");
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        assert!(toml::from_str::<Config>("[host]\nlisen = \"x\"").is_err());
+    }
+}

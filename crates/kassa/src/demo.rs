@@ -1,0 +1,197 @@
+//! `kassa demo`: the whole platform in one process on an embedded store —
+//! network simulator, host, a demo merchant with terminals, and test cards —
+//! with the facts written to `DIR/demo.json` for scripts and tools.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use kassa_core::time::{Clock, SystemClock};
+use kassa_core::{Amount, MerchantId};
+use kassa_crypto::{SecretKey, SoftwareSecurityModule, to_hex};
+use kassa_network_sim::{CardKind, CardState, Faults, test_cards};
+use kassa_store::sqlite::SqliteStore;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::world::{self, Error, HostHandle, HostSettings, MerchantSpec, SimHandle, ZoneKeys};
+
+pub const DEMO_MID: &str = "898310048990001";
+pub const DEMO_MERCHANT_NAME: &str = "Kassa Demo Store";
+/// The first demo terminal id; the others follow.
+pub const DEMO_FIRST_TID: u32 = 10_000_001;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoTerminal {
+    pub tid: String,
+    /// The terminal master key, clear (demo test keys only).
+    pub tmk: String,
+    pub kcv: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoCard {
+    pub pan: String,
+    pub track2: String,
+    pub expiry: String,
+    pub pin: String,
+    pub kind: CardKind,
+    pub state: CardState,
+    /// Debit: balance; credit: limit. Minor units.
+    pub funds: u64,
+}
+
+/// What `demo.json` holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoFacts {
+    pub host: String,
+    pub port: u16,
+    pub mid: String,
+    pub terminals: Vec<DemoTerminal>,
+    pub cards: Vec<DemoCard>,
+}
+
+impl DemoFacts {
+    pub fn load(dir: &Path) -> Result<DemoFacts, Error> {
+        let path = dir.join("demo.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("read {}: {e} (is `kassa demo` running?)", path.display()))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+}
+
+#[derive(Debug)]
+pub struct Demo {
+    pub facts: DemoFacts,
+    pub host: HostHandle<SqliteStore>,
+    pub sim: SimHandle,
+    pub dir: PathBuf,
+}
+
+/// Reads the local master key from `path`, creating it (owner-only) when missing.
+pub fn load_or_create_lmk(path: &Path) -> Result<SoftwareSecurityModule, Error> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        return Ok(SoftwareSecurityModule::from_hex(text.trim())?);
+    }
+    let lmk = SoftwareSecurityModule::generate_lmk()?;
+    std::fs::write(path, to_hex(lmk.as_slice()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(SoftwareSecurityModule::new(&lmk))
+}
+
+/// Starts the demo in `dir` with `terminals` terminals, the host on `port` (0: any).
+pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: CancellationToken) -> Result<Demo, Error> {
+    std::fs::create_dir_all(dir.join("terminals"))?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
+    let hsm = Arc::new(load_or_create_lmk(&dir.join("lmk.hex"))?);
+    let store = SqliteStore::open(&dir.join("kassa.db"))?;
+    let zone = ZoneKeys::generate()?;
+    let sim =
+        world::start_simulator("127.0.0.1:0", &zone, Faults::default(), test_cards(), clock.clone(), shutdown.clone())
+            .await?;
+
+    let previous = DemoFacts::load(dir).ok().filter(|f| f.terminals.len() == terminals as usize);
+    let demo_terminals = match previous {
+        Some(facts) => facts.terminals,
+        None => {
+            let merchant = MerchantSpec {
+                id: MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?,
+                name: DEMO_MERCHANT_NAME.into(),
+                mcc: "5411".into(),
+                mail_order: true,
+                single_limit: Amount(5_000_000),
+                daily_limit: Amount(1_000_000_000),
+            };
+            let provisioned =
+                world::provision(&store, hsm.as_ref(), &merchant, DEMO_FIRST_TID, terminals, clock.now_ms()).await?;
+            // Fresh master keys: old terminal state (keys under the old TMKs) is void.
+            for entry in std::fs::read_dir(dir.join("terminals"))?.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+            provisioned
+                .iter()
+                .map(|(tid, tmk): &(kassa_core::TerminalId, SecretKey)| DemoTerminal {
+                    tid: tid.to_string(),
+                    tmk: to_hex(tmk.expose()),
+                    kcv: tmk.check_value_hex(),
+                })
+                .collect()
+        }
+    };
+    let settings = HostSettings {
+        listen: format!("127.0.0.1:{port}"),
+        network: sim.address.to_string(),
+        ..HostSettings::default()
+    };
+    let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown).await?;
+    let facts = DemoFacts {
+        host: host.address.ip().to_string(),
+        port: host.address.port(),
+        mid: DEMO_MID.into(),
+        terminals: demo_terminals,
+        cards: test_cards()
+            .into_iter()
+            .map(|c| DemoCard {
+                track2: c.track2(),
+                pan: c.pan,
+                expiry: c.expiry,
+                pin: c.pin,
+                kind: c.kind,
+                state: c.state,
+                funds: c.funds.minor_units(),
+            })
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&facts)?;
+    std::fs::write(dir.join("demo.json.tmp"), text)?;
+    std::fs::rename(dir.join("demo.json.tmp"), dir.join("demo.json"))?;
+    Ok(Demo { facts, host, sim, dir: dir.to_path_buf() })
+}
+
+/// What a person sees when the demo starts.
+pub fn banner(demo: &Demo) -> String {
+    let f = &demo.facts;
+    let mut out = String::new();
+    out.push_str("Kassa demo — everything in this process, on an embedded store.\n\n");
+    out.push_str(&format!("  terminals connect to  {}:{}\n", f.host, f.port));
+    out.push_str(&format!("  merchant              {} ({DEMO_MERCHANT_NAME})\n", f.mid));
+    out.push_str(&format!("  data                  {}\n\n", demo.dir.display()));
+    out.push_str("  terminal   master key (TEST KEY)                kcv\n");
+    for t in f.terminals.iter().take(10) {
+        out.push_str(&format!("  {}   {}     {}\n", t.tid, t.tmk, t.kcv));
+    }
+    if f.terminals.len() > 10 {
+        out.push_str(&format!("  … and {} more in demo.json\n", f.terminals.len() - 10));
+    }
+    out.push_str("\n  card  number               PIN     kind    state   expiry  funds\n");
+    for (i, c) in f.cards.iter().enumerate() {
+        let kind = if c.kind == CardKind::Debit { "debit" } else { "credit" };
+        let state = match c.state {
+            CardState::Active => "active",
+            CardState::Lost => "lost",
+            CardState::Stolen => "stolen",
+        };
+        let funds = Amount(c.funds).display(kassa_core::Currency::CNY);
+        out.push_str(&format!(
+            "  {:<4}  {:<19}  {:<6}  {kind:<6}  {state:<6}  {}    {funds}\n",
+            i + 1,
+            c.pan,
+            c.pin,
+            c.expiry
+        ));
+    }
+    let dir = demo.dir.display();
+    out.push_str(&format!(
+        "\nTry, in another window:\n\
+         \x20 kassa terminal --demo {dir} sign-in\n\
+         \x20 kassa terminal --demo {dir} sale --amount 9900 --card 1\n\
+         \x20 kassa terminal --demo {dir} balance --card 1\n\
+         \x20 kassa terminal --demo {dir} void --trace <trace of the sale>\n\
+         \x20 kassa terminal --demo {dir} settle\n\
+         \nCtrl-C stops the demo.\n"
+    ));
+    out
+}

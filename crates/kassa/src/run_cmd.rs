@@ -1,0 +1,164 @@
+//! The long-running commands: `kassa demo`, `kassa serve`, `kassa network-sim`,
+//! and `kassa config example`. Each runs until Ctrl-C, then shuts down gracefully.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use kassa::config::{Config, EXAMPLE, TEST_ZONE_MAC_KEY, TEST_ZONE_PIN_KEY};
+use kassa::world::{self, ZoneKeys};
+use kassa_core::time::{Clock, SystemClock};
+use kassa_network_sim::{Faults, clearing_csv, test_cards};
+use kassa_store::sqlite::SqliteStore;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many demo terminals to provision (for load tests).
+    #[arg(long, default_value_t = 2)]
+    terminals: u32,
+    /// Where the demo keeps its files (store, keys, demo.json, terminal state).
+    #[arg(long, default_value = "kassa-demo")]
+    data_dir: PathBuf,
+    /// The host's port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 5000)]
+    port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The configuration file (every setting has a default; see `kassa config example`).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1:5800")]
+    listen: String,
+    /// Zone PIN key shared with the host (hex; test key by default).
+    #[arg(long, default_value = TEST_ZONE_PIN_KEY)]
+    zone_pin_key: String,
+    /// Zone MAC key shared with the host (hex; test key by default).
+    #[arg(long, default_value = TEST_ZONE_MAC_KEY)]
+    zone_mac_key: String,
+    /// Delay before every answer, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    delay_ms: u64,
+    /// Percent of requests processed but never answered.
+    #[arg(long, default_value_t = 0)]
+    drop_percent: u8,
+    /// Percent of requests answered 96 without being processed.
+    #[arg(long, default_value_t = 0)]
+    error_percent: u8,
+    /// Seed of the fault rolls.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Write the day's clearing file (CSV) here when stopping.
+    #[arg(long)]
+    clearing_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a commented kassa.toml with every default.
+    Example,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn init_logs(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| level.into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn until_ctrl_c(shutdown: &CancellationToken) {
+    let _ = tokio::signal::ctrl_c().await;
+    eprintln!("stopping…");
+    shutdown.cancel();
+}
+
+pub fn demo(args: DemoArgs) -> Result<ExitCode> {
+    init_logs("warn");
+    if args.terminals == 0 || args.terminals > 100_000 {
+        bail!("--terminals: 1 to 100000");
+    }
+    runtime()?.block_on(async {
+        let shutdown = CancellationToken::new();
+        let demo = kassa::demo::start(&args.data_dir, args.terminals, args.port, shutdown.clone())
+            .await
+            .map_err(|e| anyhow!("start the demo: {e}"))?;
+        println!("{}", kassa::demo::banner(&demo));
+        until_ctrl_c(&shutdown).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
+    init_logs(&config.log.level);
+    let Some(path) = config.store.url.strip_prefix("sqlite://") else {
+        bail!("store.url {:?}: only sqlite://PATH is available in this build (PostgreSQL is coming)", config.store.url);
+    };
+    let zone = ZoneKeys::from_hex(&config.network.zone_pin_key, &config.network.zone_mac_key)
+        .map_err(|e| anyhow!("network zone keys: {e}"))?;
+    runtime()?.block_on(async {
+        let shutdown = CancellationToken::new();
+        let store = SqliteStore::open(std::path::Path::new(path)).context("open the store")?;
+        let hsm = Arc::new(
+            kassa::demo::load_or_create_lmk(&config.security.lmk_file).map_err(|e| anyhow!("local master key: {e}"))?,
+        );
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: config.rules.utc_offset_minutes });
+        let host = world::start_host(&config.host_settings(), store, hsm, &zone, clock, shutdown.clone())
+            .await
+            .map_err(|e| anyhow!("start the host: {e}"))?;
+        println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
+        until_ctrl_c(&shutdown).await;
+        tokio::time::sleep(config.host_settings().limits.shutdown_grace.min(std::time::Duration::from_secs(2))).await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn network_sim(args: SimArgs) -> Result<ExitCode> {
+    init_logs("info");
+    if args.drop_percent > 100 || args.error_percent > 100 {
+        bail!("--drop-percent and --error-percent are percentages: 0 to 100");
+    }
+    let zone = ZoneKeys::from_hex(&args.zone_pin_key, &args.zone_mac_key).map_err(|e| anyhow!("zone keys: {e}"))?;
+    let faults = Faults {
+        delay_ms: args.delay_ms,
+        drop_percent: args.drop_percent,
+        error_percent: args.error_percent,
+        seed: args.seed,
+    };
+    runtime()?.block_on(async {
+        let shutdown = CancellationToken::new();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
+        let sim = world::start_simulator(&args.listen, &zone, faults, test_cards(), clock.clone(), shutdown.clone())
+            .await
+            .map_err(|e| anyhow!("start the simulator: {e}"))?;
+        println!("kassa network simulator on {} ({} test cards)", sim.address, test_cards().len());
+        until_ctrl_c(&shutdown).await;
+        if let Some(dir) = &args.clearing_dir {
+            let date = clock.local().mmdd();
+            let records = sim.simulator.with_issuer(|issuer| issuer.clearing(&date));
+            std::fs::create_dir_all(dir)?;
+            let path = dir.join(format!("clearing-{}.csv", clock.local().yyyymmdd()));
+            std::fs::write(&path, clearing_csv(&records))?;
+            println!("clearing file: {} ({} records)", path.display(), records.len());
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn config(command: ConfigCommand) -> Result<ExitCode> {
+    match command {
+        ConfigCommand::Example => print!("{EXAMPLE}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

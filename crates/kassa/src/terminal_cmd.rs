@@ -1,0 +1,350 @@
+//! `kassa terminal <command>`: the scripted terminal from the command line,
+//! against `kassa demo` (`--demo DIR`) or a host given by flags.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use kassa::demo::DemoFacts;
+use kassa_core::{Amount, Currency, TxnKind};
+use kassa_crypto::{KeyMode, SecretKey};
+use kassa_terminal::{Card, Entry, OriginalRef, ScriptedTerminal, TerminalConfig, TxnAnswer};
+
+#[derive(Debug, Args)]
+pub struct TerminalArgs {
+    /// The demo's data directory (reads demo.json; keeps terminal state there).
+    #[arg(long, default_value = "kassa-demo")]
+    demo: PathBuf,
+    /// Which demo terminal: its id, or its position (1 = the first).
+    #[arg(long, default_value = "1")]
+    terminal: String,
+    /// Sign-in key scheme: 001 (DES), 003 (3DES), 004 (3DES + track key).
+    #[arg(long, default_value = "003")]
+    keys: String,
+    /// Seconds to wait for an answer.
+    #[arg(long, default_value_t = 15)]
+    timeout: u64,
+    #[command(subcommand)]
+    command: TerminalCommand,
+}
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// A demo test card by its number in the demo's card list (1 = the first).
+    #[arg(long, conflicts_with = "pan")]
+    card: Option<usize>,
+    /// Or a card number (with --expiry).
+    #[arg(long)]
+    pan: Option<String>,
+    /// YYMM, with --pan.
+    #[arg(long, default_value = "3012")]
+    expiry: String,
+    /// The PIN the cardholder enters (default: the demo card's; `none` for no PIN).
+    #[arg(long)]
+    pin: Option<String>,
+    /// swipe, chip, tap or keyed.
+    #[arg(long, default_value = "swipe")]
+    entry: String,
+}
+
+#[derive(Debug, Args)]
+pub struct OriginalArgs {
+    /// The original's trace number (field 11).
+    #[arg(long)]
+    trace: u32,
+    /// The original's batch (default: the current batch).
+    #[arg(long)]
+    batch: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TerminalCommand {
+    /// Sign in and receive fresh working keys.
+    SignIn,
+    SignOff,
+    Echo,
+    /// A sale of --amount minor units (9900 is ¥99.00).
+    Sale {
+        #[arg(long)]
+        amount: u64,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// Void a sale of this batch, found by its trace number.
+    Void {
+        #[command(flatten)]
+        original: OriginalArgs,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// Refund (all or part of) a sale.
+    Refund {
+        #[arg(long)]
+        amount: u64,
+        #[command(flatten)]
+        original: OriginalArgs,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    PreAuth {
+        #[arg(long)]
+        amount: u64,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    PreAuthVoid {
+        #[command(flatten)]
+        original: OriginalArgs,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    Completion {
+        #[arg(long)]
+        amount: u64,
+        #[command(flatten)]
+        original: OriginalArgs,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    CompletionAdvice {
+        #[arg(long)]
+        amount: u64,
+        #[command(flatten)]
+        original: OriginalArgs,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    CompletionVoid {
+        #[command(flatten)]
+        original: OriginalArgs,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// Balance inquiry (needs the PIN).
+    Balance {
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// Send the kept reversal now, if there is one.
+    Reversal,
+    /// Settle the batch; uploads it when the host's totals differ.
+    Settle,
+    /// The current batch's transactions.
+    List,
+}
+
+pub fn run(args: TerminalArgs) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(run_async(args))
+}
+
+fn card_of(facts: &DemoFacts, args: &CardArgs, logged_pan: Option<&str>) -> Result<Card> {
+    let entry = Entry::parse(&args.entry)
+        .with_context(|| format!("--entry {:?}: use swipe, chip, tap or keyed", args.entry))?;
+    // Voids, refunds and completions default to the original's card, presented again.
+    let logged = logged_pan.and_then(|pan| facts.cards.iter().position(|c| c.pan == pan)).map(|i| i + 1);
+    let (pan, expiry, track2, demo_pin) = match (&args.pan, args.card.or(logged)) {
+        (Some(pan), _) => (pan.clone(), args.expiry.clone(), None, None),
+        (None, Some(n)) => {
+            let card = n
+                .checked_sub(1)
+                .and_then(|i| facts.cards.get(i))
+                .with_context(|| format!("--card {n}: the demo has cards 1 to {}", facts.cards.len()))?;
+            (card.pan.clone(), card.expiry.clone(), Some(card.track2.clone()), Some(card.pin.clone()))
+        }
+        (None, None) => match logged_pan {
+            Some(pan) => (pan.to_string(), args.expiry.clone(), None, None),
+            None => bail!("which card? give --card N (see `kassa demo`) or --pan"),
+        },
+    };
+    let pin = match args.pin.as_deref() {
+        Some("none") => None,
+        Some(pin) => Some(pin.to_string()),
+        None => demo_pin,
+    };
+    Ok(Card { pan, expiry, track2, pin, entry })
+}
+
+fn describe(kind: &str, amount: Option<u64>, card: Option<&Card>, answer: &TxnAnswer) -> String {
+    let money = amount.map(|a| format!(" {}", Amount(a).display(Currency::CNY))).unwrap_or_default();
+    let card = card.map(|c| format!("  card {}", kassa_core::mask_pan(&c.pan))).unwrap_or_default();
+    let mut line = format!(
+        "{kind}{money}{card}  →  {} {}  trace {:06}  batch {:06}",
+        answer.code,
+        answer.code.meaning(),
+        answer.trace,
+        answer.batch
+    );
+    if !answer.rrn.is_empty() {
+        line.push_str(&format!("  ref {}  auth {}", answer.rrn, answer.auth_code));
+    }
+    if let Some(balances) = &answer.balances {
+        if let Ok(b) = kassa_iso8583::fields::Balances::parse(balances.as_bytes()) {
+            for entry in b.0 {
+                let what = if entry.amount_type == "02" { "available" } else { "ledger" };
+                line.push_str(&format!("  {what} {}", Amount(entry.amount).display(Currency::CNY)));
+            }
+        }
+    }
+    if answer.reversal_sent {
+        line = format!("(a kept reversal was sent first)\n{line}");
+    }
+    line
+}
+
+async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
+    let facts = DemoFacts::load(&args.demo).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let terminal = match args.terminal.parse::<usize>() {
+        Ok(n) if n >= 1 && n <= facts.terminals.len() && args.terminal.len() < 8 => &facts.terminals[n - 1],
+        _ => facts
+            .terminals
+            .iter()
+            .find(|t| t.tid == args.terminal)
+            .with_context(|| format!("no demo terminal {}", args.terminal))?,
+    };
+    let mode = kassa_crypto::KeyMode::from_code(args.keys.parse().unwrap_or(0))
+        .filter(|m| *m != KeyMode::Sm4)
+        .with_context(|| format!("--keys {}: use 001, 003 or 004", args.keys))?;
+    let config = TerminalConfig {
+        address: format!("{}:{}", facts.host, facts.port),
+        terminal_id: terminal.tid.clone(),
+        merchant_id: facts.mid.clone(),
+        tmk: SecretKey::from_hex(&terminal.tmk, None)?,
+        key_mode: mode,
+        pad_nibble: 0,
+        operator: "01".into(),
+        timeout: Duration::from_secs(args.timeout),
+        state_path: Some(args.demo.join("terminals").join(format!("{}.json", terminal.tid))),
+    };
+    let mut t = ScriptedTerminal::new(config)?;
+    let current_batch = t.state().batch;
+    let original = |o: &OriginalArgs| -> OriginalRef {
+        let batch = o.batch.unwrap_or(current_batch);
+        let logged = t_log_find(&t_state_log(&args, terminal), batch, o.trace);
+        OriginalRef {
+            batch,
+            trace: o.trace,
+            date: logged.as_ref().map(|l| l.date.clone()),
+            rrn: logged.as_ref().map(|l| l.rrn.clone()),
+            auth_code: logged.map(|l| l.auth_code),
+        }
+    };
+    let financial = |kind: TxnKind,
+                     amount: Option<u64>,
+                     card: &CardArgs,
+                     orig: Option<&OriginalArgs>|
+     -> Result<(TxnKind, Amount, Card, Option<OriginalRef>)> {
+        let log = t_state_log(&args, terminal);
+        let logged_pan = orig.and_then(|o| t_log_find(&log, o.batch.unwrap_or(current_batch), o.trace)).map(|e| e.pan);
+        Ok((kind, Amount(amount.unwrap_or(0)), card_of(&facts, card, logged_pan.as_deref())?, orig.map(original)))
+    };
+    let job = match &args.command {
+        TerminalCommand::SignIn => {
+            let (batch, check_values) = t.sign_in().await?;
+            println!("signed in  batch {batch:06}  key check values {}", check_values.join(" "));
+            return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::SignOff => {
+            println!("sign-off → {}", t.sign_off().await?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::Echo => {
+            println!("echo → {}", t.echo().await?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::Reversal => {
+            let sent = t.send_pending_reversal().await?;
+            println!("{}", if sent { "reversal sent and answered" } else { "no reversal kept" });
+            return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::Settle => {
+            let answer = t.settle().await?;
+            let d = answer.terminal_totals.domestic;
+            println!(
+                "settlement → {} {}  sales {} × {}  voids/refunds {} × {}  {}",
+                answer.code,
+                answer.code.meaning(),
+                d.debit_count,
+                Amount(d.debit_amount).display(Currency::CNY),
+                d.credit_count,
+                Amount(d.credit_amount).display(Currency::CNY),
+                if answer.balanced {
+                    "balanced".to_string()
+                } else {
+                    format!("NOT balanced: uploaded {} transactions", answer.uploaded)
+                }
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::List => {
+            let state = t.state();
+            println!("batch {:06}{}", state.batch, if state.batch_open { "" } else { " (closed)" });
+            for e in &state.log {
+                println!(
+                    "  {:06}  {:<18} {:>12}  {}  ref {}  {}",
+                    e.trace,
+                    e.kind,
+                    Amount(e.amount).display(Currency::CNY),
+                    e.masked_pan,
+                    e.rrn,
+                    if e.reversed { "reversed" } else { "" }
+                );
+            }
+            if state.pending_reversal.is_some() {
+                println!("  a reversal is kept and will be sent before the next transaction");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::Sale { amount, card } => financial(TxnKind::Sale, Some(*amount), card, None)?,
+        TerminalCommand::Void { original, card } => {
+            let amount = logged_amount(&args, terminal, original, current_batch);
+            financial(TxnKind::SaleVoid, amount, card, Some(original))?
+        }
+        TerminalCommand::Refund { amount, original, card } => {
+            financial(TxnKind::Refund, Some(*amount), card, Some(original))?
+        }
+        TerminalCommand::PreAuth { amount, card } => financial(TxnKind::PreAuth, Some(*amount), card, None)?,
+        TerminalCommand::PreAuthVoid { original, card } => {
+            let amount = logged_amount(&args, terminal, original, current_batch);
+            financial(TxnKind::PreAuthVoid, amount, card, Some(original))?
+        }
+        TerminalCommand::Completion { amount, original, card } => {
+            financial(TxnKind::Completion, Some(*amount), card, Some(original))?
+        }
+        TerminalCommand::CompletionAdvice { amount, original, card } => {
+            financial(TxnKind::CompletionAdvice, Some(*amount), card, Some(original))?
+        }
+        TerminalCommand::CompletionVoid { original, card } => {
+            let amount = logged_amount(&args, terminal, original, current_batch);
+            financial(TxnKind::CompletionVoid, amount, card, Some(original))?
+        }
+        TerminalCommand::Balance { card } => financial(TxnKind::BalanceInquiry, None, card, None)?,
+    };
+    let (kind, amount, card, original) = job;
+    let answer = t.transact(kind, &card, amount, original.as_ref()).await?;
+    let shown_amount = (kind != TxnKind::BalanceInquiry).then_some(amount.minor_units());
+    println!("{}", describe(kind.name(), shown_amount, Some(&card), &answer));
+    Ok(if answer.code.is_approved() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn t_state_log(args: &TerminalArgs, terminal: &kassa::demo::DemoTerminal) -> Vec<kassa_terminal::LogEntry> {
+    let path = args.demo.join("terminals").join(format!("{}.json", terminal.tid));
+    kassa_terminal::TerminalState::load(&path).map(|s| s.log).unwrap_or_default()
+}
+
+fn t_log_find(log: &[kassa_terminal::LogEntry], batch: u32, trace: u32) -> Option<kassa_terminal::LogEntry> {
+    log.iter().find(|e| e.batch == batch && e.trace == trace).cloned()
+}
+
+/// Voids repeat the original's amount: take it from the terminal's log.
+fn logged_amount(
+    args: &TerminalArgs,
+    terminal: &kassa::demo::DemoTerminal,
+    original: &OriginalArgs,
+    batch: u32,
+) -> Option<u64> {
+    let batch = original.batch.unwrap_or(batch);
+    t_log_find(&t_state_log(args, terminal), batch, original.trace).map(|e| e.amount)
+}
