@@ -180,12 +180,12 @@ fn describe(kind: &str, amount: Option<u64>, card: Option<&Card>, answer: &TxnAn
     if !answer.rrn.is_empty() {
         line.push_str(&format!("  ref {}  auth {}", answer.rrn, answer.auth_code));
     }
-    if let Some(balances) = &answer.balances {
-        if let Ok(b) = kassa_iso8583::fields::Balances::parse(balances.as_bytes()) {
-            for entry in b.0 {
-                let what = if entry.amount_type == "02" { "available" } else { "ledger" };
-                line.push_str(&format!("  {what} {}", Amount(entry.amount).display(Currency::CNY)));
-            }
+    if let Some(balances) = &answer.balances
+        && let Ok(b) = kassa_iso8583::fields::Balances::parse(balances.as_bytes())
+    {
+        for entry in b.0 {
+            let what = if entry.amount_type == "02" { "available" } else { "ledger" };
+            line.push_str(&format!("  {what} {}", Amount(entry.amount).display(Currency::CNY)));
         }
     }
     if answer.reversal_sent {
