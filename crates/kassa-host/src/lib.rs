@@ -86,14 +86,17 @@ pub async fn serve<S: Store, N: Network>(
         };
         let Ok(permit) = slots.clone().try_acquire_owned() else {
             counters.connections_refused.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("kassa_connections_refused_total").increment(1);
             tracing::warn!(%peer, limit = limits.connections_max, "connection refused: limit reached");
             continue;
         };
         let (switch, counters, shutdown) = (switch.clone(), counters.clone(), shutdown.clone());
         connections.spawn(async move {
-            counters.connections_open.fetch_add(1, Ordering::Relaxed);
+            let open = counters.connections_open.fetch_add(1, Ordering::Relaxed) + 1;
+            metrics::gauge!("kassa_connections_open").set(open as f64);
             connection(stream, peer, switch, limits, &counters, shutdown).await;
-            counters.connections_open.fetch_sub(1, Ordering::Relaxed);
+            let open = counters.connections_open.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+            metrics::gauge!("kassa_connections_open").set(open as f64);
             drop(permit);
         });
         // Reap finished connections so the set does not grow.
@@ -131,6 +134,7 @@ async fn connection<S: Store, N: Network>(
             Ok(Some(Err(error))) => {
                 // Oversized declared length: the stream cannot be trusted any more.
                 counters.oversized.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("kassa_frames_oversized_total").increment(1);
                 tracing::warn!(%peer, %error, "frame rejected; closing the connection");
                 return;
             }
@@ -139,6 +143,7 @@ async fn connection<S: Store, N: Network>(
         counters.frames.fetch_add(1, Ordering::Relaxed);
         let Some(answer) = answer(&switch, &frame).await else {
             counters.frames_dropped.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("kassa_frames_dropped_total").increment(1);
             continue;
         };
         if let Err(error) = framed.send(answer).await {
@@ -151,7 +156,11 @@ async fn connection<S: Store, N: Network>(
 /// The answer frame (without length prefix) for one frame, or `None` to drop it.
 async fn answer<S: Store, N: Network>(switch: &Switch<S, N>, frame: &[u8]) -> Option<Bytes> {
     let parts = split_body(frame).ok()?;
+    let started = std::time::Instant::now();
     let reply = switch.handle(parts.body).await;
+    let label = reply.label;
+    metrics::histogram!("kassa_request_duration_seconds", "type" => label).record(started.elapsed().as_secs_f64());
+    metrics::counter!("kassa_transactions_total", "type" => label, "code" => reply.code.clone()).increment(1);
     let body = reply.body?;
     let header = if reply.sign_in_again {
         parts.header.with_processing_requirement(PROCESSING_SIGN_IN_AGAIN)

@@ -400,6 +400,7 @@ impl<S: Store, N: Network> Switch<S, N> {
         }
         if let Some(network) = &answer.network {
             if let Some(rrn) = &network.rrn {
+                tracing::Span::current().record("rrn", rrn.as_str());
                 response.set(37, format!("{rrn:<12.12}"));
             }
             if let Some(auth) = &network.auth_code {

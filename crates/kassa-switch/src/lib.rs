@@ -26,6 +26,7 @@ use kassa_iso8583::transaction::TransactionType;
 use kassa_iso8583::{Message, TERMINAL, unpack};
 use kassa_store::{Merchant, MerchantStatus, Session, Store, Terminal, TerminalStatus};
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 pub use network::{Network, NoAnswer};
 pub use respond::Reply;
@@ -84,35 +85,51 @@ impl<S: Store, N: Network> Switch<S, N> {
         &self.store
     }
 
-    /// Handles one message body (MTI onwards) and returns the answer.
+    /// Handles one message body (MTI onwards) and returns the answer. The
+    /// work runs in a span carrying terminal, merchant, trace and reference
+    /// number — never a card number.
     pub async fn handle(&self, body: &[u8]) -> Reply {
         let message = match unpack(&TERMINAL, body) {
             Ok(message) => message,
             Err(error) => return malformed(body, &error),
         };
-        let Some(kind) = TransactionType::classify(&message) else {
-            return self.plain(&message, ResponseCode::InvalidTransaction, "unknown");
+        let span = tracing::info_span!(
+            "request",
+            mti = message.mti().as_str(),
+            terminal = message.get_str(41).unwrap_or(""),
+            merchant = message.get_str(42).unwrap_or(""),
+            trace = message.get_str(11).unwrap_or(""),
+            rrn = tracing::field::Empty,
+        );
+        let reply = self.dispatch(&message, body).instrument(span.clone()).await;
+        span.in_scope(|| tracing::debug!(code = %reply.code, kind = reply.label, "answered"));
+        reply
+    }
+
+    async fn dispatch(&self, message: &Message, body: &[u8]) -> Reply {
+        let Some(kind) = TransactionType::classify(message) else {
+            return self.plain(message, ResponseCode::InvalidTransaction, "unknown");
         };
         if message.mti().is_response() {
             return Reply::none("unsolicited response");
         }
         use TransactionType as T;
         match kind {
-            T::SignIn => self.sign_in(&message).await,
-            T::SignOff => self.sign_off(&message).await,
-            T::Echo => self.echo(&message).await,
-            T::BatchSettlement => self.settle(&message).await,
-            T::BatchUpload => self.upload(&message).await,
-            T::Reversal => self.reversal(&message, body).await,
-            T::BalanceInquiry => self.financial(&message, body, TxnKind::BalanceInquiry).await,
-            T::Sale => self.financial(&message, body, TxnKind::Sale).await,
-            T::SaleVoid => self.financial(&message, body, TxnKind::SaleVoid).await,
-            T::Refund => self.financial(&message, body, TxnKind::Refund).await,
-            T::PreAuth => self.financial(&message, body, TxnKind::PreAuth).await,
-            T::PreAuthVoid => self.financial(&message, body, TxnKind::PreAuthVoid).await,
-            T::Completion => self.financial(&message, body, TxnKind::Completion).await,
-            T::CompletionAdvice => self.financial(&message, body, TxnKind::CompletionAdvice).await,
-            T::CompletionVoid => self.financial(&message, body, TxnKind::CompletionVoid).await,
+            T::SignIn => self.sign_in(message).await,
+            T::SignOff => self.sign_off(message).await,
+            T::Echo => self.echo(message).await,
+            T::BatchSettlement => self.settle(message).await,
+            T::BatchUpload => self.upload(message).await,
+            T::Reversal => self.reversal(message, body).await,
+            T::BalanceInquiry => self.financial(message, body, TxnKind::BalanceInquiry).await,
+            T::Sale => self.financial(message, body, TxnKind::Sale).await,
+            T::SaleVoid => self.financial(message, body, TxnKind::SaleVoid).await,
+            T::Refund => self.financial(message, body, TxnKind::Refund).await,
+            T::PreAuth => self.financial(message, body, TxnKind::PreAuth).await,
+            T::PreAuthVoid => self.financial(message, body, TxnKind::PreAuthVoid).await,
+            T::Completion => self.financial(message, body, TxnKind::Completion).await,
+            T::CompletionAdvice => self.financial(message, body, TxnKind::CompletionAdvice).await,
+            T::CompletionVoid => self.financial(message, body, TxnKind::CompletionVoid).await,
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct HostSection {
     pub listen: String,
+    /// Where `GET /metrics` (Prometheus) is served; empty turns it off.
+    pub metrics_listen: String,
     pub connections_max: usize,
     pub idle_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
@@ -33,6 +35,7 @@ impl Default for HostSection {
     fn default() -> Self {
         HostSection {
             listen: "127.0.0.1:5000".into(),
+            metrics_listen: "127.0.0.1:9100".into(),
             connections_max: 4096,
             idle_timeout_secs: 300,
             shutdown_grace_secs: 10,
@@ -136,6 +139,7 @@ pub const EXAMPLE: &str = r#"# kassa.toml — every setting shown with its defau
 
 [host]
 listen = "127.0.0.1:5000"        # where terminals connect
+metrics_listen = "127.0.0.1:9100" # GET /metrics for Prometheus; "" turns it off
 connections_max = 4096           # terminal connections at once; more are refused
 idle_timeout_secs = 300          # a silent connection is closed after this
 shutdown_grace_secs = 10         # how long shutdown waits for requests in progress

@@ -3,4 +3,5 @@
 
 pub mod config;
 pub mod demo;
+pub mod metrics;
 pub mod world;

@@ -89,10 +89,16 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     }
     runtime()?.block_on(async {
         let shutdown = CancellationToken::new();
+        let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
         let demo = kassa::demo::start(&args.data_dir, args.terminals, args.port, shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the demo: {e}"))?;
         println!("{}", kassa::demo::banner(&demo));
+        let metrics_port = if args.port == 0 { 0 } else { args.port.saturating_add(1) };
+        match kassa::metrics::serve(&format!("127.0.0.1:{metrics_port}"), recorder, shutdown.clone()).await {
+            Ok(address) => println!("metrics: http://{address}/metrics"),
+            Err(error) => eprintln!("metrics endpoint not started: {error}"),
+        }
         until_ctrl_c(&shutdown).await;
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         Ok(ExitCode::SUCCESS)
@@ -114,10 +120,17 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             kassa::demo::load_or_create_lmk(&config.security.lmk_file).map_err(|e| anyhow!("local master key: {e}"))?,
         );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: config.rules.utc_offset_minutes });
+        let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
         let host = world::start_host(&config.host_settings(), store, hsm, &zone, clock, shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the host: {e}"))?;
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
+        if !config.host.metrics_listen.is_empty() {
+            let address = kassa::metrics::serve(&config.host.metrics_listen, recorder, shutdown.clone())
+                .await
+                .map_err(|e| anyhow!("metrics endpoint on {}: {e}", config.host.metrics_listen))?;
+            println!("metrics: http://{address}/metrics");
+        }
         until_ctrl_c(&shutdown).await;
         tokio::time::sleep(config.host_settings().limits.shutdown_grace.min(std::time::Duration::from_secs(2))).await;
         Ok(ExitCode::SUCCESS)

@@ -150,12 +150,26 @@ pub async fn start_host<S: Store>(
         switch.saf_wakeup(),
         shutdown.clone(),
     ));
+    tokio::spawn(report_saf_depth(store.clone(), shutdown.clone()));
     let listener = TcpListener::bind(&settings.listen).await?;
     let address = listener.local_addr()?;
     let counters = Arc::new(HostCounters::default());
     tokio::spawn(kassa_host::serve(listener, switch, settings.limits, counters.clone(), shutdown));
     tracing::info!(%address, "host listening for terminals");
     Ok(HostHandle { address, counters, link, store, risk, recovered })
+}
+
+/// Keeps the `kassa_saf_depth` gauge current.
+async fn report_saf_depth<S: Store>(store: S, shutdown: CancellationToken) {
+    loop {
+        if let Ok(depth) = store.saf_depth().await {
+            metrics::gauge!("kassa_saf_depth").set(depth as f64);
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
 }
 
 /// A merchant to provision.
