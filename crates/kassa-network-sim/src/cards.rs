@@ -97,5 +97,7 @@ pub fn test_cards() -> Vec<CardAccount> {
         CardAccount::new("6222021234500000033", "333333", "3012", Debit, Lost, Amount(10_000_000)),
         CardAccount::new("6222021234500000041", "444444", "3012", Debit, Stolen, Amount(10_000_000)),
         CardAccount::new("4111111111111111", "1234", "3012", Credit, Active, Amount(2_000_000)),
+        // For load tests: funds that no benchmark runs out of.
+        CardAccount::new("6222021234500000058", "888888", "3012", Debit, Active, Amount(900_000_000_000)),
     ]
 }

@@ -107,6 +107,12 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Approved sales and completions of a merchant's business day.
     fn daily_total(&self, merchant: MerchantId, business_date: String) -> impl Future<Output = Result<Amount>> + Send;
+    /// Every transaction of a terminal's batch (for settlement reports and verification).
+    fn batch_transactions(
+        &self,
+        terminal: TerminalId,
+        batch: Batch,
+    ) -> impl Future<Output = Result<Vec<TxnRecord>>> + Send;
     /// Everything the network approved that still stands (for verification).
     fn standing(&self) -> impl Future<Output = Result<Vec<Standing>>> + Send;
 }

@@ -1,7 +1,7 @@
 //! Financial requests: sale, voids, refund, pre-auth and its void,
 //! completions, balance inquiry.
 
-use kassa_core::{Amount, CardNumber, ResponseCode, TxnKind};
+use kassa_core::{CardNumber, ResponseCode, TxnKind};
 use kassa_iso8583::Message;
 use kassa_network::{LinkKind, LinkRequest, LinkResponse, OriginalRef};
 use kassa_store::{
@@ -238,13 +238,9 @@ impl<S: Store, N: Network> Switch<S, N> {
         merchant: &Merchant,
         card: &Card,
     ) -> Result<(), ResponseCode> {
-        let daily_total = self
-            .store
-            .daily_total(merchant.id.clone(), self.clock.local().yyyymmdd())
-            .await
-            .map_err(|_| ResponseCode::SystemMalfunction)?;
-        // The transaction being decided is already recorded as in flight.
-        let daily_total = daily_total.checked_sub(request.amount).unwrap_or(Amount::ZERO);
+        let date = self.clock.local().yyyymmdd();
+        let daily_total =
+            self.daily.get(&self.store, &merchant.id, &date).await.map_err(|_| ResponseCode::SystemMalfunction)?;
         self.risk.check(&RiskFacts {
             kind: request.kind,
             amount: request.amount,
@@ -337,6 +333,18 @@ impl<S: Store, N: Network> Switch<S, N> {
                 self.saf_wakeup.notify_one();
             }
             return self.respond(m, ResponseCode::SystemMalfunction, Answer::default(), session, pad);
+        }
+        if approved {
+            let date = self.clock.local().yyyymmdd();
+            match record.kind {
+                TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice => {
+                    self.daily.adjust(&record.key.merchant, &date, record.amount, true);
+                }
+                TxnKind::SaleVoid | TxnKind::CompletionVoid => {
+                    self.daily.adjust(&record.key.merchant, &date, record.amount, false);
+                }
+                _ => {}
+            }
         }
         let code = response.code.clone();
         self.respond(m, code, Answer { record: Some(record), network: Some(response) }, session, pad)

@@ -6,6 +6,7 @@
 //! `kassa-host`, SQL in `kassa-store`, keys in the security module, and the
 //! time comes from a [`Clock`].
 
+mod daily;
 mod financial;
 mod management;
 pub mod network;
@@ -56,6 +57,7 @@ pub struct Switch<S: Store, N: Network> {
     clock: Arc<dyn Clock>,
     config: Arc<SwitchConfig>,
     saf_wakeup: Arc<Notify>,
+    daily: Arc<daily::DailyTotals>,
 }
 
 impl<S: Store, N: Network> std::fmt::Debug for Switch<S, N> {
@@ -73,7 +75,16 @@ impl<S: Store, N: Network> Switch<S, N> {
         clock: Arc<dyn Clock>,
         config: SwitchConfig,
     ) -> Switch<S, N> {
-        Switch { store, network, hsm, risk, clock, config: Arc::new(config), saf_wakeup: Arc::new(Notify::new()) }
+        Switch {
+            store,
+            network,
+            hsm,
+            risk,
+            clock,
+            config: Arc::new(config),
+            saf_wakeup: Arc::new(Notify::new()),
+            daily: Arc::new(daily::DailyTotals::default()),
+        }
     }
 
     /// Woken whenever a reversal is queued for the network.

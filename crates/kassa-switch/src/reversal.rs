@@ -48,6 +48,10 @@ impl<S: Store, N: Network> Switch<S, N> {
         let code = match self.store.reverse(reversal).await {
             Ok(ReversalOutcome::Reversed) => {
                 self.saf_wakeup.notify_one();
+                if matches!(kind, kassa_core::TxnKind::Sale | kassa_core::TxnKind::Completion) {
+                    let date = self.clock.local().yyyymmdd();
+                    self.daily.adjust(&request.key.merchant, &date, request.amount, false);
+                }
                 ResponseCode::Approved
             }
             Ok(ReversalOutcome::AlreadyReversed | ReversalOutcome::OriginalNotFound) => ResponseCode::Approved,

@@ -1,6 +1,7 @@
 //! `kassa`: the one binary. Each subcommand lives in its own module; this file
 //! only parses the command line and turns errors into one line and exit code 2.
 
+mod bench_cmd;
 mod crypto_cmd;
 mod iso8583_cmd;
 mod render;
@@ -35,6 +36,8 @@ enum Command {
     NetworkSim(run_cmd::SimArgs),
     /// A scripted POS terminal: sign-in, sale, void, refund, settle, …
     Terminal(terminal_cmd::TerminalArgs),
+    /// Load: many terminals through the whole path against a running demo.
+    Bench(bench_cmd::BenchArgs),
     /// Configuration: `kassa config example` prints a commented kassa.toml.
     #[command(subcommand)]
     Config(run_cmd::ConfigCommand),
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::NetworkSim(args) => run_cmd::network_sim(args),
         Command::Terminal(args) => terminal_cmd::run(args),
         Command::Config(command) => run_cmd::config(command),
+        Command::Bench(args) => bench_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -271,6 +271,10 @@ impl Store for SqliteStore {
         self.read(move |c| queries::daily_total(c, &merchant, &business_date)).await
     }
 
+    async fn batch_transactions(&self, terminal: TerminalId, batch: Batch) -> Result<Vec<TxnRecord>> {
+        self.read(move |c| queries::batch_transactions(c, &terminal, batch)).await
+    }
+
     async fn standing(&self) -> Result<Vec<Standing>> {
         self.read(queries::standing).await
     }

@@ -218,6 +218,13 @@ pub(super) fn children(c: &Connection, original_id: i64) -> Result<Vec<TxnRecord
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
 }
 
+pub(super) fn batch_transactions(c: &Connection, terminal: &TerminalId, batch: Batch) -> Result<Vec<TxnRecord>> {
+    let sql = format!("SELECT {TXN_COLUMNS} FROM transactions WHERE terminal_id = ?1 AND batch = ?2 ORDER BY trace");
+    let mut statement = c.prepare_cached(&sql).map_err(db_error)?;
+    let rows = statement.query_map(params![terminal.as_str(), batch.0], txn_from_row).map_err(db_error)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+}
+
 pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
     let inserted: Option<i64> = c
         .query_row(
@@ -505,7 +512,7 @@ pub(super) fn recover_in_flight(c: &Connection, now_ms: i64) -> Result<u64> {
 pub(super) fn daily_total(c: &Connection, merchant: &MerchantId, business_date: &str) -> Result<Amount> {
     c.query_row(
         "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE merchant_id = ?1 AND business_date = ?2
-             AND kind IN ('sale', 'completion', 'completion_advice') AND state IN ('approved', 'in_flight')",
+             AND kind IN ('sale', 'completion', 'completion_advice') AND state = 'approved'",
         params![merchant.as_str(), business_date],
         |row| row.get::<_, i64>(0),
     )
