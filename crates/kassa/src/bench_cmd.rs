@@ -144,10 +144,10 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
                             tally.approved_sales.push((answer.trace, amount));
                             open_sales.push((answer.trace, amount, answer.rrn));
                         }
-                        if kind == TxnKind::SaleVoid {
-                            if let Some(o) = &original {
-                                tally.approved_sales.retain(|(trace, _)| *trace != o.trace);
-                            }
+                        if kind == TxnKind::SaleVoid
+                            && let Some(o) = &original
+                        {
+                            tally.approved_sales.retain(|(trace, _)| *trace != o.trace);
                         }
                     }
                     Ok(_) => tally.declined += 1,
