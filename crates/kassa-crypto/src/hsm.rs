@@ -150,11 +150,22 @@ pub trait SecurityModule: Send + Sync + fmt::Debug {
 pub const LMK_LEN: usize = 32;
 const NONCE_LEN: usize = 12;
 
+/// Unwrapped keys kept ready (with their key schedules); the cache is emptied
+/// when it reaches this size.
+pub const KEY_CACHE_MAX: usize = 65_536;
+
+/// What a cached unwrap is found by: the usage and algorithm are part of it,
+/// so a relabelled wrapped key never finds another usage's unwrap and always
+/// meets the wrap's integrity check.
+type CacheKey = (KeyUsage, KeyAlgorithm, Vec<u8>);
+
 /// A security module in software: AES-256-GCM wrapping under subkeys of a
-/// local master key; clear keys exist only inside calls and are zeroized.
+/// local master key. Clear keys live inside the module only (zeroized when
+/// dropped), in a bounded cache so the hot path does not unwrap every time.
 pub struct SoftwareSecurityModule {
     wrap: Aes256Gcm,
     fingerprint_key: Zeroizing<[u8; 32]>,
+    cache: std::sync::Mutex<std::collections::HashMap<CacheKey, std::sync::Arc<SecretKey>>>,
 }
 
 impl fmt::Debug for SoftwareSecurityModule {
@@ -176,7 +187,11 @@ impl SoftwareSecurityModule {
     pub fn new(lmk: &[u8; LMK_LEN]) -> SoftwareSecurityModule {
         let wrap_key = derive(lmk, b"kassa/wrap/v1");
         let wrap = Aes256Gcm::new_from_slice(wrap_key.as_slice()).unwrap_or_else(|_| unreachable!("32-byte key"));
-        SoftwareSecurityModule { wrap, fingerprint_key: derive(lmk, b"kassa/pan-fingerprint/v1") }
+        SoftwareSecurityModule {
+            wrap,
+            fingerprint_key: derive(lmk, b"kassa/pan-fingerprint/v1"),
+            cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
     }
 
     /// From 64 hex digits.
@@ -222,15 +237,26 @@ impl SoftwareSecurityModule {
         format!("kassa-key:{}:{}", usage.name(), algorithm.name()).into_bytes()
     }
 
-    fn unwrap_key(&self, wrapped: &WrappedKey, usage: KeyUsage) -> Result<SecretKey> {
+    fn unwrap_key(&self, wrapped: &WrappedKey, usage: KeyUsage) -> Result<std::sync::Arc<SecretKey>> {
         if wrapped.usage != usage {
             return Err(CryptoError::KeyUsage { expected: usage.name(), actual: wrapped.usage.name() });
         }
+        let cache_key: CacheKey = (wrapped.usage, wrapped.algorithm, wrapped.blob.clone());
+        if let Some(key) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&cache_key)
+            && key.check_value() == wrapped.check_value
+        {
+            return Ok(key.clone());
+        }
         let clear = self.open(&Self::key_aad(wrapped.usage, wrapped.algorithm), &wrapped.blob)?;
-        let key = SecretKey::new(wrapped.algorithm, &clear)?;
+        let key = std::sync::Arc::new(SecretKey::new(wrapped.algorithm, &clear)?);
         if key.check_value() != wrapped.check_value {
             return Err(CryptoError::CheckValue("wrapped key"));
         }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= KEY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(cache_key, key.clone());
         Ok(key)
     }
 }
@@ -278,15 +304,15 @@ impl SecurityModule for SoftwareSecurityModule {
     }
 
     fn generate_mac(&self, key: &WrappedKey, algorithm: MacAlgorithm, data: &[u8]) -> Result<[u8; 8]> {
-        mac::compute(algorithm, &self.unwrap_key(key, KeyUsage::Mac)?, data)
+        mac::compute(algorithm, &*self.unwrap_key(key, KeyUsage::Mac)?, data)
     }
 
     fn verify_mac(&self, key: &WrappedKey, algorithm: MacAlgorithm, data: &[u8], mac: &[u8]) -> Result<bool> {
-        mac::verify(algorithm, &self.unwrap_key(key, KeyUsage::Mac)?, data, mac)
+        mac::verify(algorithm, &*self.unwrap_key(key, KeyUsage::Mac)?, data, mac)
     }
 
     fn decrypt_track(&self, key: &WrappedKey, packed: &mut [u8]) -> Result<()> {
-        track::decrypt_packed(&self.unwrap_key(key, KeyUsage::Track)?, packed)
+        track::decrypt_packed(&*self.unwrap_key(key, KeyUsage::Track)?, packed)
     }
 
     fn encrypt_pan(&self, pan: &str) -> Result<Vec<u8>> {

@@ -71,12 +71,15 @@ impl KeyAlgorithm {
 }
 
 /// A clear key. Its bytes are zeroized on drop, never shown by `Debug`, and
-/// read only through [`SecretKey::expose`].
+/// read only through [`SecretKey::expose`]. Its key schedule is built once,
+/// when the key is made (and zeroized on drop by the cipher crates).
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretKey {
     #[zeroize(skip)]
     algorithm: KeyAlgorithm,
     bytes: Vec<u8>,
+    #[zeroize(skip)]
+    cipher: Cipher,
 }
 
 impl SecretKey {
@@ -92,7 +95,8 @@ impl SecretKey {
                 },
             });
         }
-        Ok(SecretKey { algorithm, bytes: bytes.to_vec() })
+        let cipher = Cipher::new(algorithm, bytes)?;
+        Ok(SecretKey { algorithm, bytes: bytes.to_vec(), cipher })
     }
 
     /// A DES-family key whose algorithm follows from its length (8, 16, 24).
@@ -126,23 +130,21 @@ impl SecretKey {
 
     /// Encrypts one block in place. `block` must be exactly one block long.
     pub fn encrypt_block(&self, block: &mut [u8]) -> Result<()> {
-        self.cipher()?.apply(block, true)
+        self.cipher.apply(block, true)
     }
 
     /// Decrypts one block in place.
     pub fn decrypt_block(&self, block: &mut [u8]) -> Result<()> {
-        self.cipher()?.apply(block, false)
+        self.cipher.apply(block, false)
     }
 
     /// ECB over `data`, whose length must be a multiple of the block length.
     pub fn encrypt_ecb(&self, data: &mut [u8]) -> Result<()> {
-        let cipher = self.cipher()?;
-        data.chunks_mut(self.block_len()).try_for_each(|block| cipher.apply(block, true))
+        data.chunks_mut(self.block_len()).try_for_each(|block| self.cipher.apply(block, true))
     }
 
     pub fn decrypt_ecb(&self, data: &mut [u8]) -> Result<()> {
-        let cipher = self.cipher()?;
-        data.chunks_mut(self.block_len()).try_for_each(|block| cipher.apply(block, false))
+        data.chunks_mut(self.block_len()).try_for_each(|block| self.cipher.apply(block, false))
     }
 
     /// The key check value: the first 4 bytes of a zero block encrypted under the key.
@@ -157,17 +159,6 @@ impl SecretKey {
     /// The check value as 8 upper-case hex digits.
     pub fn check_value_hex(&self) -> String {
         to_hex(&self.check_value())
-    }
-
-    pub(crate) fn cipher(&self) -> Result<Cipher> {
-        let invalid =
-            |_| CryptoError::KeyLength { length: self.bytes.len(), algorithm: self.algorithm.name(), expected: "?" };
-        Ok(match self.algorithm {
-            KeyAlgorithm::Des => Cipher::Des(Des::new_from_slice(&self.bytes).map_err(invalid)?),
-            KeyAlgorithm::Tdes2 => Cipher::Tdes2(TdesEde2::new_from_slice(&self.bytes).map_err(invalid)?),
-            KeyAlgorithm::Tdes3 => Cipher::Tdes3(TdesEde3::new_from_slice(&self.bytes).map_err(invalid)?),
-            KeyAlgorithm::Sm4 => Cipher::Sm4(Sm4::new_from_slice(&self.bytes).map_err(invalid)?),
-        })
     }
 }
 
@@ -187,6 +178,7 @@ impl PartialEq for SecretKey {
 impl Eq for SecretKey {}
 
 /// A keyed block cipher of any supported algorithm.
+#[derive(Clone)]
 pub(crate) enum Cipher {
     Des(Des),
     Tdes2(TdesEde2),
@@ -195,6 +187,16 @@ pub(crate) enum Cipher {
 }
 
 impl Cipher {
+    fn new(algorithm: KeyAlgorithm, bytes: &[u8]) -> Result<Cipher> {
+        let invalid = |_| CryptoError::KeyLength { length: bytes.len(), algorithm: algorithm.name(), expected: "?" };
+        Ok(match algorithm {
+            KeyAlgorithm::Des => Cipher::Des(Des::new_from_slice(bytes).map_err(invalid)?),
+            KeyAlgorithm::Tdes2 => Cipher::Tdes2(TdesEde2::new_from_slice(bytes).map_err(invalid)?),
+            KeyAlgorithm::Tdes3 => Cipher::Tdes3(TdesEde3::new_from_slice(bytes).map_err(invalid)?),
+            KeyAlgorithm::Sm4 => Cipher::Sm4(Sm4::new_from_slice(bytes).map_err(invalid)?),
+        })
+    }
+
     fn apply(&self, block: &mut [u8], encrypt: bool) -> Result<()> {
         fn run<C: BlockCipherEncrypt + BlockCipherDecrypt>(c: &C, block: &mut [u8], encrypt: bool) -> Result<()> {
             let block: &mut Array<u8, C::BlockSize> =

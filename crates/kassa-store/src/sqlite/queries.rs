@@ -15,51 +15,53 @@ fn corrupt(index: usize, what: &str) -> rusqlite::Error {
 }
 
 pub(super) fn put_merchant(c: &Connection, m: &Merchant, now_ms: i64) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO merchants (id, name, mcc, status, mail_order, single_limit, daily_limit, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET name = ?2, mcc = ?3, status = ?4, mail_order = ?5,
              single_limit = ?6, daily_limit = ?7",
-        params![
-            m.id.as_str(),
-            m.name,
-            m.mcc,
-            m.status.code(),
-            m.mail_order,
-            m.single_limit.minor_units() as i64,
-            m.daily_limit.minor_units() as i64,
-            now_ms
-        ],
     )
+    .map_err(db_error)?
+    .execute(params![
+        m.id.as_str(),
+        m.name,
+        m.mcc,
+        m.status.code(),
+        m.mail_order,
+        m.single_limit.minor_units() as i64,
+        m.daily_limit.minor_units() as i64,
+        now_ms
+    ])
     .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn put_terminal(c: &Connection, t: &Terminal) -> Result<()> {
     let session = t.session.as_ref();
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_mode, pin_key, mac_key,
              track_key, key_version, batch, batch_open)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT (id) DO UPDATE SET merchant_id = ?2, serial = ?3, status = ?4, tmk = ?5, pad_nibble = ?6,
              key_mode = ?7, pin_key = ?8, mac_key = ?9, track_key = ?10, key_version = ?11, batch = ?12,
              batch_open = ?13",
-        params![
-            t.id.as_str(),
-            t.merchant.as_str(),
-            t.serial,
-            t.status.code(),
-            t.tmk.encode(),
-            t.pad_nibble,
-            session.map(|s| s.mode.code()),
-            session.map(|s| s.pin_key.encode()),
-            session.map(|s| s.mac_key.encode()),
-            session.and_then(|s| s.track_key.as_ref().map(WrappedKey::encode)),
-            session.map_or(0, |s| s.key_version),
-            t.batch.0,
-            t.batch_open,
-        ],
     )
+    .map_err(db_error)?
+    .execute(params![
+        t.id.as_str(),
+        t.merchant.as_str(),
+        t.serial,
+        t.status.code(),
+        t.tmk.encode(),
+        t.pad_nibble,
+        session.map(|s| s.mode.code()),
+        session.map(|s| s.pin_key.encode()),
+        session.map(|s| s.mac_key.encode()),
+        session.and_then(|s| s.track_key.as_ref().map(WrappedKey::encode)),
+        session.map_or(0, |s| s.key_version),
+        t.batch.0,
+        t.batch_open,
+    ])
     .map_err(db_error)?;
     Ok(())
 }
@@ -70,58 +72,61 @@ fn wrapped(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<WrappedKey>> 
 }
 
 pub(super) fn terminal(c: &Connection, id: &TerminalId) -> Result<Option<(Terminal, Merchant)>> {
-    c.query_row(
+    c.prepare_cached(
         "SELECT t.id, t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
                 t.track_key, t.key_version, t.batch, t.batch_open,
                 m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit
          FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = ?1",
-        [id.as_str()],
-        |row| {
-            let merchant_id: String = row.get(1)?;
-            let merchant_id = MerchantId::parse(&merchant_id).ok_or_else(|| corrupt(1, "merchant id"))?;
-            let mode: Option<u16> = row.get(6)?;
-            let session = match (mode.and_then(KeyMode::from_code), wrapped(row, 7)?, wrapped(row, 8)?) {
-                (Some(mode), Some(pin_key), Some(mac_key)) => {
-                    Some(Session { mode, pin_key, mac_key, track_key: wrapped(row, 9)?, key_version: row.get(10)? })
-                }
-                _ => None,
-            };
-            let status: String = row.get(3)?;
-            let terminal = Terminal {
-                id: id.clone(),
-                merchant: merchant_id.clone(),
-                serial: row.get(2)?,
-                status: TerminalStatus::from_code(&status).ok_or_else(|| corrupt(3, "terminal status"))?,
-                tmk: wrapped(row, 4)?.ok_or_else(|| corrupt(4, "master key"))?,
-                pad_nibble: row.get(5)?,
-                session,
-                batch: Batch(row.get(11)?),
-                batch_open: row.get(12)?,
-            };
-            let merchant_status: String = row.get(15)?;
-            let merchant = Merchant {
-                id: merchant_id,
-                name: row.get(13)?,
-                mcc: row.get(14)?,
-                status: MerchantStatus::from_code(&merchant_status).ok_or_else(|| corrupt(15, "merchant status"))?,
-                mail_order: row.get(16)?,
-                single_limit: Amount(row.get::<_, i64>(17)?.max(0) as u64),
-                daily_limit: Amount(row.get::<_, i64>(18)?.max(0) as u64),
-            };
-            Ok((terminal, merchant))
-        },
     )
+    .map_err(db_error)?
+    .query_row([id.as_str()], |row| {
+        let merchant_id: String = row.get(1)?;
+        let merchant_id = MerchantId::parse(&merchant_id).ok_or_else(|| corrupt(1, "merchant id"))?;
+        let mode: Option<u16> = row.get(6)?;
+        let session = match (mode.and_then(KeyMode::from_code), wrapped(row, 7)?, wrapped(row, 8)?) {
+            (Some(mode), Some(pin_key), Some(mac_key)) => {
+                Some(Session { mode, pin_key, mac_key, track_key: wrapped(row, 9)?, key_version: row.get(10)? })
+            }
+            _ => None,
+        };
+        let status: String = row.get(3)?;
+        let terminal = Terminal {
+            id: id.clone(),
+            merchant: merchant_id.clone(),
+            serial: row.get(2)?,
+            status: TerminalStatus::from_code(&status).ok_or_else(|| corrupt(3, "terminal status"))?,
+            tmk: wrapped(row, 4)?.ok_or_else(|| corrupt(4, "master key"))?,
+            pad_nibble: row.get(5)?,
+            session,
+            batch: Batch(row.get(11)?),
+            batch_open: row.get(12)?,
+        };
+        let merchant_status: String = row.get(15)?;
+        let merchant = Merchant {
+            id: merchant_id,
+            name: row.get(13)?,
+            mcc: row.get(14)?,
+            status: MerchantStatus::from_code(&merchant_status).ok_or_else(|| corrupt(15, "merchant status"))?,
+            mail_order: row.get(16)?,
+            single_limit: Amount(row.get::<_, i64>(17)?.max(0) as u64),
+            daily_limit: Amount(row.get::<_, i64>(18)?.max(0) as u64),
+        };
+        Ok((terminal, merchant))
+    })
     .optional()
     .map_err(db_error)
 }
 
 pub(super) fn sign_in(c: &Connection, id: &TerminalId, s: &Session) -> Result<Batch> {
-    c.query_row(
+    c.prepare_cached(
         "UPDATE terminals SET key_mode = ?2, pin_key = ?3, mac_key = ?4, track_key = ?5,
              key_version = key_version + 1,
              batch = CASE WHEN batch_open = 1 THEN batch WHEN batch >= 999999 THEN 1 ELSE batch + 1 END,
              batch_open = 1
          WHERE id = ?1 RETURNING batch",
+    )
+    .map_err(db_error)?
+    .query_row(
         params![
             id.as_str(),
             s.mode.code(),
@@ -137,11 +142,12 @@ pub(super) fn sign_in(c: &Connection, id: &TerminalId, s: &Session) -> Result<Ba
 }
 
 pub(super) fn sign_off(c: &Connection, id: &TerminalId) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "UPDATE terminals SET key_mode = NULL, pin_key = NULL, mac_key = NULL, track_key = NULL, batch_open = 0
          WHERE id = ?1",
-        [id.as_str()],
     )
+    .map_err(db_error)?
+    .execute([id.as_str()])
     .map_err(db_error)?;
     Ok(())
 }
@@ -192,7 +198,7 @@ fn txn_from_row(row: &Row<'_>) -> rusqlite::Result<TxnRecord> {
 
 fn query_txn(c: &Connection, condition: &str, params: impl rusqlite::Params) -> Result<Option<TxnRecord>> {
     let sql = format!("SELECT {TXN_COLUMNS} FROM transactions WHERE {condition}");
-    c.query_row(&sql, params, txn_from_row).optional().map_err(db_error)
+    c.prepare_cached(&sql).map_err(db_error)?.query_row(params, txn_from_row).optional().map_err(db_error)
 }
 
 pub(super) fn find(c: &Connection, key: &TxnKey) -> Result<Option<TxnRecord>> {
@@ -227,7 +233,7 @@ pub(super) fn batch_transactions(c: &Connection, terminal: &TerminalId, batch: B
 
 pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
     let inserted: Option<i64> = c
-        .query_row(
+        .prepare_cached(
             "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
                  pan_masked, pan_hash, pan_sealed, request_digest, original_id, link_transmitted, local_date,
                  local_time, business_date, entry_mode, operator, created_at, updated_at)
@@ -235,6 +241,9 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
                  ?19, ?19)
              ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING
              RETURNING id",
+        )
+        .map_err(db_error)?
+        .query_row(
             params![
                 t.key.merchant.as_str(),
                 t.key.terminal.as_str(),
@@ -262,7 +271,9 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
         .map_err(db_error)?;
     match inserted {
         Some(id) => {
-            c.execute("UPDATE transactions SET link_stan = ?2 WHERE id = ?1", params![id, link_stan_of(id)])
+            c.prepare_cached("UPDATE transactions SET link_stan = ?2 WHERE id = ?1")
+                .map_err(db_error)?
+                .execute(params![id, link_stan_of(id)])
                 .map_err(db_error)?;
             let record = find_by_id(c, id)?.ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))?;
             Ok(Begin::Started(record))
@@ -276,12 +287,13 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
 
 pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffect, now_ms: i64) -> Result<()> {
     let changed = c
-        .execute(
+        .prepare_cached(
             "UPDATE transactions SET state = ?2, response_code = ?3, auth_code = ?4, rrn = ?5, card_org = ?6,
                  updated_at = ?7
              WHERE id = ?1 AND state = 'in_flight'",
-            params![id, o.state.code(), o.response_code, o.auth_code, o.rrn, o.card_org, now_ms],
         )
+        .map_err(db_error)?
+        .execute(params![id, o.state.code(), o.response_code, o.auth_code, o.rrn, o.card_org, now_ms])
         .map_err(db_error)?;
     if changed == 0 || o.state != TxnState::Approved {
         return Ok(());
@@ -289,38 +301,38 @@ pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffec
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
         OriginalEffect::Void { original_id } => c
-            .execute(
+            .prepare_cached(
                 "UPDATE transactions SET state = 'voided', updated_at = ?2 WHERE id = ?1 AND state = 'approved'",
-                params![original_id, now_ms],
             )
+            .map_err(db_error)?
+            .execute(params![original_id, now_ms])
             .map(drop)
             .map_err(db_error),
         OriginalEffect::Refund { original_id, amount } => c
-            .execute(
-                "UPDATE transactions SET refunded = refunded + ?2, updated_at = ?3 WHERE id = ?1",
-                params![original_id, amount.minor_units() as i64, now_ms],
-            )
+            .prepare_cached("UPDATE transactions SET refunded = refunded + ?2, updated_at = ?3 WHERE id = ?1")
+            .map_err(db_error)?
+            .execute(params![original_id, amount.minor_units() as i64, now_ms])
             .map(drop)
             .map_err(db_error),
     }
 }
 
 fn enqueue_reversal(c: &Connection, txn_id: i64, reason: &str, now_ms: i64) -> Result<()> {
-    c.execute(
-        "INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)",
-        params![txn_id, reason, now_ms],
-    )
-    .map_err(db_error)?;
+    c.prepare_cached("INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)")
+        .map_err(db_error)?
+        .execute(params![txn_id, reason, now_ms])
+        .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn abandon(c: &Connection, id: i64, reason: &str, now_ms: i64) -> Result<()> {
     let changed = c
-        .execute(
+        .prepare_cached(
             "UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3
              WHERE id = ?1 AND state = 'in_flight'",
-            params![id, reason, now_ms],
         )
+        .map_err(db_error)?
+        .execute(params![id, reason, now_ms])
         .map_err(db_error)?;
     if changed == 1 {
         enqueue_reversal(c, id, reason, now_ms)?;
@@ -344,23 +356,24 @@ fn undo_effect(c: &Connection, txn: &TxnRecord, now_ms: i64) -> Result<()> {
 
 pub(super) fn reverse(c: &Connection, r: &ReversalRequest) -> Result<ReversalOutcome> {
     let Some(txn) = find(c, &r.key)? else {
-        c.execute(
+        c.prepare_cached(
             "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
                  request_digest, business_date, reversal_reason, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 'reversal_only', ?6, ?7, zeroblob(32), ?8, ?9, ?10, ?10)",
-            params![
-                r.key.merchant.as_str(),
-                r.key.terminal.as_str(),
-                r.key.batch.0,
-                r.key.trace.0,
-                r.kind.code(),
-                r.amount.minor_units() as i64,
-                r.currency.0,
-                r.business_date,
-                r.reason,
-                r.now_ms
-            ],
         )
+        .map_err(db_error)?
+        .execute(params![
+            r.key.merchant.as_str(),
+            r.key.terminal.as_str(),
+            r.key.batch.0,
+            r.key.trace.0,
+            r.kind.code(),
+            r.amount.minor_units() as i64,
+            r.currency.0,
+            r.business_date,
+            r.reason,
+            r.now_ms
+        ])
         .map_err(db_error)?;
         return Ok(ReversalOutcome::OriginalNotFound);
     };
@@ -373,11 +386,10 @@ pub(super) fn reverse(c: &Connection, r: &ReversalRequest) -> Result<ReversalOut
     if txn.amount != r.amount {
         return Ok(ReversalOutcome::AmountMismatch);
     }
-    c.execute(
-        "UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3 WHERE id = ?1",
-        params![txn.id, r.reason, r.now_ms],
-    )
-    .map_err(db_error)?;
+    c.prepare_cached("UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3 WHERE id = ?1")
+        .map_err(db_error)?
+        .execute(params![txn.id, r.reason, r.now_ms])
+        .map_err(db_error)?;
     if txn.state != TxnState::Declined {
         // Approved, voided or still in flight: the network may hold it.
         undo_effect(c, &txn, r.now_ms)?;
@@ -425,14 +437,17 @@ pub(super) fn settle(
     balanced: bool,
     now_ms: i64,
 ) -> Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO settlements (terminal_id, batch, terminal_totals, host_totals, balanced, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (terminal_id, batch) DO UPDATE SET terminal_totals = ?3, host_totals = ?4, balanced = ?5",
-        params![terminal.as_str(), batch.0, terminal_totals, host_totals, balanced, now_ms],
     )
+    .map_err(db_error)?
+    .execute(params![terminal.as_str(), batch.0, terminal_totals, host_totals, balanced, now_ms])
     .map_err(db_error)?;
-    c.execute("UPDATE terminals SET batch_open = 0 WHERE id = ?1 AND batch = ?2", params![terminal.as_str(), batch.0])
+    c.prepare_cached("UPDATE terminals SET batch_open = 0 WHERE id = ?1 AND batch = ?2")
+        .map_err(db_error)?
+        .execute(params![terminal.as_str(), batch.0])
         .map_err(db_error)?;
     Ok(())
 }
@@ -446,18 +461,19 @@ pub(super) fn record_upload(
     now_ms: i64,
 ) -> Result<bool> {
     let matched: bool = c
-        .query_row(
+        .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND trace = ?3
                  AND amount = ?4 AND state IN ('approved', 'voided'))",
-            params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64],
-            |row| row.get(0),
         )
+        .map_err(db_error)?
+        .query_row(params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64], |row| row.get(0))
         .map_err(db_error)?;
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO batch_uploads (terminal_id, batch, trace, amount, matched, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64, matched, now_ms],
     )
+    .map_err(db_error)?
+    .execute(params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64, matched, now_ms])
     .map_err(db_error)?;
     Ok(matched)
 }
@@ -478,21 +494,25 @@ pub(super) fn saf_due(c: &Connection, now_ms: i64, limit: usize) -> Result<Vec<S
 }
 
 pub(super) fn saf_done(c: &Connection, id: i64, now_ms: i64) -> Result<()> {
-    c.execute("UPDATE saf_queue SET done_at = ?2 WHERE id = ?1", params![id, now_ms]).map_err(db_error)?;
+    c.prepare_cached("UPDATE saf_queue SET done_at = ?2 WHERE id = ?1")
+        .map_err(db_error)?
+        .execute(params![id, now_ms])
+        .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn saf_retry(c: &Connection, id: i64, next_attempt_ms: i64) -> Result<()> {
-    c.execute(
-        "UPDATE saf_queue SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-        params![id, next_attempt_ms],
-    )
-    .map_err(db_error)?;
+    c.prepare_cached("UPDATE saf_queue SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1")
+        .map_err(db_error)?
+        .execute(params![id, next_attempt_ms])
+        .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn saf_depth(c: &Connection) -> Result<u64> {
-    c.query_row("SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL", [], |row| row.get::<_, i64>(0))
+    c.prepare_cached("SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL")
+        .map_err(db_error)?
+        .query_row([], |row| row.get::<_, i64>(0))
         .map(|n| n.max(0) as u64)
         .map_err(db_error)
 }
@@ -510,12 +530,12 @@ pub(super) fn recover_in_flight(c: &Connection, now_ms: i64) -> Result<u64> {
 }
 
 pub(super) fn daily_total(c: &Connection, merchant: &MerchantId, business_date: &str) -> Result<Amount> {
-    c.query_row(
+    c.prepare_cached(
         "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE merchant_id = ?1 AND business_date = ?2
              AND kind IN ('sale', 'completion', 'completion_advice') AND state = 'approved'",
-        params![merchant.as_str(), business_date],
-        |row| row.get::<_, i64>(0),
     )
+    .map_err(db_error)?
+    .query_row(params![merchant.as_str(), business_date], |row| row.get::<_, i64>(0))
     .map(|n| Amount(n.max(0) as u64))
     .map_err(db_error)
 }
