@@ -207,7 +207,11 @@ impl ScriptedTerminal {
         let trace = message.get(11).map(<[u8]>::to_vec);
         let timeout = self.config.timeout;
         let connection = self.connect().await?;
-        connection.send(Bytes::from(frame)).await?;
+        if let Err(error) = connection.send(Bytes::from(frame)).await {
+            // The host went away: dial again next time.
+            self.connection = None;
+            return Err(error.into());
+        }
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let next = tokio::time::timeout_at(deadline, connection.next()).await;
@@ -220,7 +224,11 @@ impl ScriptedTerminal {
                     self.connection = None;
                     return Err(TerminalError::Closed);
                 }
-                Ok(Some(frame)) => frame?,
+                Ok(Some(Err(error))) => {
+                    self.connection = None;
+                    return Err(error.into());
+                }
+                Ok(Some(Ok(frame))) => frame,
             };
             let parts = split_body(&frame)?;
             let answer = unpack(&TERMINAL, parts.body)?;

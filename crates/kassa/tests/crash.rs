@@ -1,0 +1,202 @@
+//! Crash: `kill -9` the host (a real `kassa serve` process) under load, at
+//! several points, restart it, let the terminals send their reversals, then
+//! check that no approved sale is lost, none is recorded twice, and the
+//! network's approved-and-standing set equals the host's.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests and benchmarks fail loudly.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use kassa::world::{self, MerchantSpec, ZoneKeys};
+use kassa_core::time::{Clock, SystemClock};
+use kassa_core::{Amount, MerchantId, TxnKind};
+use kassa_crypto::{KeyMode, SoftwareSecurityModule, to_hex};
+use kassa_network_sim::{Faults, test_cards};
+use kassa_store::sqlite::SqliteStore;
+use kassa_store::{Store, TxnState};
+use kassa_terminal::{Card, Entry, ScriptedTerminal, TerminalConfig};
+use tokio_util::sync::CancellationToken;
+
+const TERMINALS: u32 = 4;
+const ZPK: &str = "0123456789ABCDEFFEDCBA9876543210";
+const ZAK: &str = "7CA110454A1A6E570131D9619DC1376E";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start_host(dir: &Path, port: u16, network: &str) -> Child {
+    let config = format!(
+        "[host]\nlisten = \"127.0.0.1:{port}\"\nmetrics_listen = \"\"\nshutdown_grace_secs = 1\n\
+         [network]\naddress = \"{network}\"\ntimeout_ms = 2000\nzone_pin_key = \"{ZPK}\"\nzone_mac_key = \"{ZAK}\"\n\
+         [store]\nurl = \"sqlite://{}\"\n[security]\nlmk_file = \"{}\"\n[log]\nlevel = \"error\"\n",
+        dir.join("kassa.db").display(),
+        dir.join("lmk.hex").display()
+    );
+    std::fs::write(dir.join("kassa.toml"), config).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_kassa"))
+        .args(["serve", "--config"])
+        .arg(dir.join("kassa.toml"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_listening(port: u16) {
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("host did not start on {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_survives_kill_9_at_several_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let shutdown = CancellationToken::new();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
+    let zone = ZoneKeys::from_hex(ZPK, ZAK).unwrap();
+    let sim =
+        world::start_simulator("127.0.0.1:0", &zone, Faults::default(), test_cards(), clock.clone(), shutdown.clone())
+            .await
+            .unwrap();
+
+    // Provision, then hand the files to the host process.
+    let lmk = SoftwareSecurityModule::generate_lmk().unwrap();
+    std::fs::write(dir.path().join("lmk.hex"), to_hex(lmk.as_slice())).unwrap();
+    let terminals = {
+        let hsm = SoftwareSecurityModule::new(&lmk);
+        let store = SqliteStore::open(&dir.path().join("kassa.db")).unwrap();
+        let merchant = MerchantSpec {
+            id: MerchantId::parse("898310048990001").unwrap(),
+            name: "Crash Test".into(),
+            mcc: "5411".into(),
+            mail_order: false,
+            single_limit: Amount(100_000_000),
+            daily_limit: Amount(900_000_000_000),
+        };
+        world::provision(&store, &hsm, &merchant, 10_000_001, TERMINALS, clock.now_ms()).await.unwrap()
+    };
+    let port = free_port();
+    let network = sim.address.to_string();
+    let mut host = start_host(dir.path(), port, &network);
+    wait_listening(port).await;
+
+    let running = Arc::new(AtomicBool::new(true));
+    let mut workers = Vec::new();
+    for (tid, tmk) in terminals {
+        let running = running.clone();
+        workers.push(tokio::spawn(async move {
+            let mut t = ScriptedTerminal::new(TerminalConfig {
+                address: format!("127.0.0.1:{port}"),
+                terminal_id: tid.to_string(),
+                merchant_id: "898310048990001".into(),
+                tmk,
+                key_mode: KeyMode::Tdes,
+                pad_nibble: 0,
+                operator: "01".into(),
+                timeout: Duration::from_millis(1500),
+                state_path: None,
+            })
+            .unwrap();
+            let card = Card {
+                pan: "6222021234500000058".into(),
+                expiry: "3012".into(),
+                track2: None,
+                pin: Some("888888".into()),
+                entry: Entry::Swipe,
+            };
+            let mut approved = BTreeSet::new();
+            let mut signed_in = false;
+            while running.load(Ordering::Relaxed) {
+                if !signed_in {
+                    signed_in = t.sign_in().await.is_ok();
+                    if !signed_in {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    continue;
+                }
+                match t.transact(TxnKind::Sale, &card, Amount(1_000), None).await {
+                    Ok(answer) if answer.code.is_approved() => {
+                        approved.insert((t.state().batch, answer.trace));
+                    }
+                    Ok(answer) if answer.code.as_str() == "77" || answer.code.as_str() == "A0" => signed_in = false,
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                }
+            }
+            // Drain: the kept reversal goes to the host before stopping.
+            for _ in 0..100 {
+                if t.state().pending_reversal.is_none() {
+                    break;
+                }
+                if t.send_pending_reversal().await.is_err() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            assert!(t.state().pending_reversal.is_none(), "a reversal could not be delivered");
+            (tid, approved)
+        }));
+    }
+
+    for kill_after_ms in [300u64, 700, 1_100] {
+        tokio::time::sleep(Duration::from_millis(kill_after_ms)).await;
+        host.kill().unwrap();
+        host.wait().unwrap();
+        host = start_host(dir.path(), port, &network);
+        wait_listening(port).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    running.store(false, Ordering::Relaxed);
+    let mut seen = Vec::new();
+    for worker in workers {
+        seen.push(worker.await.unwrap());
+    }
+
+    // Let the restarted host send every reversal it owes.
+    let store = SqliteStore::open(&dir.path().join("kassa.db")).unwrap();
+    let mut drained = false;
+    for _ in 0..200 {
+        if store.saf_depth().await.unwrap() == 0 {
+            drained = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(drained, "the host still owes reversals");
+
+    let mut approved_total = 0;
+    for (tid, approved) in &seen {
+        approved_total += approved.len();
+        for (batch, trace) in approved {
+            let key = kassa_store::TxnKey {
+                merchant: MerchantId::parse("898310048990001").unwrap(),
+                terminal: tid.clone(),
+                batch: kassa_core::Batch(*batch),
+                trace: kassa_core::Trace(*trace),
+            };
+            let record = store.find(key).await.unwrap().expect("an approved sale was lost");
+            assert_eq!(record.state, TxnState::Approved, "an approved sale was undone: {record:?}");
+        }
+    }
+    assert!(approved_total > 20, "too little load: {approved_total}");
+    let host_standing: Vec<(u32, String)> =
+        store.standing().await.unwrap().into_iter().map(|s| (s.link_stan, s.link_transmitted)).collect();
+    let unique: BTreeSet<_> = host_standing.iter().cloned().collect();
+    assert_eq!(unique.len(), host_standing.len(), "a sale recorded twice");
+    let network_standing: BTreeSet<(u32, String)> =
+        sim.simulator.with_issuer(|i| i.standing().into_keys().map(|k| (k.stan, k.transmitted)).collect());
+    assert_eq!(network_standing, unique, "network and host disagree");
+    assert_eq!(unique.len(), approved_total, "the host holds approvals no terminal saw");
+    host.kill().unwrap();
+    let _ = host.wait();
+    shutdown.cancel();
+}
