@@ -5,13 +5,16 @@
 //! group-commits, and a reader thread; a write's answer leaves only after its
 //! commit is durable.
 
+pub mod any;
 pub mod model;
+pub mod postgres;
 pub mod sqlite;
 
 use std::future::Future;
 
 use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
 
+pub use any::AnyStore;
 pub use model::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

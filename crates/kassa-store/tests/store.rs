@@ -291,6 +291,42 @@ sqlite_tests!(
     batch_totals_split_domestic_and_foreign,
 );
 
+/// A fresh PostgreSQL database, or `None` (with a note) when no server is
+/// configured outside CI. `scripts/test` always configures one.
+async fn postgres() -> Option<kassa_store::postgres::PostgresStore> {
+    let Ok(admin) = std::env::var("KASSA_TEST_POSTGRES") else {
+        assert!(std::env::var_os("CI").is_none(), "KASSA_TEST_POSTGRES must be set in CI (scripts/test sets it)");
+        eprintln!("PostgreSQL tests skipped: KASSA_TEST_POSTGRES is not set (scripts/test sets it)");
+        return None;
+    };
+    let url = kassa_store::postgres::create_database(&admin, "kassa_t").await.unwrap();
+    Some(kassa_store::postgres::PostgresStore::open(&url).await.unwrap())
+}
+
+macro_rules! postgres_tests {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(store) = super::postgres().await {
+                        super::$name(store).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+postgres_tests!(
+    sign_in_opens_and_settlement_closes_batches,
+    a_key_is_taken_once,
+    voids_refunds_and_their_reversals_move_the_original,
+    reversals_of_unknown_originals_keep_the_key,
+    in_flight_work_is_reversed_through_the_queue,
+    batch_totals_split_domestic_and_foreign,
+);
+
 #[tokio::test]
 async fn sqlite_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();

@@ -5,13 +5,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use kassa::config::{Config, EXAMPLE, TEST_ZONE_MAC_KEY, TEST_ZONE_PIN_KEY};
 use kassa::world::{self, ZoneKeys};
 use kassa_core::time::{Clock, SystemClock};
 use kassa_network_sim::{Faults, clearing_csv, test_cards};
-use kassa_store::sqlite::SqliteStore;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Args)]
@@ -108,14 +107,13 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
     init_logs(&config.log.level);
-    let Some(path) = config.store.url.strip_prefix("sqlite://") else {
-        bail!("store.url {:?}: only sqlite://PATH is available in this build (PostgreSQL is coming)", config.store.url);
-    };
     let zone = ZoneKeys::from_hex(&config.network.zone_pin_key, &config.network.zone_mac_key)
         .map_err(|e| anyhow!("network zone keys: {e}"))?;
     runtime()?.block_on(async {
         let shutdown = CancellationToken::new();
-        let store = SqliteStore::open(std::path::Path::new(path)).context("open the store")?;
+        let store = kassa_store::AnyStore::open(&config.store.url)
+            .await
+            .map_err(|e| anyhow!("open the store at {}: {e}", config.store.url))?;
         let hsm = Arc::new(
             kassa::demo::load_or_create_lmk(&config.security.lmk_file).map_err(|e| anyhow!("local master key: {e}"))?,
         );

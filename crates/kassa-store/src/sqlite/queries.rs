@@ -345,7 +345,7 @@ fn undo_effect(c: &Connection, txn: &TxnRecord, now_ms: i64) -> Result<()> {
     let Some(original_id) = txn.original_id else { return Ok(()) };
     let sql = match txn.kind {
         TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::PreAuthVoid => {
-            "UPDATE transactions SET state = 'approved', updated_at = ?3 WHERE id = ?1 AND state = 'voided' AND ?2 >= 0"
+            "UPDATE transactions SET state = 'approved', updated_at = ?3 WHERE id = ?1 AND state = 'voided' AND ?2 IS NOT NULL"
         }
         TxnKind::Refund => "UPDATE transactions SET refunded = MAX(refunded - ?2, 0), updated_at = ?3 WHERE id = ?1",
         _ => return Ok(()),

@@ -11,6 +11,7 @@ use kassa_core::time::{Clock, SystemClock};
 use kassa_core::{Amount, MerchantId, TerminalId, TxnKind};
 use kassa_crypto::{KeyMode, SecretKey, SoftwareSecurityModule};
 use kassa_network_sim::{Faults, test_cards};
+use kassa_store::AnyStore;
 use kassa_store::sqlite::SqliteStore;
 use kassa_terminal::{Card, Entry, OriginalRef, ScriptedTerminal, TerminalConfig, TxnAnswer};
 use tokio_util::sync::CancellationToken;
@@ -27,7 +28,7 @@ pub const UNKNOWN: &str = "6222021234599999996";
 
 pub struct World {
     pub dir: tempfile::TempDir,
-    pub host: HostHandle<SqliteStore>,
+    pub host: HostHandle<AnyStore>,
     pub sim: SimHandle,
     pub terminals: Vec<(TerminalId, SecretKey)>,
     pub shutdown: CancellationToken,
@@ -52,6 +53,16 @@ impl Default for Options {
     }
 }
 
+/// SQLite by default; PostgreSQL (a fresh database) with `KASSA_TEST_STORE=postgres`.
+pub async fn test_store(dir: &tempfile::TempDir) -> AnyStore {
+    if std::env::var("KASSA_TEST_STORE").as_deref() == Ok("postgres") {
+        let admin = std::env::var("KASSA_TEST_POSTGRES").expect("KASSA_TEST_STORE=postgres needs KASSA_TEST_POSTGRES");
+        let url = kassa_store::postgres::create_database(&admin, "kassa_e2e").await.unwrap();
+        return AnyStore::open(&url).await.unwrap();
+    }
+    AnyStore::Sqlite(SqliteStore::open(&dir.path().join("kassa.db")).unwrap())
+}
+
 pub async fn world(options: Options) -> World {
     let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
     let dir = tempfile::tempdir().unwrap();
@@ -63,7 +74,7 @@ pub async fn world(options: Options) -> World {
             .await
             .unwrap();
     let hsm = Arc::new(SoftwareSecurityModule::new(&[5; 32]));
-    let store = SqliteStore::open(&dir.path().join("kassa.db")).unwrap();
+    let store = test_store(&dir).await;
     let merchant = MerchantSpec {
         id: MerchantId::parse(MID).unwrap(),
         name: "Kassa Test Store".into(),

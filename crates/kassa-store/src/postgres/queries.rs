@@ -1,0 +1,596 @@
+//! The SQL of the PostgreSQL store. Statements are prepared once per
+//! connection (`prepare_cached`).
+
+use deadpool_postgres::GenericClient;
+use kassa_core::{Amount, Batch, Currency, MerchantId, TerminalId, Trace, TxnKind};
+use kassa_crypto::{KeyMode, WrappedKey};
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use super::pg_error;
+use crate::model::*;
+use crate::{Result, Standing, StoreError};
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+async fn rows(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+    let statement = c.prepare_cached(sql).await.map_err(pg_error)?;
+    c.query(&statement, params).await.map_err(pg_error)
+}
+
+async fn row(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+    Ok(rows(c, sql, params).await?.into_iter().next())
+}
+
+async fn execute(c: &impl GenericClient, sql: &str, params: Params<'_>) -> Result<u64> {
+    let statement = c.prepare_cached(sql).await.map_err(pg_error)?;
+    c.execute(&statement, params).await.map_err(pg_error)
+}
+
+fn corrupt(what: &str) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn units(amount: Amount) -> i64 {
+    i64::try_from(amount.minor_units()).unwrap_or(i64::MAX)
+}
+
+fn amount(value: i64) -> Amount {
+    Amount(value.max(0) as u64)
+}
+
+pub(super) async fn put_merchant(c: &impl GenericClient, m: &Merchant, now_ms: i64) -> Result<()> {
+    execute(
+        c,
+        "INSERT INTO merchants (id, name, mcc, status, mail_order, single_limit, daily_limit, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET name = $2, mcc = $3, status = $4, mail_order = $5,
+             single_limit = $6, daily_limit = $7",
+        &[
+            &m.id.as_str(),
+            &m.name,
+            &m.mcc,
+            &m.status.code(),
+            &m.mail_order,
+            &units(m.single_limit),
+            &units(m.daily_limit),
+            &now_ms,
+        ],
+    )
+    .await
+    .map(drop)
+}
+
+pub(super) async fn put_terminal(c: &impl GenericClient, t: &Terminal) -> Result<()> {
+    let s = t.session.as_ref();
+    let mode = s.map(|s| i32::from(s.mode.code()));
+    let (pin, mac) = (s.map(|s| s.pin_key.encode()), s.map(|s| s.mac_key.encode()));
+    let track = s.and_then(|s| s.track_key.as_ref().map(WrappedKey::encode));
+    let version = s.map_or(0, |s| s.key_version as i32);
+    execute(
+        c,
+        "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_mode, pin_key, mac_key,
+             track_key, key_version, batch, batch_open)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (id) DO UPDATE SET merchant_id = $2, serial = $3, status = $4, tmk = $5, pad_nibble = $6,
+             key_mode = $7, pin_key = $8, mac_key = $9, track_key = $10, key_version = $11, batch = $12,
+             batch_open = $13",
+        &[
+            &t.id.as_str(),
+            &t.merchant.as_str(),
+            &t.serial,
+            &t.status.code(),
+            &t.tmk.encode(),
+            &i16::from(t.pad_nibble),
+            &mode,
+            &pin,
+            &mac,
+            &track,
+            &version,
+            &(t.batch.0 as i32),
+            &t.batch_open,
+        ],
+    )
+    .await
+    .map(drop)
+}
+
+fn wrapped(text: Option<String>) -> Result<Option<WrappedKey>> {
+    text.map(|t| WrappedKey::decode(&t).map_err(|_| corrupt("wrapped key"))).transpose()
+}
+
+pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<Option<(Terminal, Merchant)>> {
+    let Some(r) = row(
+        c,
+        "SELECT t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
+                t.track_key, t.key_version, t.batch, t.batch_open,
+                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit
+         FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = $1",
+        &[&id.as_str()],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let merchant_id = MerchantId::parse(r.get::<_, &str>(0)).ok_or_else(|| corrupt("merchant id"))?;
+    let mode = r.get::<_, Option<i32>>(5).and_then(|m| u16::try_from(m).ok()).and_then(KeyMode::from_code);
+    let session = match (mode, wrapped(r.get(6))?, wrapped(r.get(7))?) {
+        (Some(mode), Some(pin_key), Some(mac_key)) => Some(Session {
+            mode,
+            pin_key,
+            mac_key,
+            track_key: wrapped(r.get(8))?,
+            key_version: r.get::<_, i32>(9) as u32,
+        }),
+        _ => None,
+    };
+    let terminal = Terminal {
+        id: id.clone(),
+        merchant: merchant_id.clone(),
+        serial: r.get(1),
+        status: TerminalStatus::from_code(r.get(2)).ok_or_else(|| corrupt("terminal status"))?,
+        tmk: wrapped(r.get(3))?.ok_or_else(|| corrupt("master key"))?,
+        pad_nibble: r.get::<_, i16>(4) as u8,
+        session,
+        batch: Batch(r.get::<_, i32>(10) as u32),
+        batch_open: r.get(11),
+    };
+    let merchant = Merchant {
+        id: merchant_id,
+        name: r.get(12),
+        mcc: r.get(13),
+        status: MerchantStatus::from_code(r.get(14)).ok_or_else(|| corrupt("merchant status"))?,
+        mail_order: r.get(15),
+        single_limit: amount(r.get(16)),
+        daily_limit: amount(r.get(17)),
+    };
+    Ok(Some((terminal, merchant)))
+}
+
+pub(super) async fn sign_in(c: &impl GenericClient, id: &TerminalId, s: &Session) -> Result<Batch> {
+    let track = s.track_key.as_ref().map(WrappedKey::encode);
+    let r = row(
+        c,
+        "UPDATE terminals SET key_mode = $2, pin_key = $3, mac_key = $4, track_key = $5,
+             key_version = key_version + 1,
+             batch = CASE WHEN batch_open THEN batch WHEN batch >= 999999 THEN 1 ELSE batch + 1 END,
+             batch_open = TRUE
+         WHERE id = $1 RETURNING batch",
+        &[&id.as_str(), &i32::from(s.mode.code()), &s.pin_key.encode(), &s.mac_key.encode(), &track],
+    )
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("terminal {id}")))?;
+    Ok(Batch(r.get::<_, i32>(0) as u32))
+}
+
+pub(super) async fn sign_off(c: &impl GenericClient, id: &TerminalId) -> Result<()> {
+    execute(
+        c,
+        "UPDATE terminals SET key_mode = NULL, pin_key = NULL, mac_key = NULL, track_key = NULL, batch_open = FALSE
+         WHERE id = $1",
+        &[&id.as_str()],
+    )
+    .await
+    .map(drop)
+}
+
+const TXN_COLUMNS: &str = "id, merchant_id, terminal_id, batch, trace, kind, state, amount, currency, pan_masked,
+    pan_hash, pan_sealed, request_digest, response_code, auth_code, rrn, card_org, original_id, refunded, link_stan,
+    link_transmitted, local_date, local_time, business_date, entry_mode, created_at";
+
+fn digest(bytes: Option<Vec<u8>>) -> Result<Option<[u8; 32]>> {
+    bytes.map(|b| <[u8; 32]>::try_from(b.as_slice()).map_err(|_| corrupt("digest"))).transpose()
+}
+
+fn txn_from_row(r: &Row) -> Result<TxnRecord> {
+    let key = TxnKey {
+        merchant: MerchantId::parse(r.get::<_, &str>(1)).ok_or_else(|| corrupt("merchant id"))?,
+        terminal: TerminalId::parse(r.get::<_, &str>(2)).ok_or_else(|| corrupt("terminal id"))?,
+        batch: Batch(r.get::<_, i32>(3) as u32),
+        trace: Trace(r.get::<_, i32>(4) as u32),
+    };
+    Ok(TxnRecord {
+        id: r.get(0),
+        key,
+        kind: TxnKind::from_code(r.get(5)).ok_or_else(|| corrupt("kind"))?,
+        state: TxnState::from_code(r.get(6)).ok_or_else(|| corrupt("state"))?,
+        amount: amount(r.get(7)),
+        currency: Currency(r.get::<_, i32>(8) as u16),
+        pan_masked: r.get(9),
+        pan_hash: digest(r.get(10))?,
+        pan_sealed: r.get(11),
+        request_digest: digest(Some(r.get(12)))?.unwrap_or([0; 32]),
+        response_code: r.get(13),
+        auth_code: r.get(14),
+        rrn: r.get(15),
+        card_org: r.get(16),
+        original_id: r.get(17),
+        refunded: amount(r.get(18)),
+        link_stan: r.get::<_, Option<i32>>(19).unwrap_or(0) as u32,
+        link_transmitted: r.get::<_, Option<String>>(20).unwrap_or_default(),
+        local_date: r.get::<_, Option<String>>(21).unwrap_or_default(),
+        local_time: r.get::<_, Option<String>>(22).unwrap_or_default(),
+        business_date: r.get(23),
+        entry_mode: r.get::<_, Option<String>>(24).unwrap_or_default(),
+        created_at_ms: r.get(25),
+    })
+}
+
+async fn query_txns(c: &impl GenericClient, condition: &str, params: Params<'_>) -> Result<Vec<TxnRecord>> {
+    let sql = format!("SELECT {TXN_COLUMNS} FROM transactions WHERE {condition}");
+    rows(c, &sql, params).await?.iter().map(txn_from_row).collect()
+}
+
+pub(super) async fn find(c: &impl GenericClient, key: &TxnKey, lock: bool) -> Result<Option<TxnRecord>> {
+    let condition = if lock {
+        "merchant_id = $1 AND terminal_id = $2 AND batch = $3 AND trace = $4 FOR UPDATE"
+    } else {
+        "merchant_id = $1 AND terminal_id = $2 AND batch = $3 AND trace = $4"
+    };
+    let params: Params<'_> =
+        &[&key.merchant.as_str(), &key.terminal.as_str(), &(key.batch.0 as i32), &(key.trace.0 as i32)];
+    Ok(query_txns(c, condition, params).await?.into_iter().next())
+}
+
+pub(super) async fn find_by_id(c: &impl GenericClient, id: i64) -> Result<Option<TxnRecord>> {
+    Ok(query_txns(c, "id = $1", &[&id]).await?.into_iter().next())
+}
+
+pub(super) async fn find_by_rrn(c: &impl GenericClient, merchant: &MerchantId, rrn: &str) -> Result<Option<TxnRecord>> {
+    let found =
+        query_txns(c, "merchant_id = $1 AND rrn = $2 ORDER BY id DESC LIMIT 1", &[&merchant.as_str(), &rrn]).await?;
+    Ok(found.into_iter().next())
+}
+
+pub(super) async fn children(c: &impl GenericClient, original_id: i64) -> Result<Vec<TxnRecord>> {
+    query_txns(c, "original_id = $1 AND state = 'approved'", &[&original_id]).await
+}
+
+pub(super) async fn batch_transactions(
+    c: &impl GenericClient,
+    terminal: &TerminalId,
+    batch: Batch,
+) -> Result<Vec<TxnRecord>> {
+    query_txns(c, "terminal_id = $1 AND batch = $2 ORDER BY trace", &[&terminal.as_str(), &(batch.0 as i32)]).await
+}
+
+pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
+    let hash = t.pan_hash.map(|h| h.to_vec());
+    let inserted = row(
+        c,
+        "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
+             pan_masked, pan_hash, pan_sealed, request_digest, original_id, link_transmitted, local_date,
+             local_time, business_date, entry_mode, operator, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+         ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING
+         RETURNING id",
+        &[
+            &t.key.merchant.as_str(),
+            &t.key.terminal.as_str(),
+            &(t.key.batch.0 as i32),
+            &(t.key.trace.0 as i32),
+            &t.kind.code(),
+            &units(t.amount),
+            &i32::from(t.currency.0),
+            &t.pan_masked,
+            &hash,
+            &t.pan_sealed,
+            &t.request_digest.to_vec(),
+            &t.original_id,
+            &t.link_transmitted,
+            &t.local_date,
+            &t.local_time,
+            &t.business_date,
+            &t.entry_mode,
+            &t.operator,
+            &t.now_ms,
+        ],
+    )
+    .await?;
+    match inserted {
+        Some(r) => {
+            let id: i64 = r.get(0);
+            execute(c, "UPDATE transactions SET link_stan = $2 WHERE id = $1", &[&id, &(link_stan_of(id) as i32)])
+                .await?;
+            let record = find_by_id(c, id).await?.ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))?;
+            Ok(Begin::Started(record))
+        }
+        None => {
+            let existing =
+                find(c, &t.key, false).await?.ok_or_else(|| StoreError::NotFound("conflicting transaction".into()))?;
+            Ok(Begin::Existing(existing))
+        }
+    }
+}
+
+pub(super) async fn finish(
+    c: &impl GenericClient,
+    id: i64,
+    o: &Outcome,
+    effect: OriginalEffect,
+    now_ms: i64,
+) -> Result<()> {
+    let changed = execute(
+        c,
+        "UPDATE transactions SET state = $2, response_code = $3, auth_code = $4, rrn = $5, card_org = $6, updated_at = $7
+         WHERE id = $1 AND state = 'in_flight'",
+        &[&id, &o.state.code(), &o.response_code, &o.auth_code, &o.rrn, &o.card_org, &now_ms],
+    )
+    .await?;
+    if changed == 0 || o.state != TxnState::Approved {
+        return Ok(());
+    }
+    match effect {
+        OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
+        OriginalEffect::Void { original_id } => execute(
+            c,
+            "UPDATE transactions SET state = 'voided', updated_at = $2 WHERE id = $1 AND state = 'approved'",
+            &[&original_id, &now_ms],
+        )
+        .await
+        .map(drop),
+        OriginalEffect::Refund { original_id, amount } => execute(
+            c,
+            "UPDATE transactions SET refunded = refunded + $2, updated_at = $3 WHERE id = $1",
+            &[&original_id, &units(amount), &now_ms],
+        )
+        .await
+        .map(drop),
+    }
+}
+
+async fn enqueue_reversal(c: &impl GenericClient, txn_id: i64, reason: &str, now_ms: i64) -> Result<()> {
+    execute(
+        c,
+        "INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)",
+        &[&txn_id, &reason, &now_ms],
+    )
+    .await
+    .map(drop)
+}
+
+pub(super) async fn abandon(c: &impl GenericClient, id: i64, reason: &str, now_ms: i64) -> Result<()> {
+    let changed = execute(
+        c,
+        "UPDATE transactions SET state = 'reversed', reversal_reason = $2, updated_at = $3
+         WHERE id = $1 AND state = 'in_flight'",
+        &[&id, &reason, &now_ms],
+    )
+    .await?;
+    if changed == 1 {
+        enqueue_reversal(c, id, reason, now_ms).await?;
+    }
+    Ok(())
+}
+
+async fn undo_effect(c: &impl GenericClient, txn: &TxnRecord, now_ms: i64) -> Result<()> {
+    let Some(original_id) = txn.original_id else { return Ok(()) };
+    match txn.kind {
+        TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::PreAuthVoid => execute(
+            c,
+            "UPDATE transactions SET state = 'approved', updated_at = $2 WHERE id = $1 AND state = 'voided'",
+            &[&original_id, &now_ms],
+        )
+        .await
+        .map(drop),
+        TxnKind::Refund => execute(
+            c,
+            "UPDATE transactions SET refunded = GREATEST(refunded - $2, 0), updated_at = $3 WHERE id = $1",
+            &[&original_id, &units(txn.amount), &now_ms],
+        )
+        .await
+        .map(drop),
+        _ => Ok(()),
+    }
+}
+
+pub(super) async fn reverse(c: &impl GenericClient, r: &ReversalRequest) -> Result<ReversalOutcome> {
+    let Some(txn) = find(c, &r.key, true).await? else {
+        let inserted = execute(
+            c,
+            "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
+                 request_digest, business_date, reversal_reason, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, 'reversal_only', $6, $7, $8, $9, $10, $11, $11)
+             ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING",
+            &[
+                &r.key.merchant.as_str(),
+                &r.key.terminal.as_str(),
+                &(r.key.batch.0 as i32),
+                &(r.key.trace.0 as i32),
+                &r.kind.code(),
+                &units(r.amount),
+                &i32::from(r.currency.0),
+                &vec![0u8; 32],
+                &r.business_date,
+                &r.reason,
+                &r.now_ms,
+            ],
+        )
+        .await?;
+        // Lost a race with the original arriving on another host: reverse that instead.
+        if inserted == 0 {
+            return Box::pin(reverse(c, r)).await;
+        }
+        return Ok(ReversalOutcome::OriginalNotFound);
+    };
+    if txn.kind != r.kind {
+        return Ok(ReversalOutcome::OriginalNotFound);
+    }
+    if matches!(txn.state, TxnState::Reversed | TxnState::ReversalOnly) {
+        return Ok(ReversalOutcome::AlreadyReversed);
+    }
+    if txn.amount != r.amount {
+        return Ok(ReversalOutcome::AmountMismatch);
+    }
+    execute(
+        c,
+        "UPDATE transactions SET state = 'reversed', reversal_reason = $2, updated_at = $3 WHERE id = $1",
+        &[&txn.id, &r.reason, &r.now_ms],
+    )
+    .await?;
+    if txn.state != TxnState::Declined {
+        undo_effect(c, &txn, r.now_ms).await?;
+        enqueue_reversal(c, txn.id, &r.reason, r.now_ms).await?;
+    }
+    Ok(ReversalOutcome::Reversed)
+}
+
+pub(super) async fn batch_totals(c: &impl GenericClient, terminal: &TerminalId, batch: Batch) -> Result<BatchTotals> {
+    let found = rows(
+        c,
+        "SELECT kind, COALESCE(card_org, '') = 'CUP', COALESCE(SUM(amount), 0)::BIGINT, COUNT(*) FROM transactions
+         WHERE terminal_id = $1 AND batch = $2 AND state IN ('approved', 'voided')
+         GROUP BY kind, COALESCE(card_org, '') = 'CUP'",
+        &[&terminal.as_str(), &(batch.0 as i32)],
+    )
+    .await?;
+    let mut totals = BatchTotals::default();
+    for r in found {
+        let Some(kind) = TxnKind::from_code(r.get(0)) else { continue };
+        let domestic: bool = r.get(1);
+        let half = if domestic { &mut totals.domestic } else { &mut totals.foreign };
+        let (sum, count) = (r.get::<_, i64>(2).max(0) as u64, r.get::<_, i64>(3).clamp(0, i64::from(u16::MAX)) as u16);
+        if kind.is_settlement_debit() {
+            half.debit_amount += sum;
+            half.debit_count = half.debit_count.saturating_add(count);
+        } else if kind.is_settlement_credit() {
+            half.credit_amount += sum;
+            half.credit_count = half.credit_count.saturating_add(count);
+        }
+    }
+    Ok(totals)
+}
+
+pub(super) async fn settle(
+    c: &impl GenericClient,
+    terminal: &TerminalId,
+    batch: Batch,
+    terminal_totals: &str,
+    host_totals: &str,
+    balanced: bool,
+    now_ms: i64,
+) -> Result<()> {
+    execute(
+        c,
+        "INSERT INTO settlements (terminal_id, batch, terminal_totals, host_totals, balanced, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (terminal_id, batch) DO UPDATE SET terminal_totals = $3, host_totals = $4, balanced = $5",
+        &[&terminal.as_str(), &(batch.0 as i32), &terminal_totals, &host_totals, &balanced, &now_ms],
+    )
+    .await?;
+    execute(
+        c,
+        "UPDATE terminals SET batch_open = FALSE WHERE id = $1 AND batch = $2",
+        &[&terminal.as_str(), &(batch.0 as i32)],
+    )
+    .await
+    .map(drop)
+}
+
+pub(super) async fn record_upload(
+    c: &impl GenericClient,
+    terminal: &TerminalId,
+    batch: Batch,
+    trace: Trace,
+    value: Amount,
+    now_ms: i64,
+) -> Result<bool> {
+    let params: Params<'_> = &[&terminal.as_str(), &(batch.0 as i32), &(trace.0 as i32), &units(value)];
+    let matched: bool = row(
+        c,
+        "SELECT EXISTS (SELECT 1 FROM transactions WHERE terminal_id = $1 AND batch = $2 AND trace = $3
+             AND amount = $4 AND state IN ('approved', 'voided'))",
+        params,
+    )
+    .await?
+    .map(|r| r.get(0))
+    .unwrap_or(false);
+    execute(
+        c,
+        "INSERT INTO batch_uploads (terminal_id, batch, trace, amount, matched, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&terminal.as_str(), &(batch.0 as i32), &(trace.0 as i32), &units(value), &matched, &now_ms],
+    )
+    .await?;
+    Ok(matched)
+}
+
+pub(super) async fn saf_due(c: &impl GenericClient, now_ms: i64, limit: usize) -> Result<Vec<SafItem>> {
+    let columns = TXN_COLUMNS.split(',').map(|col| format!("t.{}", col.trim())).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT {columns}, s.id, s.reason, s.attempts FROM saf_queue s JOIN transactions t ON t.id = s.txn_id
+         WHERE s.done_at IS NULL AND s.next_attempt_at <= $1 ORDER BY s.next_attempt_at, s.id LIMIT $2"
+    );
+    rows(c, &sql, &[&now_ms, &(limit as i64)])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SafItem {
+                txn: txn_from_row(r)?,
+                id: r.get(26),
+                reason: r.get(27),
+                attempts: r.get::<_, i32>(28) as u32,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn saf_done(c: &impl GenericClient, id: i64, now_ms: i64) -> Result<()> {
+    execute(c, "UPDATE saf_queue SET done_at = $2 WHERE id = $1", &[&id, &now_ms]).await.map(drop)
+}
+
+pub(super) async fn saf_retry(c: &impl GenericClient, id: i64, next_attempt_ms: i64) -> Result<()> {
+    execute(
+        c,
+        "UPDATE saf_queue SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1",
+        &[&id, &next_attempt_ms],
+    )
+    .await
+    .map(drop)
+}
+
+pub(super) async fn saf_depth(c: &impl GenericClient) -> Result<u64> {
+    let r = row(c, "SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL", &[]).await?;
+    Ok(r.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
+}
+
+pub(super) async fn recover_in_flight(c: &impl GenericClient, now_ms: i64) -> Result<u64> {
+    let ids: Vec<i64> = rows(c, "SELECT id FROM transactions WHERE state = 'in_flight' FOR UPDATE", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for id in &ids {
+        abandon(c, *id, "96", now_ms).await?;
+    }
+    Ok(ids.len() as u64)
+}
+
+pub(super) async fn daily_total(c: &impl GenericClient, merchant: &MerchantId, business_date: &str) -> Result<Amount> {
+    let r = row(
+        c,
+        "SELECT COALESCE(SUM(amount), 0)::BIGINT FROM transactions WHERE merchant_id = $1 AND business_date = $2
+             AND kind IN ('sale', 'completion', 'completion_advice') AND state = 'approved'",
+        &[&merchant.as_str(), &business_date],
+    )
+    .await?;
+    Ok(r.map_or(Amount::ZERO, |r| amount(r.get(0))))
+}
+
+pub(super) async fn standing(c: &impl GenericClient) -> Result<Vec<Standing>> {
+    let found = rows(
+        c,
+        "SELECT link_stan, link_transmitted, kind, amount FROM transactions
+         WHERE state IN ('approved', 'voided') ORDER BY link_transmitted, link_stan",
+        &[],
+    )
+    .await?;
+    Ok(found
+        .iter()
+        .map(|r| Standing {
+            link_stan: r.get::<_, Option<i32>>(0).unwrap_or(0) as u32,
+            link_transmitted: r.get::<_, Option<String>>(1).unwrap_or_default(),
+            kind: r.get(2),
+            amount: r.get::<_, i64>(3).max(0) as u64,
+        })
+        .collect())
+}
