@@ -34,6 +34,9 @@ pub struct BenchArgs {
     /// Percent of transactions that void an earlier sale; as many again refund part of one.
     #[arg(long, default_value_t = 5)]
     void_percent: u8,
+    /// Pace the whole run to this many transactions per second (0: as fast as the host answers).
+    #[arg(long, default_value_t = 0)]
+    rate: u64,
 }
 
 /// The demo's load-test card (see the README's test cards).
@@ -102,7 +105,15 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
     for (index, (tid, batch, mut t)) in terminals.into_iter().enumerate() {
         let (card, bar, done) = (card.clone(), bar.clone(), done.clone());
         let (count, void_percent) = (args.transactions, u64::from(args.void_percent));
+        // Each terminal's share of the rate, started at a staggered offset.
+        let pace = (args.rate > 0).then(|| Duration::from_secs_f64(args.terminals as f64 / args.rate as f64));
+        let offset = pace.map(|p| p.mul_f64(index as f64 / args.terminals as f64)).unwrap_or_default();
         tasks.push(tokio::spawn(async move {
+            let mut ticks = pace.map(|p| {
+                let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + offset, p);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                interval
+            });
             let mut tally = Tally::default();
             let mut open_sales: Vec<(u32, u64, String)> = Vec::new();
             let mut roll = 0x9E37_79B9u64.wrapping_mul(index as u64 + 1);
@@ -134,6 +145,9 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
                     }
                     _ => (TxnKind::Sale, amount, None),
                 };
+                if let Some(ticks) = ticks.as_mut() {
+                    ticks.tick().await;
+                }
                 let begun = Instant::now();
                 let answer = t.transact(kind, &card, Amount(amount), original.as_ref()).await;
                 tally.latencies_us.push(begun.elapsed().as_micros() as u64);
@@ -186,7 +200,11 @@ fn report(args: &BenchArgs, results: &[(Option<TerminalId>, u32, Tally)], elapse
         }
     }
     let seconds = elapsed.as_secs_f64().max(1e-9);
-    println!("kassa bench: {} terminals × {} transactions in {:.2} s", args.terminals, args.transactions, seconds);
+    let paced = if args.rate > 0 { format!(", paced at {} transactions/s", args.rate) } else { String::new() };
+    println!(
+        "kassa bench: {} terminals × {} transactions in {:.2} s{paced}",
+        args.terminals, args.transactions, seconds
+    );
     println!("  throughput      {:.0} transactions/s, {:.0} approved sales/s", total / seconds, sales as f64 / seconds);
     println!(
         "  latency         p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
