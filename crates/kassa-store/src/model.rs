@@ -190,6 +190,37 @@ pub struct TxnRecord {
     pub created_at_ms: i64,
 }
 
+impl TxnRecord {
+    /// The record `begin` just inserted, built from what was inserted rather than read back.
+    pub fn started(id: i64, t: &NewTxn) -> TxnRecord {
+        TxnRecord {
+            id,
+            key: t.key.clone(),
+            kind: t.kind,
+            state: TxnState::InFlight,
+            amount: t.amount,
+            currency: t.currency,
+            pan_masked: t.pan_masked.clone(),
+            pan_hash: t.pan_hash,
+            pan_sealed: t.pan_sealed.clone(),
+            request_digest: t.request_digest,
+            response_code: None,
+            auth_code: None,
+            rrn: None,
+            card_org: None,
+            original_id: t.original_id,
+            refunded: Amount::ZERO,
+            link_stan: link_stan_of(id),
+            link_transmitted: t.link_transmitted.clone(),
+            local_date: t.local_date.clone(),
+            local_time: t.local_time.clone(),
+            business_date: t.business_date.clone(),
+            entry_mode: t.entry_mode.clone(),
+            created_at_ms: t.now_ms,
+        }
+    }
+}
+
 /// The link trace number of transaction `id`: 000001–999999.
 pub fn link_stan_of(id: i64) -> u32 {
     (id.rem_euclid(999_999) + 1) as u32

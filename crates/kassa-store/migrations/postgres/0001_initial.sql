@@ -48,7 +48,6 @@ CREATE TABLE transactions (
     card_org         TEXT,
     original_id      BIGINT REFERENCES transactions(id),
     refunded         BIGINT NOT NULL DEFAULT 0,
-    link_stan        INTEGER,
     link_transmitted TEXT,
     local_date       TEXT,
     local_time       TEXT,

@@ -48,7 +48,6 @@ CREATE TABLE transactions (
     card_org         TEXT,
     original_id      INTEGER REFERENCES transactions(id),
     refunded         INTEGER NOT NULL DEFAULT 0,
-    link_stan        INTEGER,
     link_transmitted TEXT,
     local_date       TEXT,
     local_time       TEXT,

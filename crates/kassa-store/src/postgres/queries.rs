@@ -175,7 +175,7 @@ pub(super) async fn sign_off(c: &impl GenericClient, id: &TerminalId) -> Result<
 }
 
 const TXN_COLUMNS: &str = "id, merchant_id, terminal_id, batch, trace, kind, state, amount, currency, pan_masked,
-    pan_hash, pan_sealed, request_digest, response_code, auth_code, rrn, card_org, original_id, refunded, link_stan,
+    pan_hash, pan_sealed, request_digest, response_code, auth_code, rrn, card_org, original_id, refunded, id,
     link_transmitted, local_date, local_time, business_date, entry_mode, created_at";
 
 fn digest(bytes: Option<Vec<u8>>) -> Result<Option<[u8; 32]>> {
@@ -206,7 +206,7 @@ fn txn_from_row(r: &Row) -> Result<TxnRecord> {
         card_org: r.get(16),
         original_id: r.get(17),
         refunded: amount(r.get(18)),
-        link_stan: r.get::<_, Option<i32>>(19).unwrap_or(0) as u32,
+        link_stan: link_stan_of(r.get(19)),
         link_transmitted: r.get::<_, Option<String>>(20).unwrap_or_default(),
         local_date: r.get::<_, Option<String>>(21).unwrap_or_default(),
         local_time: r.get::<_, Option<String>>(22).unwrap_or_default(),
@@ -288,13 +288,7 @@ pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
     )
     .await?;
     match inserted {
-        Some(r) => {
-            let id: i64 = r.get(0);
-            execute(c, "UPDATE transactions SET link_stan = $2 WHERE id = $1", &[&id, &(link_stan_of(id) as i32)])
-                .await?;
-            let record = find_by_id(c, id).await?.ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))?;
-            Ok(Begin::Started(record))
-        }
+        Some(r) => Ok(Begin::Started(TxnRecord::started(r.get(0), t))),
         None => {
             let existing =
                 find(c, &t.key, false).await?.ok_or_else(|| StoreError::NotFound("conflicting transaction".into()))?;
@@ -579,15 +573,15 @@ pub(super) async fn daily_total(c: &impl GenericClient, merchant: &MerchantId, b
 pub(super) async fn standing(c: &impl GenericClient) -> Result<Vec<Standing>> {
     let found = rows(
         c,
-        "SELECT link_stan, link_transmitted, kind, amount FROM transactions
-         WHERE state IN ('approved', 'voided') ORDER BY link_transmitted, link_stan",
+        "SELECT id, link_transmitted, kind, amount FROM transactions
+         WHERE state IN ('approved', 'voided') ORDER BY id",
         &[],
     )
     .await?;
     Ok(found
         .iter()
         .map(|r| Standing {
-            link_stan: r.get::<_, Option<i32>>(0).unwrap_or(0) as u32,
+            link_stan: link_stan_of(r.get(0)),
             link_transmitted: r.get::<_, Option<String>>(1).unwrap_or_default(),
             kind: r.get(2),
             amount: r.get::<_, i64>(3).max(0) as u64,

@@ -141,13 +141,12 @@ fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
             continue;
         }
         for job in batch.drain(..) {
-            let _ = conn.execute_batch("SAVEPOINT job");
+            let _ = statement(&conn, "SAVEPOINT job");
             let (failed, completion) = job(Some(&conn));
-            let _ = if failed {
-                conn.execute_batch("ROLLBACK TO job; RELEASE job")
-            } else {
-                conn.execute_batch("RELEASE job")
-            };
+            if failed {
+                let _ = statement(&conn, "ROLLBACK TO job");
+            }
+            let _ = statement(&conn, "RELEASE job");
             completions.push(completion);
         }
         let committed = conn.execute_batch("COMMIT").map_err(db_error);
@@ -158,6 +157,11 @@ fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
             completion(committed.clone());
         }
     }
+}
+
+/// Runs a parameterless statement, prepared once per connection.
+fn statement(conn: &Connection, sql: &str) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute([])
 }
 
 fn read_loop(conn: Connection, mut jobs: mpsc::Receiver<ReadJob>) {

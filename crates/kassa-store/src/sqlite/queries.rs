@@ -153,7 +153,7 @@ pub(super) fn sign_off(c: &Connection, id: &TerminalId) -> Result<()> {
 }
 
 const TXN_COLUMNS: &str = "id, merchant_id, terminal_id, batch, trace, kind, state, amount, currency, pan_masked,
-    pan_hash, pan_sealed, request_digest, response_code, auth_code, rrn, card_org, original_id, refunded, link_stan,
+    pan_hash, pan_sealed, request_digest, response_code, auth_code, rrn, card_org, original_id, refunded, id,
     link_transmitted, local_date, local_time, business_date, entry_mode, created_at";
 
 fn digest(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<[u8; 32]>> {
@@ -186,7 +186,7 @@ fn txn_from_row(row: &Row<'_>) -> rusqlite::Result<TxnRecord> {
         card_org: row.get(16)?,
         original_id: row.get(17)?,
         refunded: Amount(row.get::<_, i64>(18)?.max(0) as u64),
-        link_stan: row.get::<_, Option<u32>>(19)?.unwrap_or(0),
+        link_stan: link_stan_of(row.get(19)?),
         link_transmitted: row.get::<_, Option<String>>(20)?.unwrap_or_default(),
         local_date: row.get::<_, Option<String>>(21)?.unwrap_or_default(),
         local_time: row.get::<_, Option<String>>(22)?.unwrap_or_default(),
@@ -270,14 +270,7 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
         .optional()
         .map_err(db_error)?;
     match inserted {
-        Some(id) => {
-            c.prepare_cached("UPDATE transactions SET link_stan = ?2 WHERE id = ?1")
-                .map_err(db_error)?
-                .execute(params![id, link_stan_of(id)])
-                .map_err(db_error)?;
-            let record = find_by_id(c, id)?.ok_or_else(|| StoreError::NotFound(format!("transaction {id}")))?;
-            Ok(Begin::Started(record))
-        }
+        Some(id) => Ok(Begin::Started(TxnRecord::started(id, t))),
         None => {
             let existing = find(c, &t.key)?.ok_or_else(|| StoreError::NotFound("conflicting transaction".into()))?;
             Ok(Begin::Existing(existing))
@@ -543,14 +536,14 @@ pub(super) fn daily_total(c: &Connection, merchant: &MerchantId, business_date: 
 pub(super) fn standing(c: &Connection) -> Result<Vec<Standing>> {
     let mut statement = c
         .prepare(
-            "SELECT link_stan, link_transmitted, kind, amount FROM transactions
-             WHERE state IN ('approved', 'voided') ORDER BY link_transmitted, link_stan",
+            "SELECT id, link_transmitted, kind, amount FROM transactions
+             WHERE state IN ('approved', 'voided') ORDER BY id",
         )
         .map_err(db_error)?;
     let rows = statement
         .query_map([], |row| {
             Ok(Standing {
-                link_stan: row.get(0)?,
+                link_stan: link_stan_of(row.get(0)?),
                 link_transmitted: row.get(1)?,
                 kind: row.get(2)?,
                 amount: row.get::<_, i64>(3)?.max(0) as u64,
