@@ -76,10 +76,10 @@ impl ResponseCode {
         }
     }
 
-    /// From field 39. Unknown codes become [`ResponseCode::Issuer`].
-    pub fn parse(code: &str) -> ResponseCode {
+    /// Every code the host knows (all but [`ResponseCode::Issuer`]).
+    pub const KNOWN: [ResponseCode; 27] = {
         use ResponseCode::*;
-        let known = [
+        [
             Approved,
             InvalidMerchant,
             DoNotHonour,
@@ -107,8 +107,15 @@ impl ResponseCode {
             NetworkTimeout,
             PinBlockError,
             MacFailed,
-        ];
-        known.into_iter().find(|c| c.as_str() == code).unwrap_or_else(|| Issuer(code.to_string()))
+        ]
+    };
+
+    /// From field 39. Unknown codes become [`ResponseCode::Issuer`].
+    pub fn parse(code: &str) -> ResponseCode {
+        ResponseCode::KNOWN
+            .into_iter()
+            .find(|c| c.as_str() == code)
+            .unwrap_or_else(|| ResponseCode::Issuer(code.to_string()))
     }
 
     pub fn is_approved(&self) -> bool {

@@ -38,21 +38,31 @@ pub fn decrypt(key: &SecretKey, track: &str) -> Result<String> {
 }
 
 fn transform(key: &SecretKey, track: &str, forward: bool) -> Result<String> {
-    let nibbles: Vec<u8> = track
-        .bytes()
-        .map(|c| match c {
-            b'0'..=b'9' => Ok(c - b'0'),
-            b'=' => Ok(0xD),
-            _ => char::from(c).to_digit(16).map(|d| d as u8).ok_or(CryptoError::Unsupported("a non-track character")),
-        })
-        .collect::<Result<_>>()?;
-    let mut packed: Vec<u8> = nibbles.chunks(2).map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0)).collect();
+    let mut packed = pack(track)?;
     if forward {
         encrypt_packed(key, &mut packed)?
     } else {
         decrypt_packed(key, &mut packed)?
     }
-    Ok((0..nibbles.len())
+    Ok(unpack(&packed, track.len()))
+}
+
+/// Packs a track in its logical form (digits, `=` as the nibble `D`, other
+/// nibbles as hex letters) into bytes; an odd count gets a `0` pad nibble.
+pub fn pack(track: &str) -> Result<Vec<u8>> {
+    let nibbles: Vec<u8> = track
+        .bytes()
+        .map(|c| match c {
+            b'=' => Ok(0xD),
+            _ => char::from(c).to_digit(16).map(|d| d as u8).ok_or(CryptoError::Unsupported("a non-track character")),
+        })
+        .collect::<Result<_>>()?;
+    Ok(nibbles.chunks(2).map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0)).collect())
+}
+
+/// The first `count` nibbles of `packed` in logical form (`D` as `=`).
+pub fn unpack(packed: &[u8], count: usize) -> String {
+    (0..count.min(packed.len() * 2))
         .map(|i| {
             let n = if i % 2 == 0 { packed[i / 2] >> 4 } else { packed[i / 2] & 0x0F };
             match n {
@@ -60,7 +70,7 @@ fn transform(key: &SecretKey, track: &str, forward: bool) -> Result<String> {
                 _ => char::from_digit(u32::from(n), 16).map_or('?', |c| c.to_ascii_uppercase()),
             }
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -130,22 +130,9 @@ impl<S: Store, N: Network> Switch<S, N> {
     }
 
     fn decrypt_track(&self, key: &kassa_crypto::WrappedKey, track: &str) -> Result<String, ResponseCode> {
-        let nibbles: Vec<u8> = track
-            .bytes()
-            .map(|c| match c {
-                b'=' => Some(0xD),
-                _ => char::from(c).to_digit(16).map(|d| d as u8),
-            })
-            .collect::<Option<_>>()
-            .ok_or(ResponseCode::FormatError)?;
-        let mut packed: Vec<u8> = nibbles.chunks(2).map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0)).collect();
+        let mut packed = kassa_crypto::track::pack(track).map_err(|_| ResponseCode::FormatError)?;
         self.hsm.decrypt_track(key, &mut packed).map_err(|_| ResponseCode::FormatError)?;
-        let text: String = (0..nibbles.len())
-            .map(|i| {
-                let n = if i % 2 == 0 { packed[i / 2] >> 4 } else { packed[i / 2] & 0x0F };
-                if n == 0xD { '=' } else { char::from_digit(u32::from(n), 16).unwrap_or('?') }
-            })
-            .collect();
+        let text = kassa_crypto::track::unpack(&packed, track.len());
         if text.bytes().all(|b| b.is_ascii_digit() || b == b'=') { Ok(text) } else { Err(ResponseCode::FormatError) }
     }
 

@@ -220,9 +220,12 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
     };
     let mut t = ScriptedTerminal::new(config)?;
     let current_batch = t.state().batch;
+    // The batch log as the terminal holds it: voids and refunds find their original here.
+    let log = t.state().log.clone();
+    let logged = |o: &OriginalArgs| find_logged(&log, o.batch.unwrap_or(current_batch), o.trace);
     let original = |o: &OriginalArgs| -> OriginalRef {
         let batch = o.batch.unwrap_or(current_batch);
-        let logged = t_log_find(&t_state_log(&args, terminal), batch, o.trace);
+        let logged = find_logged(&log, batch, o.trace);
         OriginalRef {
             batch,
             trace: o.trace,
@@ -236,8 +239,7 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
                      card: &CardArgs,
                      orig: Option<&OriginalArgs>|
      -> Result<(TxnKind, Amount, Card, Option<OriginalRef>)> {
-        let log = t_state_log(&args, terminal);
-        let logged_pan = orig.and_then(|o| t_log_find(&log, o.batch.unwrap_or(current_batch), o.trace)).map(|e| e.pan);
+        let logged_pan = orig.and_then(&logged).map(|e| e.pan);
         Ok((kind, Amount(amount.unwrap_or(0)), card_of(&facts, card, logged_pan.as_deref())?, orig.map(original)))
     };
     let job = match &args.command {
@@ -299,7 +301,7 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
         }
         TerminalCommand::Sale { amount, card } => financial(TxnKind::Sale, Some(*amount), card, None)?,
         TerminalCommand::Void { original, card } => {
-            let amount = logged_amount(&args, terminal, original, current_batch);
+            let amount = logged(original).map(|e| e.amount);
             financial(TxnKind::SaleVoid, amount, card, Some(original))?
         }
         TerminalCommand::Refund { amount, original, card } => {
@@ -307,7 +309,7 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
         }
         TerminalCommand::PreAuth { amount, card } => financial(TxnKind::PreAuth, Some(*amount), card, None)?,
         TerminalCommand::PreAuthVoid { original, card } => {
-            let amount = logged_amount(&args, terminal, original, current_batch);
+            let amount = logged(original).map(|e| e.amount);
             financial(TxnKind::PreAuthVoid, amount, card, Some(original))?
         }
         TerminalCommand::Completion { amount, original, card } => {
@@ -317,7 +319,7 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
             financial(TxnKind::CompletionAdvice, Some(*amount), card, Some(original))?
         }
         TerminalCommand::CompletionVoid { original, card } => {
-            let amount = logged_amount(&args, terminal, original, current_batch);
+            let amount = logged(original).map(|e| e.amount);
             financial(TxnKind::CompletionVoid, amount, card, Some(original))?
         }
         TerminalCommand::Balance { card } => financial(TxnKind::BalanceInquiry, None, card, None)?,
@@ -329,22 +331,6 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
     Ok(if answer.code.is_approved() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn t_state_log(args: &TerminalArgs, terminal: &kassa::demo::DemoTerminal) -> Vec<kassa_terminal::LogEntry> {
-    let path = args.demo.join("terminals").join(format!("{}.json", terminal.tid));
-    kassa_terminal::TerminalState::load(&path).map(|s| s.log).unwrap_or_default()
-}
-
-fn t_log_find(log: &[kassa_terminal::LogEntry], batch: u32, trace: u32) -> Option<kassa_terminal::LogEntry> {
+fn find_logged(log: &[kassa_terminal::LogEntry], batch: u32, trace: u32) -> Option<kassa_terminal::LogEntry> {
     log.iter().find(|e| e.batch == batch && e.trace == trace).cloned()
-}
-
-/// Voids repeat the original's amount: take it from the terminal's log.
-fn logged_amount(
-    args: &TerminalArgs,
-    terminal: &kassa::demo::DemoTerminal,
-    original: &OriginalArgs,
-    batch: u32,
-) -> Option<u64> {
-    let batch = original.batch.unwrap_or(batch);
-    t_log_find(&t_state_log(args, terminal), batch, original.trace).map(|e| e.amount)
 }
