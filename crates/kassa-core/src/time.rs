@@ -74,6 +74,12 @@ pub fn day_number_of(yyyymmdd: &str) -> Option<i64> {
     ((1..=12).contains(&month) && (1..=31).contains(&day)).then(|| days_from_civil(year, month, day))
 }
 
+/// The YYYYMMDD date of a day number (days since 1970-01-01).
+pub fn date_of_day_number(days: i64) -> String {
+    let (year, month, day) = civil_from_days(days);
+    format!("{year:04}{month:02}{day:02}")
+}
+
 /// Howard Hinnant's `civil_from_days`.
 fn civil_from_days(days: i64) -> (i32, u32, u32) {
     let z = days + 719_468;
@@ -176,5 +182,6 @@ mod tests {
         assert_eq!(day_number_of("2026112"), None);
         assert_eq!(LocalTime::from_unix_ms(0, 0).yyyymmdd(), "19700101");
         assert_eq!(LocalTime::from_unix_ms(951_782_400_000, 0).yyyymmdd(), "20000229");
+        assert_eq!(date_of_day_number(t.day_number() + 40), "20270101");
     }
 }

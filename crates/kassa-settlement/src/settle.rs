@@ -1,0 +1,84 @@
+//! A merchant's settlement for one business day: what it took, what was
+//! taken back, what it pays, and what it is owed.
+
+use std::collections::BTreeMap;
+
+use kassa_core::{Amount, MerchantId, TxnKind};
+
+use crate::fees::FeeSchedule;
+
+/// One transaction as settlement sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettleItem {
+    pub merchant: MerchantId,
+    pub mcc: String,
+    pub kind: TxnKind,
+    pub amount: Amount,
+    /// Approved and still standing, or voided later (only approved or voided items count).
+    pub voided: bool,
+    /// Held back by risk control: not paid out with this day.
+    pub risk_held: bool,
+}
+
+/// A merchant's day. All amounts in minor units; `net` may be negative when
+/// refunds exceed takings (the merchant then owes it, carried to the next day).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MerchantDay {
+    /// Sales and completions, voided ones included.
+    pub gross: u64,
+    pub gross_count: u32,
+    /// Voids of sales and completions (they cancel their originals).
+    pub voids: u64,
+    pub void_count: u32,
+    pub refunds: u64,
+    pub refund_count: u32,
+    /// Fees on the sales and completions that stood; a void returns its fee,
+    /// a refund does not.
+    pub fees: u64,
+    /// Takings held back by risk control.
+    pub held: u64,
+    pub net: i128,
+}
+
+/// Settles a day's items per merchant.
+pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<MerchantId, MerchantDay> {
+    let mut days: BTreeMap<MerchantId, MerchantDay> = BTreeMap::new();
+    for item in items {
+        let day = days.entry(item.merchant.clone()).or_default();
+        let amount = item.amount.minor_units();
+        match item.kind {
+            TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice => {
+                day.gross += amount;
+                day.gross_count += 1;
+                if !item.voided {
+                    day.fees += fees.fee(&item.mcc, item.amount).minor_units();
+                    if item.risk_held {
+                        day.held += amount;
+                    }
+                }
+            }
+            TxnKind::SaleVoid | TxnKind::CompletionVoid => {
+                day.voids += amount;
+                day.void_count += 1;
+            }
+            TxnKind::Refund => {
+                day.refunds += amount;
+                day.refund_count += 1;
+            }
+            TxnKind::BalanceInquiry | TxnKind::PreAuth | TxnKind::PreAuthVoid => {}
+        }
+    }
+    for day in days.values_mut() {
+        day.net = i128::from(day.gross)
+            - i128::from(day.voids)
+            - i128::from(day.refunds)
+            - i128::from(day.fees)
+            - i128::from(day.held);
+        assert_eq!(
+            day.net + i128::from(day.voids) + i128::from(day.refunds) + i128::from(day.fees) + i128::from(day.held),
+            i128::from(day.gross),
+            "a settlement adds up"
+        );
+    }
+    days
+}
