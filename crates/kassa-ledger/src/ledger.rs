@@ -23,6 +23,7 @@
 use std::collections::HashMap;
 
 use crate::account::{Account, AccountKey, Balances, Side};
+use crate::decide::{Delta, Facts, apply_delta, decide};
 
 /// Postings (of every kind) the ledger remembers.
 pub const POSTINGS_MAX: usize = 50_000_000;
@@ -136,15 +137,6 @@ pub struct Ledger {
     totals: Totals,
 }
 
-/// A change to one account's balances.
-#[derive(Clone, Copy, Debug, Default)]
-struct Delta {
-    debits_posted: i128,
-    credits_posted: i128,
-    debits_pending: i128,
-    credits_pending: i128,
-}
-
 impl Ledger {
     pub fn new() -> Ledger {
         Ledger::default()
@@ -165,16 +157,8 @@ impl Ledger {
         self.index.get(key).copied()
     }
 
-    pub fn account(&self, id: AccountId) -> Option<&Account> {
-        self.accounts.get(id.0 as usize)
-    }
-
     pub fn accounts(&self) -> impl Iterator<Item = (AccountId, &Account)> {
         self.accounts.iter().enumerate().map(|(i, a)| (AccountId(i as u32), a))
-    }
-
-    pub fn hold(&self, id: PostingId) -> Option<&Hold> {
-        self.holds.get(&id)
     }
 
     /// Applies one operation at time `now_ms` (which decides whether a hold
@@ -192,7 +176,7 @@ impl Ledger {
         if matches!(request, Request::PostHold { .. } | Request::VoidHold { .. }) {
             self.expire_one(&request, now_ms);
         }
-        let result = self.decide(&request).and_then(|deltas| {
+        let result = decide(&*self, &request).and_then(|deltas| {
             if self.results.len() >= POSTINGS_MAX {
                 return Err(Rejection::LedgerFull);
             }
@@ -238,122 +222,6 @@ impl Ledger {
         if let Some(h) = self.holds.get_mut(&id) {
             h.state = state;
         }
-    }
-
-    fn account_checked(&self, id: AccountId) -> Result<&Account, Rejection> {
-        self.accounts.get(id.0 as usize).ok_or(Rejection::AccountNotFound)
-    }
-
-    /// Validates `request` and returns the balance changes it would make.
-    fn decide(&self, request: &Request) -> Result<Vec<(AccountId, Delta)>, Rejection> {
-        let deltas = match request {
-            Request::Post { entries } => self.decide_post(entries)?,
-            Request::Hold { debit, credit, amount, .. } => {
-                if *amount == 0 {
-                    return Err(Rejection::AmountZero);
-                }
-                let (d, c) = (self.account_checked(*debit)?, self.account_checked(*credit)?);
-                if debit == credit {
-                    return Err(Rejection::SameAccount);
-                }
-                if d.key.currency != c.key.currency {
-                    return Err(Rejection::CurrencyMismatch);
-                }
-                let amount = i128::from(*amount);
-                vec![
-                    (*debit, Delta { debits_pending: amount, ..Delta::default() }),
-                    (*credit, Delta { credits_pending: amount, ..Delta::default() }),
-                ]
-            }
-            Request::PostHold { hold, amount } => {
-                let h = self.pending_hold(*hold)?;
-                let posted = amount.unwrap_or(h.amount);
-                if posted > h.amount {
-                    return Err(Rejection::AmountExceedsHold);
-                }
-                let (held, posted) = (i128::from(h.amount), i128::from(posted));
-                vec![
-                    (h.debit, Delta { debits_pending: -held, debits_posted: posted, ..Delta::default() }),
-                    (h.credit, Delta { credits_pending: -held, credits_posted: posted, ..Delta::default() }),
-                ]
-            }
-            Request::VoidHold { hold } => {
-                let h = self.pending_hold(*hold)?;
-                let held = i128::from(h.amount);
-                vec![
-                    (h.debit, Delta { debits_pending: -held, ..Delta::default() }),
-                    (h.credit, Delta { credits_pending: -held, ..Delta::default() }),
-                ]
-            }
-        };
-        self.check_floors(&deltas)?;
-        Ok(deltas)
-    }
-
-    fn decide_post(&self, entries: &[Entry]) -> Result<Vec<(AccountId, Delta)>, Rejection> {
-        if entries.len() < 2 {
-            return Err(Rejection::EntriesTooFew);
-        }
-        if entries.len() > POSTING_ENTRIES_MAX {
-            return Err(Rejection::EntriesTooMany);
-        }
-        if entries.iter().any(|e| e.amount == 0) {
-            return Err(Rejection::AmountZero);
-        }
-        let accounts = entries.iter().map(|e| self.account_checked(e.account)).collect::<Result<Vec<_>, _>>()?;
-        if accounts.iter().any(|a| a.key.currency != accounts[0].key.currency) {
-            return Err(Rejection::CurrencyMismatch);
-        }
-        let sum = |side: Side| entries.iter().filter(|e| e.side == side).map(|e| i128::from(e.amount)).sum::<i128>();
-        if sum(Side::Debit) != sum(Side::Credit) {
-            return Err(Rejection::NotBalanced);
-        }
-        Ok(entries
-            .iter()
-            .map(|e| {
-                let amount = i128::from(e.amount);
-                let delta = match e.side {
-                    Side::Debit => Delta { debits_posted: amount, ..Delta::default() },
-                    Side::Credit => Delta { credits_posted: amount, ..Delta::default() },
-                };
-                (e.account, delta)
-            })
-            .collect())
-    }
-
-    fn pending_hold(&self, id: PostingId) -> Result<Hold, Rejection> {
-        let hold = self.holds.get(&id).ok_or(Rejection::HoldNotFound)?;
-        match hold.state {
-            HoldState::Pending => Ok(*hold),
-            HoldState::Posted(_) => Err(Rejection::HoldAlreadyPosted),
-            HoldState::Voided => Err(Rejection::HoldAlreadyVoided),
-            HoldState::Expired => Err(Rejection::HoldExpired),
-        }
-    }
-
-    /// No account the deltas touch may end below its floor. Only a change
-    /// that lowers a balance is held to the floor, so releasing a hold or
-    /// paying into an account that sits below a raised floor is never refused.
-    fn check_floors(&self, deltas: &[(AccountId, Delta)]) -> Result<(), Rejection> {
-        let mut touched: Vec<(AccountId, i128, Account)> = Vec::with_capacity(deltas.len());
-        for (id, delta) in deltas {
-            let position = match touched.iter().position(|(t, _, _)| t == id) {
-                Some(position) => position,
-                None => {
-                    let account = self.account_checked(*id)?;
-                    touched.push((*id, account.available(), account.clone()));
-                    touched.len() - 1
-                }
-            };
-            apply_delta(&mut touched[position].2.balances, delta);
-        }
-        let below = |(_, before, after): &(AccountId, i128, Account)| {
-            after.floor.is_some_and(|floor| after.available() < floor && after.available() < *before)
-        };
-        if touched.iter().any(below) {
-            return Err(Rejection::ExceedsFloor);
-        }
-        Ok(())
     }
 
     fn commit(&mut self, id: PostingId, request: &Request, deltas: &[(AccountId, Delta)]) {
@@ -430,9 +298,12 @@ impl Ledger {
     }
 }
 
-fn apply_delta(balances: &mut Balances, delta: &Delta) {
-    balances.debits_posted += delta.debits_posted;
-    balances.credits_posted += delta.credits_posted;
-    balances.debits_pending += delta.debits_pending;
-    balances.credits_pending += delta.credits_pending;
+impl Facts for Ledger {
+    fn account(&self, id: AccountId) -> Option<&Account> {
+        self.accounts.get(id.0 as usize)
+    }
+
+    fn hold(&self, id: PostingId) -> Option<&Hold> {
+        self.holds.get(&id)
+    }
 }

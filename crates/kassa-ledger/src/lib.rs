@@ -4,7 +4,11 @@
 //! the store makes its effects durable.
 
 pub mod account;
+pub mod decide;
 pub mod ledger;
 
 pub use account::{Account, AccountKey, AccountKind, Balances, Owner, Side};
-pub use ledger::{AccountId, Entry, Hold, HoldState, Ledger, Outcome, PostingId, Rejection, Request};
+pub use decide::{Delta, Facts, apply_delta, decide};
+pub use ledger::{
+    AccountId, Entry, Hold, HoldState, Ledger, Outcome, POSTING_ENTRIES_MAX, PostingId, Rejection, Request,
+};
