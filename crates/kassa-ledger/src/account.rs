@@ -25,6 +25,26 @@ pub enum AccountKind {
 }
 
 impl AccountKind {
+    pub const ALL: [AccountKind; 8] = [
+        AccountKind::MerchantPending,
+        AccountKind::MerchantAvailable,
+        AccountKind::MerchantFrozen,
+        AccountKind::FeeIncome,
+        AccountKind::NetworkSettlement,
+        AccountKind::DepositsHeld,
+        AccountKind::PayoutsInFlight,
+        AccountKind::Suspense,
+    ];
+
+    /// A stable name for storage.
+    pub fn code(self) -> String {
+        format!("{self:?}")
+    }
+
+    pub fn from_code(code: &str) -> Option<AccountKind> {
+        AccountKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
     /// The side on which the account's balance grows. Liabilities to merchants
     /// and income grow with credits; what others owe the acquirer grows with debits.
     pub fn normal(self) -> Side {

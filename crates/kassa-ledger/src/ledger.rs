@@ -102,6 +102,36 @@ pub enum Rejection {
     LedgerFull,
 }
 
+impl Rejection {
+    pub const ALL: [Rejection; 16] = [
+        Rejection::IdZero,
+        Rejection::ExistsWithDifferentContent,
+        Rejection::EntriesTooFew,
+        Rejection::EntriesTooMany,
+        Rejection::AmountZero,
+        Rejection::AccountNotFound,
+        Rejection::SameAccount,
+        Rejection::CurrencyMismatch,
+        Rejection::NotBalanced,
+        Rejection::HoldNotFound,
+        Rejection::HoldAlreadyPosted,
+        Rejection::HoldAlreadyVoided,
+        Rejection::HoldExpired,
+        Rejection::AmountExceedsHold,
+        Rejection::ExceedsFloor,
+        Rejection::LedgerFull,
+    ];
+
+    /// A stable name for storage.
+    pub fn code(self) -> String {
+        format!("{self:?}")
+    }
+
+    pub fn from_code(code: &str) -> Option<Rejection> {
+        Rejection::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 /// Where a hold stands. It leaves `Pending` once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HoldState {

@@ -6,6 +6,7 @@
 //! commit is durable.
 
 pub mod any;
+pub mod ledger;
 pub mod model;
 pub mod postgres;
 pub mod sqlite;
@@ -116,6 +117,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         terminal: TerminalId,
         batch: Batch,
     ) -> impl Future<Output = Result<Vec<TxnRecord>>> + Send;
+    /// The ledger's totals and each merchant's pending funds beside the
+    /// transaction records (for audits and tests).
+    fn ledger_audit(&self) -> impl Future<Output = Result<ledger::LedgerAudit>> + Send;
     /// Everything the network approved that still stands (for verification).
     fn standing(&self) -> impl Future<Output = Result<Vec<Standing>>> + Send;
 }

@@ -264,6 +264,47 @@ async fn batch_totals_split_domestic_and_foreign<S: Store>(store: S) {
     assert_eq!(store.standing().await.unwrap().len(), 3);
 }
 
+/// After every test: the ledger sums to zero and matches the transaction records.
+async fn ledger_adds_up<S: Store>(store: &S) {
+    let audit = store.ledger_audit().await.unwrap();
+    audit.check().unwrap_or_else(|e| panic!("{e}"));
+}
+
+async fn pre_auths_hold_and_completions_post_on_the_ledger<S: Store>(store: S) {
+    provision(&store).await;
+    let pending = |store: S| async move { store.ledger_audit().await.unwrap().debits_pending };
+    let preauth = started(&store, new_txn(1, 1, TxnKind::PreAuth, 10_000)).await;
+    store.finish(preauth.id, approved("1"), OriginalEffect::None, 2).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 10_000, "a pre-auth is a hold");
+    let mut completion = new_txn(1, 2, TxnKind::Completion, 11_500);
+    completion.original_id = Some(preauth.id);
+    let completion = started(&store, completion).await;
+    store.finish(completion.id, approved("2"), OriginalEffect::Complete { original_id: preauth.id }, 3).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0, "the completion posts the hold");
+    let audit = store.ledger_audit().await.unwrap();
+    assert_eq!(audit.merchants[0].1, 11_500, "the hold and the 15% above it reach the merchant");
+    let other = started(&store, new_txn(1, 3, TxnKind::PreAuth, 5_000)).await;
+    store.finish(other.id, approved("3"), OriginalEffect::None, 4).await.unwrap();
+    let mut void = new_txn(1, 4, TxnKind::PreAuthVoid, 5_000);
+    void.original_id = Some(other.id);
+    let void = started(&store, void).await;
+    store.finish(void.id, approved("4"), OriginalEffect::Void { original_id: other.id }, 5).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0, "a pre-auth void releases the hold");
+    let third = started(&store, new_txn(1, 5, TxnKind::PreAuth, 7_000)).await;
+    store.finish(third.id, approved("5"), OriginalEffect::None, 6).await.unwrap();
+    let reversal = ReversalRequest {
+        key: key(1, 5),
+        kind: TxnKind::PreAuth,
+        amount: Amount(7_000),
+        currency: Currency::CNY,
+        reason: "98".into(),
+        business_date: "20261122".into(),
+        now_ms: 7,
+    };
+    store.reverse(reversal).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0, "a reversed pre-auth releases its hold");
+}
+
 fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {
     SqliteStore::open(&dir.path().join("kassa.db")).unwrap()
 }
@@ -275,7 +316,9 @@ macro_rules! sqlite_tests {
                 #[tokio::test]
                 async fn $name() {
                     let dir = tempfile::tempdir().unwrap();
-                    super::$name(super::sqlite(&dir)).await;
+                    let store = super::sqlite(&dir);
+                    super::$name(store.clone()).await;
+                    super::ledger_adds_up(&store).await;
                 }
             )*
         }
@@ -284,6 +327,7 @@ macro_rules! sqlite_tests {
 
 sqlite_tests!(
     sign_in_opens_and_settlement_closes_batches,
+    pre_auths_hold_and_completions_post_on_the_ledger,
     a_key_is_taken_once,
     voids_refunds_and_their_reversals_move_the_original,
     reversals_of_unknown_originals_keep_the_key,
@@ -310,7 +354,8 @@ macro_rules! postgres_tests {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(store) = super::postgres().await {
-                        super::$name(store).await;
+                        super::$name(store.clone()).await;
+                        super::ledger_adds_up(&store).await;
                     }
                 }
             )*
@@ -320,6 +365,7 @@ macro_rules! postgres_tests {
 
 postgres_tests!(
     sign_in_opens_and_settlement_closes_batches,
+    pre_auths_hold_and_completions_post_on_the_ledger,
     a_key_is_taken_once,
     voids_refunds_and_their_reversals_move_the_original,
     reversals_of_unknown_originals_keep_the_key,

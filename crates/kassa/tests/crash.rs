@@ -196,6 +196,8 @@ async fn the_host_survives_kill_9_at_several_points() {
         sim.simulator.with_issuer(|i| i.standing().into_keys().map(|k| (k.stan, k.transmitted)).collect());
     assert_eq!(network_standing, unique, "network and host disagree");
     assert_eq!(unique.len(), approved_total, "the host holds approvals no terminal saw");
+    // The ledger sums to zero and agrees with the transaction records.
+    store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{e}"));
     host.kill().unwrap();
     let _ = host.wait();
     shutdown.cancel();

@@ -102,5 +102,6 @@ async fn two_hosts_over_one_postgres_serve_the_same_terminals() {
     let network: usize = sim.simulator.with_issuer(|i| i.standing().len());
     assert_eq!(host_standing.len(), approved);
     assert_eq!(network, approved);
+    hosts[1].store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{e}"));
     shutdown.cancel();
 }

@@ -4,6 +4,7 @@
 //! the same unique key as SQLite. PostgreSQL group-commits concurrent sessions
 //! itself; every call returns after its commit.
 
+mod ledger;
 mod queries;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -16,7 +17,10 @@ use crate::{Result, Standing, Store, StoreError};
 /// Connections in the pool.
 pub const POOL_SIZE_MAX: usize = 32;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../migrations/postgres/0002_ledger.sql"),
+];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;
 
@@ -211,6 +215,10 @@ impl Store for PostgresStore {
 
     async fn batch_transactions(&self, terminal: TerminalId, batch: Batch) -> Result<Vec<TxnRecord>> {
         queries::batch_transactions(&self.client().await?, &terminal, batch).await
+    }
+
+    async fn ledger_audit(&self) -> Result<crate::ledger::LedgerAudit> {
+        ledger::audit(&self.client().await?).await
     }
 
     async fn standing(&self) -> Result<Vec<Standing>> {

@@ -314,6 +314,9 @@ pub(super) async fn finish(
     if changed == 0 || o.state != TxnState::Approved {
         return Ok(());
     }
+    if let Some(txn) = find_by_id(c, id).await? {
+        super::ledger::post(c, &txn, &crate::ledger::approval(&txn, now_ms), now_ms).await?;
+    }
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
         OriginalEffect::Void { original_id } => execute(
@@ -422,6 +425,9 @@ pub(super) async fn reverse(c: &impl GenericClient, r: &ReversalRequest) -> Resu
         &[&txn.id, &r.reason, &r.now_ms],
     )
     .await?;
+    if txn.state == TxnState::Approved {
+        super::ledger::post(c, &txn, &crate::ledger::reversal(&txn), r.now_ms).await?;
+    }
     if txn.state != TxnState::Declined {
         undo_effect(c, &txn, r.now_ms).await?;
         enqueue_reversal(c, txn.id, &r.reason, r.now_ms).await?;

@@ -5,6 +5,7 @@
 //! machines, against a few µs for rusqlite on its own thread, and the host's
 //! throughput target needs the latter (`../shared/docs/stack.md`).
 
+mod ledger;
 mod queries;
 
 use std::path::Path;
@@ -22,7 +23,10 @@ pub const GROUP_COMMIT_MAX: usize = 512;
 /// Jobs waiting for the writer (or the reader) before callers wait.
 pub const QUEUE_MAX: usize = 8192;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_initial.sql"),
+    include_str!("../../migrations/sqlite/0002_ledger.sql"),
+];
 
 /// Called with the commit's result once the job's transaction has committed.
 type Completion = Box<dyn FnOnce(Result<()>) + Send>;
@@ -277,6 +281,10 @@ impl Store for SqliteStore {
 
     async fn batch_transactions(&self, terminal: TerminalId, batch: Batch) -> Result<Vec<TxnRecord>> {
         self.read(move |c| queries::batch_transactions(c, &terminal, batch)).await
+    }
+
+    async fn ledger_audit(&self) -> Result<crate::ledger::LedgerAudit> {
+        self.read(ledger::audit).await
     }
 
     async fn standing(&self) -> Result<Vec<Standing>> {

@@ -291,6 +291,9 @@ pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffec
     if changed == 0 || o.state != TxnState::Approved {
         return Ok(());
     }
+    if let Some(txn) = find_by_id(c, id)? {
+        super::ledger::post(c, &txn, &crate::ledger::approval(&txn, now_ms), now_ms)?;
+    }
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
         OriginalEffect::Void { original_id } => c
@@ -383,6 +386,9 @@ pub(super) fn reverse(c: &Connection, r: &ReversalRequest) -> Result<ReversalOut
         .map_err(db_error)?
         .execute(params![txn.id, r.reason, r.now_ms])
         .map_err(db_error)?;
+    if txn.state == TxnState::Approved {
+        super::ledger::post(c, &txn, &crate::ledger::reversal(&txn), r.now_ms)?;
+    }
     if txn.state != TxnState::Declined {
         // Approved, voided or still in flight: the network may hold it.
         undo_effect(c, &txn, r.now_ms)?;

@@ -125,6 +125,9 @@ impl World {
         host.sort();
         let mut network = network;
         network.sort();
+        // The ledger sums to zero and agrees with the transaction records.
+        let audit = self.host.store.ledger_audit().await.unwrap();
+        audit.check().unwrap_or_else(|e| panic!("{e}"));
         (network, host)
     }
 }

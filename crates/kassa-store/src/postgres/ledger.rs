@@ -1,0 +1,346 @@
+//! The durable ledger on PostgreSQL: as on SQLite, with the rows a posting
+//! touches locked (`FOR UPDATE`) so hosts sharing the database post in turn.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::GenericClient;
+use kassa_core::MerchantId;
+use kassa_ledger::{
+    Account, AccountId, AccountKey, AccountKind, Balances, Delta, Facts, Hold, HoldState, Outcome, Owner, PostingId,
+    Rejection, Request, Side, decide,
+};
+
+use super::pg_error;
+use crate::ledger::{LedgerAudit, Planned, Role};
+use crate::model::TxnRecord;
+use crate::{Result, StoreError};
+
+const ACQUIRER: &str = "acquirer";
+
+struct Loaded {
+    accounts: HashMap<AccountId, Account>,
+    holds: HashMap<PostingId, Hold>,
+}
+
+impl Facts for Loaded {
+    fn account(&self, id: AccountId) -> Option<&Account> {
+        self.accounts.get(&id)
+    }
+    fn hold(&self, id: PostingId) -> Option<&Hold> {
+        self.holds.get(&id)
+    }
+}
+
+fn narrow(value: i128) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt("a ledger balance beyond 64 bits".into()))
+}
+
+async fn one(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Option<tokio_postgres::Row>> {
+    let statement = c.prepare_cached(sql).await.map_err(pg_error)?;
+    Ok(c.query(&statement, params).await.map_err(pg_error)?.into_iter().next())
+}
+
+async fn run(c: &impl GenericClient, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<()> {
+    let statement = c.prepare_cached(sql).await.map_err(pg_error)?;
+    c.execute(&statement, params).await.map_err(pg_error).map(drop)
+}
+
+async fn account_id(c: &impl GenericClient, merchant: &MerchantId, role: Role, currency: u16) -> Result<AccountId> {
+    let owner = match role {
+        Role::MerchantPending => merchant.as_str(),
+        Role::Network => ACQUIRER,
+    };
+    let kind = role.kind().code();
+    let floor = role.floor().map(narrow).transpose()?;
+    let currency = i32::from(currency);
+    run(
+        c,
+        "INSERT INTO ledger_accounts (owner, kind, currency, floor) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (owner, kind, currency) DO NOTHING",
+        &[&owner, &kind, &currency, &floor],
+    )
+    .await?;
+    let row = one(
+        c,
+        "SELECT id FROM ledger_accounts WHERE owner = $1 AND kind = $2 AND currency = $3",
+        &[&owner, &kind, &currency],
+    )
+    .await?
+    .ok_or_else(|| StoreError::NotFound("ledger account".into()))?;
+    Ok(AccountId(row.get::<_, i64>(0) as u32))
+}
+
+async fn load_account(c: &impl GenericClient, id: AccountId) -> Result<Option<Account>> {
+    let Some(row) = one(
+        c,
+        "SELECT owner, kind, currency, floor, debits_posted, credits_posted, debits_pending, credits_pending
+         FROM ledger_accounts WHERE id = $1 FOR UPDATE",
+        &[&i64::from(id.0)],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let owner: String = row.get(0);
+    let owner = if owner == ACQUIRER {
+        Owner::Acquirer
+    } else {
+        Owner::Merchant(MerchantId::parse(&owner).ok_or_else(|| StoreError::Corrupt("ledger owner".into()))?)
+    };
+    let kind = AccountKind::from_code(row.get(1)).ok_or_else(|| StoreError::Corrupt("ledger account kind".into()))?;
+    Ok(Some(Account {
+        key: AccountKey { owner, kind, currency: row.get::<_, i32>(2) as u16 },
+        balances: Balances {
+            debits_posted: i128::from(row.get::<_, i64>(4)),
+            credits_posted: i128::from(row.get::<_, i64>(5)),
+            debits_pending: i128::from(row.get::<_, i64>(6)),
+            credits_pending: i128::from(row.get::<_, i64>(7)),
+        },
+        floor: row.get::<_, Option<i64>>(3).map(i128::from),
+    }))
+}
+
+async fn load_hold(c: &impl GenericClient, id: PostingId) -> Result<Option<Hold>> {
+    let Some(row) = one(
+        c,
+        "SELECT debit, credit, amount, expires_at, state, posted FROM ledger_holds WHERE id = $1 FOR UPDATE",
+        &[&id.0.to_string()],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let state = match row.get::<_, &str>(4) {
+        "posted" => HoldState::Posted(row.get::<_, i64>(5).max(0) as u64),
+        "voided" => HoldState::Voided,
+        "expired" => HoldState::Expired,
+        _ => HoldState::Pending,
+    };
+    Ok(Some(Hold {
+        debit: AccountId(row.get::<_, i64>(0) as u32),
+        credit: AccountId(row.get::<_, i64>(1) as u32),
+        amount: row.get::<_, i64>(2).max(0) as u64,
+        expires_at_ms: row.get(3),
+        state,
+    }))
+}
+
+async fn write_delta(c: &impl GenericClient, posting: PostingId, account: AccountId, d: &Delta) -> Result<()> {
+    let v =
+        [narrow(d.debits_posted)?, narrow(d.credits_posted)?, narrow(d.debits_pending)?, narrow(d.credits_pending)?];
+    let account = i64::from(account.0);
+    run(
+        c,
+        "UPDATE ledger_accounts SET debits_posted = debits_posted + $2, credits_posted = credits_posted + $3,
+             debits_pending = debits_pending + $4, credits_pending = credits_pending + $5 WHERE id = $1",
+        &[&account, &v[0], &v[1], &v[2], &v[3]],
+    )
+    .await?;
+    run(
+        c,
+        "INSERT INTO ledger_entries (posting_id, account_id, debits_posted, credits_posted, debits_pending, credits_pending)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[&posting.0.to_string(), &account, &v[0], &v[1], &v[2], &v[3]],
+    )
+    .await
+}
+
+async fn set_hold_state(c: &impl GenericClient, id: PostingId, state: &str, posted: u64) -> Result<()> {
+    run(
+        c,
+        "UPDATE ledger_holds SET state = $2, posted = $3 WHERE id = $1",
+        &[&id.0.to_string(), &state, &(posted as i64)],
+    )
+    .await
+}
+
+async fn expire_if_due(c: &impl GenericClient, id: PostingId, now_ms: i64) -> Result<()> {
+    let Some(hold) = load_hold(c, id).await? else { return Ok(()) };
+    if hold.state != HoldState::Pending || hold.expires_at_ms > now_ms {
+        return Ok(());
+    }
+    let amount = i128::from(hold.amount);
+    write_delta(c, id, hold.debit, &Delta { debits_pending: -amount, ..Delta::default() }).await?;
+    write_delta(c, id, hold.credit, &Delta { credits_pending: -amount, ..Delta::default() }).await?;
+    set_hold_state(c, id, "expired", 0).await
+}
+
+async fn apply(
+    c: &impl GenericClient,
+    id: PostingId,
+    request: Request,
+    txn_id: i64,
+    now_ms: i64,
+) -> Result<Result<Outcome, Rejection>> {
+    let text = format!("{request:?}");
+    if let Some(row) = one(c, "SELECT request, result FROM ledger_postings WHERE id = $1", &[&id.0.to_string()]).await?
+    {
+        if row.get::<_, &str>(0) != text {
+            return Ok(Err(Rejection::ExistsWithDifferentContent));
+        }
+        return Ok(match Rejection::from_code(row.get(1)) {
+            Some(rejection) => Err(rejection),
+            None => Ok(Outcome::AlreadyApplied),
+        });
+    }
+    let mut facts = Loaded { accounts: HashMap::new(), holds: HashMap::new() };
+    let mut accounts: Vec<AccountId> = Vec::new();
+    match &request {
+        Request::Post { entries } => accounts.extend(entries.iter().map(|e| e.account)),
+        Request::Hold { debit, credit, .. } => accounts.extend([*debit, *credit]),
+        Request::PostHold { hold, .. } | Request::VoidHold { hold } => {
+            expire_if_due(c, *hold, now_ms).await?;
+            if let Some(h) = load_hold(c, *hold).await? {
+                accounts.extend([h.debit, h.credit]);
+                facts.holds.insert(*hold, h);
+            }
+        }
+    }
+    accounts.sort();
+    accounts.dedup();
+    for account in accounts {
+        if let Some(loaded) = load_account(c, account).await? {
+            facts.accounts.insert(account, loaded);
+        }
+    }
+    let decided = decide(&facts, &request);
+    let result_code = match &decided {
+        Ok(_) => "ok".to_string(),
+        Err(rejection) => rejection.code(),
+    };
+    if let Ok(deltas) = &decided {
+        for (account, delta) in deltas {
+            write_delta(c, id, *account, delta).await?;
+        }
+        match &request {
+            Request::Hold { debit, credit, amount, expires_at_ms } => {
+                run(
+                    c,
+                    "INSERT INTO ledger_holds (id, debit, credit, amount, expires_at, state) VALUES ($1, $2, $3, $4, $5, 'pending')",
+                    &[&id.0.to_string(), &i64::from(debit.0), &i64::from(credit.0), &(*amount as i64), expires_at_ms],
+                )
+                .await?;
+            }
+            Request::PostHold { hold, amount } => {
+                let held = facts.holds.get(hold).map_or(0, |h| h.amount);
+                set_hold_state(c, *hold, "posted", amount.unwrap_or(held)).await?;
+            }
+            Request::VoidHold { hold } => set_hold_state(c, *hold, "voided", 0).await?,
+            Request::Post { .. } => {}
+        }
+    }
+    run(
+        c,
+        "INSERT INTO ledger_postings (id, request, result, txn_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+        &[&id.0.to_string(), &text, &result_code, &txn_id, &now_ms],
+    )
+    .await?;
+    Ok(decided.map(|_| Outcome::Applied))
+}
+
+/// A posting the ledger refused stays recorded (and fails the audit); it
+/// does not undo the transaction, which the network has already decided.
+fn refused(result: Result<Outcome, Rejection>, txn: &TxnRecord) {
+    if let Err(rejection) = result {
+        tracing::error!(txn = txn.id, %rejection, "ledger refused an authorization posting");
+    }
+}
+
+fn transfer(debit: AccountId, credit: AccountId, amount: u64) -> Request {
+    Request::Post {
+        entries: vec![
+            kassa_ledger::Entry { account: debit, side: Side::Debit, amount },
+            kassa_ledger::Entry { account: credit, side: Side::Credit, amount },
+        ],
+    }
+}
+
+pub(super) async fn post(c: &impl GenericClient, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
+    let (merchant, currency) = (&txn.key.merchant, txn.currency.0);
+    for plan in planned {
+        match *plan {
+            Planned::Transfer { id, debit, credit, amount } => {
+                let (d, k) =
+                    (account_id(c, merchant, debit, currency).await?, account_id(c, merchant, credit, currency).await?);
+                refused(apply(c, id, transfer(d, k, amount), txn.id, now_ms).await?, txn);
+            }
+            Planned::Hold { id, debit, credit, amount, expires_at_ms } => {
+                let (d, k) =
+                    (account_id(c, merchant, debit, currency).await?, account_id(c, merchant, credit, currency).await?);
+                refused(
+                    apply(c, id, Request::Hold { debit: d, credit: k, amount, expires_at_ms }, txn.id, now_ms).await?,
+                    txn,
+                );
+            }
+            Planned::VoidHold { id, hold } => {
+                refused(apply(c, id, Request::VoidHold { hold }, txn.id, now_ms).await?, txn);
+            }
+            Planned::Complete { id, hold, amount, excess_id } => {
+                expire_if_due(c, hold, now_ms).await?;
+                let held = load_hold(c, hold).await?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
+                let from_hold = amount.min(held);
+                if from_hold > 0 {
+                    refused(
+                        apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn.id, now_ms).await?,
+                        txn,
+                    );
+                }
+                if amount > from_hold {
+                    let network = account_id(c, merchant, Role::Network, currency).await?;
+                    let pending = account_id(c, merchant, Role::MerchantPending, currency).await?;
+                    refused(
+                        apply(c, excess_id, transfer(network, pending, amount - from_hold), txn.id, now_ms).await?,
+                        txn,
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
+    let totals = one(
+        c,
+        "SELECT COALESCE(SUM(debits_posted), 0)::BIGINT, COALESCE(SUM(credits_posted), 0)::BIGINT,
+                COALESCE(SUM(debits_pending), 0)::BIGINT, COALESCE(SUM(credits_pending), 0)::BIGINT FROM ledger_accounts",
+        &[],
+    )
+    .await?
+    .ok_or_else(|| StoreError::NotFound("ledger totals".into()))?;
+    let mut audit = LedgerAudit {
+        debits_posted: i128::from(totals.get::<_, i64>(0)),
+        credits_posted: i128::from(totals.get::<_, i64>(1)),
+        debits_pending: i128::from(totals.get::<_, i64>(2)),
+        credits_pending: i128::from(totals.get::<_, i64>(3)),
+        ..LedgerAudit::default()
+    };
+    audit.rejected = one(c, "SELECT COUNT(*) FROM ledger_postings WHERE result <> 'ok'", &[])
+        .await?
+        .map_or(0, |r| r.get::<_, i64>(0).max(0) as u64);
+    let statement = c
+        .prepare_cached(
+            "SELECT m.id,
+                 COALESCE((SELECT credits_posted - debits_posted FROM ledger_accounts a
+                           WHERE a.owner = m.id AND a.kind = 'MerchantPending'), 0)::BIGINT,
+                 COALESCE((SELECT SUM(CASE
+                     WHEN t.kind IN ('sale', 'completion', 'completion_advice') AND t.state IN ('approved', 'voided') THEN t.amount
+                     WHEN t.kind IN ('sale_void', 'completion_void', 'refund') AND t.state = 'approved' THEN -t.amount
+                     ELSE 0 END) FROM transactions t WHERE t.merchant_id = m.id), 0)::BIGINT
+             FROM merchants m ORDER BY m.id",
+        )
+        .await
+        .map_err(pg_error)?;
+    audit.merchants = c
+        .query(&statement, &[])
+        .await
+        .map_err(pg_error)?
+        .iter()
+        .map(|r| (r.get::<_, String>(0), i128::from(r.get::<_, i64>(1)), i128::from(r.get::<_, i64>(2))))
+        .collect();
+    Ok(audit)
+}

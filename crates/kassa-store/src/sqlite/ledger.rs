@@ -1,0 +1,334 @@
+//! The durable ledger on SQLite: postings decided by `kassa_ledger::decide`
+//! over the rows they touch, written in the writer's transaction.
+
+use std::collections::HashMap;
+
+use kassa_core::MerchantId;
+use kassa_ledger::{
+    Account, AccountId, AccountKey, AccountKind, Balances, Delta, Facts, Hold, HoldState, Outcome, Owner, PostingId,
+    Rejection, Request, Side, decide,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::db_error;
+use crate::ledger::{LedgerAudit, Planned, Role};
+use crate::model::TxnRecord;
+use crate::{Result, StoreError};
+
+const ACQUIRER: &str = "acquirer";
+
+struct Loaded {
+    accounts: HashMap<AccountId, Account>,
+    holds: HashMap<PostingId, Hold>,
+}
+
+impl Facts for Loaded {
+    fn account(&self, id: AccountId) -> Option<&Account> {
+        self.accounts.get(&id)
+    }
+    fn hold(&self, id: PostingId) -> Option<&Hold> {
+        self.holds.get(&id)
+    }
+}
+
+fn narrow(value: i128) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Corrupt("a ledger balance beyond 64 bits".into()))
+}
+
+fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) -> Result<AccountId> {
+    let owner = match role {
+        Role::MerchantPending => merchant.as_str(),
+        Role::Network => ACQUIRER,
+    };
+    let kind = role.kind().code();
+    let floor = role.floor().map(narrow).transpose()?;
+    c.prepare_cached(
+        "INSERT INTO ledger_accounts (owner, kind, currency, floor) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (owner, kind, currency) DO NOTHING",
+    )
+    .map_err(db_error)?
+    .execute(params![owner, kind, currency, floor])
+    .map_err(db_error)?;
+    c.prepare_cached("SELECT id FROM ledger_accounts WHERE owner = ?1 AND kind = ?2 AND currency = ?3")
+        .map_err(db_error)?
+        .query_row(params![owner, kind, currency], |row| row.get::<_, i64>(0))
+        .map(|id| AccountId(id as u32))
+        .map_err(db_error)
+}
+
+fn load_account(c: &Connection, id: AccountId) -> Result<Option<Account>> {
+    c.prepare_cached(
+        "SELECT owner, kind, currency, floor, debits_posted, credits_posted, debits_pending, credits_pending
+         FROM ledger_accounts WHERE id = ?1",
+    )
+    .map_err(db_error)?
+    .query_row([i64::from(id.0)], |row| {
+        let owner: String = row.get(0)?;
+        let kind: String = row.get(1)?;
+        Ok((
+            owner,
+            kind,
+            row.get::<_, u16>(2)?,
+            row.get::<_, Option<i64>>(3)?,
+            [row.get::<_, i64>(4)?, row.get(5)?, row.get(6)?, row.get(7)?],
+        ))
+    })
+    .optional()
+    .map_err(db_error)?
+    .map(|(owner, kind, currency, floor, b)| {
+        let owner = if owner == ACQUIRER {
+            Owner::Acquirer
+        } else {
+            Owner::Merchant(MerchantId::parse(&owner).ok_or_else(|| StoreError::Corrupt("ledger owner".into()))?)
+        };
+        let kind = AccountKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt("ledger account kind".into()))?;
+        Ok(Account {
+            key: AccountKey { owner, kind, currency },
+            balances: Balances {
+                debits_posted: i128::from(b[0]),
+                credits_posted: i128::from(b[1]),
+                debits_pending: i128::from(b[2]),
+                credits_pending: i128::from(b[3]),
+            },
+            floor: floor.map(i128::from),
+        })
+    })
+    .transpose()
+}
+
+fn load_hold(c: &Connection, id: PostingId) -> Result<Option<Hold>> {
+    c.prepare_cached("SELECT debit, credit, amount, expires_at, state, posted FROM ledger_holds WHERE id = ?1")
+        .map_err(db_error)?
+        .query_row([id.0.to_string()], |row| {
+            let state: String = row.get(4)?;
+            let posted: i64 = row.get(5)?;
+            let state = match state.as_str() {
+                "posted" => HoldState::Posted(posted.max(0) as u64),
+                "voided" => HoldState::Voided,
+                "expired" => HoldState::Expired,
+                _ => HoldState::Pending,
+            };
+            Ok(Hold {
+                debit: AccountId(row.get::<_, i64>(0)? as u32),
+                credit: AccountId(row.get::<_, i64>(1)? as u32),
+                amount: row.get::<_, i64>(2)?.max(0) as u64,
+                expires_at_ms: row.get(3)?,
+                state,
+            })
+        })
+        .optional()
+        .map_err(db_error)
+}
+
+fn write_delta(c: &Connection, posting: PostingId, account: AccountId, d: &Delta) -> Result<()> {
+    let values =
+        [narrow(d.debits_posted)?, narrow(d.credits_posted)?, narrow(d.debits_pending)?, narrow(d.credits_pending)?];
+    c.prepare_cached(
+        "UPDATE ledger_accounts SET debits_posted = debits_posted + ?2, credits_posted = credits_posted + ?3,
+             debits_pending = debits_pending + ?4, credits_pending = credits_pending + ?5 WHERE id = ?1",
+    )
+    .map_err(db_error)?
+    .execute(params![i64::from(account.0), values[0], values[1], values[2], values[3]])
+    .map_err(db_error)?;
+    c.prepare_cached(
+        "INSERT INTO ledger_entries (posting_id, account_id, debits_posted, credits_posted, debits_pending, credits_pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .map_err(db_error)?
+    .execute(params![posting.0.to_string(), i64::from(account.0), values[0], values[1], values[2], values[3]])
+    .map_err(db_error)?;
+    Ok(())
+}
+
+fn set_hold_state(c: &Connection, id: PostingId, state: &str, posted: u64) -> Result<()> {
+    c.prepare_cached("UPDATE ledger_holds SET state = ?2, posted = ?3 WHERE id = ?1")
+        .map_err(db_error)?
+        .execute(params![id.0.to_string(), state, posted as i64])
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// A hold past its time is expired before anyone resolves it.
+fn expire_if_due(c: &Connection, id: PostingId, now_ms: i64) -> Result<()> {
+    let Some(hold) = load_hold(c, id)? else { return Ok(()) };
+    if hold.state != HoldState::Pending || hold.expires_at_ms > now_ms {
+        return Ok(());
+    }
+    let amount = i128::from(hold.amount);
+    write_delta(c, id, hold.debit, &Delta { debits_pending: -amount, ..Delta::default() })?;
+    write_delta(c, id, hold.credit, &Delta { credits_pending: -amount, ..Delta::default() })?;
+    set_hold_state(c, id, "expired", 0)
+}
+
+/// Applies one posting with `kassa_ledger`'s rules: idempotent by id, decided
+/// over the rows it touches, written with its journal.
+fn apply(
+    c: &Connection,
+    id: PostingId,
+    request: Request,
+    txn_id: i64,
+    now_ms: i64,
+) -> Result<Result<Outcome, Rejection>> {
+    let text = format!("{request:?}");
+    let first: Option<(String, String)> = c
+        .prepare_cached("SELECT request, result FROM ledger_postings WHERE id = ?1")
+        .map_err(db_error)?
+        .query_row([id.0.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()
+        .map_err(db_error)?;
+    if let Some((first, result)) = first {
+        if first != text {
+            return Ok(Err(Rejection::ExistsWithDifferentContent));
+        }
+        return Ok(match Rejection::from_code(&result) {
+            Some(rejection) => Err(rejection),
+            None => Ok(Outcome::AlreadyApplied),
+        });
+    }
+    let mut facts = Loaded { accounts: HashMap::new(), holds: HashMap::new() };
+    let mut accounts: Vec<AccountId> = Vec::new();
+    match &request {
+        Request::Post { entries } => accounts.extend(entries.iter().map(|e| e.account)),
+        Request::Hold { debit, credit, .. } => accounts.extend([*debit, *credit]),
+        Request::PostHold { hold, .. } | Request::VoidHold { hold } => {
+            expire_if_due(c, *hold, now_ms)?;
+            if let Some(h) = load_hold(c, *hold)? {
+                accounts.extend([h.debit, h.credit]);
+                facts.holds.insert(*hold, h);
+            }
+        }
+    }
+    for account in accounts {
+        if let Some(loaded) = load_account(c, account)? {
+            facts.accounts.insert(account, loaded);
+        }
+    }
+    let decided = decide(&facts, &request);
+    let result_code = match &decided {
+        Ok(_) => "ok".to_string(),
+        Err(rejection) => rejection.code(),
+    };
+    if let Ok(deltas) = &decided {
+        for (account, delta) in deltas {
+            write_delta(c, id, *account, delta)?;
+        }
+        match &request {
+            Request::Hold { debit, credit, amount, expires_at_ms } => {
+                c.prepare_cached(
+                    "INSERT INTO ledger_holds (id, debit, credit, amount, expires_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+                )
+                .map_err(db_error)?
+                .execute(params![id.0.to_string(), i64::from(debit.0), i64::from(credit.0), *amount as i64, expires_at_ms])
+                .map_err(db_error)?;
+            }
+            Request::PostHold { hold, amount } => {
+                let held = facts.holds.get(hold).map_or(0, |h| h.amount);
+                set_hold_state(c, *hold, "posted", amount.unwrap_or(held))?;
+            }
+            Request::VoidHold { hold } => set_hold_state(c, *hold, "voided", 0)?,
+            Request::Post { .. } => {}
+        }
+    }
+    c.prepare_cached(
+        "INSERT INTO ledger_postings (id, request, result, txn_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .map_err(db_error)?
+    .execute(params![id.0.to_string(), text, result_code, txn_id, now_ms])
+    .map_err(db_error)?;
+    Ok(decided.map(|_| Outcome::Applied))
+}
+
+/// A posting the ledger refused stays recorded (and fails the audit); it
+/// does not undo the transaction, which the network has already decided.
+fn refused(result: Result<Outcome, Rejection>, txn: &TxnRecord) {
+    if let Err(rejection) = result {
+        tracing::error!(txn = txn.id, %rejection, "ledger refused an authorization posting");
+    }
+}
+
+fn transfer(debit: AccountId, credit: AccountId, amount: u64) -> Request {
+    Request::Post {
+        entries: vec![
+            kassa_ledger::Entry { account: debit, side: Side::Debit, amount },
+            kassa_ledger::Entry { account: credit, side: Side::Credit, amount },
+        ],
+    }
+}
+
+/// Makes the postings `planned` for `txn`. A refusal is recorded with the
+/// posting (and shows in the audit); it does not undo the transaction.
+pub(super) fn post(c: &Connection, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
+    let (merchant, currency) = (&txn.key.merchant, txn.currency.0);
+    let role = |r: Role| account_id(c, merchant, r, currency);
+    for plan in planned {
+        match *plan {
+            Planned::Transfer { id, debit, credit, amount } => {
+                refused(apply(c, id, transfer(role(debit)?, role(credit)?, amount), txn.id, now_ms)?, txn);
+            }
+            Planned::Hold { id, debit, credit, amount, expires_at_ms } => {
+                let request = Request::Hold { debit: role(debit)?, credit: role(credit)?, amount, expires_at_ms };
+                refused(apply(c, id, request, txn.id, now_ms)?, txn);
+            }
+            Planned::VoidHold { id, hold } => {
+                refused(apply(c, id, Request::VoidHold { hold }, txn.id, now_ms)?, txn);
+            }
+            Planned::Complete { id, hold, amount, excess_id } => {
+                expire_if_due(c, hold, now_ms)?;
+                let held = load_hold(c, hold)?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
+                let from_hold = amount.min(held);
+                if from_hold > 0 {
+                    refused(apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn.id, now_ms)?, txn);
+                }
+                if amount > from_hold {
+                    let request = transfer(role(Role::Network)?, role(Role::MerchantPending)?, amount - from_hold);
+                    refused(apply(c, excess_id, request, txn.id, now_ms)?, txn);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The ledger's totals and each merchant's pending funds beside what the
+/// transaction records say they should be.
+pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
+    let mut audit = c
+        .query_row(
+            "SELECT COALESCE(SUM(debits_posted), 0), COALESCE(SUM(credits_posted), 0),
+                    COALESCE(SUM(debits_pending), 0), COALESCE(SUM(credits_pending), 0) FROM ledger_accounts",
+            [],
+            |row| {
+                Ok(LedgerAudit {
+                    debits_posted: i128::from(row.get::<_, i64>(0)?),
+                    credits_posted: i128::from(row.get::<_, i64>(1)?),
+                    debits_pending: i128::from(row.get::<_, i64>(2)?),
+                    credits_pending: i128::from(row.get::<_, i64>(3)?),
+                    ..LedgerAudit::default()
+                })
+            },
+        )
+        .map_err(db_error)?;
+    audit.rejected = c
+        .query_row("SELECT COUNT(*) FROM ledger_postings WHERE result <> 'ok'", [], |row| row.get::<_, i64>(0))
+        .map_err(db_error)?
+        .max(0) as u64;
+    let mut statement = c
+        .prepare(
+            "SELECT m.id,
+                 COALESCE((SELECT credits_posted - debits_posted FROM ledger_accounts a
+                           WHERE a.owner = m.id AND a.kind = 'MerchantPending'), 0),
+                 COALESCE((SELECT SUM(CASE
+                     WHEN t.kind IN ('sale', 'completion', 'completion_advice') AND t.state IN ('approved', 'voided') THEN t.amount
+                     WHEN t.kind IN ('sale_void', 'completion_void', 'refund') AND t.state = 'approved' THEN -t.amount
+                     ELSE 0 END) FROM transactions t WHERE t.merchant_id = m.id), 0)
+             FROM merchants m ORDER BY m.id",
+        )
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, i128::from(row.get::<_, i64>(1)?), i128::from(row.get::<_, i64>(2)?)))
+        })
+        .map_err(db_error)?;
+    audit.merchants = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?;
+    Ok(audit)
+}
