@@ -103,7 +103,8 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
                 mcc: "5411".into(),
                 mail_order: true,
                 single_limit: Amount(5_000_000),
-                daily_limit: Amount(1_000_000_000),
+                // High enough that repeated load tests never reach it.
+                daily_limit: Amount(900_000_000_000),
             };
             let provisioned =
                 world::provision(&store, hsm.as_ref(), &merchant, DEMO_FIRST_TID, terminals, clock.now_ms()).await?;

@@ -35,12 +35,45 @@ fn narrow(value: i128) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Corrupt("a ledger balance beyond 64 bits".into()))
 }
 
+thread_local! {
+    /// Ledger account ids the writer thread has read back from the database.
+    /// Only ids found by a query are kept (never one this job inserted, which a
+    /// rollback could undo), and accounts are never deleted, so entries stay true.
+    static ACCOUNT_IDS: std::cell::RefCell<HashMap<(String, String, u16), AccountId>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// Account ids the cache may hold per writer thread.
+const ACCOUNT_IDS_MAX: usize = 100_000;
+
 fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) -> Result<AccountId> {
     let owner = match role {
         Role::MerchantPending => merchant.as_str(),
         Role::Network => ACQUIRER,
     };
     let kind = role.kind().code();
+    let cache_key = (owner.to_string(), kind.clone(), currency);
+    if let Some(id) = ACCOUNT_IDS.with(|ids| ids.borrow().get(&cache_key).copied()) {
+        return Ok(id);
+    }
+    let select = |c: &Connection| -> Result<Option<AccountId>> {
+        c.prepare_cached("SELECT id FROM ledger_accounts WHERE owner = ?1 AND kind = ?2 AND currency = ?3")
+            .map_err(db_error)?
+            .query_row(params![owner, kind, currency], |row| row.get::<_, i64>(0))
+            .optional()
+            .map(|id| id.map(|id| AccountId(id as u32)))
+            .map_err(db_error)
+    };
+    if let Some(id) = select(c)? {
+        ACCOUNT_IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            if ids.len() >= ACCOUNT_IDS_MAX {
+                ids.clear();
+            }
+            ids.insert(cache_key, id);
+        });
+        return Ok(id);
+    }
     let floor = role.floor().map(narrow).transpose()?;
     c.prepare_cached(
         "INSERT INTO ledger_accounts (owner, kind, currency, floor) VALUES (?1, ?2, ?3, ?4)
@@ -49,11 +82,7 @@ fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) 
     .map_err(db_error)?
     .execute(params![owner, kind, currency, floor])
     .map_err(db_error)?;
-    c.prepare_cached("SELECT id FROM ledger_accounts WHERE owner = ?1 AND kind = ?2 AND currency = ?3")
-        .map_err(db_error)?
-        .query_row(params![owner, kind, currency], |row| row.get::<_, i64>(0))
-        .map(|id| AccountId(id as u32))
-        .map_err(db_error)
+    select(c)?.ok_or_else(|| StoreError::NotFound("ledger account".into()))
 }
 
 fn load_account(c: &Connection, id: AccountId) -> Result<Option<Account>> {
