@@ -177,7 +177,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             original_id: original.map(|o| o.id),
             local_date: request.local_date.clone(),
             local_time: request.local_time.clone(),
-            business_date: now.yyyymmdd(),
+            business_date: self.business_date(),
             entry_mode: request.entry_mode.clone(),
             operator: request.operator.clone(),
             link_transmitted: now.mmddhhmmss(),
@@ -204,7 +204,7 @@ impl<S: Store, N: Network> Switch<S, N> {
                 }
                 _ => false,
             };
-        let business_date = self.clock.local().yyyymmdd();
+        let business_date = self.business_date();
         let facts = RuleFacts {
             kind: request.kind,
             amount: request.amount,
@@ -225,7 +225,7 @@ impl<S: Store, N: Network> Switch<S, N> {
         merchant: &Merchant,
         card: &Card,
     ) -> Result<(), ResponseCode> {
-        let date = self.clock.local().yyyymmdd();
+        let date = self.business_date();
         let daily_total =
             self.daily.get(&self.store, &merchant.id, &date).await.map_err(|_| ResponseCode::SystemMalfunction)?;
         self.risk.check(&RiskFacts {
@@ -322,7 +322,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             return self.respond(m, ResponseCode::SystemMalfunction, Answer::default(), session, pad);
         }
         if approved {
-            let date = self.clock.local().yyyymmdd();
+            let date = self.business_date();
             match record.kind {
                 TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice => {
                     self.daily.adjust(&record.key.merchant, &date, record.amount, true);

@@ -45,6 +45,8 @@ pub struct SwitchConfig {
     /// The zone PIN key shared with the network; PIN blocks are translated to it.
     pub zone_pin_key: WrappedKey,
     pub limits: RuleLimits,
+    /// Transactions at or after this local time belong to the next business day.
+    pub cutoff: kassa_settlement::CutOff,
 }
 
 /// The switch; cheap to clone (one per connection).
@@ -85,6 +87,11 @@ impl<S: Store, N: Network> Switch<S, N> {
             saf_wakeup: Arc::new(Notify::new()),
             daily: Arc::new(daily::DailyTotals::default()),
         }
+    }
+
+    /// The business date (YYYYMMDD) a transaction made now belongs to.
+    fn business_date(&self) -> String {
+        self.config.cutoff.business_date(&self.clock.local())
     }
 
     /// Woken whenever a reversal is queued for the network.

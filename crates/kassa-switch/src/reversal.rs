@@ -42,14 +42,14 @@ impl<S: Store, N: Network> Switch<S, N> {
             amount: request.amount,
             currency: request.currency,
             reason,
-            business_date: self.clock.local().yyyymmdd(),
+            business_date: self.business_date(),
             now_ms: self.clock.now_ms(),
         };
         let code = match self.store.reverse(reversal).await {
             Ok(ReversalOutcome::Reversed) => {
                 self.saf_wakeup.notify_one();
                 if matches!(kind, kassa_core::TxnKind::Sale | kassa_core::TxnKind::Completion) {
-                    let date = self.clock.local().yyyymmdd();
+                    let date = self.business_date();
                     self.daily.adjust(&request.key.merchant, &date, request.amount, false);
                 }
                 ResponseCode::Approved

@@ -107,6 +107,8 @@ pub struct RulesSection {
     pub completion_percent_max: u64,
     /// Local time zone, minutes east of UTC (China: 480).
     pub utc_offset_minutes: i32,
+    /// The business day's cut-off, local `HH:MM`: later transactions belong to the next day.
+    pub cutoff: String,
 }
 
 impl Default for RulesSection {
@@ -116,6 +118,7 @@ impl Default for RulesSection {
             completion_days_max: 30,
             completion_percent_max: 115,
             utc_offset_minutes: 480,
+            cutoff: "23:00".into(),
         }
     }
 }
@@ -163,6 +166,7 @@ refund_days_max = 30
 completion_days_max = 30
 completion_percent_max = 115
 utc_offset_minutes = 480         # local time for fields 12/13 and the business day
+cutoff = "23:00"                 # later transactions belong to the next business day
 
 [log]
 level = "info"
@@ -200,8 +204,12 @@ impl Config {
         }
     }
 
-    pub fn host_settings(&self) -> HostSettings {
-        HostSettings {
+    /// The host's settings; an unreadable cut-off is an error.
+    pub fn host_settings(&self) -> Result<HostSettings, String> {
+        let cutoff = kassa_settlement::CutOff::parse(&self.rules.cutoff)
+            .ok_or_else(|| format!("rules.cutoff {:?}: use HH:MM", self.rules.cutoff))?;
+        Ok(HostSettings {
+            cutoff,
             listen: self.host.listen.clone(),
             network: self.network.address.clone(),
             acquirer: self.network.acquirer.clone(),
@@ -217,7 +225,7 @@ impl Config {
                 completion_days_max: self.rules.completion_days_max,
                 completion_percent_max: self.rules.completion_percent_max,
             },
-        }
+        })
     }
 }
 

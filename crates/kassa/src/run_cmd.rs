@@ -106,6 +106,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
 
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
+    let settings = config.host_settings().map_err(|e| anyhow!(e))?;
     init_logs(&config.log.level);
     let zone = ZoneKeys::from_hex(&config.network.zone_pin_key, &config.network.zone_mac_key)
         .map_err(|e| anyhow!("network zone keys: {e}"))?;
@@ -119,7 +120,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: config.rules.utc_offset_minutes });
         let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
-        let host = world::start_host(&config.host_settings(), store, hsm, &zone, clock, shutdown.clone())
+        let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the host: {e}"))?;
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
@@ -130,7 +131,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             println!("metrics: http://{address}/metrics");
         }
         until_ctrl_c(&shutdown).await;
-        tokio::time::sleep(config.host_settings().limits.shutdown_grace.min(std::time::Duration::from_secs(2))).await;
+        tokio::time::sleep(settings.limits.shutdown_grace.min(std::time::Duration::from_secs(2))).await;
         Ok(ExitCode::SUCCESS)
     })
 }

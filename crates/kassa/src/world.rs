@@ -80,6 +80,7 @@ pub struct HostSettings {
     pub echo_interval: Duration,
     pub limits: HostLimits,
     pub rules: RuleLimits,
+    pub cutoff: kassa_settlement::CutOff,
 }
 
 impl Default for HostSettings {
@@ -92,6 +93,7 @@ impl Default for HostSettings {
             echo_interval: Duration::from_secs(30),
             limits: HostLimits::default(),
             rules: RuleLimits::default(),
+            cutoff: kassa_settlement::CutOff::MIDNIGHT,
         }
     }
 }
@@ -139,6 +141,7 @@ pub async fn start_host<S: Store>(
         acquirer: settings.acquirer.clone(),
         zone_pin_key: hsm.import_key(KeyUsage::Pin, &zone.pin)?,
         limits: settings.rules,
+        cutoff: settings.cutoff,
     };
     let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk.clone(), clock.clone(), config);
     tokio::spawn(kassa_switch::saf::run(

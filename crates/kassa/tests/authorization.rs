@@ -145,3 +145,28 @@ async fn balance_inquiry_returns_balances() {
     assert_eq!(answer.code.as_str(), "00");
     assert_eq!(answer.balances.as_deref().map(str::len), Some(40));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cut_off_ends_the_business_day() {
+    use std::sync::Arc;
+    // 2026-11-22 22:59:00 in China (UTC+8).
+    let clock = kassa_core::time::ManualClock::new(1_795_359_540_000, 480);
+    let options = Options {
+        clock: Some(Arc::new(clock.clone())),
+        cutoff: kassa_settlement::CutOff { hour: 23, minute: 0 },
+        ..Options::default()
+    };
+    let w = world(options).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let before = sale(&mut t, &debit(), 2_000).await;
+    let void_in_time = sale(&mut t, &debit(), 3_000).await;
+    let voided =
+        t.transact(TxnKind::SaleVoid, &debit(), Amount(3_000), Some(&original_of(&void_in_time, None))).await.unwrap();
+    assert_eq!(voided.code.as_str(), "00", "still the same business day");
+    clock.advance_ms(120_000); // 23:01: the next business day
+    let late = t.transact(TxnKind::SaleVoid, &debit(), Amount(2_000), Some(&original_of(&before, None))).await.unwrap();
+    assert_eq!(late.code.as_str(), "25", "a void after the cut-off is a day late");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+}

@@ -36,6 +36,8 @@ pub struct World {
 }
 
 pub struct Options {
+    pub clock: Option<Arc<dyn Clock>>,
+    pub cutoff: kassa_settlement::CutOff,
     pub network_timeout: Duration,
     pub single_limit: Amount,
     pub daily_limit: Amount,
@@ -45,6 +47,8 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            clock: None,
+            cutoff: kassa_settlement::CutOff::MIDNIGHT,
             network_timeout: Duration::from_secs(3),
             single_limit: Amount(5_000_000),
             daily_limit: Amount(100_000_000),
@@ -67,7 +71,7 @@ pub async fn world(options: Options) -> World {
     let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
     let dir = tempfile::tempdir().unwrap();
     let shutdown = CancellationToken::new();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
+    let clock: Arc<dyn Clock> = options.clock.clone().unwrap_or_else(|| Arc::new(SystemClock { offset_minutes: 480 }));
     let zone = ZoneKeys::generate().unwrap();
     let sim =
         world::start_simulator("127.0.0.1:0", &zone, Faults::default(), test_cards(), clock.clone(), shutdown.clone())
@@ -87,6 +91,7 @@ pub async fn world(options: Options) -> World {
     let settings = HostSettings {
         network: sim.address.to_string(),
         network_timeout: options.network_timeout,
+        cutoff: options.cutoff,
         ..HostSettings::default()
     };
     let host = world::start_host(&settings, store, hsm.clone(), &zone, clock, shutdown.clone()).await.unwrap();
