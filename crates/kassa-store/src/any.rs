@@ -123,6 +123,9 @@ impl Store for AnyStore {
     async fn batch_transactions(&self, terminal: TerminalId, batch: Batch) -> Result<Vec<TxnRecord>> {
         forward!(self.batch_transactions(terminal, batch))
     }
+    async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
+        forward!(self.ledger_expire(now_ms))
+    }
     async fn ledger_audit(&self) -> Result<crate::ledger::LedgerAudit> {
         forward!(self.ledger_audit())
     }

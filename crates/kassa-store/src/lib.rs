@@ -117,6 +117,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         terminal: TerminalId,
         batch: Batch,
     ) -> impl Future<Output = Result<Vec<TxnRecord>>> + Send;
+    /// Expires every pre-auth hold whose time has come, releasing it; returns how many.
+    fn ledger_expire(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
     /// The ledger's totals and each merchant's pending funds beside the
     /// transaction records (for audits and tests).
     fn ledger_audit(&self) -> impl Future<Output = Result<ledger::LedgerAudit>> + Send;

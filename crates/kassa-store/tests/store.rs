@@ -303,6 +303,14 @@ async fn pre_auths_hold_and_completions_post_on_the_ledger<S: Store>(store: S) {
     };
     store.reverse(reversal).await.unwrap();
     assert_eq!(pending(store.clone()).await, 0, "a reversed pre-auth releases its hold");
+    // An uncompleted pre-auth expires and releases its hold.
+    let lapsing = started(&store, new_txn(1, 6, TxnKind::PreAuth, 4_000)).await;
+    store.finish(lapsing.id, approved("6"), OriginalEffect::None, 10).await.unwrap();
+    assert_eq!(store.ledger_expire(10 + kassa_store::ledger::HOLD_LIFETIME_MS - 1).await.unwrap(), 0);
+    assert_eq!(pending(store.clone()).await, 4_000);
+    assert_eq!(store.ledger_expire(10 + kassa_store::ledger::HOLD_LIFETIME_MS).await.unwrap(), 1);
+    assert_eq!(pending(store.clone()).await, 0);
+    assert_eq!(store.ledger_expire(i64::MAX).await.unwrap(), 0, "a hold expires once");
 }
 
 fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {

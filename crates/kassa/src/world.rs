@@ -154,6 +154,7 @@ pub async fn start_host<S: Store>(
         shutdown.clone(),
     ));
     tokio::spawn(report_saf_depth(store.clone(), shutdown.clone()));
+    tokio::spawn(expire_holds(store.clone(), clock.clone(), shutdown.clone()));
     let listener = TcpListener::bind(&settings.listen).await?;
     let address = listener.local_addr()?;
     let counters = Arc::new(HostCounters::default());
@@ -171,6 +172,21 @@ async fn report_saf_depth<S: Store>(store: S, shutdown: CancellationToken) {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}
+
+/// Releases pre-authorization holds that were never completed, once a minute.
+async fn expire_holds<S: Store>(store: S, clock: Arc<dyn Clock>, shutdown: CancellationToken) {
+    loop {
+        match store.ledger_expire(clock.now_ms()).await {
+            Ok(0) => {}
+            Ok(expired) => tracing::info!(expired, "pre-authorization holds expired"),
+            Err(error) => tracing::error!(%error, "expire holds"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
         }
     }
 }

@@ -303,6 +303,22 @@ pub(super) async fn post(c: &impl GenericClient, txn: &TxnRecord, planned: &[Pla
     Ok(())
 }
 
+/// Expires every hold due by `now_ms`.
+pub(super) async fn expire_due(c: &impl GenericClient, now_ms: i64) -> Result<u64> {
+    let statement = c
+        .prepare_cached(
+            "SELECT id FROM ledger_holds WHERE state = 'pending' AND expires_at <= $1 LIMIT 10000 FOR UPDATE",
+        )
+        .await
+        .map_err(pg_error)?;
+    let due: Vec<String> = c.query(&statement, &[&now_ms]).await.map_err(pg_error)?.iter().map(|r| r.get(0)).collect();
+    for id in &due {
+        let id = id.parse::<u128>().map(PostingId).map_err(|_| StoreError::Corrupt("hold id".into()))?;
+        expire_if_due(c, id, now_ms).await?;
+    }
+    Ok(due.len() as u64)
+}
+
 pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
     let totals = one(
         c,

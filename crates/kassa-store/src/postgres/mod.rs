@@ -217,6 +217,10 @@ impl Store for PostgresStore {
         queries::batch_transactions(&self.client().await?, &terminal, batch).await
     }
 
+    async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
+        in_transaction!(self, |tx| ledger::expire_due(&tx, now_ms).await?)
+    }
+
     async fn ledger_audit(&self) -> Result<crate::ledger::LedgerAudit> {
         ledger::audit(&self.client().await?).await
     }

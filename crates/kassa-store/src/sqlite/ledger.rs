@@ -318,6 +318,22 @@ pub(super) fn post(c: &Connection, txn: &TxnRecord, planned: &[Planned], now_ms:
     Ok(())
 }
 
+/// Expires every hold due by `now_ms`.
+pub(super) fn expire_due(c: &Connection, now_ms: i64) -> Result<u64> {
+    let due: Vec<String> = {
+        let mut statement = c
+            .prepare_cached("SELECT id FROM ledger_holds WHERE state = 'pending' AND expires_at <= ?1 LIMIT 10000")
+            .map_err(db_error)?;
+        let rows = statement.query_map([now_ms], |row| row.get(0)).map_err(db_error)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?
+    };
+    for id in &due {
+        let id = id.parse::<u128>().map(PostingId).map_err(|_| StoreError::Corrupt("hold id".into()))?;
+        expire_if_due(c, id, now_ms)?;
+    }
+    Ok(due.len() as u64)
+}
+
 /// The ledger's totals and each merchant's pending funds beside what the
 /// transaction records say they should be.
 pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {

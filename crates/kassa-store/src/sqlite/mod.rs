@@ -283,6 +283,10 @@ impl Store for SqliteStore {
         self.read(move |c| queries::batch_transactions(c, &terminal, batch)).await
     }
 
+    async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
+        self.write(move |c| ledger::expire_due(c, now_ms)).await
+    }
+
     async fn ledger_audit(&self) -> Result<crate::ledger::LedgerAudit> {
         self.read(ledger::audit).await
     }
