@@ -123,6 +123,12 @@ impl Store for AnyStore {
     async fn batch_transactions(&self, terminal: TerminalId, batch: Batch) -> Result<Vec<TxnRecord>> {
         forward!(self.batch_transactions(terminal, batch))
     }
+    async fn day_items(&self, business_date: String) -> Result<Vec<kassa_settlement::SettleItem>> {
+        forward!(self.day_items(business_date))
+    }
+    async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
+        forward!(self.record_settlement(day, now_ms))
+    }
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
         forward!(self.ledger_expire(now_ms))
     }

@@ -40,22 +40,93 @@ pub fn posting_id(txn_id: i64, purpose: Purpose) -> PostingId {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     MerchantPending,
+    MerchantAvailable,
+    MerchantFrozen,
     Network,
+    FeeIncome,
 }
 
 impl Role {
     pub fn kind(self) -> AccountKind {
         match self {
             Role::MerchantPending => AccountKind::MerchantPending,
+            Role::MerchantAvailable => AccountKind::MerchantAvailable,
+            Role::MerchantFrozen => AccountKind::MerchantFrozen,
             Role::Network => AccountKind::NetworkSettlement,
+            Role::FeeIncome => AccountKind::FeeIncome,
         }
     }
 
-    /// Merchant pending funds may go below zero (refunds are netted at
-    /// settlement); the network account has no floor either.
-    pub fn floor(self) -> Option<i128> {
-        None
+    /// Whether the account belongs to the merchant (else to the acquirer).
+    pub fn merchants(self) -> bool {
+        matches!(self, Role::MerchantPending | Role::MerchantAvailable | Role::MerchantFrozen)
     }
+
+    /// Merchant pending funds may go below zero (refunds are netted at
+    /// settlement); available funds may not, since they are paid out.
+    pub fn floor(self) -> Option<i128> {
+        match self {
+            Role::MerchantAvailable => Some(0),
+            _ => None,
+        }
+    }
+}
+
+/// A merchant's settled day, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MerchantSettlement {
+    pub merchant: kassa_core::MerchantId,
+    pub business_date: String,
+    pub currency: u16,
+    pub gross: u64,
+    pub voids: u64,
+    pub refunds: u64,
+    pub fees: u64,
+    pub held: u64,
+    /// May be negative when refunds exceed takings: it then stays in pending funds.
+    pub net: i64,
+}
+
+/// Settlement postings are numbered apart from transaction postings: the top
+/// bit set, then the merchant id's digits, the date and a purpose.
+pub fn settlement_posting_id(merchant: &kassa_core::MerchantId, date: &str, purpose: u8) -> PostingId {
+    let digits: String = merchant.as_str().chars().filter(char::is_ascii_digit).chain(date.chars()).collect();
+    let number: u128 = digits.parse().unwrap_or(0);
+    PostingId((1u128 << 127) | (number * 10 + u128::from(purpose)))
+}
+
+/// The postings of a settled day, out of the merchant's pending funds: the
+/// fees to fee income, risk holds to frozen funds, a positive net to
+/// available funds.
+pub fn settlement(day: &MerchantSettlement) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    let id = |purpose| settlement_posting_id(&day.merchant, &day.business_date, purpose);
+    if day.fees > 0 {
+        planned.push(Planned::Transfer {
+            id: id(1),
+            debit: Role::MerchantPending,
+            credit: Role::FeeIncome,
+            amount: day.fees,
+        });
+    }
+    if day.held > 0 {
+        planned.push(Planned::Transfer {
+            id: id(2),
+            debit: Role::MerchantPending,
+            credit: Role::MerchantFrozen,
+            amount: day.held,
+        });
+    }
+    if day.net > 0 {
+        let amount = day.net.unsigned_abs();
+        planned.push(Planned::Transfer {
+            id: id(3),
+            debit: Role::MerchantPending,
+            credit: Role::MerchantAvailable,
+            amount,
+        });
+    }
+    planned
 }
 
 /// One posting to make.
@@ -142,7 +213,8 @@ pub struct LedgerAudit {
     pub debits_pending: i128,
     pub credits_pending: i128,
     /// Per merchant: the pending-funds balance, and what the transaction
-    /// records say it should be (approved takings less voids and refunds).
+    /// records say it should be (approved takings less voids and refunds,
+    /// less what settlement has moved out).
     pub merchants: Vec<(String, i128, i128)>,
     /// Postings the ledger refused while recording authorizations.
     pub rejected: u64,

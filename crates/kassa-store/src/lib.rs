@@ -117,6 +117,19 @@ pub trait Store: Clone + Send + Sync + 'static {
         terminal: TerminalId,
         batch: Batch,
     ) -> impl Future<Output = Result<Vec<TxnRecord>>> + Send;
+    /// The transactions of a business day that settlement counts: sales,
+    /// completions, voids and refunds, approved (or approved and later voided).
+    fn day_items(
+        &self,
+        business_date: String,
+    ) -> impl Future<Output = Result<Vec<kassa_settlement::SettleItem>>> + Send;
+    /// Records a merchant's settled day with its ledger postings, in one
+    /// commit; `false` when that day was settled already (nothing changes).
+    fn record_settlement(
+        &self,
+        day: ledger::MerchantSettlement,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
     /// Expires every pre-auth hold whose time has come, releasing it; returns how many.
     fn ledger_expire(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
     /// The ledger's totals and each merchant's pending funds beside the

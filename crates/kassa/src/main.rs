@@ -36,6 +36,8 @@ enum Command {
     NetworkSim(run_cmd::SimArgs),
     /// A scripted POS terminal: sign-in, sale, void, refund, settle, …
     Terminal(terminal_cmd::TerminalArgs),
+    /// Settle a business day: fees, net to each merchant's available funds (idempotent).
+    Settle(run_cmd::SettleArgs),
     /// Load: many terminals through the whole path against a running demo.
     Bench(bench_cmd::BenchArgs),
     /// Configuration: `kassa config example` prints a commented kassa.toml.
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
         Command::Terminal(args) => terminal_cmd::run(args),
         Command::Config(command) => run_cmd::config(command),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Settle(args) => run_cmd::settle(args),
     };
     match result {
         Ok(code) => code,

@@ -60,6 +60,19 @@ pub struct SimArgs {
     clearing_dir: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct SettleArgs {
+    /// The business day to settle, YYYY-MM-DD.
+    #[arg(long)]
+    date: String,
+    /// The configuration file naming the store (default: the demo's store with --demo).
+    #[arg(long, conflicts_with = "demo")]
+    config: Option<PathBuf>,
+    /// Settle the demo's store in this directory.
+    #[arg(long)]
+    demo: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print a commented kassa.toml with every default.
@@ -173,4 +186,32 @@ pub fn config(command: ConfigCommand) -> Result<ExitCode> {
         ConfigCommand::Example => print!("{EXAMPLE}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kassa settle --date YYYY-MM-DD`: settles a business day; safe to run again.
+pub fn settle(args: SettleArgs) -> Result<ExitCode> {
+    init_logs("warn");
+    let date: String = args.date.chars().filter(char::is_ascii_digit).collect();
+    if date.len() != 8 || kassa_core::time::day_number_of(&date).is_none() {
+        bail!("--date {:?}: use YYYY-MM-DD", args.date);
+    }
+    let url = match (&args.config, &args.demo) {
+        (_, Some(dir)) => format!("sqlite://{}", dir.join("kassa.db").display()),
+        (config, None) => Config::load(config.as_deref()).map_err(|e| anyhow!(e))?.store.url,
+    };
+    runtime()?.block_on(async {
+        let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
+        let bar = indicatif::ProgressBar::new(0);
+        let clock = SystemClock { offset_minutes: 480 };
+        let fees = kassa_settlement::FeeSchedule::standard();
+        let summary = kassa::settle::run(&store, &date, &fees, clock.now_ms(), |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await
+        .map_err(|e| anyhow!("settle {date}: {e}"))?;
+        bar.finish_and_clear();
+        print!("{}", kassa::settle::report(&summary));
+        Ok(ExitCode::SUCCESS)
+    })
 }

@@ -44,3 +44,17 @@ CREATE TABLE ledger_holds (
 );
 CREATE INDEX ledger_holds_pending ON ledger_holds (expires_at) WHERE state = 'pending';
 
+
+-- One row per merchant and business day settled: re-running a day changes nothing.
+CREATE TABLE merchant_settlements (
+    merchant_id      TEXT NOT NULL,
+    business_date    TEXT NOT NULL,
+    gross            BIGINT NOT NULL,
+    voids            BIGINT NOT NULL,
+    refunds          BIGINT NOT NULL,
+    fees             BIGINT NOT NULL,
+    held             BIGINT NOT NULL,
+    net              BIGINT NOT NULL,
+    created_at       BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, business_date)
+);

@@ -45,3 +45,17 @@ CREATE TABLE ledger_holds (
 CREATE INDEX ledger_holds_pending ON ledger_holds (expires_at) WHERE state = 'pending';
 
 CREATE INDEX transactions_by_original ON transactions (original_id) WHERE original_id IS NOT NULL;
+
+-- One row per merchant and business day settled: re-running a day changes nothing.
+CREATE TABLE merchant_settlements (
+    merchant_id      TEXT NOT NULL,
+    business_date    TEXT NOT NULL,
+    gross            INTEGER NOT NULL,
+    voids            INTEGER NOT NULL,
+    refunds          INTEGER NOT NULL,
+    fees             INTEGER NOT NULL,
+    held             INTEGER NOT NULL,
+    net              INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (merchant_id, business_date)
+);

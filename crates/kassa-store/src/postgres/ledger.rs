@@ -50,10 +50,7 @@ async fn run(c: &impl GenericClient, sql: &str, params: &[&(dyn tokio_postgres::
 }
 
 async fn account_id(c: &impl GenericClient, merchant: &MerchantId, role: Role, currency: u16) -> Result<AccountId> {
-    let owner = match role {
-        Role::MerchantPending => merchant.as_str(),
-        Role::Network => ACQUIRER,
-    };
+    let owner = if role.merchants() { merchant.as_str() } else { ACQUIRER };
     let kind = role.kind().code();
     let floor = role.floor().map(narrow).transpose()?;
     let currency = i32::from(currency);
@@ -244,9 +241,9 @@ async fn apply(
 
 /// A posting the ledger refused stays recorded (and fails the audit); it
 /// does not undo the transaction, which the network has already decided.
-fn refused(result: Result<Outcome, Rejection>, txn: &TxnRecord) {
+fn refused(result: Result<Outcome, Rejection>, txn_id: i64) {
     if let Err(rejection) = result {
-        tracing::error!(txn = txn.id, %rejection, "ledger refused an authorization posting");
+        tracing::error!(txn = txn_id, %rejection, "ledger refused a posting");
     }
 }
 
@@ -260,24 +257,36 @@ fn transfer(debit: AccountId, credit: AccountId, amount: u64) -> Request {
 }
 
 pub(super) async fn post(c: &impl GenericClient, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
-    let (merchant, currency) = (&txn.key.merchant, txn.currency.0);
+    post_for(c, &txn.key.merchant, txn.currency.0, txn.id, planned, now_ms).await
+}
+
+/// Makes the postings `planned` for a merchant's money in `currency`
+/// (`txn_id` 0 for postings that belong to no one transaction).
+pub(super) async fn post_for(
+    c: &impl GenericClient,
+    merchant: &MerchantId,
+    currency: u16,
+    txn_id: i64,
+    planned: &[Planned],
+    now_ms: i64,
+) -> Result<()> {
     for plan in planned {
         match *plan {
             Planned::Transfer { id, debit, credit, amount } => {
                 let (d, k) =
                     (account_id(c, merchant, debit, currency).await?, account_id(c, merchant, credit, currency).await?);
-                refused(apply(c, id, transfer(d, k, amount), txn.id, now_ms).await?, txn);
+                refused(apply(c, id, transfer(d, k, amount), txn_id, now_ms).await?, txn_id);
             }
             Planned::Hold { id, debit, credit, amount, expires_at_ms } => {
                 let (d, k) =
                     (account_id(c, merchant, debit, currency).await?, account_id(c, merchant, credit, currency).await?);
                 refused(
-                    apply(c, id, Request::Hold { debit: d, credit: k, amount, expires_at_ms }, txn.id, now_ms).await?,
-                    txn,
+                    apply(c, id, Request::Hold { debit: d, credit: k, amount, expires_at_ms }, txn_id, now_ms).await?,
+                    txn_id,
                 );
             }
             Planned::VoidHold { id, hold } => {
-                refused(apply(c, id, Request::VoidHold { hold }, txn.id, now_ms).await?, txn);
+                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms).await?, txn_id);
             }
             Planned::Complete { id, hold, amount, excess_id } => {
                 expire_if_due(c, hold, now_ms).await?;
@@ -285,16 +294,16 @@ pub(super) async fn post(c: &impl GenericClient, txn: &TxnRecord, planned: &[Pla
                 let from_hold = amount.min(held);
                 if from_hold > 0 {
                     refused(
-                        apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn.id, now_ms).await?,
-                        txn,
+                        apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn_id, now_ms).await?,
+                        txn_id,
                     );
                 }
                 if amount > from_hold {
                     let network = account_id(c, merchant, Role::Network, currency).await?;
                     let pending = account_id(c, merchant, Role::MerchantPending, currency).await?;
                     refused(
-                        apply(c, excess_id, transfer(network, pending, amount - from_hold), txn.id, now_ms).await?,
-                        txn,
+                        apply(c, excess_id, transfer(network, pending, amount - from_hold), txn_id, now_ms).await?,
+                        txn_id,
                     );
                 }
             }
@@ -347,6 +356,8 @@ pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
                      WHEN t.kind IN ('sale', 'completion', 'completion_advice') AND t.state IN ('approved', 'voided') THEN t.amount
                      WHEN t.kind IN ('sale_void', 'completion_void', 'refund') AND t.state = 'approved' THEN -t.amount
                      ELSE 0 END) FROM transactions t WHERE t.merchant_id = m.id), 0)::BIGINT
+                 - COALESCE((SELECT SUM(s.fees + s.held + CASE WHEN s.net > 0 THEN s.net ELSE 0 END)
+                             FROM merchant_settlements s WHERE s.merchant_id = m.id), 0)::BIGINT
              FROM merchants m ORDER BY m.id",
         )
         .await
@@ -359,4 +370,69 @@ pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
         .map(|r| (r.get::<_, String>(0), i128::from(r.get::<_, i64>(1)), i128::from(r.get::<_, i64>(2))))
         .collect();
     Ok(audit)
+}
+
+pub(super) async fn day_items(
+    c: &impl GenericClient,
+    business_date: &str,
+) -> Result<Vec<kassa_settlement::SettleItem>> {
+    let statement = c
+        .prepare_cached(
+            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided' FROM transactions t
+             JOIN merchants m ON m.id = t.merchant_id
+             WHERE t.business_date = $1 AND t.state IN ('approved', 'voided')
+               AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
+             ORDER BY t.merchant_id, t.id",
+        )
+        .await
+        .map_err(pg_error)?;
+    let mut items = Vec::new();
+    for row in c.query(&statement, &[&business_date]).await.map_err(pg_error)? {
+        items.push(kassa_settlement::SettleItem {
+            merchant: MerchantId::parse(row.get(0)).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?,
+            mcc: row.get(1),
+            kind: kassa_core::TxnKind::from_code(row.get(2)).ok_or_else(|| StoreError::Corrupt("kind".into()))?,
+            amount: kassa_core::Amount(row.get::<_, i64>(3).max(0) as u64),
+            voided: row.get(4),
+            risk_held: false,
+        });
+    }
+    Ok(items)
+}
+
+pub(super) async fn record_settlement(
+    c: &impl GenericClient,
+    day: &crate::ledger::MerchantSettlement,
+    now_ms: i64,
+) -> Result<bool> {
+    let n = |v: u64| v as i64;
+    let statement = c
+        .prepare_cached(
+            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (merchant_id, business_date) DO NOTHING",
+        )
+        .await
+        .map_err(pg_error)?;
+    let inserted = c
+        .execute(
+            &statement,
+            &[
+                &day.merchant.as_str(),
+                &day.business_date,
+                &n(day.gross),
+                &n(day.voids),
+                &n(day.refunds),
+                &n(day.fees),
+                &n(day.held),
+                &day.net,
+                &now_ms,
+            ],
+        )
+        .await
+        .map_err(pg_error)?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    post_for(c, &day.merchant, day.currency, 0, &crate::ledger::settlement(day), now_ms).await?;
+    Ok(true)
 }

@@ -217,6 +217,14 @@ impl Store for PostgresStore {
         queries::batch_transactions(&self.client().await?, &terminal, batch).await
     }
 
+    async fn day_items(&self, business_date: String) -> Result<Vec<kassa_settlement::SettleItem>> {
+        ledger::day_items(&self.client().await?, &business_date).await
+    }
+
+    async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
+        in_transaction!(self, |tx| ledger::record_settlement(&tx, &day, now_ms).await?)
+    }
+
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
         in_transaction!(self, |tx| ledger::expire_due(&tx, now_ms).await?)
     }

@@ -47,10 +47,7 @@ thread_local! {
 const ACCOUNT_IDS_MAX: usize = 100_000;
 
 fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) -> Result<AccountId> {
-    let owner = match role {
-        Role::MerchantPending => merchant.as_str(),
-        Role::Network => ACQUIRER,
-    };
+    let owner = if role.merchants() { merchant.as_str() } else { ACQUIRER };
     let kind = role.kind().code();
     let cache_key = (owner.to_string(), kind.clone(), currency);
     if let Some(id) = ACCOUNT_IDS.with(|ids| ids.borrow().get(&cache_key).copied()) {
@@ -269,9 +266,9 @@ fn apply(
 
 /// A posting the ledger refused stays recorded (and fails the audit); it
 /// does not undo the transaction, which the network has already decided.
-fn refused(result: Result<Outcome, Rejection>, txn: &TxnRecord) {
+fn refused(result: Result<Outcome, Rejection>, txn_id: i64) {
     if let Err(rejection) = result {
-        tracing::error!(txn = txn.id, %rejection, "ledger refused an authorization posting");
+        tracing::error!(txn = txn_id, %rejection, "ledger refused a posting");
     }
 }
 
@@ -287,30 +284,42 @@ fn transfer(debit: AccountId, credit: AccountId, amount: u64) -> Request {
 /// Makes the postings `planned` for `txn`. A refusal is recorded with the
 /// posting (and shows in the audit); it does not undo the transaction.
 pub(super) fn post(c: &Connection, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
-    let (merchant, currency) = (&txn.key.merchant, txn.currency.0);
+    post_for(c, &txn.key.merchant, txn.currency.0, txn.id, planned, now_ms)
+}
+
+/// Makes the postings `planned` for a merchant's money in `currency`
+/// (`txn_id` 0 for postings that belong to no one transaction).
+pub(super) fn post_for(
+    c: &Connection,
+    merchant: &MerchantId,
+    currency: u16,
+    txn_id: i64,
+    planned: &[Planned],
+    now_ms: i64,
+) -> Result<()> {
     let role = |r: Role| account_id(c, merchant, r, currency);
     for plan in planned {
         match *plan {
             Planned::Transfer { id, debit, credit, amount } => {
-                refused(apply(c, id, transfer(role(debit)?, role(credit)?, amount), txn.id, now_ms)?, txn);
+                refused(apply(c, id, transfer(role(debit)?, role(credit)?, amount), txn_id, now_ms)?, txn_id);
             }
             Planned::Hold { id, debit, credit, amount, expires_at_ms } => {
                 let request = Request::Hold { debit: role(debit)?, credit: role(credit)?, amount, expires_at_ms };
-                refused(apply(c, id, request, txn.id, now_ms)?, txn);
+                refused(apply(c, id, request, txn_id, now_ms)?, txn_id);
             }
             Planned::VoidHold { id, hold } => {
-                refused(apply(c, id, Request::VoidHold { hold }, txn.id, now_ms)?, txn);
+                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms)?, txn_id);
             }
             Planned::Complete { id, hold, amount, excess_id } => {
                 expire_if_due(c, hold, now_ms)?;
                 let held = load_hold(c, hold)?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
                 let from_hold = amount.min(held);
                 if from_hold > 0 {
-                    refused(apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn.id, now_ms)?, txn);
+                    refused(apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn_id, now_ms)?, txn_id);
                 }
                 if amount > from_hold {
                     let request = transfer(role(Role::Network)?, role(Role::MerchantPending)?, amount - from_hold);
-                    refused(apply(c, excess_id, request, txn.id, now_ms)?, txn);
+                    refused(apply(c, excess_id, request, txn_id, now_ms)?, txn_id);
                 }
             }
         }
@@ -366,6 +375,8 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
                      WHEN t.kind IN ('sale', 'completion', 'completion_advice') AND t.state IN ('approved', 'voided') THEN t.amount
                      WHEN t.kind IN ('sale_void', 'completion_void', 'refund') AND t.state = 'approved' THEN -t.amount
                      ELSE 0 END) FROM transactions t WHERE t.merchant_id = m.id), 0)
+                 - COALESCE((SELECT SUM(s.fees + s.held + CASE WHEN s.net > 0 THEN s.net ELSE 0 END)
+                             FROM merchant_settlements s WHERE s.merchant_id = m.id), 0)
              FROM merchants m ORDER BY m.id",
         )
         .map_err(db_error)?;
@@ -376,4 +387,67 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
         .map_err(db_error)?;
     audit.merchants = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?;
     Ok(audit)
+}
+
+pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::SettleItem>> {
+    let mut statement = c
+        .prepare_cached(
+            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided' FROM transactions t
+             JOIN merchants m ON m.id = t.merchant_id
+             WHERE t.business_date = ?1 AND t.state IN ('approved', 'voided')
+               AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
+             ORDER BY t.merchant_id, t.id",
+        )
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([business_date], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, bool>(4)?,
+            ))
+        })
+        .map_err(db_error)?;
+    let mut items = Vec::new();
+    for row in rows {
+        let (merchant, mcc, kind, amount, voided) = row.map_err(db_error)?;
+        items.push(kassa_settlement::SettleItem {
+            merchant: MerchantId::parse(&merchant).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?,
+            mcc,
+            kind: kassa_core::TxnKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?,
+            amount: kassa_core::Amount(amount.max(0) as u64),
+            voided,
+            risk_held: false,
+        });
+    }
+    Ok(items)
+}
+
+pub(super) fn record_settlement(c: &Connection, day: &crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
+    let n = |v: u64| v as i64;
+    let inserted = c
+        .prepare_cached(
+            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (merchant_id, business_date) DO NOTHING",
+        )
+        .map_err(db_error)?
+        .execute(params![
+            day.merchant.as_str(),
+            day.business_date,
+            n(day.gross),
+            n(day.voids),
+            n(day.refunds),
+            n(day.fees),
+            n(day.held),
+            day.net,
+            now_ms
+        ])
+        .map_err(db_error)?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    post_for(c, &day.merchant, day.currency, 0, &crate::ledger::settlement(day), now_ms)?;
+    Ok(true)
 }

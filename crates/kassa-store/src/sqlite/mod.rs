@@ -283,6 +283,14 @@ impl Store for SqliteStore {
         self.read(move |c| queries::batch_transactions(c, &terminal, batch)).await
     }
 
+    async fn day_items(&self, business_date: String) -> Result<Vec<kassa_settlement::SettleItem>> {
+        self.read(move |c| ledger::day_items(c, &business_date)).await
+    }
+
+    async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
+        self.write(move |c| ledger::record_settlement(c, &day, now_ms)).await
+    }
+
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
         self.write(move |c| ledger::expire_due(c, now_ms)).await
     }

@@ -1,0 +1,100 @@
+//! The daily settlement run: a business day's transactions, settled per
+//! merchant by `kassa-settlement`'s arithmetic and recorded, with their ledger
+//! postings, by the store. Running a day again changes nothing.
+
+use kassa_core::{Amount, Currency};
+use kassa_settlement::{FeeSchedule, settle_day};
+use kassa_store::Store;
+use kassa_store::ledger::MerchantSettlement;
+
+use crate::world::Error;
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub business_date: String,
+    pub merchants: usize,
+    /// Merchants settled by this run (the others were settled before).
+    pub newly_settled: usize,
+    pub gross: u64,
+    pub voids: u64,
+    pub refunds: u64,
+    pub fees: u64,
+    pub net: i64,
+    pub days: Vec<MerchantSettlement>,
+}
+
+/// Settles `business_date` (YYYYMMDD); `progress` is told (done, total) per merchant.
+pub async fn run<S: Store>(
+    store: &S,
+    business_date: &str,
+    fees: &FeeSchedule,
+    now_ms: i64,
+    progress: impl Fn(u64, u64),
+) -> Result<RunSummary, Error> {
+    if kassa_core::time::day_number_of(business_date).is_none() {
+        return Err(format!("{business_date:?} is not a date (YYYYMMDD)").into());
+    }
+    let items = store.day_items(business_date.to_string()).await?;
+    let days = settle_day(&items, fees);
+    let mut summary =
+        RunSummary { business_date: business_date.to_string(), merchants: days.len(), ..RunSummary::default() };
+    let total = days.len() as u64;
+    for (done, (merchant, day)) in days.into_iter().enumerate() {
+        let settled = MerchantSettlement {
+            merchant,
+            business_date: business_date.to_string(),
+            currency: Currency::CNY.0,
+            gross: day.gross,
+            voids: day.voids,
+            refunds: day.refunds,
+            fees: day.fees,
+            held: day.held,
+            net: i64::try_from(day.net).map_err(|_| "a day's net beyond 64 bits")?,
+        };
+        if store.record_settlement(settled.clone(), now_ms).await? {
+            summary.newly_settled += 1;
+        }
+        summary.gross += settled.gross;
+        summary.voids += settled.voids;
+        summary.refunds += settled.refunds;
+        summary.fees += settled.fees;
+        summary.net += settled.net;
+        summary.days.push(settled);
+        progress(done as u64 + 1, total);
+    }
+    Ok(summary)
+}
+
+/// The summary as a person reads it.
+pub fn report(summary: &RunSummary) -> String {
+    let money = |minor: u64| Amount(minor).display(Currency::CNY);
+    let signed = |minor: i64| {
+        if minor < 0 { format!("-{}", money(minor.unsigned_abs())) } else { money(minor.unsigned_abs()) }
+    };
+    let mut out = format!(
+        "settlement of {}: {} merchants ({} settled now, {} before)\n",
+        summary.business_date,
+        summary.merchants,
+        summary.newly_settled,
+        summary.merchants - summary.newly_settled
+    );
+    out.push_str(&format!(
+        "  takings {}  voids {}  refunds {}  fees {}  net to merchants {}\n",
+        money(summary.gross),
+        money(summary.voids),
+        money(summary.refunds),
+        money(summary.fees),
+        signed(summary.net)
+    ));
+    for day in summary.days.iter().take(20) {
+        out.push_str(&format!(
+            "  {}  takings {:>14}  fees {:>10}  net {:>14}\n",
+            day.merchant,
+            money(day.gross),
+            money(day.fees),
+            signed(day.net)
+        ));
+    }
+    out
+}
