@@ -129,6 +129,17 @@ impl Store for AnyStore {
     async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
         forward!(self.record_settlement(day, now_ms))
     }
+    async fn reconcilable(&self, business_date: String) -> Result<Vec<kassa_settlement::HostItem>> {
+        forward!(self.reconcilable(business_date))
+    }
+    async fn record_breaks(
+        &self,
+        business_date: String,
+        breaks: Vec<kassa_settlement::Break>,
+        now_ms: i64,
+    ) -> Result<u64> {
+        forward!(self.record_breaks(business_date, breaks, now_ms))
+    }
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
         forward!(self.ledger_expire(now_ms))
     }

@@ -130,6 +130,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         day: ledger::MerchantSettlement,
         now_ms: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// The day's approved, standing sales, completions and refunds, as the
+    /// network's clearing file should list them.
+    fn reconcilable(
+        &self,
+        business_date: String,
+    ) -> impl Future<Output = Result<Vec<kassa_settlement::HostItem>>> + Send;
+    /// Puts reconciliation breaks in the exception queue; a break already
+    /// queued for that day is not queued again. Returns how many are new.
+    fn record_breaks(
+        &self,
+        business_date: String,
+        breaks: Vec<kassa_settlement::Break>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
     /// Expires every pre-auth hold whose time has come, releasing it; returns how many.
     fn ledger_expire(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
     /// The ledger's totals and each merchant's pending funds beside the

@@ -4,5 +4,6 @@
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod reconcile;
 pub mod settle;
 pub mod world;

@@ -38,6 +38,8 @@ enum Command {
     Terminal(terminal_cmd::TerminalArgs),
     /// Settle a business day: fees, net to each merchant's available funds (idempotent).
     Settle(run_cmd::SettleArgs),
+    /// Match a business day against the network's clearing file; queue every break.
+    Reconcile(run_cmd::ReconcileArgs),
     /// Load: many terminals through the whole path against a running demo.
     Bench(bench_cmd::BenchArgs),
     /// Configuration: `kassa config example` prints a commented kassa.toml.
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Config(command) => run_cmd::config(command),
         Command::Bench(args) => bench_cmd::run(args),
         Command::Settle(args) => run_cmd::settle(args),
+        Command::Reconcile(args) => run_cmd::reconcile(args),
     };
     match result {
         Ok(code) => code,

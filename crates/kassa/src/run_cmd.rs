@@ -73,6 +73,21 @@ pub struct SettleArgs {
     demo: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The business day, YYYY-MM-DD.
+    #[arg(long)]
+    date: String,
+    /// The network's clearing file (CSV, as `kassa network-sim --clearing-dir` writes it).
+    #[arg(long)]
+    clearing: PathBuf,
+    #[arg(long, conflicts_with = "demo")]
+    config: Option<PathBuf>,
+    /// Reconcile the demo's store in this directory.
+    #[arg(long)]
+    demo: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Print a commented kassa.toml with every default.
@@ -188,17 +203,45 @@ pub fn config(command: ConfigCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn business_date(text: &str) -> Result<String> {
+    let date: String = text.chars().filter(char::is_ascii_digit).collect();
+    if date.len() != 8 || kassa_core::time::day_number_of(&date).is_none() {
+        bail!("--date {text:?}: use YYYY-MM-DD");
+    }
+    Ok(date)
+}
+
+fn store_url(config: Option<&std::path::Path>, demo: Option<&std::path::Path>) -> Result<String> {
+    Ok(match demo {
+        Some(dir) => format!("sqlite://{}", dir.join("kassa.db").display()),
+        None => Config::load(config).map_err(|e| anyhow!(e))?.store.url,
+    })
+}
+
+/// `kassa reconcile --date YYYY-MM-DD --clearing FILE`: matches the day against the
+/// network's clearing file and queues every break; safe to run again.
+pub fn reconcile(args: ReconcileArgs) -> Result<ExitCode> {
+    init_logs("warn");
+    let date = business_date(&args.date)?;
+    let url = store_url(args.config.as_deref(), args.demo.as_deref())?;
+    let text = std::fs::read_to_string(&args.clearing).map_err(|e| anyhow!("read {}: {e}", args.clearing.display()))?;
+    let clearing = kassa_settlement::parse_clearing(&text).map_err(|e| anyhow!("{e}"))?;
+    runtime()?.block_on(async {
+        let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
+        let clock = SystemClock { offset_minutes: 480 };
+        let summary = kassa::reconcile::run(&store, &date, &clearing, clock.now_ms())
+            .await
+            .map_err(|e| anyhow!("reconcile {date}: {e}"))?;
+        print!("{}", kassa::reconcile::report(&summary));
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// `kassa settle --date YYYY-MM-DD`: settles a business day; safe to run again.
 pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     init_logs("warn");
-    let date: String = args.date.chars().filter(char::is_ascii_digit).collect();
-    if date.len() != 8 || kassa_core::time::day_number_of(&date).is_none() {
-        bail!("--date {:?}: use YYYY-MM-DD", args.date);
-    }
-    let url = match (&args.config, &args.demo) {
-        (_, Some(dir)) => format!("sqlite://{}", dir.join("kassa.db").display()),
-        (config, None) => Config::load(config.as_deref()).map_err(|e| anyhow!(e))?.store.url,
-    };
+    let date = business_date(&args.date)?;
+    let url = store_url(args.config.as_deref(), args.demo.as_deref())?;
     runtime()?.block_on(async {
         let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
         let bar = indicatif::ProgressBar::new(0);

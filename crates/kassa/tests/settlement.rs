@@ -43,3 +43,45 @@ async fn a_day_settles_once_and_the_ledger_adds_up() {
     let (network, host) = w.agreement().await;
     assert_eq!(network, host);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconciliation_finds_and_classifies_every_injected_break() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    for amount in [1_000, 2_000, 3_000, 4_000] {
+        assert!(sale(&mut t, &debit(), amount).await.code.is_approved());
+    }
+    let clock = SystemClock { offset_minutes: 480 };
+    let today = clock.local();
+    let records = w.sim.simulator.with_issuer(|i| i.clearing(&today.mmdd()));
+    let csv = kassa_network_sim::clearing_csv(&records);
+    let clean = kassa_settlement::parse_clearing(&csv).unwrap();
+    let run = kassa::reconcile::run(&w.host.store, &today.yyyymmdd(), &clean, clock.now_ms()).await.unwrap();
+    assert_eq!((run.reconciliation.matched, run.reconciliation.breaks.len()), (4, 0), "{run:?}");
+
+    // Inject: one host approval missing from the file, one amount changed, one
+    // approval the host never saw.
+    let mut broken = clean.clone();
+    let dropped = broken.remove(0);
+    broken[0].amount += 1;
+    broken.push(kassa_settlement::ClearingItem {
+        stan: 999_999,
+        transmitted: "0101000000".into(),
+        kind: "sale".into(),
+        amount: 77,
+        rrn: "X".into(),
+    });
+    let run = kassa::reconcile::run(&w.host.store, &today.yyyymmdd(), &broken, clock.now_ms()).await.unwrap();
+    use kassa_settlement::BreakKind::*;
+    let mut kinds: Vec<(kassa_settlement::BreakKind, u32)> =
+        run.reconciliation.breaks.iter().map(|b| (b.kind, b.stan)).collect();
+    kinds.sort();
+    let mut expected = vec![(HostOnly, dropped.stan), (NetworkOnly, 999_999), (AmountMismatch, broken[0].stan)];
+    expected.sort();
+    assert_eq!(kinds, expected);
+    assert_eq!((run.reconciliation.matched, run.newly_queued), (2, 3));
+    let again = kassa::reconcile::run(&w.host.store, &today.yyyymmdd(), &broken, clock.now_ms()).await.unwrap();
+    assert_eq!(again.newly_queued, 0, "a break is queued once");
+    assert!(kassa::reconcile::report(&again).contains("host-only 1  network-only 1  amount mismatch 1"));
+}

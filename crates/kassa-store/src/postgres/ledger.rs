@@ -436,3 +436,59 @@ pub(super) async fn record_settlement(
     post_for(c, &day.merchant, day.currency, 0, &crate::ledger::settlement(day), now_ms).await?;
     Ok(true)
 }
+
+pub(super) async fn reconcilable(
+    c: &impl GenericClient,
+    business_date: &str,
+) -> Result<Vec<kassa_settlement::HostItem>> {
+    let statement = c
+        .prepare_cached(
+            "SELECT id, link_transmitted, kind, amount FROM transactions
+         WHERE business_date = $1 AND state = 'approved'
+           AND kind IN ('sale', 'completion', 'completion_advice', 'refund') ORDER BY id",
+        )
+        .await
+        .map_err(pg_error)?;
+    Ok(c.query(&statement, &[&business_date])
+        .await
+        .map_err(pg_error)?
+        .iter()
+        .map(|row| {
+            let id: i64 = row.get(0);
+            kassa_settlement::HostItem {
+                txn_id: id,
+                stan: crate::model::link_stan_of(id),
+                transmitted: row.get::<_, Option<String>>(1).unwrap_or_default(),
+                kind: row.get(2),
+                amount: row.get::<_, i64>(3).max(0) as u64,
+            }
+        })
+        .collect())
+}
+
+pub(super) async fn record_breaks(
+    c: &impl GenericClient,
+    business_date: &str,
+    breaks: &[kassa_settlement::Break],
+    now_ms: i64,
+) -> Result<u64> {
+    let statement = c.prepare_cached("INSERT INTO reconciliation_exceptions (business_date, kind, link_stan, link_transmitted, txn_id, host_amount,
+             network_amount, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (business_date, link_stan, link_transmitted) DO NOTHING").await.map_err(pg_error)?;
+    let mut new = 0;
+    for b in breaks {
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 9] = [
+            &business_date,
+            &b.kind.code(),
+            &(b.stan as i32),
+            &b.transmitted,
+            &b.txn_id,
+            &b.host_amount.map(|a| a as i64),
+            &b.network_amount.map(|a| a as i64),
+            &b.reason,
+            &now_ms,
+        ];
+        new += c.execute(&statement, &params).await.map_err(pg_error)?;
+    }
+    Ok(new)
+}

@@ -20,6 +20,7 @@ pub const POOL_SIZE_MAX: usize = 32;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_ledger.sql"),
+    include_str!("../../migrations/postgres/0003_reconciliation.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;
@@ -223,6 +224,19 @@ impl Store for PostgresStore {
 
     async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
         in_transaction!(self, |tx| ledger::record_settlement(&tx, &day, now_ms).await?)
+    }
+
+    async fn reconcilable(&self, business_date: String) -> Result<Vec<kassa_settlement::HostItem>> {
+        ledger::reconcilable(&self.client().await?, &business_date).await
+    }
+
+    async fn record_breaks(
+        &self,
+        business_date: String,
+        breaks: Vec<kassa_settlement::Break>,
+        now_ms: i64,
+    ) -> Result<u64> {
+        in_transaction!(self, |tx| ledger::record_breaks(&tx, &business_date, &breaks, now_ms).await?)
     }
 
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {

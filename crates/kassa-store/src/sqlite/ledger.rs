@@ -451,3 +451,54 @@ pub(super) fn record_settlement(c: &Connection, day: &crate::ledger::MerchantSet
     post_for(c, &day.merchant, day.currency, 0, &crate::ledger::settlement(day), now_ms)?;
     Ok(true)
 }
+
+pub(super) fn reconcilable(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::HostItem>> {
+    let mut statement = c
+        .prepare_cached(
+            "SELECT id, link_transmitted, kind, amount FROM transactions
+         WHERE business_date = ?1 AND state = 'approved'
+           AND kind IN ('sale', 'completion', 'completion_advice', 'refund') ORDER BY id",
+        )
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([business_date], |row| {
+            let id: i64 = row.get(0)?;
+            Ok(kassa_settlement::HostItem {
+                txn_id: id,
+                stan: crate::model::link_stan_of(id),
+                transmitted: row.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                kind: row.get(2)?,
+                amount: row.get::<_, i64>(3)?.max(0) as u64,
+            })
+        })
+        .map_err(db_error)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
+}
+
+pub(super) fn record_breaks(
+    c: &Connection,
+    business_date: &str,
+    breaks: &[kassa_settlement::Break],
+    now_ms: i64,
+) -> Result<u64> {
+    let mut statement = c.prepare_cached("INSERT INTO reconciliation_exceptions (business_date, kind, link_stan, link_transmitted, txn_id, host_amount,
+             network_amount, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (business_date, link_stan, link_transmitted) DO NOTHING").map_err(db_error)?;
+    let mut new = 0;
+    for b in breaks {
+        new += statement
+            .execute(params![
+                business_date,
+                b.kind.code(),
+                b.stan,
+                b.transmitted,
+                b.txn_id,
+                b.host_amount.map(|a| a as i64),
+                b.network_amount.map(|a| a as i64),
+                b.reason,
+                now_ms
+            ])
+            .map_err(db_error)? as u64;
+    }
+    Ok(new)
+}

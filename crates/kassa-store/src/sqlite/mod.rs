@@ -26,6 +26,7 @@ pub const QUEUE_MAX: usize = 8192;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../migrations/sqlite/0002_ledger.sql"),
+    include_str!("../../migrations/sqlite/0003_reconciliation.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
@@ -289,6 +290,19 @@ impl Store for SqliteStore {
 
     async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
         self.write(move |c| ledger::record_settlement(c, &day, now_ms)).await
+    }
+
+    async fn reconcilable(&self, business_date: String) -> Result<Vec<kassa_settlement::HostItem>> {
+        self.read(move |c| ledger::reconcilable(c, &business_date)).await
+    }
+
+    async fn record_breaks(
+        &self,
+        business_date: String,
+        breaks: Vec<kassa_settlement::Break>,
+        now_ms: i64,
+    ) -> Result<u64> {
+        self.write(move |c| ledger::record_breaks(c, &business_date, &breaks, now_ms)).await
     }
 
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
