@@ -21,6 +21,52 @@ use kassa_ledger::{AccountKind, PostingId};
 
 use crate::model::TxnRecord;
 
+/// The owner name of the acquirer's accounts in the store.
+pub(crate) const ACQUIRER: &str = "acquirer";
+
+/// The rows a posting touches, loaded by a store for `kassa_ledger::decide`.
+pub(crate) struct Loaded {
+    pub accounts: std::collections::HashMap<kassa_ledger::AccountId, kassa_ledger::Account>,
+    pub holds: std::collections::HashMap<PostingId, kassa_ledger::Hold>,
+}
+
+impl kassa_ledger::Facts for Loaded {
+    fn account(&self, id: kassa_ledger::AccountId) -> Option<&kassa_ledger::Account> {
+        self.accounts.get(&id)
+    }
+    fn hold(&self, id: PostingId) -> Option<&kassa_ledger::Hold> {
+        self.holds.get(&id)
+    }
+}
+
+/// A ledger balance as the databases store it (64-bit).
+pub(crate) fn narrow(value: i128) -> crate::Result<i64> {
+    i64::try_from(value).map_err(|_| crate::StoreError::Corrupt("a ledger balance beyond 64 bits".into()))
+}
+
+/// A two-entry posting.
+pub(crate) fn transfer(
+    debit: kassa_ledger::AccountId,
+    credit: kassa_ledger::AccountId,
+    amount: u64,
+) -> kassa_ledger::Request {
+    use kassa_ledger::{Entry, Side};
+    kassa_ledger::Request::Post {
+        entries: vec![
+            Entry { account: debit, side: Side::Debit, amount },
+            Entry { account: credit, side: Side::Credit, amount },
+        ],
+    }
+}
+
+/// A posting the ledger refused stays recorded (and fails the audit); it
+/// does not undo the transaction, which the network has already decided.
+pub(crate) fn refused(result: Result<kassa_ledger::Outcome, kassa_ledger::Rejection>, txn_id: i64) {
+    if let Err(rejection) = result {
+        tracing::error!(txn = txn_id, %rejection, "ledger refused a posting");
+    }
+}
+
 /// How long a pre-authorization's hold lasts before it expires.
 pub const HOLD_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
 

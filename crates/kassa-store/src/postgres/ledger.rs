@@ -6,34 +6,14 @@ use std::collections::HashMap;
 use deadpool_postgres::GenericClient;
 use kassa_core::MerchantId;
 use kassa_ledger::{
-    Account, AccountId, AccountKey, AccountKind, Balances, Delta, Facts, Hold, HoldState, Outcome, Owner, PostingId,
-    Rejection, Request, Side, decide,
+    Account, AccountId, AccountKey, AccountKind, Balances, Delta, Hold, HoldState, Outcome, Owner, PostingId,
+    Rejection, Request, decide,
 };
 
 use super::pg_error;
-use crate::ledger::{LedgerAudit, Planned, Role};
+use crate::ledger::{ACQUIRER, LedgerAudit, Loaded, Planned, Role, narrow, refused, transfer};
 use crate::model::TxnRecord;
 use crate::{Result, StoreError};
-
-const ACQUIRER: &str = "acquirer";
-
-struct Loaded {
-    accounts: HashMap<AccountId, Account>,
-    holds: HashMap<PostingId, Hold>,
-}
-
-impl Facts for Loaded {
-    fn account(&self, id: AccountId) -> Option<&Account> {
-        self.accounts.get(&id)
-    }
-    fn hold(&self, id: PostingId) -> Option<&Hold> {
-        self.holds.get(&id)
-    }
-}
-
-fn narrow(value: i128) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError::Corrupt("a ledger balance beyond 64 bits".into()))
-}
 
 async fn one(
     c: &impl GenericClient,
@@ -237,23 +217,6 @@ async fn apply(
     )
     .await?;
     Ok(decided.map(|_| Outcome::Applied))
-}
-
-/// A posting the ledger refused stays recorded (and fails the audit); it
-/// does not undo the transaction, which the network has already decided.
-fn refused(result: Result<Outcome, Rejection>, txn_id: i64) {
-    if let Err(rejection) = result {
-        tracing::error!(txn = txn_id, %rejection, "ledger refused a posting");
-    }
-}
-
-fn transfer(debit: AccountId, credit: AccountId, amount: u64) -> Request {
-    Request::Post {
-        entries: vec![
-            kassa_ledger::Entry { account: debit, side: Side::Debit, amount },
-            kassa_ledger::Entry { account: credit, side: Side::Credit, amount },
-        ],
-    }
 }
 
 pub(super) async fn post(c: &impl GenericClient, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
