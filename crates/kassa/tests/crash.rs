@@ -17,7 +17,7 @@ use kassa_core::time::{Clock, SystemClock};
 use kassa_core::{Amount, MerchantId, TxnKind};
 use kassa_crypto::{KeyMode, SoftwareSecurityModule, to_hex};
 use kassa_network_sim::{Faults, test_cards};
-use kassa_store::sqlite::SqliteStore;
+use kassa_store::AnyStore;
 use kassa_store::{Store, TxnState};
 use kassa_terminal::{Card, Entry, ScriptedTerminal, TerminalConfig};
 use tokio_util::sync::CancellationToken;
@@ -30,12 +30,21 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn start_host(dir: &Path, port: u16, network: &str) -> Child {
+/// The store the host process uses: SQLite by default, a fresh PostgreSQL
+/// database with `KASSA_TEST_STORE=postgres`.
+async fn store_url(dir: &Path) -> String {
+    if std::env::var("KASSA_TEST_STORE").as_deref() == Ok("postgres") {
+        let admin = std::env::var("KASSA_TEST_POSTGRES").expect("KASSA_TEST_STORE=postgres needs KASSA_TEST_POSTGRES");
+        return kassa_store::postgres::create_database(&admin, "kassa_e2e").await.unwrap();
+    }
+    format!("sqlite://{}", dir.join("kassa.db").display())
+}
+
+fn start_host(dir: &Path, port: u16, network: &str, store: &str) -> Child {
     let config = format!(
         "[host]\nlisten = \"127.0.0.1:{port}\"\nmetrics_listen = \"\"\nshutdown_grace_secs = 1\n\
          [network]\naddress = \"{network}\"\ntimeout_ms = 2000\nzone_pin_key = \"{ZPK}\"\nzone_mac_key = \"{ZAK}\"\n\
-         [store]\nurl = \"sqlite://{}\"\n[security]\nlmk_file = \"{}\"\n[log]\nlevel = \"error\"\n",
-        dir.join("kassa.db").display(),
+         [store]\nurl = \"{store}\"\n[security]\nlmk_file = \"{}\"\n[log]\nlevel = \"error\"\n",
         dir.join("lmk.hex").display()
     );
     std::fs::write(dir.join("kassa.toml"), config).unwrap();
@@ -70,11 +79,12 @@ async fn the_host_survives_kill_9_at_several_points() {
             .unwrap();
 
     // Provision, then hand the files to the host process.
+    let url = store_url(dir.path()).await;
     let lmk = SoftwareSecurityModule::generate_lmk().unwrap();
     std::fs::write(dir.path().join("lmk.hex"), to_hex(lmk.as_slice())).unwrap();
     let terminals = {
         let hsm = SoftwareSecurityModule::new(&lmk);
-        let store = SqliteStore::open(&dir.path().join("kassa.db")).unwrap();
+        let store = AnyStore::open(&url).await.unwrap();
         let merchant = MerchantSpec {
             id: MerchantId::parse("898310048990001").unwrap(),
             name: "Crash Test".into(),
@@ -87,7 +97,7 @@ async fn the_host_survives_kill_9_at_several_points() {
     };
     let port = free_port();
     let network = sim.address.to_string();
-    let mut host = start_host(dir.path(), port, &network);
+    let mut host = start_host(dir.path(), port, &network, &url);
     wait_listening(port).await;
 
     let running = Arc::new(AtomicBool::new(true));
@@ -151,7 +161,7 @@ async fn the_host_survives_kill_9_at_several_points() {
         tokio::time::sleep(Duration::from_millis(kill_after_ms)).await;
         host.kill().unwrap();
         host.wait().unwrap();
-        host = start_host(dir.path(), port, &network);
+        host = start_host(dir.path(), port, &network, &url);
         wait_listening(port).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -162,7 +172,7 @@ async fn the_host_survives_kill_9_at_several_points() {
     }
 
     // Let the restarted host send every reversal it owes.
-    let store = SqliteStore::open(&dir.path().join("kassa.db")).unwrap();
+    let store = AnyStore::open(&url).await.unwrap();
     let mut drained = false;
     for _ in 0..200 {
         if store.saf_depth().await.unwrap() == 0 {
