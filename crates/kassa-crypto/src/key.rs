@@ -80,6 +80,10 @@ pub struct SecretKey {
     bytes: Vec<u8>,
     #[zeroize(skip)]
     cipher: Cipher,
+    /// For double- and triple-length keys: the first two single-DES keys,
+    /// ready for X9.19 (each zeroizes itself).
+    #[zeroize(skip)]
+    halves: Option<Box<(SecretKey, SecretKey)>>,
 }
 
 impl SecretKey {
@@ -96,7 +100,14 @@ impl SecretKey {
             });
         }
         let cipher = Cipher::new(algorithm, bytes)?;
-        Ok(SecretKey { algorithm, bytes: bytes.to_vec(), cipher })
+        let halves = match algorithm {
+            KeyAlgorithm::Tdes2 | KeyAlgorithm::Tdes3 => Some(Box::new((
+                SecretKey::new(KeyAlgorithm::Des, &bytes[..8])?,
+                SecretKey::new(KeyAlgorithm::Des, &bytes[8..16])?,
+            ))),
+            KeyAlgorithm::Des | KeyAlgorithm::Sm4 => None,
+        };
+        Ok(SecretKey { algorithm, bytes: bytes.to_vec(), cipher, halves })
     }
 
     /// A DES-family key whose algorithm follows from its length (8, 16, 24).
@@ -126,6 +137,11 @@ impl SecretKey {
 
     pub fn block_len(&self) -> usize {
         self.algorithm.block_len()
+    }
+
+    /// A double- or triple-length key's first two single-DES keys (K1, K2).
+    pub fn des_halves(&self) -> Option<(&SecretKey, &SecretKey)> {
+        self.halves.as_deref().map(|(k1, k2)| (k1, k2))
     }
 
     /// Encrypts one block in place. `block` must be exactly one block long.

@@ -105,13 +105,12 @@ fn cbc_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
 
 fn retail_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
     require_des_family(key, "X9.19 with an SM4 key")?;
-    let bytes = key.expose();
-    if bytes.len() < 16 {
-        return Err(CryptoError::KeyLength { length: bytes.len(), algorithm: "X9.19", expected: "16 or 24" });
-    }
-    let k1 = SecretKey::new(KeyAlgorithm::Des, &bytes[..8])?;
-    let k2 = SecretKey::new(KeyAlgorithm::Des, &bytes[8..16])?;
-    let mut state = cbc_last_block(&k1, data)?;
+    let (k1, k2) = key.des_halves().ok_or(CryptoError::KeyLength {
+        length: key.expose().len(),
+        algorithm: "X9.19",
+        expected: "16 or 24",
+    })?;
+    let mut state = cbc_last_block(k1, data)?;
     k2.decrypt_block(&mut state)?;
     k1.encrypt_block(&mut state)?;
     Ok(state)
