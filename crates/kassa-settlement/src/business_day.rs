@@ -53,3 +53,45 @@ mod tests {
         assert_eq!(CutOff::parse("24:00"), None);
     }
 }
+
+/// How long after a cut-off the day's settlement runs: late answers and
+/// reversals of the day's last transactions have arrived by then.
+pub const SETTLE_AFTER_CUTOFF_MS: i64 = 5 * 60 * 1000;
+
+impl CutOff {
+    /// From local time `now` (Unix ms, UTC offset in minutes): how long until
+    /// the next settlement run, and the business day that run settles.
+    pub fn next_run(&self, now_ms: i64, offset_minutes: i32) -> (i64, String) {
+        let offset_ms = i64::from(offset_minutes) * 60_000;
+        let local_ms = now_ms + offset_ms;
+        let day_ms = 86_400_000;
+        let cut_ms = (i64::from(self.hour) * 60 + i64::from(self.minute)) * 60_000 + SETTLE_AFTER_CUTOFF_MS;
+        let today_start = local_ms.div_euclid(day_ms) * day_ms;
+        let mut run_at = today_start + cut_ms;
+        if run_at <= local_ms {
+            run_at += day_ms;
+        }
+        // The day that closed at this run's cut-off: the business date of the moment just before it.
+        let closing = LocalTime::from_unix_ms(run_at - SETTLE_AFTER_CUTOFF_MS - 1 - offset_ms, offset_minutes);
+        (run_at - local_ms, self.business_date(&closing))
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    /// 2026-11-22 at `hh:mm` in China, as Unix ms.
+    fn china(hour: i64, minute: i64) -> i64 {
+        1_795_305_600_000 + (hour * 60 + minute) * 60_000 - 8 * 3_600_000
+    }
+
+    #[test]
+    fn the_run_follows_the_cut_off_and_settles_the_day_that_closed() {
+        let cut = CutOff { hour: 23, minute: 0 };
+        assert_eq!(cut.next_run(china(22, 0), 480), (65 * 60_000, "20261122".to_string()));
+        assert_eq!(cut.next_run(china(23, 10), 480), (23 * 3_600_000 + 55 * 60_000, "20261123".to_string()));
+        let midnight = CutOff::MIDNIGHT;
+        assert_eq!(midnight.next_run(china(12, 0), 480), (12 * 3_600_000 + 5 * 60_000, "20261122".to_string()));
+    }
+}

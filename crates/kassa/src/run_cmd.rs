@@ -121,6 +121,10 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
             .await
             .map_err(|e| anyhow!("start the demo: {e}"))?;
         println!("{}", kassa::demo::banner(&demo));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
+        let cutoff = kassa_settlement::CutOff::MIDNIGHT;
+        let sim = Some(demo.sim.simulator.clone());
+        tokio::spawn(world::daily_settlement(demo.host.store.clone(), clock, cutoff, sim, shutdown.clone()));
         let metrics_port = if args.port == 0 { 0 } else { args.port.saturating_add(1) };
         match kassa::metrics::serve(&format!("127.0.0.1:{metrics_port}"), recorder, shutdown.clone()).await {
             Ok(address) => println!("metrics: http://{address}/metrics"),
@@ -148,9 +152,10 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: config.rules.utc_offset_minutes });
         let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
-        let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown.clone())
+        let host = world::start_host(&settings, store, hsm, &zone, clock.clone(), shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the host: {e}"))?;
+        tokio::spawn(world::daily_settlement(host.store.clone(), clock, settings.cutoff, None, shutdown.clone()));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
         if !config.host.metrics_listen.is_empty() {
             let address = kassa::metrics::serve(&config.host.metrics_listen, recorder, shutdown.clone())

@@ -191,6 +191,53 @@ async fn expire_holds<S: Store>(store: S, clock: Arc<dyn Clock>, shutdown: Cance
     }
 }
 
+/// Settles each business day shortly after its cut-off, for as long as the
+/// host runs. With the network simulator at hand (the demo), the day is also
+/// reconciled against the simulator's clearing records.
+pub async fn daily_settlement<S: Store>(
+    store: S,
+    clock: Arc<dyn Clock>,
+    cutoff: kassa_settlement::CutOff,
+    simulator: Option<kassa_network_sim::Simulator>,
+    shutdown: CancellationToken,
+) {
+    let fees = kassa_settlement::FeeSchedule::standard();
+    loop {
+        let (delay_ms, date) = cutoff.next_run(clock.now_ms(), clock.offset_minutes());
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_millis(delay_ms.max(0) as u64)) => {}
+        }
+        match crate::settle::run(&store, &date, &fees, clock.now_ms(), |_, _| {}).await {
+            Ok(summary) => {
+                tracing::info!(date, merchants = summary.merchants, net = summary.net, "business day settled")
+            }
+            Err(error) => tracing::error!(date, %error, "settlement run"),
+        }
+        let Some(simulator) = &simulator else { continue };
+        let clearing: Vec<kassa_settlement::ClearingItem> = simulator
+            .with_issuer(|issuer| issuer.clearing(date.get(4..).unwrap_or_default()))
+            .into_iter()
+            .map(|r| kassa_settlement::ClearingItem {
+                stan: r.stan,
+                transmitted: r.transmitted,
+                kind: r.kind.to_string(),
+                amount: r.amount,
+                rrn: r.rrn,
+            })
+            .collect();
+        match crate::reconcile::run(&store, &date, &clearing, clock.now_ms()).await {
+            Ok(summary) => tracing::info!(
+                date,
+                matched = summary.reconciliation.matched,
+                breaks = summary.reconciliation.breaks.len(),
+                "business day reconciled"
+            ),
+            Err(error) => tracing::error!(date, %error, "reconciliation run"),
+        }
+    }
+}
+
 /// A merchant to provision.
 #[derive(Clone, Debug)]
 pub struct MerchantSpec {
