@@ -49,7 +49,7 @@ impl AccountKind {
     /// and income grow with credits; what others owe the acquirer grows with debits.
     pub fn normal(self) -> Side {
         match self {
-            AccountKind::NetworkSettlement | AccountKind::PayoutsInFlight => Side::Debit,
+            AccountKind::NetworkSettlement => Side::Debit,
             _ => Side::Credit,
         }
     }

@@ -140,6 +140,30 @@ impl Store for AnyStore {
     ) -> Result<u64> {
         forward!(self.record_breaks(business_date, breaks, now_ms))
     }
+    async fn put_settlement_card(
+        &self,
+        merchant: MerchantId,
+        sealed: Vec<u8>,
+        masked: String,
+        holder: String,
+    ) -> Result<()> {
+        forward!(self.put_settlement_card(merchant, sealed, masked, holder))
+    }
+    async fn create_payouts(&self, business_date: String, now_ms: i64) -> Result<Vec<crate::ledger::Payout>> {
+        forward!(self.create_payouts(business_date, now_ms))
+    }
+    async fn open_payouts(&self) -> Result<Vec<crate::ledger::Payout>> {
+        forward!(self.open_payouts())
+    }
+    async fn mark_payout_sent(&self, id: String, now_ms: i64) -> Result<()> {
+        forward!(self.mark_payout_sent(id, now_ms))
+    }
+    async fn finish_payout(&self, id: String, paid: bool, reason: Option<String>, now_ms: i64) -> Result<bool> {
+        forward!(self.finish_payout(id, paid, reason, now_ms))
+    }
+    async fn notices(&self, merchant: MerchantId) -> Result<Vec<String>> {
+        forward!(self.notices(merchant))
+    }
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
         forward!(self.ledger_expire(now_ms))
     }

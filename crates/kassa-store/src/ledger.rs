@@ -90,6 +90,7 @@ pub enum Role {
     MerchantFrozen,
     Network,
     FeeIncome,
+    PayoutsInFlight,
 }
 
 impl Role {
@@ -100,6 +101,7 @@ impl Role {
             Role::MerchantFrozen => AccountKind::MerchantFrozen,
             Role::Network => AccountKind::NetworkSettlement,
             Role::FeeIncome => AccountKind::FeeIncome,
+            Role::PayoutsInFlight => AccountKind::PayoutsInFlight,
         }
     }
 
@@ -264,6 +266,8 @@ pub struct LedgerAudit {
     pub merchants: Vec<(String, i128, i128)>,
     /// Postings the ledger refused while recording authorizations.
     pub rejected: u64,
+    /// Per merchant: available funds (settled, not yet paid out).
+    pub available: Vec<(String, i128)>,
 }
 
 impl LedgerAudit {
@@ -282,4 +286,65 @@ impl LedgerAudit {
         }
         Ok(())
     }
+}
+
+/// Where a payout stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PayoutState {
+    Created,
+    Sent,
+    Paid,
+    Failed,
+}
+
+impl PayoutState {
+    pub fn code(self) -> &'static str {
+        match self {
+            PayoutState::Created => "created",
+            PayoutState::Sent => "sent",
+            PayoutState::Paid => "paid",
+            PayoutState::Failed => "failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<PayoutState> {
+        [PayoutState::Created, PayoutState::Sent, PayoutState::Paid, PayoutState::Failed]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// A payout of a merchant's settled day to its settlement card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Payout {
+    /// `merchant-YYYYMMDD`: the bank's idempotency key.
+    pub id: String,
+    pub merchant: kassa_core::MerchantId,
+    pub business_date: String,
+    pub amount: u64,
+    pub card_sealed: Vec<u8>,
+    pub card_masked: String,
+    pub state: PayoutState,
+}
+
+pub fn payout_id(merchant: &kassa_core::MerchantId, date: &str) -> String {
+    format!("{merchant}-{date}")
+}
+
+/// The posting that reserves a payout (available → in flight), and the one
+/// that ends it: paid (in flight → network settlement, the money has left) or
+/// failed (in flight → available again).
+pub fn payout_postings(payout: &Payout, stage: PayoutState) -> Vec<Planned> {
+    let purpose = match stage {
+        PayoutState::Created | PayoutState::Sent => 4,
+        PayoutState::Paid | PayoutState::Failed => 5,
+    };
+    let id = settlement_posting_id(&payout.merchant, &payout.business_date, purpose);
+    let amount = payout.amount;
+    let (debit, credit) = match stage {
+        PayoutState::Created | PayoutState::Sent => (Role::MerchantAvailable, Role::PayoutsInFlight),
+        PayoutState::Paid => (Role::PayoutsInFlight, Role::Network),
+        PayoutState::Failed => (Role::PayoutsInFlight, Role::MerchantAvailable),
+    };
+    vec![Planned::Transfer { id, debit, credit, amount }]
 }

@@ -144,6 +144,35 @@ pub trait Store: Clone + Send + Sync + 'static {
         breaks: Vec<kassa_settlement::Break>,
         now_ms: i64,
     ) -> impl Future<Output = Result<u64>> + Send;
+    /// Sets a merchant's settlement card (sealed by the security module).
+    fn put_settlement_card(
+        &self,
+        merchant: MerchantId,
+        sealed: Vec<u8>,
+        masked: String,
+        holder: String,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Creates the payouts of a settled day (positive net, a card on file, no
+    /// payout yet), each reserving its amount on the ledger in the same commit.
+    fn create_payouts(
+        &self,
+        business_date: String,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<Vec<ledger::Payout>>> + Send;
+    /// Payouts created or sent and not yet finished.
+    fn open_payouts(&self) -> impl Future<Output = Result<Vec<ledger::Payout>>> + Send;
+    fn mark_payout_sent(&self, id: String, now_ms: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Ends a payout once: paid, or failed (funds back to available, a notice
+    /// for the merchant). `false` when it had ended already.
+    fn finish_payout(
+        &self,
+        id: String,
+        paid: bool,
+        reason: Option<String>,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// What the merchant has been told, oldest first.
+    fn notices(&self, merchant: MerchantId) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Expires every pre-auth hold whose time has come, releasing it; returns how many.
     fn ledger_expire(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
     /// The ledger's totals and each merchant's pending funds beside the

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod payout;
 pub mod reconcile;
 pub mod settle;
 pub mod world;

@@ -85,3 +85,78 @@ async fn reconciliation_finds_and_classifies_every_injected_break() {
     assert_eq!(again.newly_queued, 0, "a break is queued once");
     assert!(kassa::reconcile::report(&again).contains("host-only 1  network-only 1  amount mismatch 1"));
 }
+
+async fn settled_day_with_card(w: &World, card: &str) -> String {
+    use kassa_crypto::SecurityModule;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    sale(&mut t, &debit(), 20_000).await;
+    let clock = SystemClock { offset_minutes: 480 };
+    let date = clock.local().yyyymmdd();
+    kassa::settle::run(&w.host.store, &date, &FeeSchedule::standard(), clock.now_ms(), |_, _| {}).await.unwrap();
+    let merchant = kassa_core::MerchantId::parse(MID).unwrap();
+    let sealed = w.hsm.encrypt_pan(card).unwrap();
+    w.host
+        .store
+        .put_settlement_card(merchant, sealed, kassa_core::mask_pan(card), "Kassa Test Store".into())
+        .await
+        .unwrap();
+    date
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payout_reaches_the_card_exactly_once() {
+    use kassa::payout::{SimulatedBank, run};
+    let w = world(Options::default()).await;
+    let date = settled_day_with_card(&w, "6222021234567890128").await;
+    let bank = SimulatedBank::new(Default::default(), std::time::Duration::from_millis(200));
+    let now = || SystemClock { offset_minutes: 480 }.now_ms();
+    // The process dies after the bank took the payout and before it was recorded as sent.
+    let created = w.host.store.create_payouts(date.clone(), now()).await.unwrap();
+    assert_eq!(created.len(), 1);
+    let net = created[0].amount;
+    assert_eq!(net, 20_000 - 76, "the day's net after the 0.38% fee");
+    use kassa::payout::Bank;
+    bank.send(&created[0].id, "6222021234567890128", net).await.unwrap();
+    // Restarted: the run sends again (the bank ignores the repeat), then waits for the result.
+    let first = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now()).await.unwrap();
+    assert_eq!((first.created, first.sent, first.pending), (0, 1, 1));
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    let second = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now()).await.unwrap();
+    assert_eq!((second.created, second.sent, second.paid), (0, 0, 1));
+    let third = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now()).await.unwrap();
+    assert_eq!(third, kassa::payout::RunSummary::default(), "nothing left to do");
+    assert_eq!(bank.debits(), 1, "one bank debit");
+    let audit = w.host.store.ledger_audit().await.unwrap();
+    audit.check().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(audit.available, [(MID.to_string(), 0)], "paid out");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_payout_returns_the_funds_and_tells_the_merchant() {
+    use kassa::payout::{SimulatedBank, run};
+    let w = world(Options::default()).await;
+    let closed_card = "6222021234500000033";
+    let date = settled_day_with_card(&w, closed_card).await;
+    let bank = SimulatedBank::new([closed_card.to_string()].into(), std::time::Duration::ZERO);
+    let now = SystemClock { offset_minutes: 480 }.now_ms();
+    let summary = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now).await.unwrap();
+    assert_eq!((summary.created, summary.failed), (1, 1));
+    let merchant = kassa_core::MerchantId::parse(MID).unwrap();
+    let notices = w.host.store.notices(merchant).await.unwrap();
+    assert_eq!(notices.len(), 1);
+    assert!(
+        notices[0].contains("¥199.24")
+            && notices[0].contains("622202*********0033")
+            && notices[0].contains("account closed"),
+        "{}",
+        notices[0]
+    );
+    assert!(!notices[0].contains(closed_card), "no card number in clear");
+    // Nothing more happens on the next run; the funds are back in available (the ledger adds up).
+    assert_eq!(
+        run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now).await.unwrap(),
+        kassa::payout::RunSummary::default()
+    );
+    w.host.store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{e}"));
+}

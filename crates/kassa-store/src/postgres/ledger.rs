@@ -332,6 +332,19 @@ pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
         .iter()
         .map(|r| (r.get::<_, String>(0), i128::from(r.get::<_, i64>(1)), i128::from(r.get::<_, i64>(2))))
         .collect();
+    let statement = c
+        .prepare_cached(
+            "SELECT owner, credits_posted - debits_posted FROM ledger_accounts WHERE kind = 'MerchantAvailable' ORDER BY owner",
+        )
+        .await
+        .map_err(pg_error)?;
+    audit.available = c
+        .query(&statement, &[])
+        .await
+        .map_err(pg_error)?
+        .iter()
+        .map(|r| (r.get::<_, String>(0), i128::from(r.get::<_, i64>(1))))
+        .collect();
     Ok(audit)
 }
 

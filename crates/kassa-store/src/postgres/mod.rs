@@ -5,6 +5,7 @@
 //! itself; every call returns after its commit.
 
 mod ledger;
+mod payouts;
 mod queries;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -21,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_initial.sql"),
     include_str!("../../migrations/postgres/0002_ledger.sql"),
     include_str!("../../migrations/postgres/0003_reconciliation.sql"),
+    include_str!("../../migrations/postgres/0004_payouts.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;
@@ -237,6 +239,36 @@ impl Store for PostgresStore {
         now_ms: i64,
     ) -> Result<u64> {
         in_transaction!(self, |tx| ledger::record_breaks(&tx, &business_date, &breaks, now_ms).await?)
+    }
+
+    async fn put_settlement_card(
+        &self,
+        merchant: MerchantId,
+        sealed: Vec<u8>,
+        masked: String,
+        holder: String,
+    ) -> Result<()> {
+        in_transaction!(self, |tx| payouts::put_settlement_card(&tx, &merchant, &sealed, &masked, &holder).await?)
+    }
+
+    async fn create_payouts(&self, business_date: String, now_ms: i64) -> Result<Vec<crate::ledger::Payout>> {
+        in_transaction!(self, |tx| payouts::create_payouts(&tx, &business_date, now_ms).await?)
+    }
+
+    async fn open_payouts(&self) -> Result<Vec<crate::ledger::Payout>> {
+        payouts::open_payouts(&self.client().await?).await
+    }
+
+    async fn mark_payout_sent(&self, id: String, now_ms: i64) -> Result<()> {
+        in_transaction!(self, |tx| payouts::mark_payout_sent(&tx, &id, now_ms).await?)
+    }
+
+    async fn finish_payout(&self, id: String, paid: bool, reason: Option<String>, now_ms: i64) -> Result<bool> {
+        in_transaction!(self, |tx| payouts::finish_payout(&tx, &id, paid, reason.as_deref(), now_ms).await?)
+    }
+
+    async fn notices(&self, merchant: MerchantId) -> Result<Vec<String>> {
+        payouts::notices(&self.client().await?, &merchant).await
     }
 
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {

@@ -349,6 +349,13 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
         })
         .map_err(db_error)?;
     audit.merchants = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?;
+    let mut statement = c
+        .prepare("SELECT owner, credits_posted - debits_posted FROM ledger_accounts WHERE kind = 'MerchantAvailable' ORDER BY owner")
+        .map_err(db_error)?;
+    let rows = statement
+        .query_map([], |row| Ok((row.get::<_, String>(0)?, i128::from(row.get::<_, i64>(1)?))))
+        .map_err(db_error)?;
+    audit.available = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?;
     Ok(audit)
 }
 

@@ -6,6 +6,7 @@
 //! throughput target needs the latter (`../shared/docs/stack.md`).
 
 mod ledger;
+mod payouts;
 mod queries;
 
 use std::path::Path;
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../migrations/sqlite/0002_ledger.sql"),
     include_str!("../../migrations/sqlite/0003_reconciliation.sql"),
+    include_str!("../../migrations/sqlite/0004_payouts.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
@@ -303,6 +305,36 @@ impl Store for SqliteStore {
         now_ms: i64,
     ) -> Result<u64> {
         self.write(move |c| ledger::record_breaks(c, &business_date, &breaks, now_ms)).await
+    }
+
+    async fn put_settlement_card(
+        &self,
+        merchant: MerchantId,
+        sealed: Vec<u8>,
+        masked: String,
+        holder: String,
+    ) -> Result<()> {
+        self.write(move |c| payouts::put_settlement_card(c, &merchant, &sealed, &masked, &holder)).await
+    }
+
+    async fn create_payouts(&self, business_date: String, now_ms: i64) -> Result<Vec<crate::ledger::Payout>> {
+        self.write(move |c| payouts::create_payouts(c, &business_date, now_ms)).await
+    }
+
+    async fn open_payouts(&self) -> Result<Vec<crate::ledger::Payout>> {
+        self.read(payouts::open_payouts).await
+    }
+
+    async fn mark_payout_sent(&self, id: String, now_ms: i64) -> Result<()> {
+        self.write(move |c| payouts::mark_payout_sent(c, &id, now_ms)).await
+    }
+
+    async fn finish_payout(&self, id: String, paid: bool, reason: Option<String>, now_ms: i64) -> Result<bool> {
+        self.write(move |c| payouts::finish_payout(c, &id, paid, reason.as_deref(), now_ms)).await
+    }
+
+    async fn notices(&self, merchant: MerchantId) -> Result<Vec<String>> {
+        self.read(move |c| payouts::notices(c, &merchant)).await
     }
 
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
