@@ -19,6 +19,8 @@ pub const DEMO_MID: &str = "898310048990001";
 pub const DEMO_MERCHANT_NAME: &str = "Kassa Demo Store";
 /// The first demo terminal id; the others follow.
 pub const DEMO_FIRST_TID: u32 = 10_000_001;
+/// The demo merchant's own bank card, where its settled takings are paid out.
+pub const DEMO_PAYOUT_CARD: &str = "6222020200112233446";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoTerminal {
@@ -127,6 +129,10 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
         network: sim.address.to_string(),
         ..HostSettings::default()
     };
+    let sealed = kassa_crypto::SecurityModule::encrypt_pan(hsm.as_ref(), DEMO_PAYOUT_CARD)?;
+    let merchant = MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?;
+    let masked = kassa_core::mask_pan(DEMO_PAYOUT_CARD);
+    kassa_store::Store::put_settlement_card(&store, merchant, sealed, masked, DEMO_MERCHANT_NAME.into()).await?;
     let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown).await?;
     let facts = DemoFacts {
         host: host.address.ip().to_string(),
@@ -159,6 +165,7 @@ pub fn banner(demo: &Demo) -> String {
     out.push_str("Kassa demo — everything in this process, on an embedded store.\n\n");
     out.push_str(&format!("  terminals connect to  {}:{}\n", f.host, f.port));
     out.push_str(&format!("  merchant              {} ({DEMO_MERCHANT_NAME})\n", f.mid));
+    out.push_str(&format!("  payouts to            {}\n", kassa_core::mask_pan(DEMO_PAYOUT_CARD)));
     out.push_str(&format!("  data                  {}\n\n", demo.dir.display()));
     out.push_str("  terminal   master key (TEST KEY)                kcv\n");
     for t in f.terminals.iter().take(10) {

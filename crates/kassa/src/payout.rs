@@ -83,6 +83,14 @@ pub struct RunSummary {
     pub pending: usize,
 }
 
+/// One line for people: what this run did.
+pub fn report(summary: &RunSummary) -> String {
+    format!(
+        "payouts: {} created, {} sent, {} paid, {} failed (funds back to available, merchant notified), {} awaiting the bank\n",
+        summary.created, summary.sent, summary.paid, summary.failed, summary.pending
+    )
+}
+
 /// Creates the payouts of `business_date` (when given), then moves every open
 /// payout on: sends what is not known to be sent, records what the bank has decided.
 pub async fn run<S: Store, B: Bank>(

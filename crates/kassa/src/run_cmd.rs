@@ -71,6 +71,9 @@ pub struct SettleArgs {
     /// Settle the demo's store in this directory.
     #[arg(long)]
     demo: Option<PathBuf>,
+    /// Settle the business day still open: its later transactions will never settle.
+    #[arg(long)]
+    open_day: bool,
 }
 
 #[derive(Debug, Args)]
@@ -124,7 +127,11 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
         let cutoff = kassa_settlement::CutOff::MIDNIGHT;
         let sim = Some(demo.sim.simulator.clone());
-        tokio::spawn(world::daily_settlement(demo.host.store.clone(), clock, cutoff, sim, shutdown.clone()));
+        let hsm: Arc<dyn kassa_crypto::SecurityModule> = Arc::new(
+            kassa::demo::load_or_create_lmk(&demo.dir.join("lmk.hex")).map_err(|e| anyhow!("demo keys: {e}"))?,
+        );
+        let store = demo.host.store.clone();
+        tokio::spawn(world::daily_settlement(store, clock, cutoff, sim, Some(hsm), shutdown.clone()));
         let metrics_port = if args.port == 0 { 0 } else { args.port.saturating_add(1) };
         match kassa::metrics::serve(&format!("127.0.0.1:{metrics_port}"), recorder, shutdown.clone()).await {
             Ok(address) => println!("metrics: http://{address}/metrics"),
@@ -155,7 +162,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         let host = world::start_host(&settings, store, hsm, &zone, clock.clone(), shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the host: {e}"))?;
-        tokio::spawn(world::daily_settlement(host.store.clone(), clock, settings.cutoff, None, shutdown.clone()));
+        tokio::spawn(world::daily_settlement(host.store.clone(), clock, settings.cutoff, None, None, shutdown.clone()));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
         if !config.host.metrics_listen.is_empty() {
             let address = kassa::metrics::serve(&config.host.metrics_listen, recorder, shutdown.clone())
@@ -247,10 +254,28 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     init_logs("warn");
     let date = business_date(&args.date)?;
     let url = store_url(args.config.as_deref(), args.demo.as_deref())?;
+    let (cutoff, offset_minutes) = match args.demo {
+        Some(_) => (kassa_settlement::CutOff::MIDNIGHT, 480),
+        None => {
+            let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
+            let cutoff = kassa_settlement::CutOff::parse(&config.rules.cutoff)
+                .ok_or_else(|| anyhow!("rules.cutoff {:?}: use HH:MM", config.rules.cutoff))?;
+            (cutoff, config.rules.utc_offset_minutes)
+        }
+    };
+    let clock = SystemClock { offset_minutes };
+    let open = cutoff.business_date(&kassa_core::time::LocalTime::from_unix_ms(clock.now_ms(), offset_minutes));
+    if date >= open && !args.open_day {
+        bail!(
+            "business day {date} has not closed yet (cut-off {:02}:{:02}); a day settles once, so its later \
+             transactions would never settle. Wait for the cut-off, or pass --open-day to settle it anyway.",
+            cutoff.hour,
+            cutoff.minute
+        );
+    }
     runtime()?.block_on(async {
         let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
         let bar = indicatif::ProgressBar::new(0);
-        let clock = SystemClock { offset_minutes: 480 };
         let fees = kassa_settlement::FeeSchedule::standard();
         let summary = kassa::settle::run(&store, &date, &fees, clock.now_ms(), |done, total| {
             bar.set_length(total);
@@ -260,6 +285,16 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow!("settle {date}: {e}"))?;
         bar.finish_and_clear();
         print!("{}", kassa::settle::report(&summary));
+        // Only the demo has a bank to pay out through (simulated); a deployment
+        // pays out through its bank adapter.
+        if let Some(dir) = args.demo.as_deref() {
+            let hsm = kassa::demo::load_or_create_lmk(&dir.join("lmk.hex")).map_err(|e| anyhow!("demo keys: {e}"))?;
+            let bank = kassa::payout::SimulatedBank::new(Default::default(), std::time::Duration::ZERO);
+            let payouts = kassa::payout::run(&store, &bank, &hsm, Some(&date), clock.now_ms())
+                .await
+                .map_err(|e| anyhow!("pay out {date}: {e}"))?;
+            print!("{}", kassa::payout::report(&payouts));
+        }
         Ok(ExitCode::SUCCESS)
     })
 }

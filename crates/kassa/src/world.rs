@@ -193,15 +193,18 @@ async fn expire_holds<S: Store>(store: S, clock: Arc<dyn Clock>, shutdown: Cance
 
 /// Settles each business day shortly after its cut-off, for as long as the
 /// host runs. With the network simulator at hand (the demo), the day is also
-/// reconciled against the simulator's clearing records.
+/// reconciled against the simulator's clearing records and paid out through
+/// the simulated bank (`payouts` unseals the merchants' settlement cards).
 pub async fn daily_settlement<S: Store>(
     store: S,
     clock: Arc<dyn Clock>,
     cutoff: kassa_settlement::CutOff,
     simulator: Option<kassa_network_sim::Simulator>,
+    payouts: Option<Arc<dyn SecurityModule>>,
     shutdown: CancellationToken,
 ) {
     let fees = kassa_settlement::FeeSchedule::standard();
+    let bank = crate::payout::SimulatedBank::new(Default::default(), Duration::ZERO);
     loop {
         let (delay_ms, date) = cutoff.next_run(clock.now_ms(), clock.offset_minutes());
         tokio::select! {
@@ -234,6 +237,11 @@ pub async fn daily_settlement<S: Store>(
                 "business day reconciled"
             ),
             Err(error) => tracing::error!(date, %error, "reconciliation run"),
+        }
+        let Some(hsm) = &payouts else { continue };
+        match crate::payout::run(&store, &bank, hsm.as_ref(), Some(&date), clock.now_ms()).await {
+            Ok(s) => tracing::info!(date, created = s.created, paid = s.paid, failed = s.failed, "payouts run"),
+            Err(error) => tracing::error!(date, %error, "payouts run"),
         }
     }
 }

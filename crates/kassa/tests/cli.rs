@@ -217,3 +217,17 @@ fn a_sign_in_response_shows_its_key_block() {
     assert!(table.contains(&format!("         KCV       {}", keys.pin.check_value_hex())), "{table}");
     assert!(table.contains(&format!("         KCV       {}", keys.mac.check_value_hex())), "{table}");
 }
+
+#[test]
+fn settle_refuses_an_open_day_and_pays_out_a_closed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().to_str().unwrap();
+    let open = kassa(&["settle", "--demo", demo, "--date", "2099-01-01"], "");
+    assert_eq!(open.code, 2, "{}", open.stdout);
+    assert!(open.stderr.contains("has not closed yet"), "{}", open.stderr);
+    let closed = ok(&["settle", "--demo", demo, "--date", "2020-01-01"]);
+    assert!(closed.contains("settlement of 20200101: 0 merchants"), "{closed}");
+    assert!(closed.contains("payouts: 0 created"), "{closed}");
+    let bad = kassa(&["settle", "--demo", demo, "--date", "2020-13-01"], "");
+    assert_eq!(bad.code, 2);
+}
