@@ -164,6 +164,16 @@ impl Store for AnyStore {
     async fn notices(&self, merchant: MerchantId) -> Result<Vec<String>> {
         forward!(self.notices(merchant))
     }
+    async fn merchant_day_report(
+        &self,
+        business_date: String,
+        merchant: Option<MerchantId>,
+    ) -> Result<Vec<crate::reports::MerchantDayReport>> {
+        forward!(self.merchant_day_report(business_date, merchant))
+    }
+    async fn fee_income(&self, from: String, to: String) -> Result<Vec<crate::reports::FeeIncomeDay>> {
+        forward!(self.fee_income(from, to))
+    }
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {
         forward!(self.ledger_expire(now_ms))
     }

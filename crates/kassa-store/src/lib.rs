@@ -9,6 +9,7 @@ pub mod any;
 pub mod ledger;
 pub mod model;
 pub mod postgres;
+pub mod reports;
 pub mod sqlite;
 
 use std::future::Future;
@@ -173,6 +174,15 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send;
     /// What the merchant has been told, oldest first.
     fn notices(&self, merchant: MerchantId) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Per merchant (or just `merchant`): the business day's approved and
+    /// failed counts and amounts, voids, refunds, and what settlement recorded.
+    fn merchant_day_report(
+        &self,
+        business_date: String,
+        merchant: Option<MerchantId>,
+    ) -> impl Future<Output = Result<Vec<reports::MerchantDayReport>>> + Send;
+    /// Fee income per settled business day from `from` to `to` (YYYYMMDD, inclusive).
+    fn fee_income(&self, from: String, to: String) -> impl Future<Output = Result<Vec<reports::FeeIncomeDay>>> + Send;
     /// Expires every pre-auth hold whose time has come, releasing it; returns how many.
     fn ledger_expire(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
     /// The ledger's totals and each merchant's pending funds beside the

@@ -37,6 +37,10 @@ pub struct BenchArgs {
     /// Pace the whole run to this many transactions per second (0: as fast as the host answers).
     #[arg(long, default_value_t = 0)]
     rate: u64,
+    /// Instead: seed a business day of --transactions transactions into a fresh
+    /// SQLite store (no demo needed) and time its settlement and reconciliation.
+    #[arg(long)]
+    settlement: bool,
 }
 
 /// The demo's load-test card (see the README's test cards).
@@ -53,6 +57,10 @@ struct Tally {
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if args.settlement {
+        runtime.block_on(crate::bench_settle::run(args.transactions as u64))?;
+        return Ok(ExitCode::SUCCESS);
+    }
     runtime.block_on(run_async(args))
 }
 

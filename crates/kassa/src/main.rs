@@ -2,9 +2,11 @@
 //! only parses the command line and turns errors into one line and exit code 2.
 
 mod bench_cmd;
+mod bench_settle;
 mod crypto_cmd;
 mod iso8583_cmd;
 mod render;
+mod report_cmd;
 mod run_cmd;
 mod terminal_cmd;
 
@@ -40,6 +42,8 @@ enum Command {
     Settle(run_cmd::SettleArgs),
     /// Match a business day against the network's clearing file; queue every break.
     Reconcile(run_cmd::ReconcileArgs),
+    /// Reports: a business day per merchant (`day`), fee income (`fees`).
+    Report(report_cmd::ReportArgs),
     /// Load: many terminals through the whole path against a running demo.
     Bench(bench_cmd::BenchArgs),
     /// Configuration: `kassa config example` prints a commented kassa.toml.
@@ -63,6 +67,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(args),
         Command::Settle(args) => run_cmd::settle(args),
         Command::Reconcile(args) => run_cmd::reconcile(args),
+        Command::Report(args) => report_cmd::run(args),
     };
     match result {
         Ok(code) => code,

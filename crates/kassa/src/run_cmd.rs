@@ -97,7 +97,7 @@ pub enum ConfigCommand {
     Example,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
@@ -215,7 +215,7 @@ pub fn config(command: ConfigCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn business_date(text: &str) -> Result<String> {
+pub(crate) fn business_date(text: &str) -> Result<String> {
     let date: String = text.chars().filter(char::is_ascii_digit).collect();
     if date.len() != 8 || kassa_core::time::day_number_of(&date).is_none() {
         bail!("--date {text:?}: use YYYY-MM-DD");
@@ -223,7 +223,7 @@ fn business_date(text: &str) -> Result<String> {
     Ok(date)
 }
 
-fn store_url(config: Option<&std::path::Path>, demo: Option<&std::path::Path>) -> Result<String> {
+pub(crate) fn store_url(config: Option<&std::path::Path>, demo: Option<&std::path::Path>) -> Result<String> {
     Ok(match demo {
         Some(dir) => format!("sqlite://{}", dir.join("kassa.db").display()),
         None => Config::load(config).map_err(|e| anyhow!(e))?.store.url,

@@ -219,7 +219,7 @@ fn a_sign_in_response_shows_its_key_block() {
 }
 
 #[test]
-fn settle_refuses_an_open_day_and_pays_out_a_closed_one() {
+fn settle_refuses_an_open_day_and_reports_read_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let demo = dir.path().to_str().unwrap();
     let open = kassa(&["settle", "--demo", demo, "--date", "2099-01-01"], "");
@@ -230,4 +230,12 @@ fn settle_refuses_an_open_day_and_pays_out_a_closed_one() {
     assert!(closed.contains("payouts: 0 created"), "{closed}");
     let bad = kassa(&["settle", "--demo", demo, "--date", "2020-13-01"], "");
     assert_eq!(bad.code, 2);
+
+    let day = ok(&["report", "day", "--demo", demo, "--date", "2020-01-01"]);
+    assert!(day.starts_with("business day 20200101: 0 merchants"), "{day}");
+    let fees = ok(&["report", "fees", "--demo", demo, "--from", "2020-01-01", "--to", "2020-01-31", "--json"]);
+    assert_eq!(fees.trim(), "[]");
+    let backwards = kassa(&["report", "fees", "--demo", demo, "--from", "2020-02-01", "--to", "2020-01-01"], "");
+    assert_eq!(backwards.code, 2);
+    assert!(backwards.stderr.contains("a range of 1 to 366 days"), "{}", backwards.stderr);
 }

@@ -11,6 +11,7 @@ use kassa_core::time::{Clock, SystemClock};
 use kassa_core::{Amount, TxnKind};
 use kassa_settlement::FeeSchedule;
 use kassa_store::Store;
+use kassa_terminal::Entry;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_settles_once_and_the_ledger_adds_up() {
@@ -23,9 +24,14 @@ async fn a_day_settles_once_and_the_ledger_adds_up() {
     let clock = SystemClock { offset_minutes: 480 };
     let today = clock.local();
     t.transact(TxnKind::Refund, &debit(), Amount(2_000), Some(&original_of(&kept, Some(&today.mmdd())))).await.unwrap();
+    let declined = sale(&mut t, &card(POOR, Some("111111"), Entry::Swipe), 5_000).await;
+    assert_eq!(declined.code.as_str(), "51");
 
     let fees = FeeSchedule::standard();
     let date = today.yyyymmdd();
+    let before = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].settled, None, "not settled yet");
     let first = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
     assert_eq!((first.merchants, first.newly_settled), (1, 1));
     // Takings 15,000 (the voided sale included), void 5,000, refund 2,000; fee 0.38% of
@@ -40,6 +46,20 @@ async fn a_day_settles_once_and_the_ledger_adds_up() {
     assert_eq!(again.newly_settled, 0, "a day settles once");
     w.host.store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{e}"));
     assert!(kassa::settle::report(&again).contains("1 merchants (0 settled now, 1 before)"));
+
+    // The day's report: two approved sales (one voided since), one decline, the void,
+    // the refund, and what settlement made of it; the fee-income report agrees.
+    let report = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
+    let r = &report[0];
+    assert_eq!((r.approved_count, r.approved_amount, r.failed_count, r.failed_amount), (2, 15_000, 1, 5_000));
+    assert_eq!((r.voids_count, r.voids_amount, r.refunds_count, r.refunds_amount), (1, 5_000, 1, 2_000));
+    let settled = r.settled.clone().unwrap();
+    assert_eq!((settled.fees, settled.net), (38, first.net));
+    let fee_days = w.host.store.fee_income(date.clone(), date.clone()).await.unwrap();
+    assert_eq!(fee_days.len(), 1);
+    assert_eq!((fee_days[0].merchants, fee_days[0].takings, fee_days[0].fees), (1, 15_000, 38));
+    let other = kassa_core::MerchantId::parse("123456789012345").unwrap();
+    assert!(w.host.store.merchant_day_report(date.clone(), Some(other)).await.unwrap().is_empty());
     let (network, host) = w.agreement().await;
     assert_eq!(network, host);
 }

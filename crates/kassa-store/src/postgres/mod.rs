@@ -7,6 +7,7 @@
 mod ledger;
 mod payouts;
 mod queries;
+mod reports;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
@@ -23,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_ledger.sql"),
     include_str!("../../migrations/postgres/0003_reconciliation.sql"),
     include_str!("../../migrations/postgres/0004_payouts.sql"),
+    include_str!("../../migrations/postgres/0005_business_date_index.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;
@@ -269,6 +271,18 @@ impl Store for PostgresStore {
 
     async fn notices(&self, merchant: MerchantId) -> Result<Vec<String>> {
         payouts::notices(&self.client().await?, &merchant).await
+    }
+
+    async fn merchant_day_report(
+        &self,
+        business_date: String,
+        merchant: Option<MerchantId>,
+    ) -> Result<Vec<crate::reports::MerchantDayReport>> {
+        reports::merchant_day_report(&self.client().await?, &business_date, merchant.as_ref()).await
+    }
+
+    async fn fee_income(&self, from: String, to: String) -> Result<Vec<crate::reports::FeeIncomeDay>> {
+        reports::fee_income(&self.client().await?, &from, &to).await
     }
 
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {

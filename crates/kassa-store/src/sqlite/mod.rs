@@ -8,6 +8,7 @@
 mod ledger;
 mod payouts;
 mod queries;
+mod reports;
 
 use std::path::Path;
 use std::thread;
@@ -29,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0002_ledger.sql"),
     include_str!("../../migrations/sqlite/0003_reconciliation.sql"),
     include_str!("../../migrations/sqlite/0004_payouts.sql"),
+    include_str!("../../migrations/sqlite/0005_business_date_index.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
@@ -335,6 +337,18 @@ impl Store for SqliteStore {
 
     async fn notices(&self, merchant: MerchantId) -> Result<Vec<String>> {
         self.read(move |c| payouts::notices(c, &merchant)).await
+    }
+
+    async fn merchant_day_report(
+        &self,
+        business_date: String,
+        merchant: Option<MerchantId>,
+    ) -> Result<Vec<crate::reports::MerchantDayReport>> {
+        self.read(move |c| reports::merchant_day_report(c, &business_date, merchant.as_ref())).await
+    }
+
+    async fn fee_income(&self, from: String, to: String) -> Result<Vec<crate::reports::FeeIncomeDay>> {
+        self.read(move |c| reports::fee_income(c, &from, &to)).await
     }
 
     async fn ledger_expire(&self, now_ms: i64) -> Result<u64> {

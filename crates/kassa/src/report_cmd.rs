@@ -1,0 +1,151 @@
+//! `kassa report`: a business day per merchant, and the acquirer's fee income.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow, bail};
+use clap::{Args, Subcommand};
+use kassa_core::{Amount, Currency, MerchantId};
+use kassa_store::Store;
+use kassa_store::reports::{FEE_REPORT_DAYS_MAX, FeeIncomeDay, MerchantDayReport};
+
+use crate::run_cmd::{business_date, runtime, store_url};
+
+#[derive(Debug, Args)]
+pub struct Where {
+    /// The configuration file naming the store (default: the demo's store with --demo).
+    #[arg(long, conflicts_with = "demo", global = true)]
+    config: Option<PathBuf>,
+    /// The demo's store in this directory.
+    #[arg(long, global = true)]
+    demo: Option<PathBuf>,
+    /// JSON instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Per merchant: approved and failed counts and amounts, voids, refunds, fees, net settled.
+    Day {
+        /// The business day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Only this merchant (15 digits).
+        #[arg(long)]
+        merchant: Option<String>,
+    },
+    /// The acquirer's fee income per settled business day.
+    Fees {
+        /// First business day, YYYY-MM-DD.
+        #[arg(long)]
+        from: String,
+        /// Last business day, YYYY-MM-DD (inclusive).
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    command: ReportCommand,
+    #[command(flatten)]
+    place: Where,
+}
+
+fn money(minor: u64) -> String {
+    Amount(minor).display(Currency::CNY)
+}
+
+pub fn run(args: ReportArgs) -> Result<ExitCode> {
+    let url = store_url(args.place.config.as_deref(), args.place.demo.as_deref())?;
+    let json = args.place.json;
+    match args.command {
+        ReportCommand::Day { date, merchant } => {
+            let date = business_date(&date)?;
+            let merchant = match merchant {
+                Some(m) => Some(MerchantId::parse(&m).ok_or_else(|| anyhow!("--merchant {m:?}: 15 digits"))?),
+                None => None,
+            };
+            let rows = runtime()?.block_on(async {
+                let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store: {e}"))?;
+                store.merchant_day_report(date.clone(), merchant).await.map_err(|e| anyhow!("report: {e}"))
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", day_table(&date, &rows));
+            }
+        }
+        ReportCommand::Fees { from, to } => {
+            let (from, to) = (business_date(&from)?, business_date(&to)?);
+            let days = |d: &str| kassa_core::time::day_number_of(d).unwrap_or_default();
+            if days(&to) < days(&from) || days(&to) - days(&from) >= FEE_REPORT_DAYS_MAX {
+                bail!("--from {from} --to {to}: a range of 1 to {FEE_REPORT_DAYS_MAX} days");
+            }
+            let rows = runtime()?.block_on(async {
+                let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store: {e}"))?;
+                store.fee_income(from.clone(), to.clone()).await.map_err(|e| anyhow!("report: {e}"))
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", fee_table(&from, &to, &rows));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn day_table(date: &str, rows: &[MerchantDayReport]) -> String {
+    let mut out = format!("business day {date}: {} merchants\n", rows.len());
+    out.push_str(&format!(
+        "{:<16} {:>6} {:>15} {:>6} {:>13} {:>5} {:>12} {:>5} {:>12} {:>11} {:>15}\n",
+        "merchant", "appr", "approved", "fail", "failed", "void", "voids", "rfnd", "refunds", "fees", "net settled"
+    ));
+    for r in rows {
+        let (fees, net) = match &r.settled {
+            Some(s) => (money(s.fees), signed(s.net)),
+            None => ("-".into(), "not settled".into()),
+        };
+        out.push_str(&format!(
+            "{:<16} {:>6} {:>15} {:>6} {:>13} {:>5} {:>12} {:>5} {:>12} {:>11} {:>15}\n",
+            r.merchant,
+            r.approved_count,
+            money(r.approved_amount),
+            r.failed_count,
+            money(r.failed_amount),
+            r.voids_count,
+            money(r.voids_amount),
+            r.refunds_count,
+            money(r.refunds_amount),
+            fees,
+            net
+        ));
+    }
+    out
+}
+
+fn signed(minor: i64) -> String {
+    if minor < 0 { format!("-{}", money(minor.unsigned_abs())) } else { money(minor.unsigned_abs()) }
+}
+
+fn fee_table(from: &str, to: &str, rows: &[FeeIncomeDay]) -> String {
+    let mut out =
+        format!("fee income {from} to {to}\n{:<10} {:>9} {:>16} {:>13}\n", "day", "merchants", "takings", "fees");
+    let (mut takings, mut fees) = (0u64, 0u64);
+    for r in rows {
+        takings += r.takings;
+        fees += r.fees;
+        out.push_str(&format!(
+            "{:<10} {:>9} {:>16} {:>13}\n",
+            r.business_date,
+            r.merchants,
+            money(r.takings),
+            money(r.fees)
+        ));
+    }
+    out.push_str(&format!("{:<10} {:>9} {:>16} {:>13}\n", "total", "", money(takings), money(fees)));
+    out
+}
