@@ -211,9 +211,17 @@ pub async fn daily_settlement<S: Store>(
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_millis(delay_ms.max(0) as u64)) => {}
         }
+        // The demo (which has the simulator) also shows the day to the person watching.
+        let show = |text: String| {
+            if simulator.is_some() {
+                print!("{text}");
+            }
+        };
+        show(format!("\n— business day {date} closed —\n"));
         match crate::settle::run(&store, &date, &fees, clock.now_ms(), |_, _| {}).await {
             Ok(summary) => {
-                tracing::info!(date, merchants = summary.merchants, net = summary.net, "business day settled")
+                tracing::info!(date, merchants = summary.merchants, net = summary.net, "business day settled");
+                show(crate::settle::report(&summary));
             }
             Err(error) => tracing::error!(date, %error, "settlement run"),
         }
@@ -230,17 +238,23 @@ pub async fn daily_settlement<S: Store>(
             })
             .collect();
         match crate::reconcile::run(&store, &date, &clearing, clock.now_ms()).await {
-            Ok(summary) => tracing::info!(
-                date,
-                matched = summary.reconciliation.matched,
-                breaks = summary.reconciliation.breaks.len(),
-                "business day reconciled"
-            ),
+            Ok(summary) => {
+                tracing::info!(
+                    date,
+                    matched = summary.reconciliation.matched,
+                    breaks = summary.reconciliation.breaks.len(),
+                    "business day reconciled"
+                );
+                show(crate::reconcile::report(&summary));
+            }
             Err(error) => tracing::error!(date, %error, "reconciliation run"),
         }
         let Some(hsm) = &payouts else { continue };
         match crate::payout::run(&store, &bank, hsm.as_ref(), Some(&date), clock.now_ms()).await {
-            Ok(s) => tracing::info!(date, created = s.created, paid = s.paid, failed = s.failed, "payouts run"),
+            Ok(s) => {
+                tracing::info!(date, created = s.created, paid = s.paid, failed = s.failed, "payouts run");
+                show(crate::payout::report(&s));
+            }
             Err(error) => tracing::error!(date, %error, "payouts run"),
         }
     }

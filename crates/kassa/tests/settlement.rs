@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::*;
 use kassa_core::time::{Clock, SystemClock};
 use kassa_core::{Amount, TxnKind};
@@ -179,4 +181,61 @@ async fn a_failed_payout_returns_the_funds_and_tells_the_merchant() {
         kassa::payout::RunSummary::default()
     );
     w.host.store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The demo's nightly run, end to end: sales, the terminal closes its batch,
+/// the cut-off passes, and the scheduled run settles, reconciles against the
+/// network and pays out — with nothing left over on the ledger.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_run_settles_reconciles_and_pays_out() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    sale(&mut t, &debit(), 30_000).await;
+    sale(&mut t, &credit(), 12_000).await;
+    t.settle().await.unwrap();
+    let merchant = kassa_core::MerchantId::parse(MID).unwrap();
+    let card = "6222020200112233446";
+    let sealed = kassa_crypto::SecurityModule::encrypt_pan(w.hsm.as_ref(), card).unwrap();
+    w.host
+        .store
+        .put_settlement_card(merchant.clone(), sealed, kassa_core::mask_pan(card), "Shop".into())
+        .await
+        .unwrap();
+
+    // A clock just short of the run five minutes after the next local midnight.
+    let real = SystemClock { offset_minutes: 480 };
+    let date = real.local().yyyymmdd();
+    let day_ms = 86_400_000;
+    let offset_ms = 480 * 60_000;
+    let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
+    let clock = Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480));
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(kassa::world::daily_settlement(
+        w.host.store.clone(),
+        clock,
+        kassa_settlement::CutOff::MIDNIGHT,
+        Some(w.sim.simulator.clone()),
+        Some(w.hsm.clone()),
+        shutdown.clone(),
+    ));
+    let mut report = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        report = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
+        if report.first().is_some_and(|r| r.settled.is_some()) && w.host.store.open_payouts().await.unwrap().is_empty()
+        {
+            break;
+        }
+    }
+    shutdown.cancel();
+    let settled = report[0].settled.clone().expect("the day was settled by the schedule");
+    // Debit 300.00 at 0.38% (MCC 5411) = 1.14; credit 120.00 = 0.456 → 0.46.
+    assert_eq!((report[0].approved_count, settled.fees), (2, 114 + 46));
+    let audit = w.host.store.ledger_audit().await.unwrap();
+    audit.check().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(audit.available, [(MID.to_string(), 0)], "the net was paid out");
+    assert!(w.host.store.notices(merchant).await.unwrap().is_empty(), "nothing failed");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
 }
