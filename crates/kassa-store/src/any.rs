@@ -171,6 +171,9 @@ impl Store for AnyStore {
     ) -> Result<Vec<crate::reports::MerchantDayReport>> {
         forward!(self.merchant_day_report(business_date, merchant))
     }
+    async fn exceptions(&self, business_date: String) -> Result<Vec<crate::reports::ExceptionItem>> {
+        forward!(self.exceptions(business_date))
+    }
     async fn fee_income(&self, from: String, to: String) -> Result<Vec<crate::reports::FeeIncomeDay>> {
         forward!(self.fee_income(from, to))
     }

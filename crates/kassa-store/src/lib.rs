@@ -181,6 +181,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         business_date: String,
         merchant: Option<MerchantId>,
     ) -> impl Future<Output = Result<Vec<reports::MerchantDayReport>>> + Send;
+    /// The reconciliation exception queue of a business day, oldest first
+    /// (at most `reports::EXCEPTIONS_MAX`).
+    fn exceptions(&self, business_date: String) -> impl Future<Output = Result<Vec<reports::ExceptionItem>>> + Send;
     /// Fee income per settled business day from `from` to `to` (YYYYMMDD, inclusive).
     fn fee_income(&self, from: String, to: String) -> impl Future<Output = Result<Vec<reports::FeeIncomeDay>>> + Send;
     /// Expires every pre-auth hold whose time has come, releasing it; returns how many.

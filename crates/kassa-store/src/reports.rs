@@ -38,6 +38,25 @@ pub struct FeeIncomeDay {
     pub fees: u64,
 }
 
+/// One break in the reconciliation exception queue.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ExceptionItem {
+    pub id: i64,
+    pub business_date: String,
+    /// `host_only`, `network_only` or `amount_mismatch`.
+    pub kind: String,
+    pub link_stan: u32,
+    pub link_transmitted: String,
+    pub txn_id: Option<i64>,
+    pub host_amount: Option<u64>,
+    pub network_amount: Option<u64>,
+    pub reason: String,
+    pub status: String,
+}
+
+/// At most this many exceptions in one report.
+pub const EXCEPTIONS_MAX: i64 = 10_000;
+
 /// Days a fee-income report may span.
 pub const FEE_REPORT_DAYS_MAX: i64 = 366;
 
@@ -65,6 +84,11 @@ pub(crate) const FEE_INCOME: &str = "
            CAST(COALESCE(SUM(fees), 0) AS BIGINT)
     FROM merchant_settlements WHERE business_date >= ?1 AND business_date <= ?2
     GROUP BY business_date ORDER BY business_date";
+
+pub(crate) const EXCEPTIONS: &str = "
+    SELECT id, business_date, kind, CAST(link_stan AS BIGINT), link_transmitted, txn_id, host_amount, network_amount,
+           reason, status
+    FROM reconciliation_exceptions WHERE business_date = ?1 ORDER BY id LIMIT ?2";
 
 /// The statement with PostgreSQL's placeholders.
 pub(crate) fn for_postgres(sql: &str) -> String {

@@ -42,7 +42,7 @@ enum Command {
     Settle(run_cmd::SettleArgs),
     /// Match a business day against the network's clearing file; queue every break.
     Reconcile(run_cmd::ReconcileArgs),
-    /// Reports: a business day per merchant (`day`), fee income (`fees`).
+    /// Reports: a business day per merchant (`day`), reconciliation breaks (`exceptions`), fee income (`fees`).
     Report(report_cmd::ReportArgs),
     /// Load: many terminals through the whole path against a running demo.
     Bench(bench_cmd::BenchArgs),

@@ -1,4 +1,5 @@
-//! `kassa report`: a business day per merchant, and the acquirer's fee income.
+//! `kassa report`: a business day per merchant, the reconciliation exception
+//! queue, and the acquirer's fee income.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
 use kassa_core::{Amount, Currency, MerchantId};
 use kassa_store::Store;
-use kassa_store::reports::{FEE_REPORT_DAYS_MAX, FeeIncomeDay, MerchantDayReport};
+use kassa_store::reports::{ExceptionItem, FEE_REPORT_DAYS_MAX, FeeIncomeDay, MerchantDayReport};
 
 use crate::run_cmd::{business_date, runtime, store_url};
 
@@ -34,6 +35,12 @@ pub enum ReportCommand {
         /// Only this merchant (15 digits).
         #[arg(long)]
         merchant: Option<String>,
+    },
+    /// The reconciliation exception queue of a business day.
+    Exceptions {
+        /// The business day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
     },
     /// The acquirer's fee income per settled business day.
     Fees {
@@ -76,6 +83,18 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 print!("{}", day_table(&date, &rows));
+            }
+        }
+        ReportCommand::Exceptions { date } => {
+            let date = business_date(&date)?;
+            let rows = runtime()?.block_on(async {
+                let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store: {e}"))?;
+                store.exceptions(date.clone()).await.map_err(|e| anyhow!("report: {e}"))
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", exception_table(&date, &rows));
             }
         }
         ReportCommand::Fees { from, to } => {
@@ -147,5 +166,28 @@ fn fee_table(from: &str, to: &str, rows: &[FeeIncomeDay]) -> String {
         ));
     }
     out.push_str(&format!("{:<10} {:>9} {:>16} {:>13}\n", "total", "", money(takings), money(fees)));
+    out
+}
+
+fn exception_table(date: &str, rows: &[ExceptionItem]) -> String {
+    let mut out = format!("reconciliation exceptions of {date}: {}\n", rows.len());
+    out.push_str(&format!(
+        "{:<16} {:>6} {:<10} {:>8} {:>13} {:>13} {:<6} reason\n",
+        "kind", "trace", "sent", "txn", "host", "network", "status"
+    ));
+    let amount = |v: Option<u64>| v.map(money).unwrap_or_else(|| "-".into());
+    for r in rows {
+        out.push_str(&format!(
+            "{:<16} {:>6} {:<10} {:>8} {:>13} {:>13} {:<6} {}\n",
+            r.kind,
+            format!("{:06}", r.link_stan),
+            r.link_transmitted,
+            r.txn_id.map(|id| id.to_string()).unwrap_or_else(|| "-".into()),
+            amount(r.host_amount),
+            amount(r.network_amount),
+            r.status,
+            r.reason
+        ));
+    }
     out
 }

@@ -235,6 +235,8 @@ fn settle_refuses_an_open_day_and_reports_read_the_store() {
     assert!(day.starts_with("business day 20200101: 0 merchants"), "{day}");
     let fees = ok(&["report", "fees", "--demo", demo, "--from", "2020-01-01", "--to", "2020-01-31", "--json"]);
     assert_eq!(fees.trim(), "[]");
+    let exceptions = ok(&["report", "exceptions", "--demo", demo, "--date", "2020-01-01"]);
+    assert!(exceptions.starts_with("reconciliation exceptions of 20200101: 0"), "{exceptions}");
     let backwards = kassa(&["report", "fees", "--demo", demo, "--from", "2020-02-01", "--to", "2020-01-01"], "");
     assert_eq!(backwards.code, 2);
     assert!(backwards.stderr.contains("a range of 1 to 366 days"), "{}", backwards.stderr);

@@ -106,6 +106,13 @@ async fn reconciliation_finds_and_classifies_every_injected_break() {
     let again = kassa::reconcile::run(&w.host.store, &today.yyyymmdd(), &broken, clock.now_ms()).await.unwrap();
     assert_eq!(again.newly_queued, 0, "a break is queued once");
     assert!(kassa::reconcile::report(&again).contains("host-only 1  network-only 1  amount mismatch 1"));
+    let queue = w.host.store.exceptions(today.yyyymmdd()).await.unwrap();
+    let mut queued: Vec<(String, u32)> = queue.iter().map(|e| (e.kind.clone(), e.link_stan)).collect();
+    queued.sort();
+    let mut expected: Vec<(String, u32)> = expected.iter().map(|(k, stan)| (k.code().to_string(), *stan)).collect();
+    expected.sort();
+    assert_eq!(queued, expected, "each break queued once, with its kind");
+    assert!(queue.iter().all(|e| e.status == "open" && !e.reason.is_empty()));
 }
 
 async fn settled_day_with_card(w: &World, card: &str) -> String {
@@ -223,8 +230,10 @@ async fn the_scheduled_run_settles_reconciles_and_pays_out() {
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         report = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
-        if report.first().is_some_and(|r| r.settled.is_some()) && w.host.store.open_payouts().await.unwrap().is_empty()
-        {
+        // Settled, the net moved out of available funds, and no payout still open: paid.
+        let settled = report.first().is_some_and(|r| r.settled.is_some());
+        let available = w.host.store.ledger_audit().await.unwrap().available;
+        if settled && available.iter().all(|(_, a)| *a == 0) && w.host.store.open_payouts().await.unwrap().is_empty() {
             break;
         }
     }

@@ -281,6 +281,10 @@ impl Store for PostgresStore {
         reports::merchant_day_report(&self.client().await?, &business_date, merchant.as_ref()).await
     }
 
+    async fn exceptions(&self, business_date: String) -> Result<Vec<crate::reports::ExceptionItem>> {
+        reports::exceptions(&self.client().await?, &business_date).await
+    }
+
     async fn fee_income(&self, from: String, to: String) -> Result<Vec<crate::reports::FeeIncomeDay>> {
         reports::fee_income(&self.client().await?, &from, &to).await
     }

@@ -347,6 +347,10 @@ impl Store for SqliteStore {
         self.read(move |c| reports::merchant_day_report(c, &business_date, merchant.as_ref())).await
     }
 
+    async fn exceptions(&self, business_date: String) -> Result<Vec<crate::reports::ExceptionItem>> {
+        self.read(move |c| reports::exceptions(c, &business_date)).await
+    }
+
     async fn fee_income(&self, from: String, to: String) -> Result<Vec<crate::reports::FeeIncomeDay>> {
         self.read(move |c| reports::fee_income(c, &from, &to)).await
     }
