@@ -17,6 +17,7 @@ pub struct Config {
     pub store: StoreSection,
     pub security: SecuritySection,
     pub rules: RulesSection,
+    pub payouts: PayoutsSection,
     pub log: LogSection,
 }
 
@@ -125,6 +126,31 @@ impl Default for RulesSection {
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+pub struct PayoutsSection {
+    /// The bank adapter settled days are paid out through: `simulated` (the
+    /// default, the only adapter so far) or `none` (settle, pay nothing out).
+    pub bank: String,
+}
+
+impl Default for PayoutsSection {
+    fn default() -> Self {
+        PayoutsSection { bank: "simulated".into() }
+    }
+}
+
+impl PayoutsSection {
+    /// Whether payouts run; an unknown adapter is an error.
+    pub fn enabled(&self) -> Result<bool, String> {
+        match self.bank.as_str() {
+            "simulated" => Ok(true),
+            "none" => Ok(false),
+            other => Err(format!("payouts.bank {other:?}: use \"simulated\" or \"none\"")),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSection {
     /// A tracing filter: `info`, `kassa=debug,warn`, …
     pub level: String,
@@ -168,6 +194,9 @@ completion_percent_max = 115
 utc_offset_minutes = 480         # local time for fields 12/13 and the business day
 cutoff = "23:00"                 # later transactions belong to the next business day
 
+[payouts]
+bank = "simulated"               # the bank adapter each settled day is paid out through; "none": no payouts
+
 [log]
 level = "info"
 "#;
@@ -206,6 +235,7 @@ impl Config {
 
     /// The host's settings; an unreadable cut-off is an error.
     pub fn host_settings(&self) -> Result<HostSettings, String> {
+        self.payouts.enabled()?;
         let cutoff = kassa_settlement::CutOff::parse(&self.rules.cutoff)
             .ok_or_else(|| format!("rules.cutoff {:?}: use HH:MM", self.rules.cutoff))?;
         Ok(HostSettings {
@@ -249,5 +279,16 @@ mod tests {
     #[test]
     fn unknown_settings_are_refused() {
         assert!(toml::from_str::<Config>("[host]\nlisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn payouts_take_a_known_bank_adapter() {
+        let mut config = Config::default();
+        assert_eq!(config.payouts.enabled(), Ok(true));
+        config.payouts.bank = "none".into();
+        assert_eq!(config.payouts.enabled(), Ok(false));
+        config.payouts.bank = "acme".into();
+        let error = config.host_settings().err().unwrap_or_default();
+        assert!(error.contains("payouts.bank \"acme\""), "{error}");
     }
 }

@@ -159,10 +159,13 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         );
         let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: config.rules.utc_offset_minutes });
         let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
-        let host = world::start_host(&settings, store, hsm, &zone, clock.clone(), shutdown.clone())
+        let host = world::start_host(&settings, store, hsm.clone(), &zone, clock.clone(), shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the host: {e}"))?;
-        tokio::spawn(world::daily_settlement(host.store.clone(), clock, settings.cutoff, None, None, shutdown.clone()));
+        let payouts: Option<Arc<dyn kassa_crypto::SecurityModule>> =
+            if config.payouts.enabled().map_err(|e| anyhow!(e))? { Some(hsm.clone()) } else { None };
+        let store = host.store.clone();
+        tokio::spawn(world::daily_settlement(store, clock, settings.cutoff, None, payouts, shutdown.clone()));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
         if !config.host.metrics_listen.is_empty() {
             let address = kassa::metrics::serve(&config.host.metrics_listen, recorder, shutdown.clone())
@@ -254,13 +257,16 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     init_logs("warn");
     let date = business_date(&args.date)?;
     let url = store_url(args.config.as_deref(), args.demo.as_deref())?;
-    let (cutoff, offset_minutes) = match args.demo {
-        Some(_) => (kassa_settlement::CutOff::MIDNIGHT, 480),
+    // The demo pays out through its simulated bank under its own key; a configured
+    // host through its configured adapter under its configured key.
+    let (cutoff, offset_minutes, payout_key) = match args.demo.as_deref() {
+        Some(dir) => (kassa_settlement::CutOff::MIDNIGHT, 480, Some(dir.join("lmk.hex"))),
         None => {
             let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
             let cutoff = kassa_settlement::CutOff::parse(&config.rules.cutoff)
                 .ok_or_else(|| anyhow!("rules.cutoff {:?}: use HH:MM", config.rules.cutoff))?;
-            (cutoff, config.rules.utc_offset_minutes)
+            let key = config.payouts.enabled().map_err(|e| anyhow!(e))?.then(|| config.security.lmk_file.clone());
+            (cutoff, config.rules.utc_offset_minutes, key)
         }
     };
     let clock = SystemClock { offset_minutes };
@@ -285,10 +291,8 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
         .map_err(|e| anyhow!("settle {date}: {e}"))?;
         bar.finish_and_clear();
         print!("{}", kassa::settle::report(&summary));
-        // Only the demo has a bank to pay out through (simulated); a deployment
-        // pays out through its bank adapter.
-        if let Some(dir) = args.demo.as_deref() {
-            let hsm = kassa::demo::load_or_create_lmk(&dir.join("lmk.hex")).map_err(|e| anyhow!("demo keys: {e}"))?;
+        if let Some(key) = payout_key {
+            let hsm = kassa::demo::load_or_create_lmk(&key).map_err(|e| anyhow!("local master key: {e}"))?;
             let bank = kassa::payout::SimulatedBank::new(Default::default(), std::time::Duration::ZERO);
             let payouts = kassa::payout::run(&store, &bank, &hsm, Some(&date), clock.now_ms())
                 .await

@@ -193,8 +193,9 @@ async fn expire_holds<S: Store>(store: S, clock: Arc<dyn Clock>, shutdown: Cance
 
 /// Settles each business day shortly after its cut-off, for as long as the
 /// host runs. With the network simulator at hand (the demo), the day is also
-/// reconciled against the simulator's clearing records and paid out through
-/// the simulated bank (`payouts` unseals the merchants' settlement cards).
+/// reconciled against the simulator's clearing records; with `payouts` (the
+/// security module that unseals the merchants' settlement cards) it is paid
+/// out through the simulated bank.
 pub async fn daily_settlement<S: Store>(
     store: S,
     clock: Arc<dyn Clock>,
@@ -225,29 +226,30 @@ pub async fn daily_settlement<S: Store>(
             }
             Err(error) => tracing::error!(date, %error, "settlement run"),
         }
-        let Some(simulator) = &simulator else { continue };
-        let clearing: Vec<kassa_settlement::ClearingItem> = simulator
-            .with_issuer(|issuer| issuer.clearing(date.get(4..).unwrap_or_default()))
-            .into_iter()
-            .map(|r| kassa_settlement::ClearingItem {
-                stan: r.stan,
-                transmitted: r.transmitted,
-                kind: r.kind.to_string(),
-                amount: r.amount,
-                rrn: r.rrn,
-            })
-            .collect();
-        match crate::reconcile::run(&store, &date, &clearing, clock.now_ms()).await {
-            Ok(summary) => {
-                tracing::info!(
-                    date,
-                    matched = summary.reconciliation.matched,
-                    breaks = summary.reconciliation.breaks.len(),
-                    "business day reconciled"
-                );
-                show(crate::reconcile::report(&summary));
+        if let Some(simulator) = &simulator {
+            let clearing: Vec<kassa_settlement::ClearingItem> = simulator
+                .with_issuer(|issuer| issuer.clearing(date.get(4..).unwrap_or_default()))
+                .into_iter()
+                .map(|r| kassa_settlement::ClearingItem {
+                    stan: r.stan,
+                    transmitted: r.transmitted,
+                    kind: r.kind.to_string(),
+                    amount: r.amount,
+                    rrn: r.rrn,
+                })
+                .collect();
+            match crate::reconcile::run(&store, &date, &clearing, clock.now_ms()).await {
+                Ok(summary) => {
+                    tracing::info!(
+                        date,
+                        matched = summary.reconciliation.matched,
+                        breaks = summary.reconciliation.breaks.len(),
+                        "business day reconciled"
+                    );
+                    show(crate::reconcile::report(&summary));
+                }
+                Err(error) => tracing::error!(date, %error, "reconciliation run"),
             }
-            Err(error) => tracing::error!(date, %error, "reconciliation run"),
         }
         let Some(hsm) = &payouts else { continue };
         match crate::payout::run(&store, &bank, hsm.as_ref(), Some(&date), clock.now_ms()).await {
