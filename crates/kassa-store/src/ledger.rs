@@ -327,6 +327,19 @@ pub struct Payout {
     pub state: PayoutState,
 }
 
+impl Payout {
+    /// What the merchant is told when the payout fails (the card masked).
+    pub fn failure_notice(&self, reason: Option<&str>) -> String {
+        format!(
+            "Your payout of {} for {} to card {} failed ({}); the money is back in your wallet.",
+            kassa_core::Amount(self.amount).display(kassa_core::Currency::CNY),
+            self.business_date,
+            self.card_masked,
+            reason.unwrap_or("no reason given")
+        )
+    }
+}
+
 pub fn payout_id(merchant: &kassa_core::MerchantId, date: &str) -> String {
     format!("{merchant}-{date}")
 }

@@ -126,13 +126,7 @@ pub(super) async fn finish_payout(
     let payout = payout(&row.ok_or_else(|| StoreError::NotFound(format!("payout {id}")))?)?;
     post_for(c, &payout.merchant, CNY, 0, &payout_postings(&payout, state), now_ms).await?;
     if !paid {
-        let text = format!(
-            "Your payout of {} for {} to card {} failed ({}); the money is back in your wallet.",
-            kassa_core::Amount(payout.amount).display(kassa_core::Currency::CNY),
-            payout.business_date,
-            payout.card_masked,
-            reason.unwrap_or("no reason given")
-        );
+        let text = payout.failure_notice(reason);
         let statement = c
             .prepare_cached("INSERT INTO merchant_notices (merchant_id, kind, text, created_at) VALUES ($1, 'payout_failed', $2, $3)")
             .await

@@ -141,13 +141,7 @@ pub(super) fn finish_payout(c: &Connection, id: &str, paid: bool, reason: Option
     let payout = payout(row)?;
     post_for(c, &payout.merchant, CNY, 0, &payout_postings(&payout, state), now_ms)?;
     if !paid {
-        let text = format!(
-            "Your payout of {} for {} to card {} failed ({}); the money is back in your wallet.",
-            kassa_core::Amount(payout.amount).display(kassa_core::Currency::CNY),
-            payout.business_date,
-            payout.card_masked,
-            reason.unwrap_or("no reason given")
-        );
+        let text = payout.failure_notice(reason);
         c.prepare_cached(
             "INSERT INTO merchant_notices (merchant_id, kind, text, created_at) VALUES (?1, 'payout_failed', ?2, ?3)",
         )
