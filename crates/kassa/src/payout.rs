@@ -8,9 +8,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use kassa_core::time::Clock;
 use kassa_crypto::SecurityModule;
 use kassa_store::Store;
 use kassa_store::ledger::PayoutState;
@@ -34,17 +35,25 @@ pub trait Bank: Send + Sync {
 }
 
 /// The default bank: results after a delay, payouts to closed accounts fail.
-#[derive(Debug, Default)]
+/// Its time is the `Clock` it is given, so tests drive the delay.
 pub struct SimulatedBank {
     /// Card numbers whose accounts are closed.
     pub closed: HashSet<String>,
     pub settle_after: Duration,
-    orders: Mutex<HashMap<String, (String, u64, std::time::Instant)>>,
+    clock: Arc<dyn Clock>,
+    /// Payout id → (card, amount, received at in Unix ms).
+    orders: Mutex<HashMap<String, (String, u64, i64)>>,
+}
+
+impl std::fmt::Debug for SimulatedBank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatedBank").field("settle_after", &self.settle_after).finish_non_exhaustive()
+    }
 }
 
 impl SimulatedBank {
-    pub fn new(closed: HashSet<String>, settle_after: Duration) -> SimulatedBank {
-        SimulatedBank { closed, settle_after, orders: Mutex::new(HashMap::new()) }
+    pub fn new(closed: HashSet<String>, settle_after: Duration, clock: Arc<dyn Clock>) -> SimulatedBank {
+        SimulatedBank { closed, settle_after, clock, orders: Mutex::new(HashMap::new()) }
     }
 
     /// How many distinct payouts the bank has debited (for tests).
@@ -56,14 +65,15 @@ impl SimulatedBank {
 impl Bank for SimulatedBank {
     async fn send(&self, id: &str, card: &str, amount: u64) -> Result<(), Error> {
         let mut orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
-        orders.entry(id.to_string()).or_insert_with(|| (card.to_string(), amount, std::time::Instant::now()));
+        let now = self.clock.now_ms();
+        orders.entry(id.to_string()).or_insert_with(|| (card.to_string(), amount, now));
         Ok(())
     }
 
     async fn status(&self, id: &str) -> Result<Option<BankStatus>, Error> {
         let orders = self.orders.lock().unwrap_or_else(|e| e.into_inner());
         Ok(orders.get(id).map(|(card, _, at)| {
-            if at.elapsed() < self.settle_after {
+            if self.clock.now_ms().saturating_sub(*at) < self.settle_after.as_millis() as i64 {
                 BankStatus::Pending
             } else if self.closed.contains(card) {
                 BankStatus::Failed("account closed".into())

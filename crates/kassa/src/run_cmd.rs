@@ -293,7 +293,8 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
         print!("{}", kassa::settle::report(&summary));
         if let Some(key) = payout_key {
             let hsm = kassa::demo::load_or_create_lmk(&key).map_err(|e| anyhow!("local master key: {e}"))?;
-            let bank = kassa::payout::SimulatedBank::new(Default::default(), std::time::Duration::ZERO);
+            let bank =
+                kassa::payout::SimulatedBank::new(Default::default(), std::time::Duration::ZERO, Arc::new(clock));
             let payouts = kassa::payout::run(&store, &bank, &hsm, Some(&date), clock.now_ms())
                 .await
                 .map_err(|e| anyhow!("pay out {date}: {e}"))?;

@@ -205,7 +205,7 @@ pub async fn daily_settlement<S: Store>(
     shutdown: CancellationToken,
 ) {
     let fees = kassa_settlement::FeeSchedule::standard();
-    let bank = crate::payout::SimulatedBank::new(Default::default(), Duration::ZERO);
+    let bank = crate::payout::SimulatedBank::new(Default::default(), Duration::ZERO, clock.clone());
     loop {
         let (delay_ms, date) = cutoff.next_run(clock.now_ms(), clock.offset_minutes());
         tokio::select! {

@@ -138,8 +138,9 @@ async fn a_payout_reaches_the_card_exactly_once() {
     use kassa::payout::{SimulatedBank, run};
     let w = world(Options::default()).await;
     let date = settled_day_with_card(&w, "6222021234567890128").await;
-    let bank = SimulatedBank::new(Default::default(), std::time::Duration::from_millis(200));
-    let now = || SystemClock { offset_minutes: 480 }.now_ms();
+    let clock = Arc::new(kassa_core::time::ManualClock::new(SystemClock { offset_minutes: 480 }.now_ms(), 480));
+    let bank = SimulatedBank::new(Default::default(), std::time::Duration::from_millis(200), clock.clone());
+    let now = || clock.now_ms();
     // The process dies after the bank took the payout and before it was recorded as sent.
     let created = w.host.store.create_payouts(date.clone(), now()).await.unwrap();
     assert_eq!(created.len(), 1);
@@ -150,7 +151,7 @@ async fn a_payout_reaches_the_card_exactly_once() {
     // Restarted: the run sends again (the bank ignores the repeat), then waits for the result.
     let first = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now()).await.unwrap();
     assert_eq!((first.created, first.sent, first.pending), (0, 1, 1));
-    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    clock.advance_ms(250);
     let second = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now()).await.unwrap();
     assert_eq!((second.created, second.sent, second.paid), (0, 0, 1));
     let third = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now()).await.unwrap();
@@ -167,7 +168,11 @@ async fn a_failed_payout_returns_the_funds_and_tells_the_merchant() {
     let w = world(Options::default()).await;
     let closed_card = "6222021234500000033";
     let date = settled_day_with_card(&w, closed_card).await;
-    let bank = SimulatedBank::new([closed_card.to_string()].into(), std::time::Duration::ZERO);
+    let bank = SimulatedBank::new(
+        [closed_card.to_string()].into(),
+        std::time::Duration::ZERO,
+        Arc::new(SystemClock { offset_minutes: 480 }),
+    );
     let now = SystemClock { offset_minutes: 480 }.now_ms();
     let summary = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), now).await.unwrap();
     assert_eq!((summary.created, summary.failed), (1, 1));
