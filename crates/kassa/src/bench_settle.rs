@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use kassa::settle::{money, signed_money};
 use kassa::world::{self, MerchantSpec};
 use kassa_core::time::{Clock, SystemClock};
 use kassa_core::{Amount, Batch, Currency, MerchantId, TerminalId, Trace, TxnKind};
@@ -107,9 +108,9 @@ pub async fn run(transactions: u64) -> Result<()> {
     println!(
         "settle   {} merchants, takings {}, fees {}, net {} in {:.2} s",
         settled.merchants,
-        Amount(settled.gross).display(Currency::CNY),
-        Amount(settled.fees).display(Currency::CNY),
-        Amount(settled.net.max(0).unsigned_abs()).display(Currency::CNY),
+        money(settled.gross),
+        money(settled.fees),
+        signed_money(settled.net),
         seconds(settle_time)
     );
     println!(
@@ -119,10 +120,7 @@ pub async fn run(transactions: u64) -> Result<()> {
         DROPPED + CHANGED,
         seconds(reconcile_time)
     );
-    let balanced = audit.debits_posted == audit.credits_posted && audit.debits_pending == audit.credits_pending;
-    if !balanced || audit.merchants.iter().any(|(_, ledger, records)| ledger != records) {
-        bail!("the ledger does not add up after the run: {audit:?}");
-    }
+    audit.check().map_err(|e| anyhow!("after the run: {e}"))?;
     println!("settle + reconcile: {:.2} s (target ≤ 10 s); the ledger adds up", seconds(settle_time + reconcile_time));
     Ok(())
 }

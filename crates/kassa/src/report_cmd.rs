@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand};
-use kassa_core::{Amount, Currency, MerchantId};
+use kassa::settle::{money, signed_money};
+use kassa_core::MerchantId;
 use kassa_store::Store;
 use kassa_store::reports::{ExceptionItem, FEE_REPORT_DAYS_MAX, FeeIncomeDay, MerchantDayReport};
 
@@ -61,10 +62,6 @@ pub struct ReportArgs {
     place: Where,
 }
 
-fn money(minor: u64) -> String {
-    Amount(minor).display(Currency::CNY)
-}
-
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let url = store_url(args.place.config.as_deref(), args.place.demo.as_deref())?;
     let json = args.place.json;
@@ -75,27 +72,13 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
                 Some(m) => Some(MerchantId::parse(&m).ok_or_else(|| anyhow!("--merchant {m:?}: 15 digits"))?),
                 None => None,
             };
-            let rows = runtime()?.block_on(async {
-                let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store: {e}"))?;
-                store.merchant_day_report(date.clone(), merchant).await.map_err(|e| anyhow!("report: {e}"))
-            })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                print!("{}", day_table(&date, &rows));
-            }
+            let rows = query(&url, async |store| store.merchant_day_report(date.clone(), merchant).await)?;
+            show(json, &rows, || day_table(&date, &rows))?;
         }
         ReportCommand::Exceptions { date } => {
             let date = business_date(&date)?;
-            let rows = runtime()?.block_on(async {
-                let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store: {e}"))?;
-                store.exceptions(date.clone()).await.map_err(|e| anyhow!("report: {e}"))
-            })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                print!("{}", exception_table(&date, &rows));
-            }
+            let rows = query(&url, async |store| store.exceptions(date.clone()).await)?;
+            show(json, &rows, || exception_table(&date, &rows))?;
         }
         ReportCommand::Fees { from, to } => {
             let (from, to) = (business_date(&from)?, business_date(&to)?);
@@ -103,18 +86,29 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             if days(&to) < days(&from) || days(&to) - days(&from) >= FEE_REPORT_DAYS_MAX {
                 bail!("--from {from} --to {to}: a range of 1 to {FEE_REPORT_DAYS_MAX} days");
             }
-            let rows = runtime()?.block_on(async {
-                let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store: {e}"))?;
-                store.fee_income(from.clone(), to.clone()).await.map_err(|e| anyhow!("report: {e}"))
-            })?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                print!("{}", fee_table(&from, &to, &rows));
-            }
+            let rows = query(&url, async |store| store.fee_income(from.clone(), to.clone()).await)?;
+            show(json, &rows, || fee_table(&from, &to, &rows))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store at `url` and runs one read on it.
+fn query<T>(url: &str, read: impl AsyncFnOnce(&kassa_store::AnyStore) -> kassa_store::Result<T>) -> Result<T> {
+    runtime()?.block_on(async {
+        let store = kassa_store::AnyStore::open(url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
+        read(&store).await.map_err(|e| anyhow!("report: {e}"))
+    })
+}
+
+/// Prints `rows` as JSON, or the table.
+fn show<T: serde::Serialize>(json: bool, rows: &T, table: impl FnOnce() -> String) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(rows)?);
+    } else {
+        print!("{}", table());
+    }
+    Ok(())
 }
 
 fn day_table(date: &str, rows: &[MerchantDayReport]) -> String {
@@ -125,7 +119,7 @@ fn day_table(date: &str, rows: &[MerchantDayReport]) -> String {
     ));
     for r in rows {
         let (fees, net) = match &r.settled {
-            Some(s) => (money(s.fees), signed(s.net)),
+            Some(s) => (money(s.fees), signed_money(s.net)),
             None => ("-".into(), "not settled".into()),
         };
         out.push_str(&format!(
@@ -144,10 +138,6 @@ fn day_table(date: &str, rows: &[MerchantDayReport]) -> String {
         ));
     }
     out
-}
-
-fn signed(minor: i64) -> String {
-    if minor < 0 { format!("-{}", money(minor.unsigned_abs())) } else { money(minor.unsigned_abs()) }
 }
 
 fn fee_table(from: &str, to: &str, rows: &[FeeIncomeDay]) -> String {

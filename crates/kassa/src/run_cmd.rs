@@ -263,8 +263,7 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
         Some(dir) => (kassa_settlement::CutOff::MIDNIGHT, 480, Some(dir.join("lmk.hex"))),
         None => {
             let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
-            let cutoff = kassa_settlement::CutOff::parse(&config.rules.cutoff)
-                .ok_or_else(|| anyhow!("rules.cutoff {:?}: use HH:MM", config.rules.cutoff))?;
+            let cutoff = config.host_settings().map_err(|e| anyhow!(e))?.cutoff;
             let key = config.payouts.enabled().map_err(|e| anyhow!(e))?.then(|| config.security.lmk_file.clone());
             (cutoff, config.rules.utc_offset_minutes, key)
         }

@@ -66,12 +66,19 @@ pub async fn run<S: Store>(
     Ok(summary)
 }
 
+/// Minor units as a person reads them: `¥1,234.56`.
+pub fn money(minor: u64) -> String {
+    Amount(minor).display(Currency::CNY)
+}
+
+/// The same for an amount that may be negative (a day's net).
+pub fn signed_money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    format!("{sign}{}", money(minor.unsigned_abs()))
+}
+
 /// The summary as a person reads it.
 pub fn report(summary: &RunSummary) -> String {
-    let money = |minor: u64| Amount(minor).display(Currency::CNY);
-    let signed = |minor: i64| {
-        if minor < 0 { format!("-{}", money(minor.unsigned_abs())) } else { money(minor.unsigned_abs()) }
-    };
     let mut out = format!(
         "settlement of {}: {} merchants ({} settled now, {} before)\n",
         summary.business_date,
@@ -85,7 +92,7 @@ pub fn report(summary: &RunSummary) -> String {
         money(summary.voids),
         money(summary.refunds),
         money(summary.fees),
-        signed(summary.net)
+        signed_money(summary.net)
     ));
     for day in summary.days.iter().take(20) {
         out.push_str(&format!(
@@ -93,7 +100,7 @@ pub fn report(summary: &RunSummary) -> String {
             day.merchant,
             money(day.gross),
             money(day.fees),
-            signed(day.net)
+            signed_money(day.net)
         ));
     }
     out
