@@ -10,6 +10,8 @@ use subtle::ConstantTimeEq;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OtpPurpose {
+    /// Prove the phone when signing up.
+    Register,
     /// Log in without the password (and confirm a new device).
     Login,
     ResetPassword,
@@ -24,7 +26,8 @@ pub enum OtpPurpose {
 }
 
 impl OtpPurpose {
-    pub const ALL: [OtpPurpose; 8] = [
+    pub const ALL: [OtpPurpose; 9] = [
+        OtpPurpose::Register,
         OtpPurpose::Login,
         OtpPurpose::ResetPassword,
         OtpPurpose::BindCard,
@@ -37,6 +40,7 @@ impl OtpPurpose {
 
     pub fn code(self) -> &'static str {
         match self {
+            OtpPurpose::Register => "register",
             OtpPurpose::Login => "login",
             OtpPurpose::ResetPassword => "reset_password",
             OtpPurpose::BindCard => "bind_card",
@@ -55,6 +59,7 @@ impl OtpPurpose {
     /// The words of the SMS.
     pub fn action_text(self) -> &'static str {
         match self {
+            OtpPurpose::Register => "sign up",
             OtpPurpose::Login => "log in",
             OtpPurpose::ResetPassword => "reset your password",
             OtpPurpose::BindCard => "bind a bank card",

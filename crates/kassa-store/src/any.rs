@@ -186,4 +186,20 @@ impl Store for AnyStore {
     async fn standing(&self) -> Result<Vec<Standing>> {
         forward!(self.standing())
     }
+
+    async fn office_write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        forward!(self.office_write(work))
+    }
+
+    async fn office_read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        forward!(self.office_read(work))
+    }
 }

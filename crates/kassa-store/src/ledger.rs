@@ -88,6 +88,8 @@ pub enum Role {
     MerchantPending,
     MerchantAvailable,
     MerchantFrozen,
+    /// The merchant's terminal deposits.
+    MerchantDeposits,
     Network,
     FeeIncome,
     PayoutsInFlight,
@@ -99,6 +101,7 @@ impl Role {
             Role::MerchantPending => AccountKind::MerchantPending,
             Role::MerchantAvailable => AccountKind::MerchantAvailable,
             Role::MerchantFrozen => AccountKind::MerchantFrozen,
+            Role::MerchantDeposits => AccountKind::DepositsHeld,
             Role::Network => AccountKind::NetworkSettlement,
             Role::FeeIncome => AccountKind::FeeIncome,
             Role::PayoutsInFlight => AccountKind::PayoutsInFlight,
@@ -107,14 +110,14 @@ impl Role {
 
     /// Whether the account belongs to the merchant (else to the acquirer).
     pub fn merchants(self) -> bool {
-        matches!(self, Role::MerchantPending | Role::MerchantAvailable | Role::MerchantFrozen)
+        matches!(self, Role::MerchantPending | Role::MerchantAvailable | Role::MerchantFrozen | Role::MerchantDeposits)
     }
 
     /// Merchant pending funds may go below zero (refunds are netted at
     /// settlement); available funds may not, since they are paid out.
     pub fn floor(self) -> Option<i128> {
         match self {
-            Role::MerchantAvailable => Some(0),
+            Role::MerchantAvailable | Role::MerchantDeposits => Some(0),
             _ => None,
         }
     }
@@ -352,7 +355,10 @@ pub fn payout_postings(payout: &Payout, stage: PayoutState) -> Vec<Planned> {
         PayoutState::Created | PayoutState::Sent => 4,
         PayoutState::Paid | PayoutState::Failed => 5,
     };
-    let id = settlement_posting_id(&payout.merchant, &payout.business_date, purpose);
+    let id = match withdrawal_number(&payout.business_date) {
+        Some(number) => office_posting_id(OfficeKind::Withdrawal, number, purpose),
+        None => settlement_posting_id(&payout.merchant, &payout.business_date, purpose),
+    };
     let amount = payout.amount;
     let (debit, credit) = match stage {
         PayoutState::Created | PayoutState::Sent => (Role::MerchantAvailable, Role::PayoutsInFlight),
@@ -360,4 +366,27 @@ pub fn payout_postings(payout: &Payout, stage: PayoutState) -> Vec<Planned> {
         PayoutState::Failed => (Role::PayoutsInFlight, Role::MerchantAvailable),
     };
     vec![Planned::Transfer { id, debit, credit, amount }]
+}
+
+/// What a back-office posting belongs to; part of its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfficeKind {
+    Withdrawal = 1,
+    Deposit = 2,
+}
+
+/// Ids of back-office postings: a space of their own (bit 126), then the
+/// kind, the row's id and a purpose.
+pub fn office_posting_id(kind: OfficeKind, number: i64, purpose: u8) -> PostingId {
+    PostingId((1u128 << 126) | ((kind as u128) << 96) | (u128::from(number.max(0).unsigned_abs()) << 8) | u128::from(purpose))
+}
+
+/// A withdrawal's payout carries `W` and the withdrawal's number where a
+/// settlement payout carries its business date.
+pub fn withdrawal_date(number: i64) -> String {
+    format!("W{number:08}")
+}
+
+pub fn withdrawal_number(business_date: &str) -> Option<i64> {
+    business_date.strip_prefix('W')?.parse().ok()
 }

@@ -8,6 +8,7 @@
 pub mod any;
 pub mod ledger;
 pub mod model;
+pub mod office;
 pub mod postgres;
 pub mod reports;
 pub mod sqlite;
@@ -193,4 +194,16 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn ledger_audit(&self) -> impl Future<Output = Result<ledger::LedgerAudit>> + Send;
     /// Everything the network approved that still stands (for verification).
     fn standing(&self) -> impl Future<Output = Result<Vec<Standing>>> + Send;
+
+    /// Runs back-office work in one database transaction, committed when
+    /// `work` returns `Ok` and rolled back otherwise (see [`office`]).
+    fn office_write<T, F>(&self, work: F) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn office::Sql) -> Result<T> + Send + 'static;
+    /// Runs back-office reads on committed data.
+    fn office_read<T, F>(&self, work: F) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn office::Sql) -> Result<T> + Send + 'static;
 }

@@ -5,6 +5,7 @@
 //! itself; every call returns after its commit.
 
 mod ledger;
+mod office;
 mod payouts;
 mod queries;
 mod reports;
@@ -25,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0003_reconciliation.sql"),
     include_str!("../../migrations/postgres/0004_payouts.sql"),
     include_str!("../../migrations/postgres/0005_business_date_index.sql"),
+    include_str!("../../migrations/postgres/0006_office.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;
@@ -87,6 +89,29 @@ impl PostgresStore {
         .await;
         client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]).await.map_err(pg_error)?;
         outcome
+    }
+
+    /// Runs back-office work in one transaction on a blocking thread (the
+    /// work is synchronous; see [`crate::office`]).
+    async fn office<T, F>(&self, work: F, write: bool) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || {
+            let mut client = handle.block_on(pool.get()).map_err(pool_error)?;
+            let tx = handle.block_on(client.transaction()).map_err(pg_error)?;
+            if write {
+                handle.block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&office::OFFICE_LOCK])).map_err(pg_error)?;
+            }
+            let value = work(&mut office::PgSql { handle: &handle, tx: &tx, writable: write })?;
+            handle.block_on(tx.commit()).map_err(pg_error)?;
+            Ok(value)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("back-office task: {e}")))?
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object> {
@@ -299,6 +324,22 @@ impl Store for PostgresStore {
 
     async fn standing(&self) -> Result<Vec<Standing>> {
         queries::standing(&self.client().await?).await
+    }
+
+    async fn office_write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        self.office(work, true).await
+    }
+
+    async fn office_read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        self.office(work, false).await
     }
 }
 

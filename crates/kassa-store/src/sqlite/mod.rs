@@ -6,6 +6,7 @@
 //! throughput target needs the latter (`../shared/docs/stack.md`).
 
 mod ledger;
+mod office;
 mod payouts;
 mod queries;
 mod reports;
@@ -31,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_reconciliation.sql"),
     include_str!("../../migrations/sqlite/0004_payouts.sql"),
     include_str!("../../migrations/sqlite/0005_business_date_index.sql"),
+    include_str!("../../migrations/sqlite/0006_office.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
@@ -365,5 +367,21 @@ impl Store for SqliteStore {
 
     async fn standing(&self) -> Result<Vec<Standing>> {
         self.read(queries::standing).await
+    }
+
+    async fn office_write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        self.write(move |conn| work(&mut office::SqliteSql { conn, writable: true })).await
+    }
+
+    async fn office_read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
+    {
+        self.read(move |conn| work(&mut office::SqliteSql { conn, writable: false })).await
     }
 }

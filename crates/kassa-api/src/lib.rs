@@ -1,0 +1,13 @@
+//! Kassa's merchant and back-office service and its HTTP JSON API.
+//!
+//! [`office::Office`] applies the rules of `kassa-merchant` to the store;
+//! [`http`] serves it with axum and documents it as OpenAPI (utoipa).
+
+pub mod cards;
+pub mod error;
+pub mod merchants;
+pub mod office;
+pub mod ops;
+
+pub use error::{ApiError, ApiResult};
+pub use office::{Actor, Office, Policies};

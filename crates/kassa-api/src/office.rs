@@ -1,0 +1,310 @@
+//! The back-office service: the rules of `kassa-merchant` applied to the
+//! store, one database transaction per action. HTTP lives in [`crate::http`];
+//! this module knows nothing of it beyond [`ApiError`].
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use kassa_core::MerchantId;
+use kassa_core::time::Clock;
+use kassa_crypto::SecurityModule;
+use kassa_merchant::auth::{Attempts, token_digest};
+use kassa_merchant::otp::{SentCode, code_from_random, digest};
+use kassa_merchant::{LockoutPolicy, OtpPolicy, OtpPurpose, SessionPolicy, StaffRole};
+use kassa_store::office::{Row, Sql};
+use kassa_store::{AnyStore, Store, sql_params};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Where SMS go. The default writes to the outbox table, in the same
+/// transaction as the code it carries.
+pub trait SmsGateway: Send + Sync + std::fmt::Debug {
+    fn send(&self, sql: &mut dyn Sql, phone: &str, text: &str, now_ms: i64) -> kassa_store::Result<()>;
+}
+
+/// The default gateway: `kassa sms outbox` and `GET /api/v1/ops/sms-outbox` show what it sent.
+#[derive(Debug, Default)]
+pub struct Outbox;
+
+impl SmsGateway for Outbox {
+    fn send(&self, sql: &mut dyn Sql, phone: &str, text: &str, now_ms: i64) -> kassa_store::Result<()> {
+        sql.exec("INSERT INTO sms_outbox (phone, text, created_at) VALUES (?1, ?2, ?3)", sql_params![phone, text, now_ms])?;
+        Ok(())
+    }
+}
+
+/// Who a bank account belongs to, as the bank answers when a card is bound.
+pub trait BankDirectory: Send + Sync + std::fmt::Debug {
+    /// The account holder's name, or `None` when the bank does not know the card.
+    fn holder(&self, pan: &str) -> Option<String>;
+}
+
+/// The simulated bank's accounts: card number → holder.
+#[derive(Debug, Default)]
+pub struct SimulatedBankDirectory {
+    accounts: std::sync::RwLock<std::collections::HashMap<String, String>>,
+}
+
+impl SimulatedBankDirectory {
+    pub fn open_account(&self, pan: &str, holder: &str) {
+        if let Ok(mut accounts) = self.accounts.write() {
+            accounts.insert(pan.to_string(), holder.to_string());
+        }
+    }
+}
+
+impl BankDirectory for SimulatedBankDirectory {
+    fn holder(&self, pan: &str) -> Option<String> {
+        self.accounts.read().ok()?.get(pan).cloned()
+    }
+}
+
+/// The policies in force (configuration).
+#[derive(Clone, Debug)]
+pub struct Policies {
+    pub otp: OtpPolicy,
+    pub lockout: LockoutPolicy,
+    pub session: SessionPolicy,
+    /// Categories that need an analyst's extra care.
+    pub high_risk_mccs: Vec<String>,
+    pub lifecycle: kassa_merchant::terminal::LifecyclePolicy,
+    pub calendar: kassa_merchant::BusinessCalendar,
+}
+
+impl Default for Policies {
+    fn default() -> Policies {
+        Policies {
+            otp: OtpPolicy::default(),
+            lockout: LockoutPolicy::default(),
+            session: SessionPolicy::default(),
+            // Gambling, money orders, quasi-cash, dating: the usual high-risk list.
+            high_risk_mccs: ["7995", "4829", "6051", "7273", "5967"].map(String::from).to_vec(),
+            lifecycle: kassa_merchant::terminal::LifecyclePolicy::default(),
+            calendar: kassa_merchant::BusinessCalendar::default(),
+        }
+    }
+}
+
+/// The service. Cheap to share (`Arc`).
+#[derive(Debug)]
+pub struct Office {
+    pub store: AnyStore,
+    pub hsm: Arc<dyn SecurityModule>,
+    pub clock: Arc<dyn Clock>,
+    pub sms: Arc<dyn SmsGateway>,
+    pub bank: Arc<dyn BankDirectory>,
+    pub policies: Policies,
+}
+
+/// Who is calling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Merchant { user: i64, merchant: Option<MerchantId> },
+    Staff { id: i64, username: String, role: StaffRole },
+}
+
+impl Actor {
+    /// As the audit log names it.
+    pub fn name(&self) -> String {
+        match self {
+            Actor::Merchant { merchant: Some(m), .. } => format!("merchant:{m}"),
+            Actor::Merchant { user, merchant: None } => format!("applicant:{user}"),
+            Actor::Staff { username, .. } => format!("staff:{username}"),
+        }
+    }
+}
+
+/// Fills `buf` from the operating system's random source.
+pub fn random(buf: &mut [u8]) -> ApiResult<()> {
+    getrandom::fill(buf).map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_randomness", e.to_string()))
+}
+
+pub fn random_u32() -> ApiResult<u32> {
+    let mut word = [0u8; 4];
+    random(&mut word)?;
+    Ok(u32::from_be_bytes(word))
+}
+
+/// A new bearer token: 32 random bytes, hex.
+pub fn new_token() -> ApiResult<String> {
+    let mut bytes = [0u8; 32];
+    random(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
+
+/// Writes one line of the audit log.
+pub fn audit(sql: &mut dyn Sql, now_ms: i64, actor: &str, action: &str, target: &str, detail: &str) -> kassa_store::Result<()> {
+    sql.exec(
+        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        sql_params![now_ms, actor, action, target, detail],
+    )?;
+    Ok(())
+}
+
+/// Argon2id off the async threads.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    let mut salt = [0u8; kassa_merchant::password::SALT_LEN];
+    random(&mut salt)?;
+    tokio::task::spawn_blocking(move || kassa_merchant::password::hash(&password, &salt))
+        .await
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+pub async fn verify_password(password: String, phc: String) -> bool {
+    tokio::task::spawn_blocking(move || kassa_merchant::password::verify(&password, &phc)).await.unwrap_or(false)
+}
+
+pub fn attempts(row: &Row, failures: usize, locked: usize) -> kassa_store::Result<Attempts> {
+    Ok(Attempts { failures: row.int(failures)?.max(0) as u32, locked_until_ms: row.opt_int(locked)? })
+}
+
+impl Office {
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn today(&self) -> i64 {
+        self.clock.local().day_number()
+    }
+
+    /// Runs `work` in one transaction; its `Err` rolls back, its `Ok(Err)` commits and answers the error.
+    pub async fn write<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> kassa_store::Result<ApiResult<T>> + Send + 'static,
+    {
+        self.store.office_write(work).await?
+    }
+
+    pub async fn read<T, F>(&self, work: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Sql) -> kassa_store::Result<ApiResult<T>> + Send + 'static,
+    {
+        self.store.office_read(work).await?
+    }
+
+    /// Sends a one-time code for `purpose` to `phone`, within the rate limits.
+    pub async fn send_code(&self, phone: String, purpose: OtpPurpose) -> ApiResult<()> {
+        kassa_merchant::identity::check_phone(&phone)?;
+        let (policy, now, sms) = (self.policies.otp, self.now_ms(), self.sms.clone());
+        let code = loop {
+            if let Some(code) = code_from_random(random_u32()?) {
+                break code;
+            }
+        };
+        self.write(move |sql| {
+            let sent: Vec<i64> = sql
+                .query("SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2", sql_params![phone.as_str(), now - 3_600_000])?
+                .iter()
+                .map(|r| r.int(0))
+                .collect::<kassa_store::Result<_>>()?;
+            if let Err(e) = policy.may_send(&sent, now) {
+                return Ok(Err(e.into()));
+            }
+            let id = sql.insert(
+                "INSERT INTO otp_codes (phone, purpose, digest, sent_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                sql_params![phone.as_str(), purpose.code(), Vec::<u8>::new(), now],
+            )?;
+            sql.exec("UPDATE otp_codes SET digest = ?2 WHERE id = ?1", sql_params![id, digest(id, &code)])?;
+            let minutes = policy.ttl_ms / 60_000;
+            let text = format!(
+                "【Kassa】Your code to {} is {code}. It is valid for {minutes} minutes. Never share it with anyone.",
+                purpose.action_text()
+            );
+            sms.send(sql, &phone, &text, now)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+}
+
+/// Checks (and uses up) the newest code sent to `phone` for `purpose`, in
+/// the caller's transaction: a wrong try is counted even when the action fails.
+pub fn check_code(
+    sql: &mut dyn Sql,
+    policy: &OtpPolicy,
+    phone: &str,
+    purpose: OtpPurpose,
+    entered: &str,
+    now_ms: i64,
+) -> kassa_store::Result<Result<(), kassa_merchant::OtpError>> {
+    let row = sql.one(
+        "SELECT id, purpose, digest, sent_at, tries, used FROM otp_codes WHERE phone = ?1 AND purpose = ?2
+         ORDER BY id DESC LIMIT 1",
+        sql_params![phone, purpose.code()],
+    )?;
+    let mut code = match row {
+        Some(r) => Some(SentCode {
+            id: r.int(0)?,
+            purpose: OtpPurpose::from_code(&r.text(1)?).unwrap_or(purpose),
+            digest: r.blob(2)?,
+            sent_ms: r.int(3)?,
+            tries: r.int(4)?.max(0) as u32,
+            used: r.flag(5)?,
+        }),
+        None => None,
+    };
+    let outcome = policy.verify(code.as_mut(), purpose, entered, now_ms);
+    if let Some(code) = code {
+        sql.exec("UPDATE otp_codes SET tries = ?2, used = ?3 WHERE id = ?1", sql_params![code.id, code.tries, code.used])?;
+    }
+    Ok(outcome)
+}
+
+/// Opens a session for `subject`; returns its bearer token.
+pub fn open_session(sql: &mut dyn Sql, token: &str, kind: &str, subject: i64, now_ms: i64) -> kassa_store::Result<()> {
+    sql.exec(
+        "INSERT INTO sessions (token_digest, kind, subject, created_at, last_seen) VALUES (?1, ?2, ?3, ?4, ?4)",
+        sql_params![token_digest(token), kind, subject, now_ms],
+    )?;
+    Ok(())
+}
+
+/// The actor behind a bearer token, when its session is alive (and touches it).
+pub async fn session_actor(office: &Office, token: String) -> ApiResult<Actor> {
+    let (policy, now) = (office.policies.session, office.now_ms());
+    office
+        .write(move |sql| {
+            let digest = token_digest(&token);
+            let Some(row) = sql.one(
+                "SELECT kind, subject, created_at, last_seen, ended FROM sessions WHERE token_digest = ?1",
+                sql_params![digest.clone()],
+            )?
+            else {
+                return Ok(Err(ApiError::unauthorized("unknown session: log in")));
+            };
+            if row.flag(4)? || !policy.alive(row.int(2)?, row.int(3)?, now) {
+                sql.exec("UPDATE sessions SET ended = 1 WHERE token_digest = ?1", sql_params![digest])?;
+                return Ok(Err(ApiError::unauthorized("the session has expired: log in again")));
+            }
+            sql.exec("UPDATE sessions SET last_seen = ?2 WHERE token_digest = ?1", sql_params![digest, now])?;
+            let subject = row.int(1)?;
+            let actor = if row.text(0)? == "staff" {
+                let Some(staff) = sql.one("SELECT username, role FROM staff WHERE id = ?1", sql_params![subject])? else {
+                    return Ok(Err(ApiError::unauthorized("unknown staff member")));
+                };
+                let role = StaffRole::from_code(&staff.text(1)?).ok_or_else(|| kassa_store::StoreError::Corrupt("role".into()))?;
+                Actor::Staff { id: subject, username: staff.text(0)?, role }
+            } else {
+                let Some(user) = sql.one("SELECT merchant_id FROM merchant_users WHERE id = ?1", sql_params![subject])? else {
+                    return Ok(Err(ApiError::unauthorized("unknown user")));
+                };
+                let merchant = user.opt_text(0)?.as_deref().and_then(MerchantId::parse);
+                Actor::Merchant { user: subject, merchant }
+            };
+            Ok(Ok(actor))
+        })
+        .await
+}
+
+/// Ends a session.
+pub async fn end_session(office: &Office, token: String) -> ApiResult<()> {
+    office
+        .write(move |sql| {
+            sql.exec("UPDATE sessions SET ended = 1 WHERE token_digest = ?1", sql_params![token_digest(&token)])?;
+            Ok(Ok(()))
+        })
+        .await
+}

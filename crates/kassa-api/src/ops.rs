@@ -1,0 +1,312 @@
+//! The operations console's API: staff log-in, the admission review queue,
+//! block lists, freezing merchants, the audit log and the SMS outbox.
+
+use kassa_merchant::application::{DocumentKind, merchant_number};
+use kassa_merchant::identity::{FieldError, check_phone, parse_card};
+use kassa_merchant::{Permission, StaffRole};
+use kassa_store::office::Sql;
+use kassa_store::sql_params;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use crate::cards::{add_card, make_settlement};
+use crate::error::{ApiError, ApiResult};
+use crate::merchants::{ApplicationView, id_fingerprint, load_application};
+use crate::office::{Actor, Office, attempts, audit, hash_password, new_token, open_session, verify_password};
+
+/// Default limits of a new merchant (minor units): ¥50,000 a sale, ¥200,000 a day.
+pub const NEW_MERCHANT_SINGLE_LIMIT: i64 = 5_000_000;
+pub const NEW_MERCHANT_DAILY_LIMIT: i64 = 20_000_000;
+
+/// The caller's staff role when it allows `permission`.
+pub fn require(actor: &Actor, permission: Permission) -> ApiResult<StaffRole> {
+    match actor {
+        Actor::Staff { role, .. } if role.allows(permission) => Ok(*role),
+        Actor::Staff { role, .. } => Err(ApiError::forbidden(format!("the {} role may not do this", role.code()))),
+        Actor::Merchant { .. } => Err(ApiError::forbidden("this is the operations API")),
+    }
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SmsView {
+    pub id: i64,
+    pub phone: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+pub(crate) fn next_counter(sql: &mut dyn Sql, name: &str) -> kassa_store::Result<i64> {
+    sql.exec(
+        "INSERT INTO office_counters (name, value) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING",
+        sql_params![name],
+    )?;
+    sql.exec("UPDATE office_counters SET value = value + 1 WHERE name = ?1", sql_params![name])?;
+    sql.scalar("SELECT value FROM office_counters WHERE name = ?1", sql_params![name])
+}
+
+impl Office {
+    /// Adds a staff member (at start-up from the configuration, or by an admin).
+    pub async fn create_staff(&self, username: String, role: StaffRole, password: String) -> ApiResult<()> {
+        if username.is_empty() || username.len() > 32 || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+            return Err(FieldError::new("username", "1 to 32 letters, digits, dots or underscores").into());
+        }
+        kassa_merchant::password::check_login_password(&password)?;
+        let hash = hash_password(password).await?;
+        let now = self.now_ms();
+        self.write(move |sql| {
+            if sql.one("SELECT id FROM staff WHERE username = ?1", sql_params![username.as_str()])?.is_some() {
+                return Ok(Err(ApiError::conflict("username_taken", "a staff member has this name")));
+            }
+            sql.exec(
+                "INSERT INTO staff (username, role, login_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                sql_params![username.as_str(), role.code(), hash, now],
+            )?;
+            audit(sql, now, "system", "create_staff", &username, role.code())?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    pub async fn staff_login(&self, username: String, password: String) -> ApiResult<String> {
+        let (lockout, now) = (self.policies.lockout, self.now_ms());
+        let name = username.clone();
+        let row = self
+            .read(move |sql| {
+                Ok(Ok(sql.one("SELECT id, login_hash, login_failures, login_locked_until FROM staff WHERE username = ?1", sql_params![name])?))
+            })
+            .await?;
+        let Some(row) = row else {
+            let _ = verify_password(password, String::new()).await;
+            return Err(ApiError::unauthorized("wrong username or password"));
+        };
+        let (id, hash, state) = (row.int(0)?, row.text(1)?, attempts(&row, 2, 3)?);
+        if let Err(left) = lockout.check(state, now) {
+            return Err(ApiError::locked(format!("too many wrong passwords: try again in {} minutes", (left + 59_999) / 60_000)));
+        }
+        let ok = verify_password(password, hash).await;
+        let token = new_token()?;
+        let answer = token.clone();
+        self.write(move |sql| {
+            if !ok {
+                let after = lockout.failed(state, now);
+                sql.exec(
+                    "UPDATE staff SET login_failures = ?2, login_locked_until = ?3 WHERE id = ?1",
+                    sql_params![id, after.failures, after.locked_until_ms],
+                )?;
+                audit(sql, now, &format!("staff:{username}"), "login_failed", &username, "")?;
+                return Ok(Err(if after.locked_until_ms.is_some() {
+                    ApiError::locked("too many wrong passwords: the account is locked for 30 minutes")
+                } else {
+                    ApiError::unauthorized("wrong username or password")
+                }));
+            }
+            sql.exec("UPDATE staff SET login_failures = 0, login_locked_until = NULL WHERE id = ?1", sql_params![id])?;
+            open_session(sql, &token, "staff", id, now)?;
+            audit(sql, now, &format!("staff:{username}"), "login", &username, "")?;
+            Ok(Ok(()))
+        })
+        .await?;
+        Ok(answer)
+    }
+
+    /// The review queue: applications in `state` (default `submitted`), oldest first.
+    pub async fn applications(&self, actor: Actor, state: Option<String>) -> ApiResult<Vec<ApplicationView>> {
+        require(&actor, Permission::ViewMerchants)?;
+        let state = state.unwrap_or_else(|| "submitted".into());
+        self.read(move |sql| {
+            let ids = sql.query("SELECT id FROM applications WHERE state = ?1 ORDER BY id LIMIT 500", sql_params![state])?;
+            let mut out = Vec::with_capacity(ids.len());
+            for row in ids {
+                if let Some(view) = load_application(sql, row.int(0)?)? {
+                    out.push(view);
+                }
+            }
+            Ok(Ok(out))
+        })
+        .await
+    }
+
+    pub async fn application(&self, actor: Actor, id: i64) -> ApiResult<ApplicationView> {
+        require(&actor, Permission::ViewMerchants)?;
+        self.read(move |sql| Ok(load_application(sql, id)?.ok_or(ApiError::not_found("application")))).await
+    }
+
+    /// Approves an application: issues the merchant number, opens its ledger
+    /// accounts, binds the settlement card, and tells the applicant by SMS.
+    pub async fn approve(&self, actor: Actor, id: i64) -> ApiResult<ApplicationView> {
+        require(&actor, Permission::ReviewApplications)?;
+        let (now, sms) = (self.now_ms(), self.sms.clone());
+        self.write(move |sql| {
+            let Some(view) = load_application(sql, id)? else {
+                return Ok(Err(ApiError::not_found("application")));
+            };
+            if view.state != "submitted" {
+                return Ok(Err(ApiError::conflict("already_decided", format!("the application is {}", view.state))));
+            }
+            if !view.missing_documents.is_empty() {
+                return Ok(Err(ApiError::conflict(
+                    "documents_missing",
+                    format!("documents missing: {}", view.missing_documents.join(", ")),
+                )));
+            }
+            let Some(a) = sql.one(
+                "SELECT user_id, id_hash, id_masked, phone, card_hash, card_masked, card_sealed, card_holder FROM applications WHERE id = ?1",
+                sql_params![id],
+            )?
+            else {
+                return Ok(Err(ApiError::not_found("application")));
+            };
+            let merchant = merchant_number(next_counter(sql, "merchant")?.max(0) as u64);
+            sql.exec(
+                "INSERT INTO merchants (id, name, mcc, status, mail_order, single_limit, daily_limit, created_at)
+                 VALUES (?1, ?2, ?3, 'active', 0, ?4, ?5, ?6)",
+                sql_params![merchant.as_str(), view.business_name.as_str(), view.mcc.as_str(), NEW_MERCHANT_SINGLE_LIMIT, NEW_MERCHANT_DAILY_LIMIT, now],
+            )?;
+            sql.exec(
+                "INSERT INTO merchant_profiles (merchant_id, application_id, legal_name, id_hash, id_masked, phone, address, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                sql_params![merchant.as_str(), id, view.legal_name.as_str(), a.blob(1)?, a.text(2)?, a.text(3)?, view.address.as_str(), now],
+            )?;
+            for (kind, floor) in [("MerchantPending", None), ("MerchantAvailable", Some(0i64)), ("MerchantFrozen", None), ("DepositsHeld", Some(0))] {
+                sql.exec(
+                    "INSERT INTO ledger_accounts (owner, kind, currency, floor) VALUES (?1, ?2, 156, ?3)
+                     ON CONFLICT (owner, kind, currency) DO NOTHING",
+                    sql_params![merchant.as_str(), kind, floor],
+                )?;
+            }
+            let user = a.int(0)?;
+            sql.exec("UPDATE merchant_users SET merchant_id = ?2 WHERE id = ?1", sql_params![user, merchant.as_str()])?;
+            let card = add_card(sql, &merchant, a.blob(4)?, &a.text(5)?, a.blob(6)?, &a.text(7)?, now)?;
+            make_settlement(sql, &merchant, card)?;
+            sql.exec(
+                "UPDATE applications SET state = 'approved', decided_by = ?2, merchant_id = ?3, updated_at = ?4 WHERE id = ?1",
+                sql_params![id, actor.name(), merchant.as_str(), now],
+            )?;
+            audit(sql, now, &actor.name(), "approve_application", &format!("application:{id}"), &merchant)?;
+            let phone = a.text(3)?;
+            sms.send(sql, &phone, &format!("【Kassa】Your application is approved. Your merchant number is {merchant}."), now)?;
+            Ok(load_application(sql, id)?.ok_or(ApiError::not_found("application")))
+        })
+        .await
+    }
+
+    pub async fn reject(&self, actor: Actor, id: i64, reason: String) -> ApiResult<ApplicationView> {
+        require(&actor, Permission::ReviewApplications)?;
+        if reason.trim().is_empty() || reason.chars().count() > 500 {
+            return Err(FieldError::new("reason", "say why, in at most 500 characters").into());
+        }
+        let (now, sms) = (self.now_ms(), self.sms.clone());
+        self.write(move |sql| {
+            let Some(view) = load_application(sql, id)? else {
+                return Ok(Err(ApiError::not_found("application")));
+            };
+            if view.state != "submitted" {
+                return Ok(Err(ApiError::conflict("already_decided", format!("the application is {}", view.state))));
+            }
+            sql.exec(
+                "UPDATE applications SET state = 'rejected', decided_by = ?2, decision_reason = ?3, updated_at = ?4 WHERE id = ?1",
+                sql_params![id, actor.name(), reason.trim(), now],
+            )?;
+            audit(sql, now, &actor.name(), "reject_application", &format!("application:{id}"), reason.trim())?;
+            let phone = sql.one("SELECT phone FROM applications WHERE id = ?1", sql_params![id])?.map(|r| r.text(0)).transpose()?;
+            if let Some(phone) = phone {
+                sms.send(sql, &phone, &format!("【Kassa】Your application was not approved: {}", reason.trim()), now)?;
+            }
+            Ok(load_application(sql, id)?.ok_or(ApiError::not_found("application")))
+        })
+        .await
+    }
+
+    /// Puts an ID number, phone or card on the admission block list.
+    pub async fn block(&self, actor: Actor, kind: String, value: String, reason: String) -> ApiResult<()> {
+        require(&actor, Permission::FreezeMerchants)?;
+        let hash = match kind.as_str() {
+            "id_number" => {
+                kassa_merchant::identity::check_id_number(&value)?;
+                id_fingerprint(self, &value)
+            }
+            "phone" => {
+                check_phone(&value)?;
+                Sha256::digest(value.as_bytes()).to_vec()
+            }
+            "card" => self.hsm.pan_fingerprint(parse_card("value", &value)?.expose()).to_vec(),
+            _ => return Err(FieldError::new("kind", "must be id_number, phone or card").into()),
+        };
+        let now = self.now_ms();
+        self.write(move |sql| {
+            sql.exec(
+                "INSERT INTO block_list (kind, value_hash, reason, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (kind, value_hash) DO UPDATE SET reason = ?3",
+                sql_params![kind.as_str(), hash, reason.as_str(), now],
+            )?;
+            audit(sql, now, &actor.name(), "block", &kind, &reason)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Freezes (or unfreezes) a merchant: the host refuses its terminals while frozen.
+    pub async fn set_frozen(&self, actor: Actor, merchant: String, frozen: bool, reason: String) -> ApiResult<()> {
+        require(&actor, Permission::FreezeMerchants)?;
+        let now = self.now_ms();
+        self.write(move |sql| {
+            let (from, to) = if frozen { ("active", "frozen") } else { ("frozen", "active") };
+            let Some(row) = sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])? else {
+                return Ok(Err(ApiError::not_found("merchant")));
+            };
+            if row.text(0)? != from {
+                return Ok(Err(ApiError::conflict("wrong_state", format!("the merchant is {}", row.text(0)?))));
+            }
+            sql.exec("UPDATE merchants SET status = ?2 WHERE id = ?1", sql_params![merchant.as_str(), to])?;
+            audit(sql, now, &actor.name(), if frozen { "freeze" } else { "unfreeze" }, &merchant, &reason)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    pub async fn audit_log(&self, actor: Actor, limit: i64) -> ApiResult<Vec<AuditEntry>> {
+        require(&actor, Permission::ViewAuditLog)?;
+        let limit = limit.clamp(1, 1000);
+        self.read(move |sql| {
+            let rows = sql.query("SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1", sql_params![limit])?;
+            Ok(Ok(rows
+                .iter()
+                .map(|r| Ok(AuditEntry { id: r.int(0)?, at: r.int(1)?, actor: r.text(2)?, action: r.text(3)?, target: r.text(4)?, detail: r.text(5)? }))
+                .collect::<kassa_store::Result<_>>()?))
+        })
+        .await
+    }
+
+    /// The SMS outbox, newest first (`phone` narrows it).
+    pub async fn outbox(&self, phone: Option<String>, limit: i64) -> ApiResult<Vec<SmsView>> {
+        let limit = limit.clamp(1, 1000);
+        self.read(move |sql| {
+            let rows = match phone {
+                Some(phone) => sql.query(
+                    "SELECT id, phone, text, created_at FROM sms_outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2",
+                    sql_params![phone, limit],
+                )?,
+                None => sql.query("SELECT id, phone, text, created_at FROM sms_outbox ORDER BY id DESC LIMIT ?1", sql_params![limit])?,
+            };
+            Ok(Ok(rows
+                .iter()
+                .map(|r| Ok(SmsView { id: r.int(0)?, phone: r.text(1)?, text: r.text(2)?, created_at: r.int(3)? }))
+                .collect::<kassa_store::Result<_>>()?))
+        })
+        .await
+    }
+}
+
+/// Kept for the documents a cancellation needs (used by the console).
+pub const CANCELLATION_DOCUMENTS: [DocumentKind; 4] = DocumentKind::CANCELLATION;
