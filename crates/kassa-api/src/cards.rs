@@ -35,11 +35,11 @@ pub(crate) fn cards_of(sql: &mut dyn Sql, merchant: &str) -> kassa_store::Result
 
 /// Makes card `id` the settlement card (the one payouts read).
 pub(crate) fn make_settlement(sql: &mut dyn Sql, merchant: &str, id: i64) -> kassa_store::Result<()> {
-    sql.exec("UPDATE bank_cards SET settlement = CASE WHEN id = ?2 THEN 1 ELSE 0 END WHERE merchant_id = ?1", sql_params![merchant, id])?;
     sql.exec(
-        "DELETE FROM merchant_cards WHERE merchant_id = ?1",
-        sql_params![merchant],
+        "UPDATE bank_cards SET settlement = CASE WHEN id = ?2 THEN 1 ELSE 0 END WHERE merchant_id = ?1",
+        sql_params![merchant, id],
     )?;
+    sql.exec("DELETE FROM merchant_cards WHERE merchant_id = ?1", sql_params![merchant])?;
     sql.exec(
         "INSERT INTO merchant_cards (merchant_id, pan_sealed, pan_masked, holder)
          SELECT merchant_id, pan_sealed, pan_masked, holder FROM bank_cards WHERE id = ?1",
@@ -73,7 +73,13 @@ impl Office {
 
     /// Binds a debit card in the merchant's (or the business's) name, verified
     /// with the bank, with an SMS code. The first card becomes the settlement card.
-    pub async fn bind_card(&self, actor: Actor, card_number: String, holder: String, code: String) -> ApiResult<CardView> {
+    pub async fn bind_card(
+        &self,
+        actor: Actor,
+        card_number: String,
+        holder: String,
+        code: String,
+    ) -> ApiResult<CardView> {
         let merchant = merchant_of(&actor)?;
         let user = user_of(&actor)?;
         let card = parse_card("card_number", &card_number)?;
@@ -95,7 +101,10 @@ impl Office {
                 return Ok(Err(e.into()));
             }
             if sql
-                .one("SELECT id FROM bank_cards WHERE merchant_id = ?1 AND pan_hash = ?2 AND removed = 0", sql_params![merchant.as_str(), hash.clone()])?
+                .one(
+                    "SELECT id FROM bank_cards WHERE merchant_id = ?1 AND pan_hash = ?2 AND removed = 0",
+                    sql_params![merchant.as_str(), hash.clone()],
+                )?
                 .is_some()
             {
                 return Ok(Err(ApiError::conflict("card_already_bound", "this card is already bound")));
@@ -130,7 +139,13 @@ impl Office {
     /// Deletes a card with the payment password and then the SMS code. The
     /// settlement card can go only when another card takes its place, or —
     /// when it is the last card — when no money is pending or on its way.
-    pub async fn delete_card(&self, actor: Actor, id: i64, payment_password: String, code: String) -> ApiResult<Vec<CardView>> {
+    pub async fn delete_card(
+        &self,
+        actor: Actor,
+        id: i64,
+        payment_password: String,
+        code: String,
+    ) -> ApiResult<Vec<CardView>> {
         let merchant = merchant_of(&actor)?;
         let user = user_of(&actor)?;
         // Not the merchant's card: 404 before anything else is checked.

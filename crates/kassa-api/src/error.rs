@@ -64,7 +64,12 @@ impl ApiError {
 
 impl From<FieldError> for ApiError {
     fn from(error: FieldError) -> ApiError {
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, code: "invalid_field", reason: error.to_string(), field: Some(error.field) }
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_field",
+            reason: error.to_string(),
+            field: Some(error.field),
+        }
     }
 }
 

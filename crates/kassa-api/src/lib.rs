@@ -5,6 +5,7 @@
 
 pub mod cards;
 pub mod error;
+pub mod http;
 pub mod merchants;
 pub mod office;
 pub mod ops;

@@ -7,7 +7,9 @@ use kassa_merchant::application::{ApplicationState, DocumentKind, admission_chec
 use kassa_merchant::identity::{FieldError, check_phone, mask_id_number, mask_phone, parse_card};
 use kassa_merchant::password::{check_login_password, check_payment_password};
 use kassa_merchant::{AdmissionFacts, Application, OtpPurpose};
-use kassa_store::ledger::{OfficeKind, Payout, PayoutState, Planned, Role, office_posting_id, payout_postings, withdrawal_date};
+use kassa_store::ledger::{
+    OfficeKind, Payout, PayoutState, Planned, Role, office_posting_id, payout_postings, withdrawal_date,
+};
 use kassa_store::office::{Sql, Wallet, wallet};
 use kassa_store::sql_params;
 use serde::Serialize;
@@ -15,7 +17,9 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
-use crate::office::{Actor, Office, attempts, audit, check_code, hash_password, new_token, open_session, verify_password};
+use crate::office::{
+    Actor, Office, attempts, audit, check_code, hash_password, new_token, open_session, verify_password,
+};
 
 /// A merchant's own id, or 403 while the application is still open.
 pub fn merchant_of(actor: &Actor) -> ApiResult<MerchantId> {
@@ -43,7 +47,13 @@ pub fn id_fingerprint(office: &Office, id_number: &str) -> Vec<u8> {
 impl Office {
     /// Sign-up: a phone proved by a code, a login password and a payment
     /// password. Answers a session token.
-    pub async fn register(&self, phone: String, code: String, password: String, payment_password: String) -> ApiResult<String> {
+    pub async fn register(
+        &self,
+        phone: String,
+        code: String,
+        password: String,
+        payment_password: String,
+    ) -> ApiResult<String> {
         check_phone(&phone)?;
         check_login_password(&password)?;
         check_payment_password(&payment_password)?;
@@ -90,7 +100,10 @@ impl Office {
         };
         let (user, hash, state) = (row.int(0)?, row.text(1)?, attempts(&row, 2, 3)?);
         if let Err(left) = lockout.check(state, now) {
-            return Err(ApiError::locked(format!("too many wrong passwords: try again in {} minutes", (left + 59_999) / 60_000)));
+            return Err(ApiError::locked(format!(
+                "too many wrong passwords: try again in {} minutes",
+                (left + 59_999) / 60_000
+            )));
         }
         let ok = verify_password(password, hash).await;
         let token = new_token()?;
@@ -106,10 +119,16 @@ impl Office {
                 return Ok(Err(if after.locked_until_ms.is_some() {
                     ApiError::locked("too many wrong passwords: the account is locked for 30 minutes")
                 } else {
-                    ApiError::unauthorized(format!("wrong phone or password ({} tries left)", lockout.tries_left(after)))
+                    ApiError::unauthorized(format!(
+                        "wrong phone or password ({} tries left)",
+                        lockout.tries_left(after)
+                    ))
                 }));
             }
-            sql.exec("UPDATE merchant_users SET login_failures = 0, login_locked_until = NULL WHERE id = ?1", sql_params![user])?;
+            sql.exec(
+                "UPDATE merchant_users SET login_failures = 0, login_locked_until = NULL WHERE id = ?1",
+                sql_params![user],
+            )?;
             open_session(sql, &token, "merchant", user, now)?;
             audit(sql, now, &format!("user:{user}"), "login", &mask_phone(&phone), "")?;
             Ok(Ok(()))
@@ -152,7 +171,13 @@ impl Office {
     }
 
     /// Changing the bound phone takes a code sent to the old number and one sent to the new.
-    pub async fn change_phone(&self, actor: Actor, old_code: String, new_phone: String, new_code: String) -> ApiResult<()> {
+    pub async fn change_phone(
+        &self,
+        actor: Actor,
+        old_code: String,
+        new_phone: String,
+        new_code: String,
+    ) -> ApiResult<()> {
         let user = user_of(&actor)?;
         check_phone(&new_phone)?;
         let old_phone = self.phone_of(user).await?;
@@ -180,7 +205,10 @@ impl Office {
         let (lockout, now) = (self.policies.lockout, self.now_ms());
         let row = self
             .read(move |sql| {
-                match sql.one("SELECT payment_hash, pay_failures, pay_locked_until FROM merchant_users WHERE id = ?1", sql_params![user])? {
+                match sql.one(
+                    "SELECT payment_hash, pay_failures, pay_locked_until FROM merchant_users WHERE id = ?1",
+                    sql_params![user],
+                )? {
                     Some(row) => Ok(Ok(row)),
                     None => Ok(Err(ApiError::not_found("account"))),
                 }
@@ -196,7 +224,10 @@ impl Office {
         let ok = verify_password(password, row.text(0)?).await;
         self.write(move |sql| {
             if ok {
-                sql.exec("UPDATE merchant_users SET pay_failures = 0, pay_locked_until = NULL WHERE id = ?1", sql_params![user])?;
+                sql.exec(
+                    "UPDATE merchant_users SET pay_failures = 0, pay_locked_until = NULL WHERE id = ?1",
+                    sql_params![user],
+                )?;
                 return Ok(Ok(()));
             }
             let after = lockout.failed(state, now);
@@ -290,7 +321,9 @@ impl Office {
     pub async fn my_application(&self, actor: Actor) -> ApiResult<ApplicationView> {
         let user = user_of(&actor)?;
         self.read(move |sql| {
-            let Some(row) = sql.one("SELECT id FROM applications WHERE user_id = ?1 ORDER BY id DESC LIMIT 1", sql_params![user])? else {
+            let Some(row) =
+                sql.one("SELECT id FROM applications WHERE user_id = ?1 ORDER BY id DESC LIMIT 1", sql_params![user])?
+            else {
                 return Ok(Err(ApiError::not_found("application")));
             };
             Ok(load_application(sql, row.int(0)?)?.ok_or(ApiError::not_found("application")))
@@ -299,7 +332,12 @@ impl Office {
     }
 
     /// Stores a document of the caller's application (replacing one of the same kind).
-    pub async fn upload_application_document(&self, actor: Actor, kind: String, bytes: Vec<u8>) -> ApiResult<DocumentView> {
+    pub async fn upload_application_document(
+        &self,
+        actor: Actor,
+        kind: String,
+        bytes: Vec<u8>,
+    ) -> ApiResult<DocumentView> {
         let user = user_of(&actor)?;
         let kind = DocumentKind::from_code(&kind)
             .filter(|k| DocumentKind::ONBOARDING.contains(k))
@@ -455,13 +493,24 @@ pub(crate) fn store_document(
     Ok(DocumentView { kind: kind.code().into(), content_type: content_type.into(), size, sha256: hex::encode(sha) })
 }
 
-pub(crate) fn documents_of(sql: &mut dyn Sql, owner_kind: &str, owner_id: i64) -> kassa_store::Result<Vec<DocumentView>> {
+pub(crate) fn documents_of(
+    sql: &mut dyn Sql,
+    owner_kind: &str,
+    owner_id: i64,
+) -> kassa_store::Result<Vec<DocumentView>> {
     sql.query(
         "SELECT kind, content_type, size, sha256 FROM documents WHERE owner_kind = ?1 AND owner_id = ?2 ORDER BY kind",
         sql_params![owner_kind, owner_id],
     )?
     .iter()
-    .map(|r| Ok(DocumentView { kind: r.text(0)?, content_type: r.text(1)?, size: r.int(2)?, sha256: hex::encode(r.blob(3)?) }))
+    .map(|r| {
+        Ok(DocumentView {
+            kind: r.text(0)?,
+            content_type: r.text(1)?,
+            size: r.int(2)?,
+            sha256: hex::encode(r.blob(3)?),
+        })
+    })
     .collect()
 }
 

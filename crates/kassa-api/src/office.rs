@@ -28,7 +28,10 @@ pub struct Outbox;
 
 impl SmsGateway for Outbox {
     fn send(&self, sql: &mut dyn Sql, phone: &str, text: &str, now_ms: i64) -> kassa_store::Result<()> {
-        sql.exec("INSERT INTO sms_outbox (phone, text, created_at) VALUES (?1, ?2, ?3)", sql_params![phone, text, now_ms])?;
+        sql.exec(
+            "INSERT INTO sms_outbox (phone, text, created_at) VALUES (?1, ?2, ?3)",
+            sql_params![phone, text, now_ms],
+        )?;
         Ok(())
     }
 }
@@ -133,7 +136,14 @@ pub fn new_token() -> ApiResult<String> {
 }
 
 /// Writes one line of the audit log.
-pub fn audit(sql: &mut dyn Sql, now_ms: i64, actor: &str, action: &str, target: &str, detail: &str) -> kassa_store::Result<()> {
+pub fn audit(
+    sql: &mut dyn Sql,
+    now_ms: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> kassa_store::Result<()> {
     sql.exec(
         "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         sql_params![now_ms, actor, action, target, detail],
@@ -196,7 +206,10 @@ impl Office {
         };
         self.write(move |sql| {
             let sent: Vec<i64> = sql
-                .query("SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2", sql_params![phone.as_str(), now - 3_600_000])?
+                .query(
+                    "SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2",
+                    sql_params![phone.as_str(), now - 3_600_000],
+                )?
                 .iter()
                 .map(|r| r.int(0))
                 .collect::<kassa_store::Result<_>>()?;
@@ -248,7 +261,10 @@ pub fn check_code(
     };
     let outcome = policy.verify(code.as_mut(), purpose, entered, now_ms);
     if let Some(code) = code {
-        sql.exec("UPDATE otp_codes SET tries = ?2, used = ?3 WHERE id = ?1", sql_params![code.id, code.tries, code.used])?;
+        sql.exec(
+            "UPDATE otp_codes SET tries = ?2, used = ?3 WHERE id = ?1",
+            sql_params![code.id, code.tries, code.used],
+        )?;
     }
     Ok(outcome)
 }
@@ -282,13 +298,17 @@ pub async fn session_actor(office: &Office, token: String) -> ApiResult<Actor> {
             sql.exec("UPDATE sessions SET last_seen = ?2 WHERE token_digest = ?1", sql_params![digest, now])?;
             let subject = row.int(1)?;
             let actor = if row.text(0)? == "staff" {
-                let Some(staff) = sql.one("SELECT username, role FROM staff WHERE id = ?1", sql_params![subject])? else {
+                let Some(staff) = sql.one("SELECT username, role FROM staff WHERE id = ?1", sql_params![subject])?
+                else {
                     return Ok(Err(ApiError::unauthorized("unknown staff member")));
                 };
-                let role = StaffRole::from_code(&staff.text(1)?).ok_or_else(|| kassa_store::StoreError::Corrupt("role".into()))?;
+                let role = StaffRole::from_code(&staff.text(1)?)
+                    .ok_or_else(|| kassa_store::StoreError::Corrupt("role".into()))?;
                 Actor::Staff { id: subject, username: staff.text(0)?, role }
             } else {
-                let Some(user) = sql.one("SELECT merchant_id FROM merchant_users WHERE id = ?1", sql_params![subject])? else {
+                let Some(user) =
+                    sql.one("SELECT merchant_id FROM merchant_users WHERE id = ?1", sql_params![subject])?
+                else {
                     return Ok(Err(ApiError::unauthorized("unknown user")));
                 };
                 let merchant = user.opt_text(0)?.as_deref().and_then(MerchantId::parse);

@@ -58,7 +58,10 @@ pub(crate) fn next_counter(sql: &mut dyn Sql, name: &str) -> kassa_store::Result
 impl Office {
     /// Adds a staff member (at start-up from the configuration, or by an admin).
     pub async fn create_staff(&self, username: String, role: StaffRole, password: String) -> ApiResult<()> {
-        if username.is_empty() || username.len() > 32 || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+        if username.is_empty()
+            || username.len() > 32
+            || !username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        {
             return Err(FieldError::new("username", "1 to 32 letters, digits, dots or underscores").into());
         }
         kassa_merchant::password::check_login_password(&password)?;
@@ -83,7 +86,10 @@ impl Office {
         let name = username.clone();
         let row = self
             .read(move |sql| {
-                Ok(Ok(sql.one("SELECT id, login_hash, login_failures, login_locked_until FROM staff WHERE username = ?1", sql_params![name])?))
+                Ok(Ok(sql.one(
+                    "SELECT id, login_hash, login_failures, login_locked_until FROM staff WHERE username = ?1",
+                    sql_params![name],
+                )?))
             })
             .await?;
         let Some(row) = row else {
@@ -92,7 +98,10 @@ impl Office {
         };
         let (id, hash, state) = (row.int(0)?, row.text(1)?, attempts(&row, 2, 3)?);
         if let Err(left) = lockout.check(state, now) {
-            return Err(ApiError::locked(format!("too many wrong passwords: try again in {} minutes", (left + 59_999) / 60_000)));
+            return Err(ApiError::locked(format!(
+                "too many wrong passwords: try again in {} minutes",
+                (left + 59_999) / 60_000
+            )));
         }
         let ok = verify_password(password, hash).await;
         let token = new_token()?;
@@ -125,7 +134,8 @@ impl Office {
         require(&actor, Permission::ViewMerchants)?;
         let state = state.unwrap_or_else(|| "submitted".into());
         self.read(move |sql| {
-            let ids = sql.query("SELECT id FROM applications WHERE state = ?1 ORDER BY id LIMIT 500", sql_params![state])?;
+            let ids =
+                sql.query("SELECT id FROM applications WHERE state = ?1 ORDER BY id LIMIT 500", sql_params![state])?;
             let mut out = Vec::with_capacity(ids.len());
             for row in ids {
                 if let Some(view) = load_application(sql, row.int(0)?)? {
@@ -170,8 +180,16 @@ impl Office {
             let merchant = merchant_number(next_counter(sql, "merchant")?.max(0) as u64);
             sql.exec(
                 "INSERT INTO merchants (id, name, mcc, status, mail_order, single_limit, daily_limit, created_at)
-                 VALUES (?1, ?2, ?3, 'active', 0, ?4, ?5, ?6)",
-                sql_params![merchant.as_str(), view.business_name.as_str(), view.mcc.as_str(), NEW_MERCHANT_SINGLE_LIMIT, NEW_MERCHANT_DAILY_LIMIT, now],
+                 VALUES (?1, ?2, ?3, 'active', ?4, ?5, ?6, ?7)",
+                sql_params![
+                    merchant.as_str(),
+                    view.business_name.as_str(),
+                    view.mcc.as_str(),
+                    false,
+                    NEW_MERCHANT_SINGLE_LIMIT,
+                    NEW_MERCHANT_DAILY_LIMIT,
+                    now
+                ],
             )?;
             sql.exec(
                 "INSERT INTO merchant_profiles (merchant_id, application_id, legal_name, id_hash, id_masked, phone, address, created_at)
@@ -262,7 +280,8 @@ impl Office {
         let now = self.now_ms();
         self.write(move |sql| {
             let (from, to) = if frozen { ("active", "frozen") } else { ("frozen", "active") };
-            let Some(row) = sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])? else {
+            let Some(row) = sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])?
+            else {
                 return Ok(Err(ApiError::not_found("merchant")));
             };
             if row.text(0)? != from {
@@ -279,10 +298,22 @@ impl Office {
         require(&actor, Permission::ViewAuditLog)?;
         let limit = limit.clamp(1, 1000);
         self.read(move |sql| {
-            let rows = sql.query("SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1", sql_params![limit])?;
+            let rows = sql.query(
+                "SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+                sql_params![limit],
+            )?;
             Ok(Ok(rows
                 .iter()
-                .map(|r| Ok(AuditEntry { id: r.int(0)?, at: r.int(1)?, actor: r.text(2)?, action: r.text(3)?, target: r.text(4)?, detail: r.text(5)? }))
+                .map(|r| {
+                    Ok(AuditEntry {
+                        id: r.int(0)?,
+                        at: r.int(1)?,
+                        actor: r.text(2)?,
+                        action: r.text(3)?,
+                        target: r.text(4)?,
+                        detail: r.text(5)?,
+                    })
+                })
                 .collect::<kassa_store::Result<_>>()?))
         })
         .await
@@ -297,7 +328,10 @@ impl Office {
                     "SELECT id, phone, text, created_at FROM sms_outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2",
                     sql_params![phone, limit],
                 )?,
-                None => sql.query("SELECT id, phone, text, created_at FROM sms_outbox ORDER BY id DESC LIMIT ?1", sql_params![limit])?,
+                None => sql.query(
+                    "SELECT id, phone, text, created_at FROM sms_outbox ORDER BY id DESC LIMIT ?1",
+                    sql_params![limit],
+                )?,
             };
             Ok(Ok(rows
                 .iter()

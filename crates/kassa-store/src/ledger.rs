@@ -378,7 +378,9 @@ pub enum OfficeKind {
 /// Ids of back-office postings: a space of their own (bit 126), then the
 /// kind, the row's id and a purpose.
 pub fn office_posting_id(kind: OfficeKind, number: i64, purpose: u8) -> PostingId {
-    PostingId((1u128 << 126) | ((kind as u128) << 96) | (u128::from(number.max(0).unsigned_abs()) << 8) | u128::from(purpose))
+    PostingId(
+        (1u128 << 126) | ((kind as u128) << 96) | (u128::from(number.max(0).unsigned_abs()) << 8) | u128::from(purpose),
+    )
 }
 
 /// A withdrawal's payout carries `W` and the withdrawal's number where a

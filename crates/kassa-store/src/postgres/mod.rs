@@ -104,7 +104,9 @@ impl PostgresStore {
             let mut client = handle.block_on(pool.get()).map_err(pool_error)?;
             let tx = handle.block_on(client.transaction()).map_err(pg_error)?;
             if write {
-                handle.block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&office::OFFICE_LOCK])).map_err(pg_error)?;
+                handle
+                    .block_on(tx.execute("SELECT pg_advisory_xact_lock($1)", &[&office::OFFICE_LOCK]))
+                    .map_err(pg_error)?;
             }
             let value = work(&mut office::PgSql { handle: &handle, tx: &tx, writable: write })?;
             handle.block_on(tx.commit()).map_err(pg_error)?;

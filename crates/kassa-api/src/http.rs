@@ -1,0 +1,645 @@
+//! The HTTP JSON API (`/api/v1`), with its OpenAPI document generated from
+//! the handlers (`GET /api/v1/openapi.json`).
+//!
+//! Authentication: `Authorization: Bearer <token>` (or the `kassa_session`
+//! cookie) from `…/login`. Every error is `{code, reason}`: 400 bad input,
+//! 401 no or dead session, 403 not allowed, 404 not found (also another
+//! merchant's data), 409 a rule stops it, 422 a field fails its check, 423
+//! locked, 429 too many codes.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use kassa_merchant::{Application, OtpPurpose};
+use kassa_store::office::Wallet;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::cards::CardView;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
+use crate::office::{Actor, Office, end_session, session_actor};
+use crate::ops::{AuditEntry, SmsView};
+
+/// Largest JSON body.
+pub const JSON_BODY_MAX: usize = 64 * 1024;
+/// Largest upload (a document), with room for the limit's own check to answer.
+pub const UPLOAD_BODY_MAX: usize = kassa_merchant::application::DOCUMENT_MAX_BYTES + 1024;
+
+type Shared = Arc<Office>;
+
+/// A JSON body whose rejection is an [`ApiError`].
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), "invalid_body", rejection.body_text())),
+        }
+    }
+}
+
+/// The caller, from the bearer token or the session cookie.
+#[derive(Debug)]
+pub struct Caller(pub Actor, pub String);
+
+pub fn token_of(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(token) = value.strip_prefix("Bearer ")
+    {
+        return Some(token.trim().to_string());
+    }
+    let cookies = parts.headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').find_map(|c| c.trim().strip_prefix("kassa_session=")).map(String::from)
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, office: &Shared) -> Result<Self, Self::Rejection> {
+        let token = token_of(parts).ok_or_else(|| ApiError::unauthorized("log in first: no session token"))?;
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::unauthorized("malformed session token"));
+        }
+        let actor = session_actor(office, token.clone()).await?;
+        Ok(Caller(actor, token))
+    }
+}
+
+fn id_of(text: &str, what: &str) -> ApiResult<i64> {
+    text.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| ApiError::not_found(what))
+}
+
+// ---- bodies -----------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeRequest {
+    pub phone: String,
+    /// `register` or `reset_password` here; the others through `/merchant/sms/codes`.
+    pub purpose: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MyCodeRequest {
+    /// `bind_card`, `delete_card`, `withdraw`, `cancellation`, `change_phone_old`, `change_phone_new`.
+    pub purpose: String,
+    /// Only for `change_phone_new`: the new number.
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    pub phone: String,
+    pub code: String,
+    pub password: String,
+    pub payment_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub phone: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StaffLoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetRequest {
+    pub phone: String,
+    pub code: String,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePhoneRequest {
+    pub old_code: String,
+    pub new_phone: String,
+    pub new_code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApplicationRequest {
+    pub legal_name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub business_name: String,
+    pub address: String,
+    pub mcc: String,
+    pub card_number: String,
+    pub card_holder: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WithdrawRequest {
+    /// Minor units (fen).
+    pub amount: i64,
+    pub payment_password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BindCardRequest {
+    pub card_number: String,
+    pub holder: String,
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeleteCardRequest {
+    pub payment_password: String,
+    pub code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RejectRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct BlockRequest {
+    /// `id_number`, `phone` or `card`.
+    pub kind: String,
+    pub value: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FreezeRequest {
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StaffRequest {
+    pub username: String,
+    /// `admin`, `operations`, `risk` or `support`.
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `merchant`, `applicant` or `staff`.
+    pub kind: String,
+    pub merchant_id: Option<String>,
+    pub phone: Option<String>,
+    pub username: Option<String>,
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Done {
+    pub ok: bool,
+}
+
+const DONE: Done = Done { ok: true };
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub phone: Option<String>,
+    pub limit: Option<i64>,
+}
+
+// ---- public ------------------------------------------------------------------
+
+/// Sends a one-time code by SMS for signing up or resetting the password.
+#[utoipa::path(post, path = "/api/v1/sms/codes", tag = "auth", request_body = CodeRequest,
+    responses((status = 202, body = Done), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn send_code(State(office): State<Shared>, Body(req): Body<CodeRequest>) -> ApiResult<(StatusCode, Json<Done>)> {
+    let purpose = OtpPurpose::from_code(&req.purpose)
+        .filter(|p| matches!(p, OtpPurpose::Register | OtpPurpose::ResetPassword))
+        .ok_or_else(|| ApiError::bad_request("invalid_purpose", "purpose must be register or reset_password"))?;
+    office.send_code(req.phone, purpose).await?;
+    Ok((StatusCode::ACCEPTED, Json(DONE)))
+}
+
+/// Signs up with a phone (proved by a `register` code) and the two passwords; answers a session.
+#[utoipa::path(post, path = "/api/v1/merchant/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = TokenResponse), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn register(
+    State(office): State<Shared>,
+    Body(req): Body<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<TokenResponse>)> {
+    let token = office.register(req.phone, req.code, req.password, req.payment_password).await?;
+    Ok((StatusCode::CREATED, Json(TokenResponse { token })))
+}
+
+/// Logs a merchant in. Five wrong passwords lock the account for 30 minutes.
+#[utoipa::path(post, path = "/api/v1/merchant/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+async fn login(State(office): State<Shared>, Body(req): Body<LoginRequest>) -> ApiResult<Json<TokenResponse>> {
+    Ok(Json(TokenResponse { token: office.login(req.phone, req.password).await? }))
+}
+
+/// Sets a new login password with a `reset_password` code; ends every session.
+#[utoipa::path(post, path = "/api/v1/merchant/password/reset", tag = "auth", request_body = ResetRequest,
+    responses((status = 200, body = Done), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reset_password(State(office): State<Shared>, Body(req): Body<ResetRequest>) -> ApiResult<Json<Done>> {
+    office.reset_password(req.phone, req.code, req.password).await?;
+    Ok(Json(DONE))
+}
+
+/// Logs operations staff in.
+#[utoipa::path(post, path = "/api/v1/ops/login", tag = "auth", request_body = StaffLoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+async fn staff_login(
+    State(office): State<Shared>,
+    Body(req): Body<StaffLoginRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    Ok(Json(TokenResponse { token: office.staff_login(req.username, req.password).await? }))
+}
+
+/// Ends the caller's session.
+#[utoipa::path(post, path = "/api/v1/logout", tag = "auth", responses((status = 200, body = Done), (status = 401, body = ErrorBody)))]
+async fn logout(State(office): State<Shared>, Caller(_actor, token): Caller) -> ApiResult<Json<Done>> {
+    end_session(&office, token).await?;
+    Ok(Json(DONE))
+}
+
+/// Who the session belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(State(office): State<Shared>, Caller(actor, _token): Caller) -> ApiResult<Json<Me>> {
+    Ok(Json(match actor {
+        Actor::Merchant { user, merchant } => Me {
+            kind: if merchant.is_some() { "merchant".into() } else { "applicant".into() },
+            merchant_id: merchant.map(|m| m.to_string()),
+            phone: Some(kassa_merchant::identity::mask_phone(&office.phone_of(user).await?)),
+            username: None,
+            role: None,
+        },
+        Actor::Staff { username, role, .. } => Me {
+            kind: "staff".into(),
+            merchant_id: None,
+            phone: None,
+            username: Some(username),
+            role: Some(role.code().into()),
+        },
+    }))
+}
+
+// ---- merchant ------------------------------------------------------------------
+
+/// Sends a code to the merchant's bound phone (or, for `change_phone_new`, to the new one).
+#[utoipa::path(post, path = "/api/v1/merchant/sms/codes", tag = "merchant", request_body = MyCodeRequest,
+    responses((status = 202, body = Done), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn send_my_code(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<MyCodeRequest>,
+) -> ApiResult<(StatusCode, Json<Done>)> {
+    let user = crate::merchants::user_of(&actor)?;
+    let purpose = OtpPurpose::from_code(&req.purpose)
+        .filter(|p| !matches!(p, OtpPurpose::Register | OtpPurpose::ResetPassword | OtpPurpose::Login))
+        .ok_or_else(|| ApiError::bad_request("invalid_purpose", "not a purpose for a logged-in merchant"))?;
+    let phone = match (purpose, req.phone) {
+        (OtpPurpose::ChangePhoneNew, Some(phone)) => phone,
+        (OtpPurpose::ChangePhoneNew, None) => {
+            return Err(ApiError::bad_request("phone_required", "give the new phone number"));
+        }
+        _ => office.phone_of(user).await?,
+    };
+    office.send_code(phone, purpose).await?;
+    Ok((StatusCode::ACCEPTED, Json(DONE)))
+}
+
+/// Changes the bound phone: a `change_phone_old` code from the old number and a `change_phone_new` code from the new.
+#[utoipa::path(post, path = "/api/v1/merchant/phone", tag = "merchant", request_body = ChangePhoneRequest,
+    responses((status = 200, body = Done), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn change_phone(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<ChangePhoneRequest>,
+) -> ApiResult<Json<Done>> {
+    office.change_phone(actor, req.old_code, req.new_phone, req.new_code).await?;
+    Ok(Json(DONE))
+}
+
+/// Files the onboarding application (the settlement card must be in the applicant's or the business's name).
+#[utoipa::path(post, path = "/api/v1/merchant/application", tag = "merchant", request_body = ApplicationRequest,
+    responses((status = 201, body = ApplicationView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn apply(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<ApplicationRequest>,
+) -> ApiResult<(StatusCode, Json<ApplicationView>)> {
+    let application = Application {
+        legal_name: req.legal_name,
+        id_number: req.id_number,
+        phone: req.phone,
+        business_name: req.business_name,
+        address: req.address,
+        mcc: req.mcc,
+        card_number: req.card_number,
+        card_holder: req.card_holder,
+    };
+    Ok((StatusCode::CREATED, Json(office.apply(actor, application).await?)))
+}
+
+/// The caller's application, its checks and which documents are missing.
+#[utoipa::path(get, path = "/api/v1/merchant/application", tag = "merchant",
+    responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn my_application(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(office.my_application(actor).await?))
+}
+
+/// Uploads a document (`id_front`, `id_back`, `business_licence`) as the raw body: JPEG, PNG or PDF, at most 5 MiB.
+#[utoipa::path(put, path = "/api/v1/merchant/application/documents/{kind}", tag = "merchant",
+    params(("kind" = String, Path, description = "id_front, id_back or business_licence")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = DocumentView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_document(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<DocumentView>> {
+    Ok(Json(office.upload_application_document(actor, kind, body.to_vec()).await?))
+}
+
+/// Available, pending and frozen funds, deposits and payouts on their way (fen).
+#[utoipa::path(get, path = "/api/v1/merchant/wallet", tag = "merchant",
+    responses((status = 200, body = WalletView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn wallet(State(office): State<Shared>, Caller(actor, _token): Caller) -> ApiResult<Json<WalletView>> {
+    Ok(Json(office.wallet(actor).await?.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WalletView {
+    pub available: i64,
+    pub pending: i64,
+    pub frozen: i64,
+    pub deposits: i64,
+    pub payouts_in_flight: i64,
+    pub currency: String,
+}
+
+impl From<Wallet> for WalletView {
+    fn from(w: Wallet) -> WalletView {
+        WalletView {
+            available: w.available,
+            pending: w.pending,
+            frozen: w.frozen,
+            deposits: w.deposits,
+            payouts_in_flight: w.payouts_in_flight,
+            currency: "CNY".into(),
+        }
+    }
+}
+
+/// Transfers money out to the settlement card; needs the payment password.
+#[utoipa::path(post, path = "/api/v1/merchant/wallet/withdrawals", tag = "merchant", request_body = WithdrawRequest,
+    responses((status = 201, body = WithdrawalView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 423, body = ErrorBody)))]
+async fn withdraw(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<WithdrawRequest>,
+) -> ApiResult<(StatusCode, Json<WithdrawalView>)> {
+    Ok((StatusCode::CREATED, Json(office.withdraw(actor, req.amount, req.payment_password).await?)))
+}
+
+/// The merchant's bound cards (masked), the settlement card marked.
+#[utoipa::path(get, path = "/api/v1/merchant/cards", tag = "merchant",
+    responses((status = 200, body = Vec<CardView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn cards(State(office): State<Shared>, Caller(actor, _token): Caller) -> ApiResult<Json<Vec<CardView>>> {
+    Ok(Json(office.cards(actor).await?))
+}
+
+/// Binds a card in the merchant's name, verified with the bank, with a `bind_card` code.
+#[utoipa::path(post, path = "/api/v1/merchant/cards", tag = "merchant", request_body = BindCardRequest,
+    responses((status = 201, body = CardView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn bind_card(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<BindCardRequest>,
+) -> ApiResult<(StatusCode, Json<CardView>)> {
+    Ok((StatusCode::CREATED, Json(office.bind_card(actor, req.card_number, req.holder, req.code).await?)))
+}
+
+/// Makes a bound card the settlement card.
+#[utoipa::path(post, path = "/api/v1/merchant/cards/{id}/settlement", tag = "merchant", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<CardView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn set_settlement(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<CardView>>> {
+    Ok(Json(office.set_settlement_card(actor, id_of(&id, "card")?).await?))
+}
+
+/// Deletes a card with the payment password and a `delete_card` code.
+#[utoipa::path(delete, path = "/api/v1/merchant/cards/{id}", tag = "merchant", params(("id" = i64, Path)), request_body = DeleteCardRequest,
+    responses((status = 200, body = Vec<CardView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_card(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<DeleteCardRequest>,
+) -> ApiResult<Json<Vec<CardView>>> {
+    Ok(Json(office.delete_card(actor, id_of(&id, "card")?, req.payment_password, req.code).await?))
+}
+
+/// What the merchant has been told (failed payouts, …), newest first.
+#[utoipa::path(get, path = "/api/v1/merchant/notices", tag = "merchant",
+    responses((status = 200, body = Vec<String>), (status = 401, body = ErrorBody)))]
+async fn notices(State(office): State<Shared>, Caller(actor, _token): Caller) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(office.notices(actor).await?))
+}
+
+// ---- operations ------------------------------------------------------------------
+
+/// The admission review queue (`state`: submitted, approved or rejected).
+#[utoipa::path(get, path = "/api/v1/ops/applications", tag = "operations", params(ListQuery),
+    responses((status = 200, body = Vec<ApplicationView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn applications(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<ApplicationView>>> {
+    Ok(Json(office.applications(actor, q.state).await?))
+}
+
+/// One application with its automatic checks.
+#[utoipa::path(get, path = "/api/v1/ops/applications/{id}", tag = "operations", params(("id" = i64, Path)),
+    responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn application(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(office.application(actor, id_of(&id, "application")?).await?))
+}
+
+/// Approves: issues the merchant number and opens its accounts (risk or admin).
+#[utoipa::path(post, path = "/api/v1/ops/applications/{id}/approve", tag = "operations", params(("id" = i64, Path)),
+    responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(office.approve(actor, id_of(&id, "application")?).await?))
+}
+
+/// Rejects, with the reason the applicant is told.
+#[utoipa::path(post, path = "/api/v1/ops/applications/{id}/reject", tag = "operations", params(("id" = i64, Path)), request_body = RejectRequest,
+    responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reject(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<RejectRequest>,
+) -> ApiResult<Json<ApplicationView>> {
+    Ok(Json(office.reject(actor, id_of(&id, "application")?, req.reason).await?))
+}
+
+/// Adds an ID number, phone or card to the admission block list (stored as keyed hashes).
+#[utoipa::path(post, path = "/api/v1/ops/block-list", tag = "operations", request_body = BlockRequest,
+    responses((status = 200, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn block(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<BlockRequest>,
+) -> ApiResult<Json<Done>> {
+    office.block(actor, req.kind, req.value, req.reason).await?;
+    Ok(Json(DONE))
+}
+
+/// Freezes a merchant: the host refuses its transactions.
+#[utoipa::path(post, path = "/api/v1/ops/merchants/{id}/freeze", tag = "operations", params(("id" = String, Path)), request_body = FreezeRequest,
+    responses((status = 200, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn freeze(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<FreezeRequest>,
+) -> ApiResult<Json<Done>> {
+    office.set_frozen(actor, id, true, req.reason).await?;
+    Ok(Json(DONE))
+}
+
+/// Unfreezes a merchant.
+#[utoipa::path(post, path = "/api/v1/ops/merchants/{id}/unfreeze", tag = "operations", params(("id" = String, Path)), request_body = FreezeRequest,
+    responses((status = 200, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn unfreeze(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<FreezeRequest>,
+) -> ApiResult<Json<Done>> {
+    office.set_frozen(actor, id, false, req.reason).await?;
+    Ok(Json(DONE))
+}
+
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/ops/audit-log", tag = "operations", params(ListQuery),
+    responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn audit_log(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<AuditEntry>>> {
+    Ok(Json(office.audit_log(actor, q.limit.unwrap_or(100)).await?))
+}
+
+/// The SMS outbox of the default gateway, newest first.
+#[utoipa::path(get, path = "/api/v1/ops/sms-outbox", tag = "operations", params(ListQuery),
+    responses((status = 200, body = Vec<SmsView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn sms_outbox(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<SmsView>>> {
+    crate::ops::require(&actor, kassa_merchant::Permission::ViewSmsOutbox)?;
+    Ok(Json(office.outbox(q.phone, q.limit.unwrap_or(50)).await?))
+}
+
+/// Adds a staff member (admin only).
+#[utoipa::path(post, path = "/api/v1/ops/staff", tag = "operations", request_body = StaffRequest,
+    responses((status = 201, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_staff(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<StaffRequest>,
+) -> ApiResult<(StatusCode, Json<Done>)> {
+    crate::ops::require(&actor, kassa_merchant::Permission::ManageStaff)?;
+    let role = kassa_merchant::StaffRole::from_code(&req.role)
+        .ok_or_else(|| kassa_merchant::FieldError::new("role", "must be admin, operations, risk or support"))?;
+    office.create_staff(req.username, role, req.password).await?;
+    Ok((StatusCode::CREATED, Json(DONE)))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kassa merchant and operations API", description = "The merchant app and the operations console of Kassa, as JSON. Amounts are integer minor units (fen). Errors are {code, reason}."),
+    tags((name = "auth"), (name = "merchant"), (name = "operations"))
+)]
+struct ApiDoc;
+
+/// The API's routes and its OpenAPI document, built from the same handlers.
+pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::OpenApi) {
+    let uploads = OpenApiRouter::new().routes(routes!(upload_document)).layer(DefaultBodyLimit::max(UPLOAD_BODY_MAX));
+    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(send_code))
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(reset_password))
+        .routes(routes!(staff_login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(send_my_code))
+        .routes(routes!(change_phone))
+        .routes(routes!(apply, my_application))
+        .routes(routes!(wallet))
+        .routes(routes!(withdraw))
+        .routes(routes!(cards, bind_card))
+        .routes(routes!(set_settlement))
+        .routes(routes!(delete_card))
+        .routes(routes!(notices))
+        .routes(routes!(applications))
+        .routes(routes!(application))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(block))
+        .routes(routes!(freeze))
+        .routes(routes!(unfreeze))
+        .routes(routes!(audit_log))
+        .routes(routes!(sms_outbox))
+        .routes(routes!(add_staff))
+        .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
+        .merge(uploads)
+        .with_state(office)
+        .split_for_parts();
+    let document = spec.clone();
+    let router = router
+        .route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(document) }))
+        .fallback(|| async { ApiError::not_found("endpoint").into_response() });
+    (router, spec)
+}
+
+pub fn router(office: Arc<Office>) -> axum::Router {
+    router_and_spec(office).0
+}

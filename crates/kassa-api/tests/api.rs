@@ -1,0 +1,431 @@
+//! The merchant and operations API over real HTTP, on SQLite (or PostgreSQL
+//! with `KASSA_TEST_STORE=postgres`).
+// Amounts are written yuan_fen (`120_50` is ¥120.50).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::inconsistent_digit_grouping)]
+
+mod common;
+
+use common::*;
+use kassa_core::MerchantId;
+use kassa_store::Store;
+use kassa_store::ledger::{OfficeKind, Planned, Role, office_posting_id};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn sign_up_apply_review_and_log_in() {
+    let s = server().await;
+    let token = s.sign_up("13800138000").await;
+    let me = s.get("/api/v1/me", &token).await;
+    assert_eq!((me.status, me.body["kind"].as_str()), (200, Some("applicant")));
+    assert_eq!(me.body["phone"], "138****8000");
+
+    // An applicant has no wallet yet.
+    assert_eq!(s.get("/api/v1/merchant/wallet", &token).await.status, 403);
+
+    // Bad fields are named.
+    let bad = s
+        .post(
+            "/api/v1/merchant/application",
+            Some(&token),
+            json!({"legal_name": "张三", "id_number": "110105194912310021",
+            "phone": "13800138000", "business_name": "张三便利店", "address": "北京", "mcc": "5411",
+            "card_number": CARD_ZHANG, "card_holder": "张三"}),
+        )
+        .await;
+    assert_eq!((bad.status, bad.code(), bad.body["field"].as_str()), (422, "invalid_field", Some("id_number")));
+    let not_theirs = s
+        .post(
+            "/api/v1/merchant/application",
+            Some(&token),
+            json!({"legal_name": "张三", "id_number": ID_ZHANG,
+            "phone": "13800138000", "business_name": "张三便利店", "address": "北京市", "mcc": "5411",
+            "card_number": CARD_LI, "card_holder": "张三"}),
+        )
+        .await;
+    assert_eq!((not_theirs.status, not_theirs.code()), (422, "card_holder_mismatch"));
+    let garbled = s.raw("POST", "/api/v1/merchant/application", Some(&token), "application/json", b"{\"legal").await;
+    assert_eq!((garbled.status, garbled.code()), (400, "invalid_body"));
+
+    let application = s.apply(&token, "张三", ID_ZHANG, "13800138000", CARD_ZHANG).await;
+    assert_eq!(application["card_number"], "622202*********3446");
+    assert_eq!(application["id_number"], "110105********002X");
+    assert!(application["checks"].as_array().unwrap().iter().all(|c| c["passed"] == true), "{application}");
+    let mine = s.get("/api/v1/merchant/application", &token).await;
+    assert_eq!(mine.body["missing_documents"], json!([]));
+    let wrong_type =
+        s.raw("PUT", "/api/v1/merchant/application/documents/id_front", Some(&token), "text/plain", &[b'a'; 100]).await;
+    assert_eq!((wrong_type.status, wrong_type.body["field"].as_str()), (422, Some("document")));
+    let too_big = s
+        .raw(
+            "PUT",
+            "/api/v1/merchant/application/documents/id_front",
+            Some(&token),
+            "image/png",
+            &vec![0u8; 6 * 1024 * 1024],
+        )
+        .await;
+    assert_eq!(too_big.status, 413);
+
+    // Someone else with the same identity is flagged for the analyst.
+    let other = s.sign_up("13900139000").await;
+    let twin = s.apply(&other, "张三", ID_ZHANG, "13900139000", CARD_ZHANG_2).await;
+    let failed: Vec<&str> = twin["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["passed"] == false)
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["duplicate_identity"]);
+
+    // Roles: support may look but not decide; risk decides.
+    let support = s.staff("sue").await;
+    let queue = s.get("/api/v1/ops/applications", &support).await;
+    assert_eq!(queue.body.as_array().map(Vec::len), Some(2));
+    let id = application["id"].as_i64().unwrap();
+    let denied = s.post(&format!("/api/v1/ops/applications/{id}/approve"), Some(&support), Value::Null).await;
+    assert_eq!((denied.status, denied.code()), (403, "forbidden"));
+    let risk = s.staff("rita").await;
+    let approved = s.post(&format!("/api/v1/ops/applications/{id}/approve"), Some(&risk), Value::Null).await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+    let merchant = approved.body["merchant_id"].as_str().unwrap().to_string();
+    assert_eq!(merchant.len(), 15);
+    let again = s.post(&format!("/api/v1/ops/applications/{id}/approve"), Some(&risk), Value::Null).await;
+    assert_eq!((again.status, again.code()), (409, "already_decided"));
+    let twin_id = twin["id"].as_i64().unwrap();
+    let rejected = s
+        .post(
+            &format!("/api/v1/ops/applications/{twin_id}/reject"),
+            Some(&risk),
+            json!({"reason": "identity already in use"}),
+        )
+        .await;
+    assert_eq!(rejected.body["state"], "rejected");
+    assert!(s.last_sms("13900139000").await.contains("not approved: identity already in use"));
+    assert!(s.last_sms("13800138000").await.contains(&merchant));
+
+    // The merchant logs in and sees its wallet and its settlement card.
+    let login =
+        s.post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"})).await;
+    let token = login.body["token"].as_str().unwrap().to_string();
+    let me = s.get("/api/v1/me", &token).await;
+    assert_eq!(me.body["merchant_id"].as_str(), Some(merchant.as_str()));
+    let wallet = s.get("/api/v1/merchant/wallet", &token).await;
+    assert_eq!((wallet.status, wallet.body["available"].as_i64()), (200, Some(0)));
+    let cards = s.get("/api/v1/merchant/cards", &token).await;
+    assert_eq!(cards.body[0]["settlement"], true);
+    assert_eq!(cards.body[0]["card_number"], "622202*********3446");
+
+    // The audit log has it all; support may not read it.
+    assert_eq!(s.get("/api/v1/ops/audit-log", &support).await.status, 403);
+    let admin = s.staff("root").await;
+    let log = s.get("/api/v1/ops/audit-log?limit=100", &admin).await;
+    let actions: Vec<&str> = log.body.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for action in ["register", "apply", "upload_document", "approve_application", "reject_application", "login"] {
+        assert!(actions.contains(&action), "{action} in {actions:?}");
+    }
+    // No card number or ID number in clear anywhere in the answers.
+    assert!(!log.body.to_string().contains(CARD_ZHANG) && !log.body.to_string().contains(ID_ZHANG));
+}
+
+impl Server {
+    async fn my_code(&self, token: &str, purpose: &str) -> String {
+        let sent = self.post("/api/v1/merchant/sms/codes", Some(token), json!({"purpose": purpose})).await;
+        assert_eq!(sent.status, 202, "{sent:?}");
+        self.last_code("13800138000").await
+    }
+
+    async fn last_sms(&self, phone: &str) -> String {
+        self.office.outbox(Some(phone.into()), 1).await.unwrap().remove(0).text
+    }
+}
+
+#[tokio::test]
+async fn lock_out_sessions_and_one_time_codes() {
+    let s = server().await;
+    s.sign_up("13800138000").await;
+    // Five wrong passwords lock the account; the right one is refused meanwhile.
+    for left in (1..5).rev() {
+        let wrong =
+            s.post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "nope-1234"})).await;
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.body["reason"].as_str().unwrap().contains(&format!("{left} tries left")), "{wrong:?}");
+    }
+    let locked = s.post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "nope-1234"})).await;
+    assert_eq!(locked.status, 423);
+    let still =
+        s.post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"})).await;
+    assert_eq!(still.status, 423);
+    s.clock.advance_ms(30 * 60 * 1000);
+    let ok = s.post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"})).await;
+    assert_eq!(ok.status, 200);
+    let token = ok.body["token"].as_str().unwrap().to_string();
+
+    // Sessions end when idle for 15 minutes; a logged-out token is dead.
+    assert_eq!(s.get("/api/v1/me", &token).await.status, 200);
+    s.clock.advance_ms(15 * 60 * 1000);
+    let idle = s.get("/api/v1/me", &token).await;
+    assert_eq!((idle.status, idle.code()), (401, "unauthorized"));
+    let token = s
+        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
+        .await
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(s.post("/api/v1/logout", Some(&token), Value::Null).await.status, 200);
+    assert_eq!(s.get("/api/v1/me", &token).await.status, 401);
+    assert_eq!(s.get("/api/v1/me", "0".repeat(64).as_str()).await.status, 401);
+
+    // Codes: rate-limited per phone, bound to their action, single use, 5 minutes, 5 tries.
+    let send =
+        |purpose: &'static str| s.post("/api/v1/sms/codes", None, json!({"phone": "13800138000", "purpose": purpose}));
+    assert_eq!(send("reset_password").await.status, 202);
+    let too_soon = send("reset_password").await;
+    assert_eq!((too_soon.status, too_soon.code()), (429, "otp_too_soon"));
+    let code = s.last_code("13800138000").await;
+    let reset = |code: String| {
+        s.post(
+            "/api/v1/merchant/password/reset",
+            None,
+            json!({"phone": "13800138000", "code": code, "password": "new-pass-22"}),
+        )
+    };
+    s.clock.advance_ms(5 * 60 * 1000);
+    assert_eq!(reset(code.clone()).await.code(), "otp_expired");
+    assert_eq!(send("reset_password").await.status, 202);
+    let code = s.last_code("13800138000").await;
+    assert_eq!(reset(code.clone()).await.status, 200);
+    assert_eq!(reset(code).await.code(), "otp_not_found", "a used code is spent");
+    s.clock.advance_ms(60_000);
+    assert_eq!(send("reset_password").await.status, 202);
+    let code = s.last_code("13800138000").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..4 {
+        assert_eq!(reset(wrong.into()).await.code(), "otp_wrong");
+    }
+    assert_eq!(reset(wrong.into()).await.code(), "otp_too_many_tries");
+    assert_eq!(reset(code).await.code(), "otp_too_many_tries", "dead after 5 wrong tries");
+    // A register code does not reset a password.
+    s.clock.advance_ms(60_000);
+    assert_eq!(send("register").await.status, 202);
+    let code = s.last_code("13800138000").await;
+    assert_eq!(reset(code).await.status, 400, "a register code is not a reset code");
+    // Five codes an hour at most (the sign-up's code was the first).
+    s.clock.advance_ms(60_000);
+    let limited = send("register").await;
+    assert_eq!((limited.status, limited.code()), (429, "otp_rate_limited"));
+    let login =
+        s.post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "new-pass-22"})).await;
+    assert_eq!(login.status, 200);
+}
+
+#[tokio::test]
+async fn change_the_bound_phone_with_codes_to_both_numbers() {
+    let s = server().await;
+    let (token, _) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    s.clock.advance_ms(60_000);
+    let sent = s.post("/api/v1/merchant/sms/codes", Some(&token), json!({"purpose": "change_phone_old"})).await;
+    assert_eq!(sent.status, 202, "{sent:?}");
+    let old = s.last_code("13800138000").await;
+    let send_new = s
+        .post(
+            "/api/v1/merchant/sms/codes",
+            Some(&token),
+            json!({"purpose": "change_phone_new", "phone": "13700137000"}),
+        )
+        .await;
+    assert_eq!(send_new.status, 202);
+    let new = s.last_code("13700137000").await;
+    let swapped = s
+        .post(
+            "/api/v1/merchant/phone",
+            Some(&token),
+            json!({"old_code": new, "new_phone": "13700137000", "new_code": old}),
+        )
+        .await;
+    assert_eq!(swapped.status, 400, "codes are bound to their number and action: {swapped:?}");
+    let changed = s
+        .post(
+            "/api/v1/merchant/phone",
+            Some(&token),
+            json!({"old_code": old, "new_phone": "13700137000", "new_code": new}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{changed:?}");
+    assert_eq!(s.get("/api/v1/me", &token).await.body["phone"], "137****7000");
+}
+
+/// Puts money in a merchant's available funds, as a settled day would.
+async fn fund(s: &Server, merchant: &str, amount: u64, n: i64) {
+    let merchant = MerchantId::parse(merchant).unwrap();
+    s.office
+        .store
+        .office_write(move |sql| {
+            let id = office_posting_id(OfficeKind::Deposit, 900_000 + n, 9);
+            sql.post(
+                &merchant,
+                &[Planned::Transfer { id, debit: Role::Network, credit: Role::MerchantAvailable, amount }],
+                0,
+            )
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn wallet_and_transfer_out() {
+    let s = server().await;
+    let (token, merchant) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    fund(&s, &merchant, 500_00, 1).await;
+    let withdraw = |amount: i64, password: &'static str| {
+        s.post(
+            "/api/v1/merchant/wallet/withdrawals",
+            Some(&token),
+            json!({"amount": amount, "payment_password": password}),
+        )
+    };
+    let wrong = withdraw(100_00, "246801").await;
+    assert_eq!((wrong.status, wrong.code()), (403, "wrong_payment_password"));
+    let too_much = withdraw(600_00, "135790").await;
+    assert_eq!((too_much.status, too_much.code()), (409, "insufficient_funds"));
+    assert_eq!(withdraw(0, "135790").await.status, 422);
+    let done = withdraw(120_50, "135790").await;
+    assert_eq!(done.status, 201, "{done:?}");
+    assert_eq!(done.body["card"], "622202*********3446");
+    let wallet = s.get("/api/v1/merchant/wallet", &token).await.body;
+    assert_eq!((wallet["available"].as_i64(), wallet["payouts_in_flight"].as_i64()), (Some(379_50), Some(120_50)));
+    // The payout waits for the bank run like a settlement payout.
+    let open = s.office.store.open_payouts().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].amount, 120_50);
+    s.office.store.finish_payout(open[0].id.clone(), true, None, START_MS).await.unwrap();
+    let wallet = s.get("/api/v1/merchant/wallet", &token).await.body;
+    assert_eq!(wallet["payouts_in_flight"].as_i64(), Some(0));
+    assert!(s.office.store.ledger_audit().await.unwrap().check().is_ok());
+    // Five wrong payment passwords lock it.
+    for _ in 0..4 {
+        withdraw(1_00, "246801").await;
+    }
+    assert_eq!(withdraw(1_00, "246801").await.status, 423);
+    assert_eq!(withdraw(1_00, "135790").await.status, 423);
+}
+
+#[tokio::test]
+async fn bind_change_and_delete_cards() {
+    let s = server().await;
+    let (token, merchant) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    // Someone else's card, and a card the bank does not know, are refused.
+    s.clock.advance_ms(60_000);
+    let c = s.my_code(&token, "bind_card").await;
+    let li = s
+        .post("/api/v1/merchant/cards", Some(&token), json!({"card_number": CARD_LI, "holder": "李四", "code": c}))
+        .await;
+    assert_eq!((li.status, li.code()), (422, "card_holder_not_merchant"));
+    let unknown = s
+        .post(
+            "/api/v1/merchant/cards",
+            Some(&token),
+            json!({"card_number": "6222020200112233453", "holder": "张三", "code": "123456"}),
+        )
+        .await;
+    assert_eq!(unknown.code(), "card_unknown_to_bank");
+    let bad = s
+        .post(
+            "/api/v1/merchant/cards",
+            Some(&token),
+            json!({"card_number": "6222020200112233447", "holder": "张三", "code": "123456"}),
+        )
+        .await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("card_number")));
+
+    let bound = s
+        .post("/api/v1/merchant/cards", Some(&token), json!({"card_number": CARD_ZHANG_2, "holder": "张三", "code": c}))
+        .await;
+    assert_eq!(bound.status, 201, "{bound:?}");
+    let second = bound.body["id"].as_i64().unwrap();
+    assert_eq!(bound.body["settlement"], false);
+    // Change the settlement card: the new one takes over, payouts read it.
+    let changed = s.post(&format!("/api/v1/merchant/cards/{second}/settlement"), Some(&token), Value::Null).await;
+    assert_eq!(changed.body.as_array().unwrap().iter().filter(|c| c["settlement"] == true).count(), 1);
+    let cards = s.get("/api/v1/merchant/cards", &token).await.body;
+    let first = cards.as_array().unwrap().iter().find(|c| c["settlement"] == false).unwrap()["id"].as_i64().unwrap();
+
+    // Delete: payment password, then the code.
+    s.clock.advance_ms(60_000);
+    let c = s.my_code(&token, "delete_card").await;
+    let wrong = s
+        .call(
+            "DELETE",
+            &format!("/api/v1/merchant/cards/{first}"),
+            Some(&token),
+            json!({"payment_password": "246801", "code": c}),
+        )
+        .await;
+    assert_eq!(wrong.code(), "wrong_payment_password");
+    let deleted = s
+        .call(
+            "DELETE",
+            &format!("/api/v1/merchant/cards/{first}"),
+            Some(&token),
+            json!({"payment_password": "135790", "code": c}),
+        )
+        .await;
+    assert_eq!((deleted.status, deleted.body.as_array().map(Vec::len)), (200, Some(1)), "{deleted:?}");
+
+    // The last card cannot go while money is there; the answer says why.
+    fund(&s, &merchant, 10_00, 2).await;
+    s.clock.advance_ms(60_000);
+    let c = s.my_code(&token, "delete_card").await;
+    let last = s
+        .call(
+            "DELETE",
+            &format!("/api/v1/merchant/cards/{second}"),
+            Some(&token),
+            json!({"payment_password": "135790", "code": c}),
+        )
+        .await;
+    assert_eq!((last.status, last.code()), (409, "last_settlement_card"));
+    assert!(last.body["reason"].as_str().unwrap().contains("money is still pending, available or held"));
+
+    // Another merchant cannot touch these cards (404), and no session gets 401.
+    let (other, _) = s.merchant("13900139000", "李四", ID_LI, CARD_LI).await;
+    let theirs = s
+        .call(
+            "DELETE",
+            &format!("/api/v1/merchant/cards/{second}"),
+            Some(&other),
+            json!({"payment_password": "135790", "code": "000000"}),
+        )
+        .await;
+    assert_eq!(theirs.status, 404);
+    assert_eq!(
+        s.post(&format!("/api/v1/merchant/cards/{second}/settlement"), Some(&other), Value::Null).await.status,
+        404
+    );
+    assert_eq!(s.call("GET", "/api/v1/merchant/cards", None, Value::Null).await.status, 401);
+    assert_eq!(s.get("/api/v1/merchant/cards", &other).await.body.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let s = server().await;
+    let (_, spec) = kassa_api::http::router_and_spec(s.office.clone());
+    let served = s.call("GET", "/api/v1/openapi.json", None, Value::Null).await;
+    assert_eq!(served.status, 200);
+    let paths = served.body["paths"].as_object().unwrap();
+    assert_eq!(paths.len(), spec.paths.paths.len());
+    assert!(paths.len() >= 25, "{}", paths.len());
+    // Every documented operation is served: without a session it answers 401
+    // (or, where public, a 4xx about its body), never 404 or 405.
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path.replace("{id}", "1").replace("{kind}", "id_front");
+            let answer = s.call(&method.to_uppercase(), &concrete, None, Value::Null).await;
+            assert!(![404, 405].contains(&answer.status), "{method} {path}: {answer:?}");
+            assert!(answer.body["code"].is_string(), "{method} {path}: errors are {{code, reason}}: {answer:?}");
+        }
+    }
+    let unknown = s.call("GET", "/api/v1/nope", None, Value::Null).await;
+    assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
+}
