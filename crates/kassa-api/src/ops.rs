@@ -1,7 +1,7 @@
 //! The operations console's API: staff log-in, the admission review queue,
 //! block lists, freezing merchants, the audit log and the SMS outbox.
 
-use kassa_merchant::application::{DocumentKind, merchant_number};
+use kassa_merchant::application::merchant_number;
 use kassa_merchant::identity::{FieldError, check_phone, parse_card};
 use kassa_merchant::{Permission, StaffRole};
 use kassa_store::office::Sql;
@@ -53,6 +53,24 @@ pub(crate) fn next_counter(sql: &mut dyn Sql, name: &str) -> kassa_store::Result
     )?;
     sql.exec("UPDATE office_counters SET value = value + 1 WHERE name = ?1", sql_params![name])?;
     sql.scalar("SELECT value FROM office_counters WHERE name = ?1", sql_params![name])
+}
+
+/// The SMS outbox, newest first (`phone` narrows it; at most 1,000).
+pub fn outbox(sql: &mut dyn Sql, phone: Option<&str>, limit: i64) -> kassa_store::Result<Vec<SmsView>> {
+    let limit = limit.clamp(1, 1000);
+    let rows = match phone {
+        Some(phone) => sql.query(
+            "SELECT id, phone, text, created_at FROM sms_outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2",
+            sql_params![phone, limit],
+        )?,
+        None => sql.query(
+            "SELECT id, phone, text, created_at FROM sms_outbox ORDER BY id DESC LIMIT ?1",
+            sql_params![limit],
+        )?,
+    };
+    rows.iter()
+        .map(|r| Ok(SmsView { id: r.int(0)?, phone: r.text(1)?, text: r.text(2)?, created_at: r.int(3)? }))
+        .collect()
 }
 
 impl Office {
@@ -321,26 +339,59 @@ impl Office {
 
     /// The SMS outbox, newest first (`phone` narrows it).
     pub async fn outbox(&self, phone: Option<String>, limit: i64) -> ApiResult<Vec<SmsView>> {
-        let limit = limit.clamp(1, 1000);
-        self.read(move |sql| {
-            let rows = match phone {
-                Some(phone) => sql.query(
-                    "SELECT id, phone, text, created_at FROM sms_outbox WHERE phone = ?1 ORDER BY id DESC LIMIT ?2",
-                    sql_params![phone, limit],
-                )?,
-                None => sql.query(
-                    "SELECT id, phone, text, created_at FROM sms_outbox ORDER BY id DESC LIMIT ?1",
-                    sql_params![limit],
-                )?,
-            };
-            Ok(Ok(rows
-                .iter()
-                .map(|r| Ok(SmsView { id: r.int(0)?, phone: r.text(1)?, text: r.text(2)?, created_at: r.int(3)? }))
-                .collect::<kassa_store::Result<_>>()?))
+        self.read(move |sql| Ok(Ok(outbox(sql, phone.as_deref(), limit)?))).await
+    }
+
+    /// Gives a merchant set up outside the API (provisioning, the demo, a
+    /// migration) its log-in and profile, and copies its settlement card into
+    /// its bank cards. Does nothing when the phone already has an account.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn adopt_merchant(
+        &self,
+        merchant: kassa_core::MerchantId,
+        legal_name: String,
+        id_number: String,
+        phone: String,
+        address: String,
+        password: String,
+        payment_password: String,
+    ) -> ApiResult<()> {
+        kassa_merchant::identity::check_id_number(&id_number)?;
+        check_phone(&phone)?;
+        kassa_merchant::password::check_login_password(&password)?;
+        kassa_merchant::password::check_payment_password(&payment_password)?;
+        let login_hash = hash_password(password).await?;
+        let payment_hash = hash_password(payment_password).await?;
+        let id_hash = id_fingerprint(self, &id_number);
+        let id_masked = kassa_merchant::identity::mask_id_number(&id_number);
+        let (now, hsm) = (self.now_ms(), self.hsm.clone());
+        self.write(move |sql| {
+            if sql.one("SELECT id FROM merchant_users WHERE phone = ?1", sql_params![phone.as_str()])?.is_some() {
+                return Ok(Ok(()));
+            }
+            if sql.one("SELECT id FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])?.is_none() {
+                return Ok(Err(ApiError::not_found("merchant")));
+            }
+            sql.exec(
+                "INSERT INTO merchant_users (phone, login_hash, payment_hash, merchant_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                sql_params![phone.as_str(), login_hash, payment_hash, merchant.as_str(), now],
+            )?;
+            sql.exec(
+                "INSERT INTO merchant_profiles (merchant_id, application_id, legal_name, id_hash, id_masked, phone, address, created_at)
+                 VALUES (?1, 0, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (merchant_id) DO NOTHING",
+                sql_params![merchant.as_str(), legal_name.as_str(), id_hash, id_masked, phone.as_str(), address.as_str(), now],
+            )?;
+            if let Some(card) = sql.one("SELECT pan_sealed, pan_masked, holder FROM merchant_cards WHERE merchant_id = ?1", sql_params![merchant.as_str()])? {
+                let clear = hsm
+                    .decrypt_pan(&card.blob(0)?)
+                    .map_err(|e| kassa_store::StoreError::Corrupt(format!("settlement card: {e}")))?;
+                let hash = hsm.pan_fingerprint(&clear).to_vec();
+                let id = add_card(sql, merchant.as_str(), hash, &card.text(1)?, card.blob(0)?, &card.text(2)?, now)?;
+                make_settlement(sql, merchant.as_str(), id)?;
+            }
+            audit(sql, now, "system", "adopt_merchant", merchant.as_str(), &legal_name)?;
+            Ok(Ok(()))
         })
         .await
     }
 }
-
-/// Kept for the documents a cancellation needs (used by the console).
-pub const CANCELLATION_DOCUMENTS: [DocumentKind; 4] = DocumentKind::CANCELLATION;

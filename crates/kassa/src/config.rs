@@ -18,6 +18,7 @@ pub struct Config {
     pub security: SecuritySection,
     pub rules: RulesSection,
     pub payouts: PayoutsSection,
+    pub api: ApiSection,
     pub log: LogSection,
 }
 
@@ -151,6 +152,31 @@ impl PayoutsSection {
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+pub struct ApiSection {
+    /// Where the merchant and operations API listens; empty turns it off.
+    pub listen: String,
+    /// The first administrator, created at start-up when missing, with the
+    /// password from the environment variable `KASSA_ADMIN_PASSWORD`.
+    pub admin: String,
+    /// Accounts the simulated bank knows (card number → holder), for binding cards.
+    pub bank_accounts: Vec<BankAccount>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BankAccount {
+    pub card: String,
+    pub holder: String,
+}
+
+impl Default for ApiSection {
+    fn default() -> Self {
+        ApiSection { listen: "127.0.0.1:8080".into(), admin: "admin".into(), bank_accounts: Vec::new() }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogSection {
     /// A tracing filter: `info`, `kassa=debug,warn`, …
     pub level: String,
@@ -196,6 +222,11 @@ cutoff = "23:00"                 # later transactions belong to the next busines
 
 [payouts]
 bank = "simulated"               # the bank adapter each settled day is paid out through; "none": no payouts
+
+[api]
+listen = "127.0.0.1:8080"        # the merchant and operations HTTP API; "" turns it off
+admin = "admin"                  # created at start-up when missing, password from KASSA_ADMIN_PASSWORD
+bank_accounts = []               # the simulated bank's accounts: [{ card = "6222…", holder = "张三" }]
 
 [log]
 level = "info"

@@ -21,6 +21,23 @@ pub const DEMO_MERCHANT_NAME: &str = "Kassa Demo Store";
 pub const DEMO_FIRST_TID: u32 = 10_000_001;
 /// The demo merchant's own bank card, where its settled takings are paid out.
 pub const DEMO_PAYOUT_CARD: &str = "6222020200112233446";
+/// The demo merchant's log-in: its legal person, phone and passwords.
+pub const DEMO_LEGAL_NAME: &str = "张三";
+pub const DEMO_ID_NUMBER: &str = "11010519491231002X";
+pub const DEMO_PHONE: &str = "13800138000";
+pub const DEMO_PASSWORD: &str = "kassa-demo-1";
+pub const DEMO_PAYMENT_PASSWORD: &str = "135790";
+/// A second card of the demo merchant's legal person, for binding.
+pub const DEMO_SECOND_CARD: &str = "6222021234567890128";
+/// Someone else's card: binding it is refused.
+pub const DEMO_OTHER_CARD: &str = "6228480402564890018";
+/// Operations staff of the demo, one per role, all with [`DEMO_PASSWORD`].
+pub const DEMO_STAFF: [(&str, kassa_merchant::StaffRole); 4] = [
+    ("admin", kassa_merchant::StaffRole::Admin),
+    ("ops", kassa_merchant::StaffRole::Operations),
+    ("risk", kassa_merchant::StaffRole::Risk),
+    ("support", kassa_merchant::StaffRole::Support),
+];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DemoTerminal {
@@ -67,6 +84,9 @@ pub struct Demo {
     pub host: HostHandle<SqliteStore>,
     pub sim: SimHandle,
     pub dir: PathBuf,
+    /// The merchant and operations API.
+    pub api: std::net::SocketAddr,
+    pub office: Arc<kassa_api::Office>,
 }
 
 /// Reads the local master key from `path`, creating it (owner-only) when missing.
@@ -133,6 +153,14 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
     let merchant = MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?;
     let masked = kassa_core::mask_pan(DEMO_PAYOUT_CARD);
     kassa_store::Store::put_settlement_card(&store, merchant, sealed, masked, DEMO_MERCHANT_NAME.into()).await?;
+    let bank = Arc::new(kassa_api::office::SimulatedBankDirectory::default());
+    bank.open_account(DEMO_PAYOUT_CARD, DEMO_MERCHANT_NAME);
+    bank.open_account(DEMO_SECOND_CARD, DEMO_LEGAL_NAME);
+    bank.open_account(DEMO_OTHER_CARD, "李四");
+    let office = crate::api::office(kassa_store::AnyStore::Sqlite(store.clone()), hsm.clone(), clock.clone(), bank);
+    seed_office(&office).await?;
+    let api_port = if port == 0 { 0 } else { port.saturating_add(2) };
+    let api = crate::api::serve(&format!("127.0.0.1:{api_port}"), office.clone(), shutdown.clone()).await?;
     let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown).await?;
     let facts = DemoFacts {
         host: host.address.ip().to_string(),
@@ -155,7 +183,31 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
     let text = serde_json::to_string_pretty(&facts)?;
     std::fs::write(dir.join("demo.json.tmp"), text)?;
     std::fs::rename(dir.join("demo.json.tmp"), dir.join("demo.json"))?;
-    Ok(Demo { facts, host, sim, dir: dir.to_path_buf() })
+    Ok(Demo { facts, host, sim, dir: dir.to_path_buf(), api, office })
+}
+
+/// The demo's staff (one per role) and the demo merchant's log-in; kept when they exist.
+async fn seed_office(office: &kassa_api::Office) -> Result<(), Error> {
+    for (name, role) in DEMO_STAFF {
+        match office.create_staff(name.into(), role, DEMO_PASSWORD.into()).await {
+            Ok(()) => {}
+            Err(e) if e.code == "username_taken" => {}
+            Err(e) => return Err(e.to_string().into()),
+        }
+    }
+    office
+        .adopt_merchant(
+            MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?,
+            DEMO_LEGAL_NAME.into(),
+            DEMO_ID_NUMBER.into(),
+            DEMO_PHONE.into(),
+            "北京市朝阳区建国路1号".into(),
+            DEMO_PASSWORD.into(),
+            DEMO_PAYMENT_PASSWORD.into(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// What a person sees when the demo starts.
@@ -166,7 +218,13 @@ pub fn banner(demo: &Demo) -> String {
     out.push_str(&format!("  terminals connect to  {}:{}\n", f.host, f.port));
     out.push_str(&format!("  merchant              {} ({DEMO_MERCHANT_NAME})\n", f.mid));
     out.push_str(&format!("  payouts to            {}\n", kassa_core::mask_pan(DEMO_PAYOUT_CARD)));
-    out.push_str(&format!("  data                  {}\n\n", demo.dir.display()));
+    out.push_str(&format!("  data                  {}\n", demo.dir.display()));
+    out.push_str(&format!("  merchant & ops API    http://{}/api/v1  (OpenAPI: /api/v1/openapi.json)\n", demo.api));
+    out.push_str(&format!(
+        "  merchant log-in       phone {DEMO_PHONE}, password {DEMO_PASSWORD}, payment password {DEMO_PAYMENT_PASSWORD}\n"
+    ));
+    out.push_str(&format!("  staff log-ins         admin, ops, risk, support — password {DEMO_PASSWORD}\n"));
+    out.push_str(&format!("  SMS codes             kassa sms outbox --demo {}\n\n", demo.dir.display()));
     out.push_str("  terminal   master key (TEST KEY)                kcv\n");
     for t in f.terminals.iter().take(10) {
         out.push_str(&format!("  {}   {}     {}\n", t.tid, t.tmk, t.kcv));

@@ -8,6 +8,7 @@ mod iso8583_cmd;
 mod render;
 mod report_cmd;
 mod run_cmd;
+mod sms_cmd;
 mod terminal_cmd;
 
 use std::process::ExitCode;
@@ -44,6 +45,9 @@ enum Command {
     Reconcile(run_cmd::ReconcileArgs),
     /// Reports: a business day per merchant (`day`), reconciliation breaks (`exceptions`), fee income (`fees`).
     Report(report_cmd::ReportArgs),
+    /// The SMS outbox of the default gateway (one-time codes, notices).
+    #[command(subcommand)]
+    Sms(sms_cmd::SmsCommand),
     /// Load: many terminals through the whole path against a running demo.
     Bench(bench_cmd::BenchArgs),
     /// Configuration: `kassa config example` prints a commented kassa.toml.
@@ -68,6 +72,7 @@ fn main() -> ExitCode {
         Command::Settle(args) => run_cmd::settle(args),
         Command::Reconcile(args) => run_cmd::reconcile(args),
         Command::Report(args) => report_cmd::run(args),
+        Command::Sms(command) => sms_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -17,13 +17,13 @@ use crate::run_cmd::{business_date, runtime, store_url};
 pub struct Where {
     /// The configuration file naming the store (default: the demo's store with --demo).
     #[arg(long, conflicts_with = "demo", global = true)]
-    config: Option<PathBuf>,
+    pub config: Option<PathBuf>,
     /// The demo's store in this directory.
     #[arg(long, global = true)]
-    demo: Option<PathBuf>,
+    pub demo: Option<PathBuf>,
     /// JSON instead of a table.
     #[arg(long, global = true)]
-    json: bool,
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

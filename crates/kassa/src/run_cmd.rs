@@ -165,8 +165,26 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         let payouts: Option<Arc<dyn kassa_crypto::SecurityModule>> =
             if config.payouts.enabled().map_err(|e| anyhow!(e))? { Some(hsm.clone()) } else { None };
         let store = host.store.clone();
-        tokio::spawn(world::daily_settlement(store, clock, settings.cutoff, None, payouts, shutdown.clone()));
+        tokio::spawn(world::daily_settlement(store, clock.clone(), settings.cutoff, None, payouts, shutdown.clone()));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
+        if !config.api.listen.is_empty() {
+            let bank = Arc::new(kassa_api::office::SimulatedBankDirectory::default());
+            for account in &config.api.bank_accounts {
+                bank.open_account(&account.card, &account.holder);
+            }
+            let office = kassa::api::office(host.store.clone(), hsm.clone(), clock.clone(), bank);
+            if let Ok(password) = std::env::var("KASSA_ADMIN_PASSWORD") {
+                match office.create_staff(config.api.admin.clone(), kassa_merchant::StaffRole::Admin, password).await {
+                    Ok(()) => println!("created the administrator {:?}", config.api.admin),
+                    Err(e) if e.code == "username_taken" => {}
+                    Err(e) => return Err(anyhow!("create the administrator: {}", e.reason)),
+                }
+            }
+            let address = kassa::api::serve(&config.api.listen, office, shutdown.clone())
+                .await
+                .map_err(|e| anyhow!("API on {}: {e}", config.api.listen))?;
+            println!("merchant and operations API: http://{address}/api/v1");
+        }
         if !config.host.metrics_listen.is_empty() {
             let address = kassa::metrics::serve(&config.host.metrics_listen, recorder, shutdown.clone())
                 .await

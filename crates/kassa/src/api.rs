@@ -1,0 +1,38 @@
+//! The merchant and operations HTTP API, started beside the host.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use kassa_api::office::{Outbox, SimulatedBankDirectory};
+use kassa_api::{Office, Policies};
+use kassa_core::time::Clock;
+use kassa_crypto::SecurityModule;
+use kassa_store::AnyStore;
+use tokio_util::sync::CancellationToken;
+
+use crate::world::Error;
+
+/// Builds the back-office service on `store` with the default SMS outbox.
+pub fn office(
+    store: AnyStore,
+    hsm: Arc<dyn SecurityModule>,
+    clock: Arc<dyn Clock>,
+    bank: Arc<SimulatedBankDirectory>,
+) -> Arc<Office> {
+    Arc::new(Office { store, hsm, clock, sms: Arc::new(Outbox), bank, policies: Policies::default() })
+}
+
+/// Serves the API on `listen` until `shutdown`; returns the bound address.
+pub async fn serve(listen: &str, office: Arc<Office>, shutdown: CancellationToken) -> Result<SocketAddr, Error> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let address = listener.local_addr()?;
+    let router = kassa_api::http::router(office);
+    tokio::spawn(async move {
+        let stopped = shutdown.cancelled_owned();
+        if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {
+            tracing::error!(%error, "the API server stopped");
+        }
+    });
+    tracing::info!(%address, "merchant and operations API listening");
+    Ok(address)
+}
