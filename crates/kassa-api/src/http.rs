@@ -28,6 +28,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
 use crate::office::{Actor, Office, end_session, session_actor};
 use crate::ops::{AuditEntry, SmsView};
+use crate::txns::{Receipt, Statement, TxnFilter, TxnView};
 
 /// Largest JSON body.
 pub const JSON_BODY_MAX: usize = 64 * 1024;
@@ -469,6 +470,68 @@ async fn notices(State(office): State<Shared>, Caller(actor, _token): Caller) ->
     Ok(Json(office.notices(actor).await?))
 }
 
+/// Searches the merchant's transactions, newest first (at most 500 a page).
+#[utoipa::path(get, path = "/api/v1/merchant/transactions", tag = "merchant", params(TxnFilter),
+    responses((status = 200, body = Vec<TxnView>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn transactions(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(filter): Query<TxnFilter>,
+) -> ApiResult<Json<Vec<TxnView>>> {
+    Ok(Json(office.transactions(actor, filter).await?))
+}
+
+/// The same search as CSV (at most 10,000 rows).
+#[utoipa::path(get, path = "/api/v1/merchant/transactions.csv", tag = "merchant", params(TxnFilter),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn transactions_csv(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(filter): Query<TxnFilter>,
+) -> ApiResult<impl IntoResponse> {
+    let csv = office.transactions_csv(actor, filter).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"transactions.csv\""),
+        ],
+        csv,
+    ))
+}
+
+/// One transaction.
+#[utoipa::path(get, path = "/api/v1/merchant/transactions/{id}", tag = "merchant", params(("id" = i64, Path)),
+    responses((status = 200, body = TxnView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn transaction(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TxnView>> {
+    Ok(Json(office.transaction(actor, id_of(&id, "transaction")?).await?))
+}
+
+/// The electronic receipt: every item of the paper slip.
+#[utoipa::path(get, path = "/api/v1/merchant/transactions/{id}/receipt", tag = "merchant", params(("id" = i64, Path)),
+    responses((status = 200, body = Receipt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn receipt(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Receipt>> {
+    Ok(Json(office.receipt(actor, id_of(&id, "transaction")?).await?))
+}
+
+/// A business day's statement: approved and failed totals, voids, refunds, fees, net paid.
+#[utoipa::path(get, path = "/api/v1/merchant/statements/{date}", tag = "merchant", params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, body = Statement), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn statement(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(date): Path<String>,
+) -> ApiResult<Json<Statement>> {
+    Ok(Json(office.statement(actor, date).await?))
+}
+
 // ---- operations ------------------------------------------------------------------
 
 /// The admission review queue (`state`: submitted, approved or rejected).
@@ -619,6 +682,11 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(set_settlement))
         .routes(routes!(delete_card))
         .routes(routes!(notices))
+        .routes(routes!(transactions))
+        .routes(routes!(transactions_csv))
+        .routes(routes!(transaction))
+        .routes(routes!(receipt))
+        .routes(routes!(statement))
         .routes(routes!(applications))
         .routes(routes!(application))
         .routes(routes!(approve))

@@ -429,3 +429,114 @@ async fn the_openapi_document_matches_the_routes() {
     let unknown = s.call("GET", "/api/v1/nope", None, Value::Null).await;
     assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
 }
+
+/// Records a transaction as the host would (the columns the merchant sees).
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    s: &Server,
+    merchant: &str,
+    terminal: &str,
+    trace: i64,
+    kind: &str,
+    state: &str,
+    amount: i64,
+    date: &str,
+) -> i64 {
+    let (merchant, terminal, kind, state, date) =
+        (merchant.to_string(), terminal.to_string(), kind.to_string(), state.to_string(), date.to_string());
+    s.office
+        .store
+        .office_write(move |sql| {
+            let code = if state == "declined" { "51" } else { "00" };
+            sql.insert(
+                "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency, pan_masked,
+                   request_digest, response_code, auth_code, rrn, business_date, local_date, local_time, entry_mode, operator,
+                   created_at, updated_at)
+                 VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, 156, '622202******3446', ?7, ?8, '123456', ?9, ?10, ?11, '101502', '071', '01', 0, 0)
+                 RETURNING id",
+                kassa_store::sql_params![
+                    merchant.as_str(), terminal.as_str(), trace, kind.as_str(), state.as_str(), amount, vec![trace as u8],
+                    code, format!("{trace:012}"), date.as_str(), date.get(4..).unwrap_or("")
+                ],
+            )
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn transactions_receipts_export_and_statements() {
+    let s = server().await;
+    let (token, merchant) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    let (other, other_merchant) = s.merchant("13900139000", "李四", ID_LI, CARD_LI).await;
+    let sale = record(&s, &merchant, "10000001", 1, "sale", "approved", 99_00, "20261123").await;
+    record(&s, &merchant, "10000001", 2, "sale", "declined", 50_00, "20261123").await;
+    record(&s, &merchant, "10000002", 3, "refund", "approved", 20_00, "20261124").await;
+    let theirs = record(&s, &other_merchant, "20000001", 1, "sale", "approved", 1_00, "20261123").await;
+
+    let all = s.get("/api/v1/merchant/transactions", &token).await;
+    assert_eq!(all.body.as_array().map(Vec::len), Some(3), "only its own: {all:?}");
+    let count = |q: &'static str| {
+        let token = token.clone();
+        let s = &s;
+        async move { s.get(&format!("/api/v1/merchant/transactions?{q}"), &token).await.body.as_array().map_or(0, Vec::len) }
+    };
+    assert_eq!(count("type=sale").await, 2);
+    assert_eq!(count("status=declined").await, 1);
+    assert_eq!(count("terminal=10000002").await, 1);
+    assert_eq!(count("min_amount=5000&max_amount=9900").await, 2);
+    assert_eq!(count("from=2026-11-24").await, 1);
+    assert_eq!(count("from=2026-11-23&to=2026-11-23&status=approved").await, 1);
+    assert_eq!(count("limit=1").await, 1);
+    let bad = s.get("/api/v1/merchant/transactions?type=teleport", &token).await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("type")));
+    assert_eq!(s.get("/api/v1/merchant/transactions?from=yesterday", &token).await.status, 422);
+
+    let detail = s.get(&format!("/api/v1/merchant/transactions/{sale}"), &token).await;
+    assert_eq!(
+        (detail.body["amount_text"].as_str(), detail.body["card"].as_str()),
+        (Some("¥99.00"), Some("622202******3446"))
+    );
+    assert_eq!(s.get(&format!("/api/v1/merchant/transactions/{theirs}"), &token).await.status, 404);
+    assert_eq!(s.get(&format!("/api/v1/merchant/transactions/{theirs}/receipt"), &token).await.status, 404);
+    assert_eq!(s.get(&format!("/api/v1/merchant/transactions/{theirs}"), &other).await.status, 200);
+
+    let receipt = s.get(&format!("/api/v1/merchant/transactions/{sale}/receipt"), &token).await;
+    let text = receipt.body["text"].as_str().unwrap().to_string();
+    for item in [
+        merchant.as_str(),
+        "张三便利店",
+        "10000001",
+        "OPERATOR:      01",
+        "622202******3446",
+        "CONTACTLESS",
+        "SALE",
+        "¥99.00",
+        "2026-11-23 10:15:02",
+        "000001",
+        "000000000001",
+        "123456",
+    ] {
+        assert!(text.contains(item), "{item} on the receipt:\n{text}");
+    }
+
+    let csv = s.raw("GET", "/api/v1/merchant/transactions.csv?type=sale", Some(&token), "text/plain", b"").await;
+    assert_eq!(csv.status, 200);
+    let export = s.csv("/api/v1/merchant/transactions.csv?type=sale", &token).await;
+    let lines: Vec<&str> = export.lines().collect();
+    assert_eq!(lines.len(), 3, "{export}");
+    assert!(lines[0].starts_with("id,business_date"));
+    assert!(export.contains(",99.00,622202******3446,CONTACTLESS,"), "{export}");
+
+    let statement = s.get("/api/v1/merchant/statements/2026-11-23", &token).await;
+    assert_eq!(statement.status, 200, "{statement:?}");
+    assert_eq!(
+        (statement.body["approved_count"].as_u64(), statement.body["approved_amount"].as_u64()),
+        (Some(1), Some(99_00))
+    );
+    assert_eq!(
+        (statement.body["failed_count"].as_u64(), statement.body["failed_amount"].as_u64()),
+        (Some(1), Some(50_00))
+    );
+    assert_eq!(s.get("/api/v1/merchant/statements/nope", &token).await.status, 422);
+}

@@ -108,6 +108,24 @@ impl Server {
         Answer { status, body: serde_json::from_str(&body).unwrap_or(Value::Null) }
     }
 
+    /// A GET whose answer is text (CSV).
+    pub async fn csv(&self, path: &str, token: &str) -> String {
+        let mut stream = tokio::net::TcpStream::connect(self.address).await.unwrap();
+        let head =
+            format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).await.unwrap();
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let (headers, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        assert!(headers.contains("text/csv"), "{headers}");
+        if headers.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+            dechunk(body)
+        } else {
+            body.to_string()
+        }
+    }
+
     pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Value) -> Answer {
         let bytes = if body.is_null() { Vec::new() } else { serde_json::to_vec(&body).unwrap() };
         self.raw(method, path, token, "application/json", &bytes).await
