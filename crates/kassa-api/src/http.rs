@@ -26,8 +26,10 @@ use utoipa_axum::routes;
 use crate::cards::CardView;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
+use crate::office::DailySummary;
 use crate::office::{Actor, Office, end_session, session_actor};
 use crate::ops::{AuditEntry, SmsView};
+use crate::terminals::{NewTerminal, TerminalView};
 use crate::txns::{Receipt, Statement, TxnFilter, TxnView};
 
 /// Largest JSON body.
@@ -532,6 +534,87 @@ async fn statement(
     Ok(Json(office.statement(actor, date).await?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ActivateRequest {
+    pub serial: String,
+    pub activation_code: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OperatorRequest {
+    /// 4 to 6 digits.
+    pub password: String,
+}
+
+/// The merchant's terminals.
+#[utoipa::path(get, path = "/api/v1/merchant/terminals", tag = "merchant",
+    responses((status = 200, body = Vec<TerminalView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn my_terminals(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+) -> ApiResult<Json<Vec<TerminalView>>> {
+    Ok(Json(office.my_terminals(actor).await?))
+}
+
+/// Binds (activates) an assigned terminal, or reactivates a dormant one, by serial and the activation code sent by SMS.
+#[utoipa::path(post, path = "/api/v1/merchant/terminals/activate", tag = "merchant", request_body = ActivateRequest,
+    responses((status = 200, body = TerminalView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn activate(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<ActivateRequest>,
+) -> ApiResult<Json<TerminalView>> {
+    Ok(Json(office.activate_terminal(actor, req.serial, req.activation_code).await?))
+}
+
+/// Sends a new activation code (a dormant terminal needs one to be reactivated).
+#[utoipa::path(post, path = "/api/v1/merchant/terminals/{serial}/activation-code", tag = "merchant", params(("serial" = String, Path)),
+    responses((status = 202, body = Done), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn activation_code(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(serial): Path<String>,
+) -> ApiResult<(StatusCode, Json<Done>)> {
+    office.request_activation_code(actor, serial).await?;
+    Ok((StatusCode::ACCEPTED, Json(DONE)))
+}
+
+/// A terminal's operators.
+#[utoipa::path(get, path = "/api/v1/merchant/terminals/{serial}/operators", tag = "merchant", params(("serial" = String, Path)),
+    responses((status = 200, body = Vec<String>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn operators(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(serial): Path<String>,
+) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(office.operators(actor, serial).await?))
+}
+
+/// Adds an operator, or changes its password.
+#[utoipa::path(put, path = "/api/v1/merchant/terminals/{serial}/operators/{operator}", tag = "merchant",
+    params(("serial" = String, Path), ("operator" = String, Path, description = "01 to 99")), request_body = OperatorRequest,
+    responses((status = 200, body = Vec<String>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_operator(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path((serial, operator)): Path<(String, String)>,
+    Body(req): Body<OperatorRequest>,
+) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(office.set_operator(actor, serial, operator, req.password).await?))
+}
+
+/// Removes an operator.
+#[utoipa::path(delete, path = "/api/v1/merchant/terminals/{serial}/operators/{operator}", tag = "merchant",
+    params(("serial" = String, Path), ("operator" = String, Path)),
+    responses((status = 200, body = Vec<String>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_operator(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path((serial, operator)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(office.remove_operator(actor, serial, operator).await?))
+}
+
 // ---- operations ------------------------------------------------------------------
 
 /// The admission review queue (`state`: submitted, approved or rejected).
@@ -640,6 +723,59 @@ async fn sms_outbox(
     Ok(Json(office.outbox(q.phone, q.limit.unwrap_or(50)).await?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTerminalRequest {
+    pub serial: String,
+    pub model: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AssignRequest {
+    pub merchant_id: String,
+}
+
+/// Adds a terminal to the inventory; answers its master key once (check value and components).
+#[utoipa::path(post, path = "/api/v1/ops/terminals", tag = "operations", request_body = NewTerminalRequest,
+    responses((status = 201, body = NewTerminal), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_terminal(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<NewTerminalRequest>,
+) -> ApiResult<(StatusCode, Json<NewTerminal>)> {
+    Ok((StatusCode::CREATED, Json(office.add_terminal(actor, req.serial, req.model).await?)))
+}
+
+/// The terminal inventory (`state`: in_stock, assigned, active, dormant, deregistered).
+#[utoipa::path(get, path = "/api/v1/ops/terminals", tag = "operations", params(ListQuery),
+    responses((status = 200, body = Vec<TerminalView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn inventory(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<TerminalView>>> {
+    Ok(Json(office.inventory(actor, q.state).await?))
+}
+
+/// Assigns a terminal to a merchant: takes the deposit, sends the activation code to the merchant.
+#[utoipa::path(post, path = "/api/v1/ops/terminals/{serial}/assign", tag = "operations", params(("serial" = String, Path)), request_body = AssignRequest,
+    responses((status = 200, body = TerminalView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn assign(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(serial): Path<String>,
+    Body(req): Body<AssignRequest>,
+) -> ApiResult<Json<TerminalView>> {
+    Ok(Json(office.assign_terminal(actor, serial, req.merchant_id).await?))
+}
+
+/// Runs the daily jobs now (terminal dormancy and deregistration, closing cancellations whose cooling-off ended).
+#[utoipa::path(post, path = "/api/v1/ops/jobs/daily", tag = "operations",
+    responses((status = 200, body = DailySummary), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn run_daily(State(office): State<Shared>, Caller(actor, _token): Caller) -> ApiResult<Json<DailySummary>> {
+    crate::ops::require(&actor, kassa_merchant::Permission::ManageTerminals)?;
+    Ok(Json(office.daily_jobs().await?))
+}
+
 /// Adds a staff member (admin only).
 #[utoipa::path(post, path = "/api/v1/ops/staff", tag = "operations", request_body = StaffRequest,
     responses((status = 201, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -697,6 +833,14 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(audit_log))
         .routes(routes!(sms_outbox))
         .routes(routes!(add_staff))
+        .routes(routes!(my_terminals))
+        .routes(routes!(activate))
+        .routes(routes!(activation_code))
+        .routes(routes!(operators))
+        .routes(routes!(set_operator, remove_operator))
+        .routes(routes!(add_terminal, inventory))
+        .routes(routes!(assign))
+        .routes(routes!(run_daily))
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .merge(uploads)
         .with_state(office)

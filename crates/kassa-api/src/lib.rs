@@ -9,6 +9,7 @@ pub mod http;
 pub mod merchants;
 pub mod office;
 pub mod ops;
+pub mod terminals;
 pub mod txns;
 
 pub use error::{ApiError, ApiResult};

@@ -425,12 +425,13 @@ impl Office {
     }
 }
 
-/// A deposit movement for a terminal: taken on assignment (from pending funds, so
-/// it comes out of the next settlement), refunded or forfeited later.
+/// A deposit movement for a terminal: paid in by the merchant when the terminal
+/// is assigned (cash in at the bank, the side payouts leave from), later
+/// refunded to the available funds (then paid out) or forfeited to income.
 pub fn deposit_postings(row_id: i64, stage: u8, amount: u64) -> Vec<Planned> {
     let id = office_posting_id(OfficeKind::Deposit, row_id, stage);
     let (debit, credit) = match stage {
-        1 => (Role::MerchantPending, Role::MerchantDeposits),
+        1 => (Role::Network, Role::MerchantDeposits),
         2 => (Role::MerchantDeposits, Role::MerchantAvailable),
         _ => (Role::MerchantDeposits, Role::FeeIncome),
     };

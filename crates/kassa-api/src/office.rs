@@ -328,3 +328,16 @@ pub async fn end_session(office: &Office, token: String) -> ApiResult<()> {
         })
         .await
 }
+
+/// What one run of the daily jobs did.
+#[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
+pub struct DailySummary {
+    pub terminals: crate::terminals::LifecycleSummary,
+}
+
+impl Office {
+    /// The daily jobs, driven by the injected clock: terminal lifecycle, then cancellations due.
+    pub async fn daily_jobs(&self) -> ApiResult<DailySummary> {
+        Ok(DailySummary { terminals: self.run_lifecycle().await? })
+    }
+}

@@ -72,7 +72,8 @@ impl Event {
 pub fn next(from: Lifecycle, event: Event) -> Result<Lifecycle, IllegalTransition> {
     use Lifecycle::*;
     let to = match (from, event) {
-        (InStock, Event::Assign) => Assigned,
+        // A deregistered terminal may go to another merchant: cancellation came first.
+        (InStock | Deregistered, Event::Assign) => Assigned,
         (Assigned | Dormant, Event::Activate) => Active,
         (Active, Event::Sleep) => Dormant,
         (Active | Dormant, Event::Abandon) => Deregistered,

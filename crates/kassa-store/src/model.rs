@@ -40,6 +40,8 @@ pub struct Merchant {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TerminalStatus {
+    /// Assigned to a merchant, not yet activated with its code.
+    Assigned,
     Active,
     Dormant,
     Deregistered,
@@ -50,6 +52,7 @@ pub enum TerminalStatus {
 impl TerminalStatus {
     pub fn code(self) -> &'static str {
         match self {
+            TerminalStatus::Assigned => "assigned",
             TerminalStatus::Active => "active",
             TerminalStatus::Dormant => "dormant",
             TerminalStatus::Deregistered => "deregistered",
@@ -58,9 +61,15 @@ impl TerminalStatus {
     }
 
     pub fn from_code(code: &str) -> Option<TerminalStatus> {
-        [TerminalStatus::Active, TerminalStatus::Dormant, TerminalStatus::Deregistered, TerminalStatus::Blocked]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            TerminalStatus::Assigned,
+            TerminalStatus::Active,
+            TerminalStatus::Dormant,
+            TerminalStatus::Deregistered,
+            TerminalStatus::Blocked,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 }
 

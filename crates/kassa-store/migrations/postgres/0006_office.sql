@@ -142,6 +142,7 @@ CREATE TABLE terminal_inventory (
     state             TEXT NOT NULL,         -- in_stock | assigned | active | dormant | deregistered
     merchant_id       TEXT,
     activation_digest BYTEA,
+    activation_tries  BIGINT NOT NULL DEFAULT 0,
     assigned_day      BIGINT,
     last_active_day   BIGINT,
     deposit           BIGINT NOT NULL DEFAULT 0,

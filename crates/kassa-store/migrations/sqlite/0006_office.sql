@@ -142,6 +142,7 @@ CREATE TABLE terminal_inventory (
     state             TEXT NOT NULL,         -- in_stock | assigned | active | dormant | deregistered
     merchant_id       TEXT,
     activation_digest BLOB,
+    activation_tries  INTEGER NOT NULL DEFAULT 0,
     assigned_day      INTEGER,
     last_active_day   INTEGER,
     deposit           INTEGER NOT NULL DEFAULT 0,
