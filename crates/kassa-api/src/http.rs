@@ -23,6 +23,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::cancellation::{CancellationView, Checklist};
 use crate::cards::CardView;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
@@ -615,6 +616,80 @@ async fn remove_operator(
     Ok(Json(office.remove_operator(actor, serial, operator).await?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CancelRequest {
+    /// The `cancellation` code sent to the bound phone.
+    pub code: String,
+}
+
+/// The live cancellation checklist: each precondition met, or why not and where to fix it.
+#[utoipa::path(get, path = "/api/v1/merchant/cancellation", tag = "merchant",
+    responses((status = 200, body = Checklist), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn cancellation_checklist(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+) -> ApiResult<Json<Checklist>> {
+    Ok(Json(office.cancellation_checklist(actor, None).await?))
+}
+
+/// Uploads a cancellation document (`id_front`, `id_back`, `bank_proof`, `authorization_letter`) as the raw body.
+#[utoipa::path(put, path = "/api/v1/merchant/cancellation/documents/{kind}", tag = "merchant",
+    params(("kind" = String, Path)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = DocumentView), (status = 401, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn cancellation_document(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(kind): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<DocumentView>> {
+    Ok(Json(office.upload_cancellation_document(actor, None, kind, body.to_vec()).await?))
+}
+
+/// Files the account's cancellation (every precondition met, a `cancellation` code).
+#[utoipa::path(post, path = "/api/v1/merchant/cancellation", tag = "merchant", request_body = CancelRequest,
+    responses((status = 201, body = CancellationView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn submit_cancellation(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<CancelRequest>,
+) -> ApiResult<(StatusCode, Json<CancellationView>)> {
+    Ok((StatusCode::CREATED, Json(office.submit_cancellation(actor, None, None, Some(req.code)).await?)))
+}
+
+/// Withdraws a cancellation (while awaiting review or cooling off).
+#[utoipa::path(post, path = "/api/v1/merchant/cancellation/{id}/withdraw", tag = "merchant", params(("id" = i64, Path)),
+    responses((status = 200, body = CancellationView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn withdraw_cancellation(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CancellationView>> {
+    Ok(Json(office.withdraw_cancellation(actor, id_of(&id, "cancellation")?).await?))
+}
+
+/// One terminal's cancellation checklist.
+#[utoipa::path(get, path = "/api/v1/merchant/terminals/{serial}/cancellation", tag = "merchant", params(("serial" = String, Path)),
+    responses((status = 200, body = Checklist), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn terminal_checklist(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(serial): Path<String>,
+) -> ApiResult<Json<Checklist>> {
+    Ok(Json(office.cancellation_checklist(actor, Some(serial)).await?))
+}
+
+/// Files one terminal's cancellation.
+#[utoipa::path(post, path = "/api/v1/merchant/terminals/{serial}/cancellation", tag = "merchant", params(("serial" = String, Path)), request_body = CancelRequest,
+    responses((status = 201, body = CancellationView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn cancel_terminal(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(serial): Path<String>,
+    Body(req): Body<CancelRequest>,
+) -> ApiResult<(StatusCode, Json<CancellationView>)> {
+    Ok((StatusCode::CREATED, Json(office.submit_cancellation(actor, None, Some(serial), Some(req.code)).await?)))
+}
+
 // ---- operations ------------------------------------------------------------------
 
 /// The admission review queue (`state`: submitted, approved or rejected).
@@ -776,6 +851,93 @@ async fn run_daily(State(office): State<Shared>, Caller(actor, _token): Caller) 
     Ok(Json(office.daily_jobs().await?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OpenCancellationRequest {
+    pub merchant_id: String,
+    /// For a terminal-only cancellation.
+    pub terminal_serial: Option<String>,
+    /// How the merchant asked: `phone` or `email`.
+    pub channel: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PhoneConfirmationRequest {
+    /// Who confirmed what, on which call.
+    pub note: String,
+}
+
+/// The cancellation review queue (`state`: submitted, cooling_off, closed, rejected, withdrawn).
+#[utoipa::path(get, path = "/api/v1/ops/cancellations", tag = "operations", params(ListQuery),
+    responses((status = 200, body = Vec<CancellationView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn cancellations(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<CancellationView>>> {
+    Ok(Json(office.cancellations(actor, q.state).await?))
+}
+
+/// Opens a cancellation on a merchant's behalf (asked by phone or e-mail).
+#[utoipa::path(post, path = "/api/v1/ops/cancellations", tag = "operations", request_body = OpenCancellationRequest,
+    responses((status = 201, body = CancellationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn open_cancellation(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<OpenCancellationRequest>,
+) -> ApiResult<(StatusCode, Json<CancellationView>)> {
+    let view =
+        office.submit_cancellation(actor, Some((req.merchant_id, req.channel)), req.terminal_serial, None).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Uploads a cancellation document on a merchant's behalf.
+#[utoipa::path(put, path = "/api/v1/ops/merchants/{id}/cancellation-documents/{kind}", tag = "operations",
+    params(("id" = String, Path), ("kind" = String, Path)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = DocumentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn ops_cancellation_document(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path((id, kind)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<DocumentView>> {
+    Ok(Json(office.upload_cancellation_document(actor, Some(id), kind, body.to_vec()).await?))
+}
+
+/// Records the phone call confirming the cancellation (needed before approval).
+#[utoipa::path(post, path = "/api/v1/ops/cancellations/{id}/phone-confirmation", tag = "operations", params(("id" = i64, Path)), request_body = PhoneConfirmationRequest,
+    responses((status = 200, body = CancellationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn phone_confirmation(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<PhoneConfirmationRequest>,
+) -> ApiResult<Json<CancellationView>> {
+    Ok(Json(office.confirm_by_phone(actor, id_of(&id, "cancellation")?, req.note).await?))
+}
+
+/// Approves: the cooling-off of 15 working days starts.
+#[utoipa::path(post, path = "/api/v1/ops/cancellations/{id}/approve", tag = "operations", params(("id" = i64, Path)),
+    responses((status = 200, body = CancellationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn approve_cancellation(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CancellationView>> {
+    Ok(Json(office.approve_cancellation(actor, id_of(&id, "cancellation")?).await?))
+}
+
+/// Rejects, with the reason the merchant is told.
+#[utoipa::path(post, path = "/api/v1/ops/cancellations/{id}/reject", tag = "operations", params(("id" = i64, Path)), request_body = RejectRequest,
+    responses((status = 200, body = CancellationView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn reject_cancellation(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<RejectRequest>,
+) -> ApiResult<Json<CancellationView>> {
+    Ok(Json(office.reject_cancellation(actor, id_of(&id, "cancellation")?, req.reason).await?))
+}
+
 /// Adds a staff member (admin only).
 #[utoipa::path(post, path = "/api/v1/ops/staff", tag = "operations", request_body = StaffRequest,
     responses((status = 201, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -800,7 +962,11 @@ struct ApiDoc;
 
 /// The API's routes and its OpenAPI document, built from the same handlers.
 pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::OpenApi) {
-    let uploads = OpenApiRouter::new().routes(routes!(upload_document)).layer(DefaultBodyLimit::max(UPLOAD_BODY_MAX));
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(upload_document))
+        .routes(routes!(cancellation_document))
+        .routes(routes!(ops_cancellation_document))
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_MAX));
     let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(send_code))
         .routes(routes!(register))
@@ -841,6 +1007,13 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(add_terminal, inventory))
         .routes(routes!(assign))
         .routes(routes!(run_daily))
+        .routes(routes!(cancellation_checklist, submit_cancellation))
+        .routes(routes!(withdraw_cancellation))
+        .routes(routes!(terminal_checklist, cancel_terminal))
+        .routes(routes!(cancellations, open_cancellation))
+        .routes(routes!(phone_confirmation))
+        .routes(routes!(approve_cancellation))
+        .routes(routes!(reject_cancellation))
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .merge(uploads)
         .with_state(office)

@@ -3,6 +3,7 @@
 //! [`office::Office`] applies the rules of `kassa-merchant` to the store;
 //! [`http`] serves it with axum and documents it as OpenAPI (utoipa).
 
+pub mod cancellation;
 pub mod cards;
 pub mod error;
 pub mod http;

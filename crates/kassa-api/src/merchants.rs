@@ -379,32 +379,15 @@ impl Office {
             if amount > balances.available {
                 return Ok(Err(ApiError::conflict(
                     "insufficient_funds",
-                    format!("only {} is available", kassa_core::Amount(balances.available.max(0) as u64).display(kassa_core::Currency::CNY)),
+                    format!(
+                        "only {} is available",
+                        kassa_core::Amount(balances.available.max(0) as u64).display(kassa_core::Currency::CNY)
+                    ),
                 )));
             }
-            let Some(card) = sql.one("SELECT pan_masked FROM merchant_cards WHERE merchant_id = ?1", sql_params![merchant.as_str()])? else {
+            let Some(payout) = pay_out(sql, &merchant, amount, now)? else {
                 return Ok(Err(ApiError::conflict("no_settlement_card", "bind a settlement card first")));
             };
-            let id = sql.insert(
-                "INSERT INTO withdrawals (merchant_id, amount, payout_id, created_at) VALUES (?1, ?2, '', ?3) RETURNING id",
-                sql_params![merchant.as_str(), amount, now],
-            )?;
-            let payout = Payout {
-                id: format!("{merchant}-{}", withdrawal_date(id)),
-                merchant: merchant.clone(),
-                business_date: withdrawal_date(id),
-                amount: amount as u64,
-                card_sealed: Vec::new(),
-                card_masked: card.text(0)?,
-                state: PayoutState::Created,
-            };
-            sql.exec("UPDATE withdrawals SET payout_id = ?2 WHERE id = ?1", sql_params![id, payout.id.as_str()])?;
-            sql.exec(
-                "INSERT INTO payouts (id, merchant_id, business_date, amount, card_masked, state, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'created', ?6, ?6)",
-                sql_params![payout.id.as_str(), merchant.as_str(), payout.business_date.as_str(), amount, payout.card_masked.as_str(), now],
-            )?;
-            sql.post(&merchant, &payout_postings(&payout, PayoutState::Created), now)?;
             audit(sql, now, &actor.name(), "withdraw", &payout.id, &format!("{amount} fen to {}", payout.card_masked))?;
             Ok(Ok(WithdrawalView { payout_id: payout.id, amount, card: payout.card_masked, state: "created".into() }))
         })
@@ -423,6 +406,50 @@ impl Office {
         })
         .await
     }
+}
+
+/// Sends `amount` of the available funds to the settlement card: a payout the
+/// bank run picks up, reserved on the ledger in the caller's transaction.
+/// `None` when there is no settlement card.
+pub(crate) fn pay_out(
+    sql: &mut dyn Sql,
+    merchant: &MerchantId,
+    amount: i64,
+    now: i64,
+) -> kassa_store::Result<Option<Payout>> {
+    let Some(card) =
+        sql.one("SELECT pan_masked FROM merchant_cards WHERE merchant_id = ?1", sql_params![merchant.as_str()])?
+    else {
+        return Ok(None);
+    };
+    let id = sql.insert(
+        "INSERT INTO withdrawals (merchant_id, amount, payout_id, created_at) VALUES (?1, ?2, '', ?3) RETURNING id",
+        sql_params![merchant.as_str(), amount, now],
+    )?;
+    let payout = Payout {
+        id: format!("{merchant}-{}", withdrawal_date(id)),
+        merchant: merchant.clone(),
+        business_date: withdrawal_date(id),
+        amount: amount.max(0) as u64,
+        card_sealed: Vec::new(),
+        card_masked: card.text(0)?,
+        state: PayoutState::Created,
+    };
+    sql.exec("UPDATE withdrawals SET payout_id = ?2 WHERE id = ?1", sql_params![id, payout.id.as_str()])?;
+    sql.exec(
+        "INSERT INTO payouts (id, merchant_id, business_date, amount, card_masked, state, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'created', ?6, ?6)",
+        sql_params![
+            payout.id.as_str(),
+            merchant.as_str(),
+            payout.business_date.as_str(),
+            amount,
+            payout.card_masked.as_str(),
+            now
+        ],
+    )?;
+    sql.post(merchant, &payout_postings(&payout, PayoutState::Created), now)?;
+    Ok(Some(payout))
 }
 
 /// A deposit movement for a terminal: paid in by the merchant when the terminal

@@ -333,11 +333,14 @@ pub async fn end_session(office: &Office, token: String) -> ApiResult<()> {
 #[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
 pub struct DailySummary {
     pub terminals: crate::terminals::LifecycleSummary,
+    /// Cancellations closed because their cooling-off ended.
+    pub cancellations_closed: Vec<i64>,
 }
 
 impl Office {
     /// The daily jobs, driven by the injected clock: terminal lifecycle, then cancellations due.
     pub async fn daily_jobs(&self) -> ApiResult<DailySummary> {
-        Ok(DailySummary { terminals: self.run_lifecycle().await? })
+        let terminals = self.run_lifecycle().await?;
+        Ok(DailySummary { terminals, cancellations_closed: self.close_due_cancellations().await? })
     }
 }

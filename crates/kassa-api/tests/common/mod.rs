@@ -55,7 +55,11 @@ pub async fn server() -> Server {
         clock: Arc::new(clock.clone()),
         sms: Arc::new(Outbox),
         bank: bank.clone(),
-        policies: Policies::default(),
+        // A holiday inside the first cooling-off: Tuesday 2026-12-01.
+        policies: Policies {
+            calendar: kassa_merchant::BusinessCalendar::new(&["20261201".into()], &[]).unwrap(),
+            ..Policies::default()
+        },
     });
     for (name, role) in [
         ("root", StaffRole::Admin),
