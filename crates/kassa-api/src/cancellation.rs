@@ -486,6 +486,8 @@ impl Office {
                 }
                 if only.is_none() {
                     sql.exec("UPDATE merchants SET status = 'closed' WHERE id = ?1", sql_params![merchant.as_str()])?;
+                    // Terminals provisioned outside the inventory go too.
+                    sql.exec("UPDATE terminals SET status = 'deregistered' WHERE merchant_id = ?1", sql_params![merchant.as_str()])?;
                     // The payout of the refund still needs its card record; the merchant's own list is emptied.
                     sql.exec("UPDATE bank_cards SET removed = 1, settlement = 0 WHERE merchant_id = ?1", sql_params![merchant.as_str()])?;
                     sql.exec(

@@ -71,7 +71,7 @@ pub fn checklist(facts: &Facts, whole_account: bool) -> Vec<Item> {
         item: "no_payout_in_flight",
         met: facts.payouts_in_flight == 0,
         explanation: format!("{} payout(s) on the way to your card: wait for them", facts.payouts_in_flight),
-        fix: "/api/v1/merchant/payouts",
+        fix: "/api/v1/merchant/wallet",
     });
     if whole_account {
         for (kind, item) in [

@@ -18,14 +18,16 @@ pub fn office(
     hsm: Arc<dyn SecurityModule>,
     clock: Arc<dyn Clock>,
     bank: Arc<SimulatedBankDirectory>,
+    policies: Policies,
 ) -> Arc<Office> {
-    Arc::new(Office { store, hsm, clock, sms: Arc::new(Outbox), bank, policies: Policies::default() })
+    Arc::new(Office { store, hsm, clock, sms: Arc::new(Outbox), bank, policies })
 }
 
 /// Serves the API on `listen` until `shutdown`; returns the bound address.
 pub async fn serve(listen: &str, office: Arc<Office>, shutdown: CancellationToken) -> Result<SocketAddr, Error> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
+    tokio::spawn(daily_jobs(office.clone(), shutdown.clone()));
     let router = kassa_api::http::router(office);
     tokio::spawn(async move {
         let stopped = shutdown.cancelled_owned();
@@ -35,4 +37,31 @@ pub async fn serve(listen: &str, office: Arc<Office>, shutdown: CancellationToke
     });
     tracing::info!(%address, "merchant and operations API listening");
     Ok(address)
+}
+
+/// Runs the back office's daily jobs (terminal lifecycle, closing
+/// cancellations) at start-up and then once each new local day, until `shutdown`.
+pub async fn daily_jobs(office: Arc<Office>, shutdown: CancellationToken) {
+    let mut last_day = None;
+    loop {
+        let today = office.today();
+        if last_day != Some(today) {
+            match office.daily_jobs().await {
+                Ok(summary) => {
+                    last_day = Some(today);
+                    tracing::info!(
+                        dormant = summary.terminals.made_dormant.len(),
+                        deregistered = summary.terminals.deregistered.len(),
+                        cancellations_closed = summary.cancellations_closed.len(),
+                        "daily back-office jobs ran"
+                    );
+                }
+                Err(error) => tracing::warn!(%error, "daily back-office jobs failed; retrying in a minute"),
+            }
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
 }

@@ -160,6 +160,39 @@ pub struct ApiSection {
     pub admin: String,
     /// Accounts the simulated bank knows (card number → holder), for binding cards.
     pub bank_accounts: Vec<BankAccount>,
+    /// Public holidays (YYYYMMDD) and weekend days that are working days, for
+    /// the cooling-off of cancellations.
+    pub holidays: Vec<String>,
+    pub working_weekends: Vec<String>,
+    /// Terminal lifecycle: days without a transaction before dormancy and deregistration.
+    pub dormant_after_days: i64,
+    pub deregister_after_days: i64,
+    /// The terminal deposit, and what a cancellation within the minimum term keeps (fen).
+    pub deposit: u64,
+    pub early_termination_penalty: u64,
+    pub minimum_term_days: i64,
+}
+
+impl ApiSection {
+    /// The back office's policies from these settings.
+    pub fn policies(&self) -> Result<kassa_api::Policies, String> {
+        let calendar = kassa_merchant::BusinessCalendar::new(&self.holidays, &self.working_weekends)
+            .map_err(|e| format!("api.{e}"))?;
+        if self.dormant_after_days < 1 || self.deregister_after_days <= self.dormant_after_days {
+            return Err("api.dormant_after_days must be at least 1 and less than api.deregister_after_days".into());
+        }
+        Ok(kassa_api::Policies {
+            calendar,
+            lifecycle: kassa_merchant::terminal::LifecyclePolicy {
+                dormant_after_days: self.dormant_after_days,
+                deregister_after_days: self.deregister_after_days,
+                deposit: self.deposit,
+                early_termination_penalty: self.early_termination_penalty,
+                minimum_term_days: self.minimum_term_days,
+            },
+            ..kassa_api::Policies::default()
+        })
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -171,7 +204,18 @@ pub struct BankAccount {
 
 impl Default for ApiSection {
     fn default() -> Self {
-        ApiSection { listen: "127.0.0.1:8080".into(), admin: "admin".into(), bank_accounts: Vec::new() }
+        ApiSection {
+            listen: "127.0.0.1:8080".into(),
+            admin: "admin".into(),
+            bank_accounts: Vec::new(),
+            holidays: Vec::new(),
+            working_weekends: Vec::new(),
+            dormant_after_days: 90,
+            deregister_after_days: 180,
+            deposit: 9900,
+            early_termination_penalty: 5000,
+            minimum_term_days: 365,
+        }
     }
 }
 
@@ -227,6 +271,13 @@ bank = "simulated"               # the bank adapter each settled day is paid out
 listen = "127.0.0.1:8080"        # the merchant and operations HTTP API; "" turns it off
 admin = "admin"                  # created at start-up when missing, password from KASSA_ADMIN_PASSWORD
 bank_accounts = []               # the simulated bank's accounts: [{ card = "6222…", holder = "张三" }]
+holidays = []                    # public holidays, "YYYYMMDD": cancellations cool off 15 working days
+working_weekends = []            # weekend days that are working days (调休), "YYYYMMDD"
+dormant_after_days = 90          # a terminal with no transaction this long is dormant (needs a new activation code)
+deregister_after_days = 180      # … and this long, deregistered (its deposit forfeited)
+deposit = 9900                   # the terminal deposit taken on assignment, fen
+early_termination_penalty = 5000 # kept from the deposit when a terminal is cancelled within the minimum term, fen
+minimum_term_days = 365
 
 [log]
 level = "info"

@@ -157,7 +157,9 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
     bank.open_account(DEMO_PAYOUT_CARD, DEMO_MERCHANT_NAME);
     bank.open_account(DEMO_SECOND_CARD, DEMO_LEGAL_NAME);
     bank.open_account(DEMO_OTHER_CARD, "李四");
-    let office = crate::api::office(kassa_store::AnyStore::Sqlite(store.clone()), hsm.clone(), clock.clone(), bank);
+    let policies = kassa_api::Policies::default();
+    let office =
+        crate::api::office(kassa_store::AnyStore::Sqlite(store.clone()), hsm.clone(), clock.clone(), bank, policies);
     seed_office(&office).await?;
     let api_port = if port == 0 { 0 } else { port.saturating_add(2) };
     let api = crate::api::serve(&format!("127.0.0.1:{api_port}"), office.clone(), shutdown.clone()).await?;

@@ -172,7 +172,8 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             for account in &config.api.bank_accounts {
                 bank.open_account(&account.card, &account.holder);
             }
-            let office = kassa::api::office(host.store.clone(), hsm.clone(), clock.clone(), bank);
+            let policies = config.api.policies().map_err(|e| anyhow!(e))?;
+            let office = kassa::api::office(host.store.clone(), hsm.clone(), clock.clone(), bank, policies);
             if let Ok(password) = std::env::var("KASSA_ADMIN_PASSWORD") {
                 match office.create_staff(config.api.admin.clone(), kassa_merchant::StaffRole::Admin, password).await {
                     Ok(()) => println!("created the administrator {:?}", config.api.admin),
