@@ -428,6 +428,16 @@ async fn the_openapi_document_matches_the_routes() {
                 .replace("{date}", "2026-11-23");
             let answer = s.call(&method.to_uppercase(), &concrete, None, Value::Null).await;
             assert!(![404, 405].contains(&answer.status), "{method} {path}: {answer:?}");
+            let public = [
+                "/api/v1/sms/codes",
+                "/api/v1/merchant/register",
+                "/api/v1/merchant/login",
+                "/api/v1/merchant/password/reset",
+                "/api/v1/ops/login",
+            ];
+            if !public.contains(&path.as_str()) {
+                assert_eq!(answer.status, 401, "{method} {path} without a session: {answer:?}");
+            }
             assert!(answer.body["code"].is_string(), "{method} {path}: errors are {{code, reason}}: {answer:?}");
         }
     }
@@ -924,4 +934,62 @@ async fn withdrawn_rejected_and_terminal_only_cancellations() {
     assert_eq!(rejected.body["state"], "rejected");
     assert!(s.last_sms("13800138000").await.contains("unpaid fees"));
     assert_eq!(s.get("/api/v1/merchant/terminals", &token).await.body[0]["state"], "active");
+}
+
+#[tokio::test]
+async fn block_list_and_freezing() {
+    let s = server().await;
+    let (_, merchant) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    let risk = s.staff("rita").await;
+    let support = s.staff("sue").await;
+    // Support may not block or freeze.
+    assert_eq!(
+        s.post(
+            "/api/v1/ops/block-list",
+            Some(&support),
+            json!({"kind": "phone", "value": "13900139000", "reason": "fraud"})
+        )
+        .await
+        .status,
+        403
+    );
+    let bad =
+        s.post("/api/v1/ops/block-list", Some(&risk), json!({"kind": "email", "value": "x", "reason": "?"})).await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("kind")));
+    for (kind, value) in [("phone", "13900139000"), ("id_number", ID_LI), ("card", CARD_LI)] {
+        let blocked = s
+            .post("/api/v1/ops/block-list", Some(&risk), json!({"kind": kind, "value": value, "reason": "fraud ring"}))
+            .await;
+        assert_eq!(blocked.status, 200, "{blocked:?}");
+    }
+    let token = s.sign_up("13900139000").await;
+    let application = s.apply(&token, "李四", ID_LI, "13900139000", CARD_LI).await;
+    let block = application["checks"].as_array().unwrap().iter().find(|c| c["check"] == "block_list").unwrap().clone();
+    assert_eq!(block["passed"], false);
+    assert_eq!(block["detail"], "on block lists: id_number, phone, card");
+
+    assert_eq!(
+        s.post(&format!("/api/v1/ops/merchants/{merchant}/freeze"), Some(&support), json!({"reason": "x"}))
+            .await
+            .status,
+        403
+    );
+    let frozen = s
+        .post(&format!("/api/v1/ops/merchants/{merchant}/freeze"), Some(&risk), json!({"reason": "chargebacks"}))
+        .await;
+    assert_eq!(frozen.status, 200);
+    let again = s
+        .post(&format!("/api/v1/ops/merchants/{merchant}/freeze"), Some(&risk), json!({"reason": "chargebacks"}))
+        .await;
+    assert_eq!((again.status, again.code()), (409, "wrong_state"));
+    assert_eq!(
+        s.post("/api/v1/ops/merchants/898999999999999/freeze", Some(&risk), json!({"reason": "x"})).await.status,
+        404
+    );
+    let thawed =
+        s.post(&format!("/api/v1/ops/merchants/{merchant}/unfreeze"), Some(&risk), json!({"reason": "resolved"})).await;
+    assert_eq!(thawed.status, 200);
+    let log = s.get("/api/v1/ops/audit-log", &risk).await.body.to_string();
+    assert!(log.contains("\"freeze\"") && log.contains("\"unfreeze\"") && log.contains("\"block\""), "{log}");
+    assert!(!log.contains(ID_LI) && !log.contains(CARD_LI), "the block list keeps no clear values");
 }
