@@ -82,59 +82,7 @@ impl Office {
 
     /// Log-in with phone and password; locks after repeated failures.
     pub async fn login(&self, phone: String, password: String) -> ApiResult<String> {
-        let (lockout, now) = (self.policies.lockout, self.now_ms());
-        let phone_for_read = phone.clone();
-        let row = self
-            .read(move |sql| {
-                Ok(Ok(sql.one(
-                    "SELECT id, login_hash, login_failures, login_locked_until FROM merchant_users WHERE phone = ?1",
-                    sql_params![phone_for_read],
-                )?))
-            })
-            .await?;
-        let wrong = || ApiError::unauthorized("wrong phone or password");
-        let Some(row) = row else {
-            // The same cost as a real check, so timing does not tell which phones exist.
-            let _ = verify_password(password, String::new()).await;
-            return Err(wrong());
-        };
-        let (user, hash, state) = (row.int(0)?, row.text(1)?, attempts(&row, 2, 3)?);
-        if let Err(left) = lockout.check(state, now) {
-            return Err(ApiError::locked(format!(
-                "too many wrong passwords: try again in {} minutes",
-                (left + 59_999) / 60_000
-            )));
-        }
-        let ok = verify_password(password, hash).await;
-        let token = new_token()?;
-        let answer = token.clone();
-        self.write(move |sql| {
-            if !ok {
-                let after = lockout.failed(state, now);
-                sql.exec(
-                    "UPDATE merchant_users SET login_failures = ?2, login_locked_until = ?3 WHERE id = ?1",
-                    sql_params![user, after.failures, after.locked_until_ms],
-                )?;
-                audit(sql, now, &format!("user:{user}"), "login_failed", &mask_phone(&phone), "")?;
-                return Ok(Err(if after.locked_until_ms.is_some() {
-                    ApiError::locked("too many wrong passwords: the account is locked for 30 minutes")
-                } else {
-                    ApiError::unauthorized(format!(
-                        "wrong phone or password ({} tries left)",
-                        lockout.tries_left(after)
-                    ))
-                }));
-            }
-            sql.exec(
-                "UPDATE merchant_users SET login_failures = 0, login_locked_until = NULL WHERE id = ?1",
-                sql_params![user],
-            )?;
-            open_session(sql, &token, "merchant", user, now)?;
-            audit(sql, now, &format!("user:{user}"), "login", &mask_phone(&phone), "")?;
-            Ok(Ok(()))
-        })
-        .await?;
-        Ok(answer)
+        self.password_login(crate::office::Login::Merchant, phone, password).await
     }
 
     /// A new login password with a code sent to the bound phone; ends every session and lifts a lock.

@@ -165,6 +165,111 @@ pub async fn verify_password(password: String, phc: String) -> bool {
     tokio::task::spawn_blocking(move || kassa_merchant::password::verify(&password, &phc)).await.unwrap_or(false)
 }
 
+/// Whose password a log-in checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Login {
+    /// A merchant (or applicant), by phone.
+    Merchant,
+    /// Operations staff, by username.
+    Staff,
+}
+
+impl Login {
+    fn table(self) -> &'static str {
+        match self {
+            Login::Merchant => "merchant_users",
+            Login::Staff => "staff",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Login::Merchant => "phone",
+            Login::Staff => "username",
+        }
+    }
+
+    fn session_kind(self) -> &'static str {
+        match self {
+            Login::Merchant => "merchant",
+            Login::Staff => "staff",
+        }
+    }
+
+    fn wrong(self) -> &'static str {
+        match self {
+            Login::Merchant => "wrong phone or password",
+            Login::Staff => "wrong username or password",
+        }
+    }
+
+    fn names(self, id: i64, key: &str) -> (String, String) {
+        match self {
+            Login::Merchant => (format!("user:{id}"), kassa_merchant::identity::mask_phone(key)),
+            Login::Staff => (format!("staff:{key}"), key.to_string()),
+        }
+    }
+}
+
+/// A valid Argon2id hash of nothing anyone knows: checked against when the
+/// account does not exist, so the answer takes as long as for one that does.
+fn decoy_hash() -> String {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY
+        .get_or_init(|| kassa_merchant::password::hash("kassa-decoy-password-0", &[0x5A; 16]).unwrap_or_default())
+        .clone()
+}
+
+impl Office {
+    /// Log-in with a password: locks after repeated failures, opens a session, audits both.
+    pub async fn password_login(&self, who: Login, key: String, password: String) -> ApiResult<String> {
+        let (lockout, now) = (self.policies.lockout, self.now_ms());
+        let select = format!(
+            "SELECT id, login_hash, login_failures, login_locked_until FROM {} WHERE {} = ?1",
+            who.table(),
+            who.key()
+        );
+        let lookup = key.clone();
+        let row = self.read(move |sql| Ok(Ok(sql.one(&select, sql_params![lookup])?))).await?;
+        let Some(row) = row else {
+            let decoy = tokio::task::spawn_blocking(decoy_hash).await.unwrap_or_default();
+            let _ = verify_password(password, decoy).await;
+            return Err(ApiError::unauthorized(who.wrong()));
+        };
+        let (id, hash, state) = (row.int(0)?, row.text(1)?, attempts(&row, 2, 3)?);
+        if let Err(left) = lockout.check(state, now) {
+            return Err(ApiError::locked(format!(
+                "too many wrong passwords: try again in {} minutes",
+                (left + 59_999) / 60_000
+            )));
+        }
+        let ok = verify_password(password, hash).await;
+        let token = new_token()?;
+        let answer = token.clone();
+        let (actor, shown) = who.names(id, &key);
+        self.write(move |sql| {
+            let update =
+                format!("UPDATE {} SET login_failures = ?2, login_locked_until = ?3 WHERE id = ?1", who.table());
+            if !ok {
+                let after = lockout.failed(state, now);
+                sql.exec(&update, sql_params![id, after.failures, after.locked_until_ms])?;
+                audit(sql, now, &actor, "login_failed", &shown, "")?;
+                return Ok(Err(if after.locked_until_ms.is_some() {
+                    ApiError::locked("too many wrong passwords: the account is locked for 30 minutes")
+                } else {
+                    ApiError::unauthorized(format!("{} ({} tries left)", who.wrong(), lockout.tries_left(after)))
+                }));
+            }
+            sql.exec(&update, sql_params![id, 0i64, Option::<i64>::None])?;
+            open_session(sql, &token, who.session_kind(), id, now)?;
+            audit(sql, now, &actor, "login", &shown, "")?;
+            Ok(Ok(()))
+        })
+        .await?;
+        Ok(answer)
+    }
+}
+
 pub fn attempts(row: &Row, failures: usize, locked: usize) -> kassa_store::Result<Attempts> {
     Ok(Attempts { failures: row.int(failures)?.max(0) as u32, locked_until_ms: row.opt_int(locked)? })
 }
@@ -205,15 +310,7 @@ impl Office {
             }
         };
         self.write(move |sql| {
-            let sent: Vec<i64> = sql
-                .query(
-                    "SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2",
-                    sql_params![phone.as_str(), now - 3_600_000],
-                )?
-                .iter()
-                .map(|r| r.int(0))
-                .collect::<kassa_store::Result<_>>()?;
-            if let Err(e) = policy.may_send(&sent, now) {
+            if let Err(e) = may_send(sql, &policy, &phone, now)? {
                 return Ok(Err(e.into()));
             }
             let id = sql.insert(
@@ -231,6 +328,25 @@ impl Office {
         })
         .await
     }
+}
+
+/// Whether `phone` may be sent another code now (every code sent to it counts,
+/// one-time and activation codes alike).
+pub fn may_send(
+    sql: &mut dyn Sql,
+    policy: &OtpPolicy,
+    phone: &str,
+    now_ms: i64,
+) -> kassa_store::Result<Result<(), kassa_merchant::OtpError>> {
+    let sent: Vec<i64> = sql
+        .query(
+            "SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2",
+            sql_params![phone, now_ms - 3_600_000],
+        )?
+        .iter()
+        .map(|r| r.int(0))
+        .collect::<kassa_store::Result<_>>()?;
+    Ok(policy.may_send(&sent, now_ms))
 }
 
 /// Checks (and uses up) the newest code sent to `phone` for `purpose`, in

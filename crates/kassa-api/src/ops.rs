@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::cards::{add_card, make_settlement};
 use crate::error::{ApiError, ApiResult};
 use crate::merchants::{ApplicationView, id_fingerprint, load_application};
-use crate::office::{Actor, Office, attempts, audit, hash_password, new_token, open_session, verify_password};
+use crate::office::{Actor, Office, audit, hash_password};
 
 /// Default limits of a new merchant (minor units): ¥50,000 a sale, ¥200,000 a day.
 pub const NEW_MERCHANT_SINGLE_LIMIT: i64 = 5_000_000;
@@ -100,51 +100,7 @@ impl Office {
     }
 
     pub async fn staff_login(&self, username: String, password: String) -> ApiResult<String> {
-        let (lockout, now) = (self.policies.lockout, self.now_ms());
-        let name = username.clone();
-        let row = self
-            .read(move |sql| {
-                Ok(Ok(sql.one(
-                    "SELECT id, login_hash, login_failures, login_locked_until FROM staff WHERE username = ?1",
-                    sql_params![name],
-                )?))
-            })
-            .await?;
-        let Some(row) = row else {
-            let _ = verify_password(password, String::new()).await;
-            return Err(ApiError::unauthorized("wrong username or password"));
-        };
-        let (id, hash, state) = (row.int(0)?, row.text(1)?, attempts(&row, 2, 3)?);
-        if let Err(left) = lockout.check(state, now) {
-            return Err(ApiError::locked(format!(
-                "too many wrong passwords: try again in {} minutes",
-                (left + 59_999) / 60_000
-            )));
-        }
-        let ok = verify_password(password, hash).await;
-        let token = new_token()?;
-        let answer = token.clone();
-        self.write(move |sql| {
-            if !ok {
-                let after = lockout.failed(state, now);
-                sql.exec(
-                    "UPDATE staff SET login_failures = ?2, login_locked_until = ?3 WHERE id = ?1",
-                    sql_params![id, after.failures, after.locked_until_ms],
-                )?;
-                audit(sql, now, &format!("staff:{username}"), "login_failed", &username, "")?;
-                return Ok(Err(if after.locked_until_ms.is_some() {
-                    ApiError::locked("too many wrong passwords: the account is locked for 30 minutes")
-                } else {
-                    ApiError::unauthorized("wrong username or password")
-                }));
-            }
-            sql.exec("UPDATE staff SET login_failures = 0, login_locked_until = NULL WHERE id = ?1", sql_params![id])?;
-            open_session(sql, &token, "staff", id, now)?;
-            audit(sql, now, &format!("staff:{username}"), "login", &username, "")?;
-            Ok(Ok(()))
-        })
-        .await?;
-        Ok(answer)
+        self.password_login(crate::office::Login::Staff, username, password).await
     }
 
     /// The review queue: applications in `state` (default `submitted`), oldest first.

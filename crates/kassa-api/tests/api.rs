@@ -166,13 +166,7 @@ async fn lock_out_sessions_and_one_time_codes() {
     s.clock.advance_ms(15 * 60 * 1000);
     let idle = s.get("/api/v1/me", &token).await;
     assert_eq!((idle.status, idle.code()), (401, "unauthorized"));
-    let token = s
-        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.login("13800138000").await;
     assert_eq!(s.post("/api/v1/logout", Some(&token), Value::Null).await.status, 200);
     assert_eq!(s.get("/api/v1/me", &token).await.status, 401);
     assert_eq!(s.get("/api/v1/me", "0".repeat(64).as_str()).await.status, 401);
@@ -654,13 +648,7 @@ async fn terminal_inventory_activation_dormancy_and_deposits() {
     assert_eq!(run.body["terminals"]["made_dormant"], json!(["SN0001"]), "{run:?}");
     assert_eq!(host_view(&s).await, kassa_store::TerminalStatus::Dormant);
     // Reactivation takes a new code.
-    let token = s
-        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.login("13800138000").await;
     let stale = s
         .post("/api/v1/merchant/terminals/activate", Some(&token), json!({"serial": "SN0001", "activation_code": code}))
         .await;
@@ -686,13 +674,7 @@ async fn terminal_inventory_activation_dormancy_and_deposits() {
     assert_eq!(run.body["terminals"]["deregistered"], json!(["SN0001"]), "{run:?}");
     assert_eq!(run.body["terminals"]["deposits_forfeited"].as_i64(), Some(99_00));
     assert_eq!(host_view(&s).await, kassa_store::TerminalStatus::Deregistered);
-    let token = s
-        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.login("13800138000").await;
     assert_eq!(s.get("/api/v1/merchant/wallet", &token).await.body["deposits"].as_i64(), Some(0));
     assert!(s.office.store.ledger_audit().await.unwrap().check().is_ok());
     // Deregistered, it may go to another merchant.
@@ -816,13 +798,7 @@ async fn account_cancellation_with_cooling_off_and_closing() {
     let ops = s.staff("otto").await;
     let run = s.post("/api/v1/ops/jobs/daily", Some(&ops), Value::Null).await;
     assert_eq!(run.body["cancellations_closed"], json!([]), "{run:?}");
-    let token = s
-        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.login("13800138000").await;
     assert_eq!(
         s.get("/api/v1/merchant/cancellation", &token).await.body["cancellation"]["cooling_off_days_left"].as_u64(),
         Some(1)
@@ -842,13 +818,7 @@ async fn account_cancellation_with_cooling_off_and_closing() {
     );
     let refunds = s.office.store.open_payouts().await.unwrap();
     assert_eq!(refunds.iter().map(|p| p.amount).collect::<Vec<_>>(), [49_00]);
-    let token = s
-        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.login("13800138000").await;
     assert_eq!(s.get("/api/v1/merchant/cards", &token).await.body, json!([]));
     let host = s
         .office
@@ -918,13 +888,7 @@ async fn withdrawn_rejected_and_terminal_only_cancellations() {
     assert_eq!(s.post("/api/v1/ops/jobs/daily", Some(&ops), Value::Null).await.body["cancellations_closed"], json!([]));
 
     // A terminal-only cancellation carried through: only that terminal goes.
-    let token = s
-        .post("/api/v1/merchant/login", None, json!({"phone": "13800138000", "password": "shop-pass-1"}))
-        .await
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let token = s.login("13800138000").await;
     let code = s.my_code(&token, "cancellation").await;
     let filed = s.post("/api/v1/merchant/terminals/SN0001/cancellation", Some(&token), json!({"code": code})).await;
     assert_eq!(filed.status, 201, "{filed:?}");

@@ -151,6 +151,14 @@ impl Server {
         text[at..at + 6].to_string()
     }
 
+    /// Logs a merchant in with the password [`Server::sign_up`] chose.
+    pub async fn login(&self, phone: &str) -> String {
+        let answer =
+            self.post("/api/v1/merchant/login", None, json!({"phone": phone, "password": "shop-pass-1"})).await;
+        assert_eq!(answer.status, 200, "{answer:?}");
+        answer.body["token"].as_str().unwrap().to_string()
+    }
+
     pub async fn staff(&self, name: &str) -> String {
         let answer = self.post("/api/v1/ops/login", None, json!({"username": name, "password": "staff-pass-1"})).await;
         assert_eq!(answer.status, 200, "{answer:?}");
