@@ -248,15 +248,20 @@ impl Office {
         .await
     }
 
-    /// Whether the bank knows the card and its holder is `holder`.
+    /// Whether the bank knows the card, it is a debit card, and its holder is `holder`.
     pub fn verify_with_bank(&self, pan: &str, holder: &str) -> ApiResult<()> {
-        match self.bank.holder(pan) {
+        match self.bank.account(pan) {
             None => Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "card_unknown_to_bank",
                 format!("the bank does not know card {}", mask_pan(pan)),
             )),
-            Some(name) if name.trim() != holder.trim() => Err(ApiError::new(
+            Some(account) if !account.debit => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "card_not_debit",
+                format!("card {} is a credit card: payouts go to a debit card", mask_pan(pan)),
+            )),
+            Some(account) if account.holder.trim() != holder.trim() => Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "card_holder_mismatch",
                 format!("the bank says card {} is not in the name given", mask_pan(pan)),

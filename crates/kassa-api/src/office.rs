@@ -36,28 +36,41 @@ impl SmsGateway for Outbox {
     }
 }
 
-/// Who a bank account belongs to, as the bank answers when a card is bound.
-pub trait BankDirectory: Send + Sync + std::fmt::Debug {
-    /// The account holder's name, or `None` when the bank does not know the card.
-    fn holder(&self, pan: &str) -> Option<String>;
+/// A bank account behind a card, as the bank answers when the card is bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankAccount {
+    pub holder: String,
+    /// Payouts go to debit cards only.
+    pub debit: bool,
 }
 
-/// The simulated bank's accounts: card number → holder.
+/// Who a bank account belongs to.
+pub trait BankDirectory: Send + Sync + std::fmt::Debug {
+    /// The card's account, or `None` when the bank does not know the card.
+    fn account(&self, pan: &str) -> Option<BankAccount>;
+}
+
+/// The simulated bank's accounts: card number → holder and kind.
 #[derive(Debug, Default)]
 pub struct SimulatedBankDirectory {
-    accounts: std::sync::RwLock<std::collections::HashMap<String, String>>,
+    accounts: std::sync::RwLock<std::collections::HashMap<String, BankAccount>>,
 }
 
 impl SimulatedBankDirectory {
+    /// A debit account.
     pub fn open_account(&self, pan: &str, holder: &str) {
+        self.open(pan, BankAccount { holder: holder.to_string(), debit: true });
+    }
+
+    pub fn open(&self, pan: &str, account: BankAccount) {
         if let Ok(mut accounts) = self.accounts.write() {
-            accounts.insert(pan.to_string(), holder.to_string());
+            accounts.insert(pan.to_string(), account);
         }
     }
 }
 
 impl BankDirectory for SimulatedBankDirectory {
-    fn holder(&self, pan: &str) -> Option<String> {
+    fn account(&self, pan: &str) -> Option<BankAccount> {
         self.accounts.read().ok()?.get(pan).cloned()
     }
 }

@@ -324,6 +324,14 @@ async fn bind_change_and_delete_cards() {
         )
         .await;
     assert_eq!(unknown.code(), "card_unknown_to_bank");
+    let credit = s
+        .post(
+            "/api/v1/merchant/cards",
+            Some(&token),
+            json!({"card_number": CARD_ZHANG_CREDIT, "holder": "张三", "code": "123456"}),
+        )
+        .await;
+    assert_eq!((credit.status, credit.code()), (422, "card_not_debit"));
     let bad = s
         .post(
             "/api/v1/merchant/cards",

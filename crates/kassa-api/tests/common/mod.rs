@@ -21,6 +21,7 @@ pub const START_MS: i64 = 1_795_395_600_000;
 pub const CARD_ZHANG: &str = "6222020200112233446";
 pub const CARD_ZHANG_2: &str = "6222021234567890128";
 pub const CARD_LI: &str = "6228480402564890018";
+pub const CARD_ZHANG_CREDIT: &str = "6259650000000000009";
 pub const ID_ZHANG: &str = "11010519491231002X";
 pub const ID_LI: &str = "110101199003070011";
 
@@ -49,6 +50,7 @@ pub async fn server() -> Server {
     bank.open_account(CARD_ZHANG, "张三");
     bank.open_account(CARD_ZHANG_2, "张三");
     bank.open_account(CARD_LI, "李四");
+    bank.open(CARD_ZHANG_CREDIT, kassa_api::office::BankAccount { holder: "张三".into(), debit: false });
     let office = Arc::new(Office {
         store,
         hsm: Arc::new(SoftwareSecurityModule::new(&[9; 32])),
