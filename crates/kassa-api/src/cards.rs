@@ -146,13 +146,20 @@ impl Office {
         payment_password: String,
         code: String,
     ) -> ApiResult<Vec<CardView>> {
-        let merchant = merchant_of(&actor)?;
         let user = user_of(&actor)?;
         // Not the merchant's card: 404 before anything else is checked.
         if !self.cards(actor.clone()).await?.iter().any(|c| c.id == id) {
             return Err(ApiError::not_found("card"));
         }
         self.check_payment_password(user, payment_password).await?;
+        self.delete_card_verified(actor, id, code).await
+    }
+
+    /// The second step of a deletion whose payment password was just checked
+    /// (the portal asks for it first, then for the SMS code).
+    pub async fn delete_card_verified(&self, actor: Actor, id: i64, code: String) -> ApiResult<Vec<CardView>> {
+        let merchant = merchant_of(&actor)?;
+        let user = user_of(&actor)?;
         let phone = self.phone_of(user).await?;
         let (policy, now) = (self.policies.otp, self.now_ms());
         self.write(move |sql| {

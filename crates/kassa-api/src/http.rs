@@ -59,23 +59,42 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 #[derive(Debug)]
 pub struct Caller(pub Actor, pub String);
 
-pub fn token_of(parts: &Parts) -> Option<String> {
+/// The session token: from `Authorization: Bearer`, or from the browser's
+/// `kassa_session` cookie (then `true`: the request must prove it is not forged).
+pub fn token_of(parts: &Parts) -> Option<(String, bool)> {
     if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
         && let Some(token) = value.strip_prefix("Bearer ")
     {
-        return Some(token.trim().to_string());
+        return Some((token.trim().to_string(), false));
     }
     let cookies = parts.headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
-    cookies.split(';').find_map(|c| c.trim().strip_prefix("kassa_session=")).map(String::from)
+    cookies.split(';').find_map(|c| c.trim().strip_prefix("kassa_session=")).map(|t| (t.to_string(), true))
+}
+
+/// The CSRF token of a browser session: derived from the session token, so
+/// nothing more is stored, and useless without the cookie. Pages put it in
+/// their forms; scripts send it as `X-CSRF-Token`.
+pub fn csrf_of(session_token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(format!("kassa-csrf:{session_token}").as_bytes())[..16])
 }
 
 impl FromRequestParts<Shared> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, office: &Shared) -> Result<Self, Self::Rejection> {
-        let token = token_of(parts).ok_or_else(|| ApiError::unauthorized("log in first: no session token"))?;
+        let (token, from_cookie) =
+            token_of(parts).ok_or_else(|| ApiError::unauthorized("log in first: no session token"))?;
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ApiError::unauthorized("malformed session token"));
+        }
+        // A cookie rides along with forged cross-site requests; a header a page set does not.
+        let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+        if from_cookie && !safe {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            if sent != csrf_of(&token) {
+                return Err(ApiError::forbidden("missing or wrong X-CSRF-Token for a cookie session"));
+            }
         }
         let actor = session_actor(office, token.clone()).await?;
         Ok(Caller(actor, token))

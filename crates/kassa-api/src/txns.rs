@@ -343,6 +343,29 @@ impl Office {
         Ok(Receipt { lines, text })
     }
 
+    /// A business day's approved sales and completions per local hour (24 amounts, fen).
+    pub async fn takings_by_hour(&self, actor: Actor, date: String) -> ApiResult<[i64; 24]> {
+        let merchant = merchant_of(&actor)?;
+        let date = business_date("date", &date)?;
+        self.read(move |sql| {
+            let rows = sql.query(
+                "SELECT substr(local_time, 1, 2), CAST(SUM(amount) AS BIGINT) FROM transactions
+                 WHERE merchant_id = ?1 AND business_date = ?2 AND state IN ('approved', 'voided')
+                   AND kind IN ('sale', 'completion', 'completion_advice') AND local_time IS NOT NULL
+                 GROUP BY substr(local_time, 1, 2)",
+                sql_params![merchant.as_str(), date],
+            )?;
+            let mut hours = [0i64; 24];
+            for row in rows {
+                if let Some(slot) = row.text(0)?.parse::<usize>().ok().and_then(|h| hours.get_mut(h)) {
+                    *slot += row.int(1)?;
+                }
+            }
+            Ok(Ok(hours))
+        })
+        .await
+    }
+
     /// The statement of a business day.
     pub async fn statement(&self, actor: Actor, date: String) -> ApiResult<Statement> {
         let merchant = merchant_of(&actor)?;

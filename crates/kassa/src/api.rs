@@ -1,4 +1,4 @@
-//! The merchant and operations HTTP API, started beside the host.
+//! The merchant portal, the operations console and their JSON API, started beside the host.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -28,7 +28,8 @@ pub async fn serve(listen: &str, office: Arc<Office>, shutdown: CancellationToke
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let address = listener.local_addr()?;
     tokio::spawn(daily_jobs(office.clone(), shutdown.clone()));
-    let router = kassa_api::http::router(office);
+    // The pages (portal at /, console at /console) and the JSON API (/api/v1) on one port.
+    let router = kassa_console::router(office.clone()).merge(kassa_api::http::router(office));
     tokio::spawn(async move {
         let stopped = shutdown.cancelled_owned();
         if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stopped).await {

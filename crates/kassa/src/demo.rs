@@ -157,7 +157,11 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
     bank.open_account(DEMO_PAYOUT_CARD, DEMO_MERCHANT_NAME);
     bank.open_account(DEMO_SECOND_CARD, DEMO_LEGAL_NAME);
     bank.open_account(DEMO_OTHER_CARD, "李四");
-    let policies = kassa_api::Policies::default();
+    // Codes go to an outbox here, so the demo lets a phone have one every 5 s (not 60 s).
+    let policies = kassa_api::Policies {
+        otp: kassa_merchant::OtpPolicy { resend_after_ms: 5_000, ..kassa_merchant::OtpPolicy::default() },
+        ..kassa_api::Policies::default()
+    };
     let office =
         crate::api::office(kassa_store::AnyStore::Sqlite(store.clone()), hsm.clone(), clock.clone(), bank, policies);
     seed_office(&office).await?;

@@ -1,0 +1,196 @@
+//! Simplified Chinese and English. Chinese is the merchants' default, English
+//! the console's; the `kassa_lang` cookie switches.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_cookie(value: Option<&str>, default: Lang) -> Lang {
+        match value {
+            Some("zh") | Some("zh-CN") => Lang::Zh,
+            Some("en") => Lang::En,
+            _ => default,
+        }
+    }
+
+    /// The other language, for the switch link.
+    pub fn other(self) -> (&'static str, &'static str) {
+        match self {
+            Lang::Zh => ("en", "English"),
+            Lang::En => ("zh", "中文"),
+        }
+    }
+}
+
+/// The words of the pages, in the caller's language.
+#[derive(Clone, Copy, Debug)]
+pub struct T(pub Lang);
+
+impl T {
+    pub fn s(&self, key: &str) -> &'static str {
+        let (zh, en) = match key {
+            "app" => ("Kassa 商户", "Kassa Merchant"),
+            "console" => ("Kassa 运营后台", "Kassa Operations"),
+            "login" => ("登录", "Log in"),
+            "logout" => ("退出", "Log out"),
+            "phone" => ("手机号", "Phone"),
+            "password" => ("登录密码", "Password"),
+            "payment_password" => ("支付密码（6位数字）", "Payment password (6 digits)"),
+            "username" => ("用户名", "Username"),
+            "signup" => ("注册", "Sign up"),
+            "no_account" => ("还没有账户？", "No account yet?"),
+            "send_code" => ("获取验证码", "Send code"),
+            "code" => ("短信验证码", "SMS code"),
+            "code_sent" => ("验证码已发送", "Code sent"),
+            "home" => ("首页", "Home"),
+            "wallet" => ("我的钱包", "My wallet"),
+            "cards" => ("我的银行卡", "My bank cards"),
+            "terminals" => ("终端", "Terminals"),
+            "transactions" => ("交易", "Transactions"),
+            "statements" => ("结算单", "Statements"),
+            "cancellation" => ("注销", "Cancellation"),
+            "available" => ("可用余额", "Available"),
+            "pending" => ("待结算", "Pending settlement"),
+            "frozen" => ("冻结", "Frozen"),
+            "deposits" => ("押金", "Deposits"),
+            "in_flight" => ("出款中", "On its way to your card"),
+            "today" => ("今日收款（按小时）", "Today's takings by hour"),
+            "withdraw" => ("提现到结算卡", "Transfer out to the settlement card"),
+            "amount" => ("金额（元）", "Amount (yuan)"),
+            "submit" => ("提交", "Submit"),
+            "settlement_card" => ("结算卡", "Settlement card"),
+            "make_settlement" => ("设为结算卡", "Make settlement card"),
+            "bind_card" => ("绑定银行卡", "Bind a card"),
+            "card_number" => ("卡号", "Card number"),
+            "holder" => ("持卡人", "Card holder"),
+            "delete" => ("删除", "Delete"),
+            "delete_card" => ("删除银行卡", "Delete card"),
+            "next" => ("下一步", "Next"),
+            "application" => ("入网申请", "Onboarding application"),
+            "legal_name" => ("法人姓名", "Legal person's name"),
+            "id_number" => ("身份证号", "ID number"),
+            "business_name" => ("商户名称", "Business name"),
+            "address" => ("经营地址", "Address"),
+            "mcc" => ("行业类别（MCC）", "Category (MCC)"),
+            "documents" => ("证件材料", "Documents"),
+            "id_front" => ("身份证正面", "ID card, front"),
+            "id_back" => ("身份证反面", "ID card, back"),
+            "business_licence" => ("营业执照", "Business licence"),
+            "bank_proof" => ("实名账户证明", "Proof of the real-name account"),
+            "authorization_letter" => ("授权委托书", "Signed authorization letter"),
+            "state" => ("状态", "State"),
+            "submitted" => ("审核中", "Under review"),
+            "approved" => ("已通过", "Approved"),
+            "rejected" => ("已拒绝", "Rejected"),
+            "merchant_no" => ("商户号", "Merchant number"),
+            "applications" => ("入网审核", "Admission review"),
+            "checks" => ("自动检查", "Automatic checks"),
+            "approve" => ("通过", "Approve"),
+            "reject" => ("拒绝", "Reject"),
+            "reason" => ("原因", "Reason"),
+            "outbox" => ("短信发件箱", "SMS outbox"),
+            "audit" => ("审计日志", "Audit log"),
+            "cancellations" => ("注销审核", "Cancellation review"),
+            "inventory" => ("终端库存", "Terminal inventory"),
+            "merchants" => ("商户", "Merchants"),
+            "payouts" => ("结算与出款", "Settlement and payouts"),
+            "exceptions" => ("对账差错", "Reconciliation exceptions"),
+            "none" => ("暂无", "None"),
+            "receipt" => ("电子签购单", "Electronic receipt"),
+            "export" => ("导出 CSV", "Export CSV"),
+            "filter" => ("筛选", "Filter"),
+            "date_from" => ("起始日期", "From"),
+            "date_to" => ("结束日期", "To"),
+            "type" => ("类型", "Type"),
+            "status" => ("状态", "Status"),
+            "terminal" => ("终端", "Terminal"),
+            "time" => ("时间", "Time"),
+            "card" => ("卡号", "Card"),
+            "checklist" => ("注销条件", "Checklist"),
+            "met" => ("已满足", "Met"),
+            "fix" => ("去处理", "Fix"),
+            "cooling_off" => ("冷静期", "Cooling-off"),
+            "days_left" => ("剩余工作日", "Working days left"),
+            "withdraw_cancellation" => ("撤回注销", "Withdraw the cancellation"),
+            "apply_cancellation" => ("申请注销", "Apply for cancellation"),
+            "phone_confirmation" => ("电话确认记录", "Phone confirmation"),
+            "record" => ("记录", "Record"),
+            "freeze" => ("冻结", "Freeze"),
+            "unfreeze" => ("解冻", "Unfreeze"),
+            "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
+            _ => ("?", "?"),
+        };
+        match self.0 {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// ¥99.00 from minor units; negative amounts keep their sign.
+pub fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let v = minor.unsigned_abs();
+    let yuan = v / 100;
+    let mut digits = yuan.to_string();
+    let mut grouped = String::new();
+    while digits.len() > 3 {
+        let tail = digits.split_off(digits.len() - 3);
+        grouped = format!(",{tail}{grouped}");
+    }
+    format!("{sign}¥{digits}{grouped}.{:02}", v % 100)
+}
+
+/// Minor units from what a person types as yuan: `99`, `99.5`, `99.00`, `1,234.56`.
+pub fn parse_yuan(text: &str) -> Option<i64> {
+    let text: String = text.trim().trim_start_matches('¥').chars().filter(|c| *c != ',').collect();
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty() || whole.len() > 12 || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2 {
+        return None;
+    }
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let cents = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().ok()? * 10,
+        _ => fraction.parse::<i64>().ok()?,
+    };
+    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_as_money() {
+        assert_eq!(money(9_900), "¥99.00");
+        assert_eq!(money(123_456_789), "¥1,234,567.89");
+        assert_eq!(money(-5), "-¥0.05");
+        assert_eq!(parse_yuan("99"), Some(9_900));
+        assert_eq!(parse_yuan("¥1,234.5"), Some(123_450));
+        assert_eq!(parse_yuan("0.07"), Some(7));
+        for bad in ["", "1.234", "-1", "abc", "1.x", ".5"] {
+            assert_eq!(parse_yuan(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_word_has_both_languages() {
+        for key in ["app", "wallet", "cards", "cancellation", "payment_password"] {
+            assert_ne!(T(Lang::Zh).s(key), "?");
+            assert_ne!(T(Lang::En).s(key), T(Lang::Zh).s(key));
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! The operations console: staff log-in, the admission review queue, the SMS
+//! outbox and the audit log, with menus by role.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kassa_api::Actor;
+use kassa_api::merchants::ApplicationView;
+use kassa_core::time::LocalTime;
+use serde::Deserialize;
+
+use crate::merchant::error_page;
+use crate::{Ctx, Shared, page, with_session};
+
+pub fn routes() -> axum::Router<Shared> {
+    axum::Router::new()
+        .route("/console", get(home))
+        .route("/console/login", get(login_page).post(login))
+        .route("/console/logout", post(logout))
+        .route("/console/applications", get(applications))
+        .route("/console/applications/{id}/approve", post(approve))
+        .route("/console/applications/{id}/reject", post(reject))
+        .route("/console/sms", get(sms))
+        .route("/console/cancellations", get(cancellations))
+        .route("/console/cancellations/{id}/phone", post(phone_confirmation))
+        .route("/console/cancellations/{id}/approve", post(approve_cancellation))
+        .route("/console/cancellations/{id}/reject", post(reject_cancellation))
+        .route("/console/audit", get(audit))
+}
+
+fn staff(ctx: &Ctx) -> Result<Actor, Response> {
+    match &ctx.actor {
+        Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
+        _ => Err(Redirect::to("/console/login").into_response()),
+    }
+}
+
+fn when(ms: i64, offset: i32) -> String {
+    let t = LocalTime::from_unix_ms(ms, offset);
+    let (d, h) = (t.yyyymmdd(), t.hhmmss());
+    format!("{}-{}-{} {}:{}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4], &h[4..])
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Ctx,
+    key: String,
+    idle: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct IdleQuery {
+    idle: Option<String>,
+}
+
+async fn login_page(c: Ctx, Query(q): Query<IdleQuery>) -> Response {
+    let c = Ctx { actor: None, is_staff: false, ..c };
+    page(&c.clone(), &LoginPage { c, key: String::new(), idle: q.idle.is_some() })
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    _csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login(State(console): State<Shared>, c: Ctx, Form(form): Form<LoginForm>) -> Response {
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    match console.office.staff_login(form.username.trim().to_string(), form.password).await {
+        Ok(token) => with_session("/console", Some(&token)),
+        Err(e) => {
+            let c = c.fail(&e);
+            page(&c.clone(), &LoginPage { c, key: form.username, idle: false })
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct CsrfForm {
+    _csrf: String,
+}
+
+async fn logout(State(console): State<Shared>, c: Ctx, Form(form): Form<CsrfForm>) -> Response {
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    if let Some(token) = &c.token {
+        let _ = kassa_api::office::end_session(&console.office, token.clone()).await;
+    }
+    with_session("/console/login", None)
+}
+
+#[derive(Template)]
+#[template(path = "console_home.html")]
+struct HomePage {
+    c: Ctx,
+    role: String,
+    queue: usize,
+}
+
+async fn home(State(console): State<Shared>, c: Ctx) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let role = match &actor {
+        Actor::Staff { role, .. } => role.code().to_string(),
+        Actor::Merchant { .. } => String::new(),
+    };
+    let queue = console.office.applications(actor, None).await.map(|a| a.len()).unwrap_or(0);
+    page(&c.clone(), &HomePage { c, role, queue })
+}
+
+#[derive(Template)]
+#[template(path = "applications.html")]
+struct ApplicationsPage {
+    c: Ctx,
+    applications: Vec<ApplicationView>,
+}
+
+impl ApplicationsPage {
+    /// Each automatic check: name, passed, detail.
+    fn checks_of(&self, a: &ApplicationView) -> Vec<(String, bool, String)> {
+        a.checks
+            .as_array()
+            .map(|checks| {
+                checks
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["check"].as_str().unwrap_or("").to_string(),
+                            c["passed"].as_bool().unwrap_or(false),
+                            c["detail"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+async fn applications_view(console: &Shared, c: Ctx) -> Response {
+    let Some(actor) = c.actor.clone() else { return Redirect::to("/console/login").into_response() };
+    match console.office.applications(actor, None).await {
+        Ok(applications) => page(&c.clone(), &ApplicationsPage { c, applications }),
+        Err(e) => error_page(c, &e),
+    }
+}
+
+async fn applications(State(console): State<Shared>, c: Ctx) -> Response {
+    if let Err(r) = staff(&c) {
+        return r;
+    }
+    applications_view(&console, c).await
+}
+
+async fn approve(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.approve(actor, id).await {
+        Ok(a) => {
+            let note = format!("#{id} {} → {}", c.t.s("approved"), a.merchant_id.unwrap_or_default());
+            c.note(note)
+        }
+        Err(e) => c.fail(&e),
+    };
+    applications_view(&console, c).await
+}
+
+#[derive(Debug, Deserialize)]
+struct RejectForm {
+    _csrf: String,
+    reason: String,
+}
+
+async fn reject(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, Form(form): Form<RejectForm>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.reject(actor, id, form.reason).await {
+        Ok(_) => {
+            let note = format!("#{id} {}", c.t.s("rejected"));
+            c.note(note)
+        }
+        Err(e) => c.fail(&e),
+    };
+    applications_view(&console, c).await
+}
+
+#[derive(Template)]
+#[template(path = "sms.html")]
+struct SmsPage {
+    c: Ctx,
+    messages: Vec<(String, String, String)>,
+}
+
+async fn sms(State(console): State<Shared>, c: Ctx) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(e) = kassa_api::ops::require(&actor, kassa_merchant::Permission::ViewSmsOutbox) {
+        return error_page(c, &e);
+    }
+    let offset = console.office.clock.offset_minutes();
+    match console.office.outbox(None, 100).await {
+        Ok(rows) => {
+            let messages = rows.into_iter().map(|m| (when(m.created_at, offset), m.phone, m.text)).collect();
+            page(&c.clone(), &SmsPage { c, messages })
+        }
+        Err(e) => error_page(c, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Ctx,
+    entries: Vec<(String, String, String, String, String)>,
+}
+
+async fn audit(State(console): State<Shared>, c: Ctx) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let offset = console.office.clock.offset_minutes();
+    match console.office.audit_log(actor, 200).await {
+        Ok(rows) => {
+            let entries =
+                rows.into_iter().map(|e| (when(e.at, offset), e.actor, e.action, e.target, e.detail)).collect();
+            page(&c.clone(), &AuditPage { c, entries })
+        }
+        Err(e) => error_page(c, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cancellations.html")]
+struct CancellationsPage {
+    c: Ctx,
+    rows: Vec<kassa_api::cancellation::CancellationView>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StateQuery {
+    state: Option<String>,
+}
+
+async fn cancellations_view(console: &Shared, c: Ctx, state: Option<String>) -> Response {
+    let Some(actor) = c.actor.clone() else { return Redirect::to("/console/login").into_response() };
+    match console.office.cancellations(actor, state).await {
+        Ok(rows) => page(&c.clone(), &CancellationsPage { c, rows }),
+        Err(e) => error_page(c, &e),
+    }
+}
+
+async fn cancellations(State(console): State<Shared>, c: Ctx, Query(q): Query<StateQuery>) -> Response {
+    if let Err(r) = staff(&c) {
+        return r;
+    }
+    cancellations_view(&console, c, q.state).await
+}
+
+#[derive(Debug, Deserialize)]
+struct NoteForm {
+    _csrf: String,
+    note: String,
+}
+
+async fn phone_confirmation(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<NoteForm>,
+) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.confirm_by_phone(actor, id, form.note).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    cancellations_view(&console, c, None).await
+}
+
+async fn approve_cancellation(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    match console.office.approve_cancellation(actor, id).await {
+        Ok(_) => cancellations_view(&console, c, Some("cooling_off".into())).await,
+        Err(e) => cancellations_view(&console, c.fail(&e), None).await,
+    }
+}
+
+async fn reject_cancellation(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<RejectForm>,
+) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.reject_cancellation(actor, id, form.reason).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    cancellations_view(&console, c, None).await
+}
