@@ -127,6 +127,16 @@ impl T {
             "record" => ("记录", "Record"),
             "freeze" => ("冻结", "Freeze"),
             "unfreeze" => ("解冻", "Unfreeze"),
+            "balance_transferred_out" => ("钱包余额已转出", "Wallet balance transferred out"),
+            "no_open_preauths" => ("没有未完成的预授权", "No open pre-authorizations"),
+            "no_unsettled_batch" => ("没有未结算的批次", "No unsettled batch"),
+            "no_payout_in_flight" => ("没有在途出款", "No payout in flight"),
+            "document_id_front" => ("身份证正面", "ID card, front"),
+            "document_id_back" => ("身份证反面", "ID card, back"),
+            "document_bank_proof" => ("实名账户证明", "Proof of the real-name account"),
+            "cooling_off_state" => ("冷静期中", "Cooling off"),
+            "closed" => ("已注销", "Closed"),
+            "withdrawn" => ("已撤回", "Withdrawn"),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
             _ => ("?", "?"),
         };
@@ -187,10 +197,87 @@ mod tests {
     }
 
     #[test]
+    fn errors_in_chinese_keep_the_tries_left() {
+        let text = error_text(Lang::Zh, "wrong_payment_password", None, "the payment password is wrong (3 tries left)");
+        assert_eq!(text, "支付密码错误（还可尝试 3 次）");
+        assert_eq!(error_text(Lang::En, "locked", None, "locked for 30 minutes"), "locked for 30 minutes");
+        assert_eq!(error_text(Lang::Zh, "something_new", None, "as is"), "as is");
+    }
+
+    #[test]
     fn every_word_has_both_languages() {
         for key in ["app", "wallet", "cards", "cancellation", "payment_password"] {
             assert_ne!(T(Lang::Zh).s(key), "?");
             assert_ne!(T(Lang::En).s(key), T(Lang::Zh).s(key));
         }
     }
+}
+
+/// An error as the page shows it: the API's reason in English, and in
+/// Chinese the words merchants know, with the tries left when there are any.
+pub fn error_text(lang: Lang, code: &str, field: Option<&str>, reason: &str) -> String {
+    if lang == Lang::En {
+        return reason.to_string();
+    }
+    let tries = reason
+        .split('(')
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse::<u32>().ok())
+        .map(|n| format!("（还可尝试 {n} 次）"))
+        .unwrap_or_default();
+    let text = match code {
+        "locked" => "输入错误次数过多，已被锁定，请 30 分钟后再试",
+        "wrong_payment_password" => "支付密码错误",
+        "unauthorized" => "手机号或密码错误，或登录已失效",
+        "otp_wrong" => "验证码错误",
+        "otp_expired" => "验证码已过期，请重新获取",
+        "otp_not_found" => "请先获取验证码（验证码只能使用一次）",
+        "otp_too_many_tries" => "验证码错误次数过多，请重新获取",
+        "otp_too_soon" => "验证码发送太频繁，请稍后再试",
+        "otp_rate_limited" => "一小时内验证码发送次数已达上限，请稍后再试",
+        "insufficient_funds" => "可用余额不足",
+        "no_settlement_card" => "请先绑定结算卡",
+        "card_holder_not_merchant" => "银行卡必须在法人或商户名下",
+        "card_unknown_to_bank" => "银行未查到该卡",
+        "card_holder_mismatch" => "持卡人姓名与银行记录不符",
+        "card_not_debit" => "结算卡须为借记卡",
+        "card_already_bound" => "该卡已绑定",
+        "choose_settlement_card" => "请先选择新的结算卡",
+        "last_settlement_card" => "最后一张结算卡暂不能删除：仍有待结算、可用或出款中的资金",
+        "preconditions_unmet" => "注销条件尚未全部满足",
+        "phone_taken" => "该手机号已注册",
+        "application_exists" => "已有申请在审核中",
+        "forbidden" => "没有权限执行此操作",
+        "not_found" => "未找到",
+        "invalid_field" => {
+            return format!("填写有误（{}）：{reason}", field.unwrap_or(""));
+        }
+        _ => return reason.to_string(),
+    };
+    format!("{text}{tries}")
+}
+
+/// A checklist line's explanation: the API's words in English; in Chinese,
+/// "met" or what to do.
+pub fn checklist_text(lang: &Lang, item: &str, met: &bool, explanation: &str) -> String {
+    if *lang == Lang::En {
+        return explanation.to_string();
+    }
+    if *met {
+        return "已满足".into();
+    }
+    match item {
+        "balance_transferred_out" => "钱包仍有资金：请先提现，或等待结算、解除冻结",
+        "no_open_preauths" => "还有未完成的预授权：请完成或撤销",
+        "no_unsettled_batch" => "还有未结算的批次：请在终端上结算",
+        "no_payout_in_flight" => "还有出款在途：请等待到账",
+        _ => "请上传",
+    }
+    .to_string()
+}
+
+/// A cancellation's state in words.
+pub fn state_text(t: &T, state: &str) -> &'static str {
+    t.s(if state == "cooling_off" { "cooling_off_state" } else { state })
 }

@@ -75,7 +75,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn fail(mut self, error: &ApiError) -> Ctx {
-        self.error = Some(error.reason.clone());
+        self.error = Some(i18n::error_text(self.t.0, error.code, error.field, &error.reason));
         self
     }
 

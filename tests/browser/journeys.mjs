@@ -1,0 +1,239 @@
+// Kassa's journeys in a real browser: Debian's chromium, driven by playwright-core,
+// against a fresh `kassa demo`. Each journey ends with a screenshot in target/browser/.
+//
+//   node tests/browser/journeys.mjs            (after `cargo build -p kassa`)
+//
+// KASSA_BIN picks the binary (default target/debug/kassa).
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+
+const root = new URL("../..", import.meta.url).pathname;
+const kassa = process.env.KASSA_BIN || join(root, "target/debug/kassa");
+const shots = join(root, "target/browser");
+mkdirSync(shots, { recursive: true });
+const dir = mkdtempSync(join(tmpdir(), "kassa-browser-"));
+const port = 21000 + Math.floor(Math.random() * 20000);
+const base = `http://127.0.0.1:${port + 2}`;
+const STEP_MS = 15000;
+
+const demo = spawn(kassa, ["demo", "--data-dir", dir, "--port", String(port)], { stdio: ["ignore", "pipe", "pipe"] });
+let demoOut = "";
+demo.stdout.on("data", (d) => { demoOut += d; });
+demo.stderr.on("data", (d) => { demoOut += d; });
+const stop = () => { try { demo.kill("SIGINT"); } catch { /* gone */ } };
+process.on("exit", stop);
+
+async function until(what, check, ms = 20000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try { if (await check()) { return; } } catch { /* not yet */ }
+    if (Date.now() > end) { throw new Error(`timed out waiting for ${what}\n${demoOut}`); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+await until("kassa demo", async () => (await fetch(`${base}/login`)).ok, 60000);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+const phone = { viewport: { width: 390, height: 844 }, locale: "zh-CN", isMobile: true, hasTouch: true };
+const desk = { viewport: { width: 1280, height: 860 }, locale: "en-US" };
+const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(300, 7)]);
+const file = (name) => ({ name: `${name}.png`, mimeType: "image/png", buffer: png });
+
+async function newPage(options) {
+  const context = await browser.newContext(options);
+  context.setDefaultTimeout(STEP_MS);
+  return context.newPage();
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+// Operations staff, one page each, logged in once.
+async function staff(name) {
+  const page = await newPage(desk);
+  await page.goto(`${base}/console/login`);
+  await page.fill("input[name=username]", name);
+  await page.fill("input[name=password]", "kassa-demo-1");
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${base}/console`);
+  return page;
+}
+const ops = await staff("ops");
+const risk = await staff("risk");
+
+// The newest code sent to `number`, read from the console's SMS outbox.
+async function codeFor(number, digits = 6) {
+  let code = "";
+  await until(`an SMS to ${number}`, async () => {
+    await ops.goto(`${base}/console/sms`);
+    const rows = await ops.locator("tr").allInnerTexts();
+    const row = rows.find((r) => r.includes(number));
+    const m = row && row.match(new RegExp(`is (\\d{${digits}})`));
+    if (m) { code = m[1]; }
+    return Boolean(m);
+  });
+  return code;
+}
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+const journeys = [];
+async function journey(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    journeys.push(`ok    ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    journeys.push(`FAIL  ${name}: ${error.message.split("\n")[0]}`);
+    console.error(error);
+  }
+}
+
+const applicant = `139${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+let m; // the new merchant's page
+
+await journey("1 a merchant signs up, is approved in the console, and logs in", async () => {
+  m = await newPage(phone);
+  await m.goto(`${base}/signup`);
+  await m.fill("input[name=phone]", applicant);
+  await m.getByRole("button", { name: "获取验证码" }).click();
+  await m.waitForSelector(".notice");
+  await m.fill("input[name=code]", await codeFor(applicant));
+  await m.fill("input[name=password]", "shop-pass-1");
+  await m.fill("input[name=payment_password]", "135790");
+  await m.getByRole("button", { name: "注册" }).click();
+  await m.waitForURL(`${base}/apply`);
+  await m.fill("input[name=legal_name]", "李四");
+  await m.fill("input[name=id_number]", "110101199003070011");
+  await m.fill("input[name=phone]", applicant);
+  await m.fill("input[name=business_name]", "李四小吃");
+  await m.fill("input[name=address]", "上海市黄浦区南京东路1号");
+  await m.fill("input[name=mcc]", "5812");
+  await m.fill("input[name=card_number]", "6228480402564890018");
+  await m.fill("input[name=card_holder]", "李四");
+  await m.getByRole("button", { name: "提交" }).click();
+  await m.waitForSelector("#application-state");
+  for (const kind of ["id_front", "id_back", "business_licence"]) {
+    await m.setInputFiles(`#doc-${kind}`, file(kind));
+    await m.waitForSelector(`#doc-${kind}-status.ok`);
+  }
+  await risk.goto(`${base}/console/applications`);
+  const card = risk.locator(".card", { hasText: "李四小吃" });
+  await card.getByText("duplicate_identity").waitFor();
+  await card.getByRole("button", { name: "Approve" }).click();
+  const notice = await risk.locator(".notice").innerText();
+  const merchant = notice.match(/898\d{12}/)[0];
+  await m.goto(`${base}/`);
+  await m.locator("form[action='/logout'] button").click();
+  await m.waitForURL(`${base}/login`);
+  await m.fill("input[name=phone]", applicant);
+  await m.fill("input[name=password]", "shop-pass-1");
+  await m.getByRole("button", { name: "登录" }).click();
+  await m.waitForURL(`${base}/`);
+  assert.ok((await m.locator("header").innerText()).includes(merchant));
+  await m.locator("#available").waitFor();
+  await shot(m, "journey-1-merchant-home");
+});
+
+let d; // the demo merchant's page
+await journey("2 bind a card, delete one with payment password then SMS code, change the settlement card", async () => {
+  d = await newPage(phone);
+  await d.goto(`${base}/login`);
+  await d.fill("input[name=phone]", "13800138000");
+  await d.fill("input[name=password]", "kassa-demo-1");
+  await d.getByRole("button", { name: "登录" }).click();
+  await d.waitForURL(`${base}/`);
+  await d.goto(`${base}/cards`);
+  await d.fill("input[name=card_number]", "6222021234567890128");
+  await d.fill("input[name=holder]", "张三");
+  await d.getByRole("button", { name: "获取验证码" }).click();
+  await d.waitForSelector(".notice");
+  await d.fill("input[name=code]", await codeFor("13800138000"));
+  await d.getByRole("button", { name: "绑定银行卡" }).click();
+  await d.locator("tr", { hasText: "0128" }).waitFor();
+  await d.locator("tr", { hasText: "0128" }).getByRole("button", { name: "设为结算卡" }).click();
+  await d.locator("tr", { hasText: "0128" }).getByText("结算卡").waitFor();
+  await pause(5500); // one code per 5 s per phone on the demo
+  await d.locator("tr", { hasText: "3446" }).getByRole("link", { name: "删除" }).click();
+  await d.fill("input[name=payment_password]", "135790");
+  await d.getByRole("button", { name: "下一步" }).click();
+  await d.fill("input[name=code]", await codeFor("13800138000"));
+  await d.getByRole("button", { name: "删除" }).click();
+  await d.waitForURL(`${base}/cards`);
+  assert.equal(await d.locator("tr", { hasText: "3446" }).count(), 0);
+  assert.equal(await d.locator("tr", { hasText: "0128" }).count(), 1);
+  await shot(d, "journey-2-cards");
+});
+
+await journey("3 transactions from the scripted terminal show in the portal; a receipt opens", async () => {
+  const terminal = (...args) => execFileSync(kassa, ["terminal", "--demo", dir, ...args], { encoding: "utf8" });
+  terminal("sign-in");
+  assert.match(terminal("sale", "--amount", "9900", "--card", "1"), /00/);
+  assert.match(terminal("sale", "--amount", "2550", "--card", "2", "--entry", "chip"), /00/);
+  await d.goto(`${base}/transactions`);
+  await d.locator("#transactions tr", { hasText: "¥99.00" }).waitFor();
+  await d.locator("#transactions tr", { hasText: "¥99.00" }).getByRole("link").click();
+  const receipt = await d.locator("#receipt").innerText();
+  for (const item of ["898310048990001", "10000001", "¥99.00", "SALE", "AUTH CODE"]) {
+    assert.ok(receipt.includes(item), `${item} on the receipt`);
+  }
+  assert.ok(!/\d{16,19}/.test(receipt), "no card number in clear");
+  await shot(d, "journey-3-receipt");
+});
+
+await journey("4 cancellation: unmet preconditions, fixed, submitted, approved, cooling-off shown", async () => {
+  await m.goto(`${base}/cancellation`);
+  assert.ok(await m.locator("li.bad[data-item=authorization_letter]").count() === 1);
+  await shot(m, "journey-4-checklist-unmet");
+  for (const kind of ["id_front", "id_back", "bank_proof", "authorization_letter"]) {
+    await m.setInputFiles(`#doc-${kind}`, file(kind));
+    await m.waitForSelector(`li.ok[data-item$=${kind === "authorization_letter" ? "authorization_letter" : kind}]`);
+  }
+  assert.equal(await m.locator("li.bad").count(), 0);
+  await m.getByRole("button", { name: "获取验证码" }).click();
+  await m.waitForSelector(".notice");
+  await m.fill("input[name=code]", await codeFor(applicant));
+  await m.getByRole("button", { name: "申请注销" }).click();
+  await m.locator("#cancellation-status [data-state=submitted]").waitFor();
+  await ops.goto(`${base}/console/cancellations`);
+  const item = ops.locator(".card", { hasText: "submitted" }).first();
+  await item.locator("input[name=note]").fill(`called ${applicant}; 李四 confirmed`);
+  await item.getByRole("button", { name: "Record" }).click();
+  await ops.locator(".card", { hasText: "李四 confirmed" }).getByRole("button", { name: "Approve" }).click();
+  await ops.locator(".card", { hasText: "cooling_off" }).first().waitFor();
+  await shot(ops, "journey-4-console-approved");
+  await m.goto(`${base}/cancellation`);
+  assert.equal(await m.locator("#days-left").innerText(), "15");
+  await shot(m, "journey-4-cooling-off");
+});
+
+await journey("5 a wrong payment password, tried repeatedly, locks, and the page says so", async () => {
+  await m.goto(`${base}/wallet`);
+  for (let i = 1; i <= 5; i++) {
+    await m.fill("input[name=amount]", "1.00");
+    await m.fill("input[name=payment_password]", "246801");
+    await m.getByRole("button", { name: "提现到结算卡" }).click();
+    await m.locator(".error").waitFor();
+  }
+  const error = await m.locator(".error").innerText();
+  assert.match(error, /锁定|locked/);
+  await m.fill("input[name=amount]", "1.00");
+  await m.fill("input[name=payment_password]", "135790");
+  await m.getByRole("button", { name: "提现到结算卡" }).click();
+  assert.match(await m.locator(".error").innerText(), /锁定|locked/);
+  await shot(m, "journey-5-locked");
+});
+
+await browser.close();
+stop();
+rmSync(dir, { recursive: true, force: true });
+console.log(journeys.join("\n"));
+console.log(`screenshots: ${shots}`);
+process.exit(journeys.some((j) => j.startsWith("FAIL")) ? 1 : 0);
