@@ -179,40 +179,6 @@ pub fn parse_yuan(text: &str) -> Option<i64> {
     whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_reads_as_money() {
-        assert_eq!(money(9_900), "¥99.00");
-        assert_eq!(money(123_456_789), "¥1,234,567.89");
-        assert_eq!(money(-5), "-¥0.05");
-        assert_eq!(parse_yuan("99"), Some(9_900));
-        assert_eq!(parse_yuan("¥1,234.5"), Some(123_450));
-        assert_eq!(parse_yuan("0.07"), Some(7));
-        for bad in ["", "1.234", "-1", "abc", "1.x", ".5"] {
-            assert_eq!(parse_yuan(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn errors_in_chinese_keep_the_tries_left() {
-        let text = error_text(Lang::Zh, "wrong_payment_password", None, "the payment password is wrong (3 tries left)");
-        assert_eq!(text, "支付密码错误（还可尝试 3 次）");
-        assert_eq!(error_text(Lang::En, "locked", None, "locked for 30 minutes"), "locked for 30 minutes");
-        assert_eq!(error_text(Lang::Zh, "something_new", None, "as is"), "as is");
-    }
-
-    #[test]
-    fn every_word_has_both_languages() {
-        for key in ["app", "wallet", "cards", "cancellation", "payment_password"] {
-            assert_ne!(T(Lang::Zh).s(key), "?");
-            assert_ne!(T(Lang::En).s(key), T(Lang::Zh).s(key));
-        }
-    }
-}
-
 /// An error as the page shows it: the API's reason in English, and in
 /// Chinese the words merchants know, with the tries left when there are any.
 pub fn error_text(lang: Lang, code: &str, field: Option<&str>, reason: &str) -> String {
@@ -280,4 +246,38 @@ pub fn checklist_text(lang: &Lang, item: &str, met: &bool, explanation: &str) ->
 /// A cancellation's state in words.
 pub fn state_text(t: &T, state: &str) -> &'static str {
     t.s(if state == "cooling_off" { "cooling_off_state" } else { state })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_as_money() {
+        assert_eq!(money(9_900), "¥99.00");
+        assert_eq!(money(123_456_789), "¥1,234,567.89");
+        assert_eq!(money(-5), "-¥0.05");
+        assert_eq!(parse_yuan("99"), Some(9_900));
+        assert_eq!(parse_yuan("¥1,234.5"), Some(123_450));
+        assert_eq!(parse_yuan("0.07"), Some(7));
+        for bad in ["", "1.234", "-1", "abc", "1.x", ".5"] {
+            assert_eq!(parse_yuan(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn errors_in_chinese_keep_the_tries_left() {
+        let text = error_text(Lang::Zh, "wrong_payment_password", None, "the payment password is wrong (3 tries left)");
+        assert_eq!(text, "支付密码错误（还可尝试 3 次）");
+        assert_eq!(error_text(Lang::En, "locked", None, "locked for 30 minutes"), "locked for 30 minutes");
+        assert_eq!(error_text(Lang::Zh, "something_new", None, "as is"), "as is");
+    }
+
+    #[test]
+    fn every_word_has_both_languages() {
+        for key in ["app", "wallet", "cards", "cancellation", "payment_password"] {
+            assert_ne!(T(Lang::Zh).s(key), "?");
+            assert_ne!(T(Lang::En).s(key), T(Lang::Zh).s(key));
+        }
+    }
 }
