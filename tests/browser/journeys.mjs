@@ -231,6 +231,32 @@ await journey("5 a wrong payment password, tried repeatedly, locks, and the page
   await shot(m, "journey-5-locked");
 });
 
+await journey("every page renders for its role, with the security headers; a form without its CSRF token is refused", async () => {
+  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/cancellation"]) {
+    const response = await d.goto(`${base}${path}`);
+    assert.equal(response.status(), 200, path);
+    assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
+  }
+  const admin = await staff("admin");
+  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/audit", "/console/sms"]) {
+    const response = await admin.goto(`${base}${path}`);
+    assert.equal(response.status(), 200, path);
+  }
+  // The support role's menu has no audit log, and the page refuses it.
+  const support = await staff("support");
+  assert.equal(await support.locator("nav a[href='/console/audit']").count(), 0);
+  assert.equal((await support.goto(`${base}/console/audit`)).status(), 403);
+  const forged = await d.request.post(`${base}/wallet`, { form: { amount: "1.00", payment_password: "135790" } });
+  assert.equal(forged.status(), 403);
+  const api = await d.request.post(`${base}/api/v1/merchant/wallet/withdrawals`, { data: { amount: 100, payment_password: "135790" } });
+  assert.equal(api.status(), 403, "the API wants X-CSRF-Token with a cookie session");
+  const cookies = await d.context().cookies();
+  const session = cookies.find((c) => c.name === "kassa_session");
+  assert.ok(session.httpOnly && session.secure && session.sameSite === "Strict");
+  await admin.goto(`${base}/console/terminals`);
+  await shot(admin, "console-terminals");
+});
+
 await browser.close();
 stop();
 rmSync(dir, { recursive: true, force: true });

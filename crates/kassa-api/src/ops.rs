@@ -39,6 +39,26 @@ pub struct AuditEntry {
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MerchantRow {
+    pub id: String,
+    pub name: String,
+    pub mcc: String,
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PayoutRow {
+    pub id: String,
+    pub merchant_id: String,
+    /// The settled business day, or `W…` for a transfer out.
+    pub business_date: String,
+    pub amount: i64,
+    pub card: String,
+    pub state: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SmsView {
     pub id: i64,
     pub phone: String,
@@ -347,6 +367,46 @@ impl Office {
             }
             audit(sql, now, "system", "adopt_merchant", merchant.as_str(), &legal_name)?;
             Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Merchants, newest first (at most 500).
+    pub async fn merchants(&self, actor: Actor) -> ApiResult<Vec<MerchantRow>> {
+        require(&actor, Permission::ViewMerchants)?;
+        self.read(move |sql| {
+            let rows =
+                sql.query("SELECT id, name, mcc, status FROM merchants ORDER BY created_at DESC, id LIMIT 500", &[])?;
+            Ok(Ok(rows
+                .iter()
+                .map(|r| Ok(MerchantRow { id: r.text(0)?, name: r.text(1)?, mcc: r.text(2)?, status: r.text(3)? }))
+                .collect::<kassa_store::Result<_>>()?))
+        })
+        .await
+    }
+
+    /// Payouts (settlement days and transfers out), newest first (at most 500).
+    pub async fn payouts(&self, actor: Actor) -> ApiResult<Vec<PayoutRow>> {
+        require(&actor, Permission::ViewMerchants)?;
+        self.read(move |sql| {
+            let rows = sql.query(
+                "SELECT id, merchant_id, business_date, amount, card_masked, state, reason FROM payouts ORDER BY created_at DESC, id LIMIT 500",
+                &[],
+            )?;
+            Ok(Ok(rows
+                .iter()
+                .map(|r| {
+                    Ok(PayoutRow {
+                        id: r.text(0)?,
+                        merchant_id: r.text(1)?,
+                        business_date: r.text(2)?,
+                        amount: r.int(3)?,
+                        card: r.text(4)?,
+                        state: r.text(5)?,
+                        reason: r.opt_text(6)?,
+                    })
+                })
+                .collect::<kassa_store::Result<_>>()?))
         })
         .await
     }

@@ -137,6 +137,20 @@ impl T {
             "cooling_off_state" => ("冷静期中", "Cooling off"),
             "closed" => ("已注销", "Closed"),
             "withdrawn" => ("已撤回", "Withdrawn"),
+            "serial" => ("序列号", "Serial"),
+            "activation_code" => ("激活码", "Activation code"),
+            "bind_terminal" => ("绑定终端", "Bind the terminal"),
+            "new_activation_code" => ("重新获取激活码", "Send a new activation code"),
+            "operators" => ("操作员", "Operators"),
+            "operator" => ("操作员号", "Operator"),
+            "operator_password" => ("操作员密码（4–6位）", "Operator password (4–6 digits)"),
+            "add_terminal" => ("入库", "Add to inventory"),
+            "assign" => ("分配", "Assign"),
+            "in_stock" => ("库存", "In stock"),
+            "assigned" => ("待激活", "Awaiting activation"),
+            "active" => ("正常", "Active"),
+            "dormant" => ("休眠", "Dormant"),
+            "deregistered" => ("已注销", "Deregistered"),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
             _ => ("?", "?"),
         };
@@ -159,6 +173,11 @@ pub fn money(minor: i64) -> String {
         grouped = format!(",{tail}{grouped}");
     }
     format!("{sign}¥{digits}{grouped}.{:02}", v % 100)
+}
+
+/// [`money`] for templates, which hand values by reference.
+pub fn yuan(minor: &i64) -> String {
+    money(*minor)
 }
 
 /// Minor units from what a person types as yuan: `99`, `99.5`, `99.00`, `1,234.56`.

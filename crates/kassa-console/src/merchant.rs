@@ -29,6 +29,10 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/cards/{id}/settlement", post(make_settlement))
         .route("/cards/{id}/delete", get(delete_page).post(delete_step_one))
         .route("/cards/{id}/delete/confirm", post(delete_step_two))
+        .route("/terminals", get(terminals_page))
+        .route("/terminals/activate", post(activate_terminal))
+        .route("/terminals/{serial}/code", post(terminal_code))
+        .route("/terminals/{serial}/operators", post(add_operator))
         .route("/transactions", get(transactions))
         .route("/transactions/{id}", get(receipt))
         .route("/cancellation", get(cancellation_page).post(submit_cancellation))
@@ -66,6 +70,7 @@ async fn login_page(c: Ctx, Query(q): Query<IdleQuery>) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     _csrf: String,
     phone: String,
     password: String,
@@ -86,6 +91,7 @@ async fn login(State(console): State<Shared>, c: Ctx, Form(form): Form<LoginForm
 
 #[derive(Debug, Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     _csrf: String,
 }
 
@@ -112,6 +118,7 @@ async fn signup_page(c: Ctx) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct SignupForm {
+    #[serde(default)]
     _csrf: String,
     phone: String,
     #[serde(default)]
@@ -173,6 +180,7 @@ async fn apply_page(State(console): State<Shared>, c: Ctx) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct ApplyForm {
+    #[serde(default)]
     _csrf: String,
     legal_name: String,
     id_number: String,
@@ -297,6 +305,7 @@ async fn wallet_page(State(console): State<Shared>, c: Ctx) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct WithdrawForm {
+    #[serde(default)]
     _csrf: String,
     amount: String,
     payment_password: String,
@@ -349,6 +358,7 @@ async fn cards_page(State(console): State<Shared>, c: Ctx) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct BindForm {
+    #[serde(default)]
     _csrf: String,
     #[serde(default)]
     card_number: String,
@@ -445,6 +455,7 @@ async fn delete_page(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>)
 
 #[derive(Debug, Deserialize)]
 struct PaymentForm {
+    #[serde(default)]
     _csrf: String,
     payment_password: String,
 }
@@ -494,6 +505,7 @@ async fn delete_step_one(
 
 #[derive(Debug, Deserialize)]
 struct CodeForm {
+    #[serde(default)]
     _csrf: String,
     code: String,
 }
@@ -736,4 +748,119 @@ async fn withdraw_cancellation(
         Ok(_) => Redirect::to("/cancellation").into_response(),
         Err(e) => cancellation_view(&console, c.fail(&e)).await,
     }
+}
+
+#[derive(Template)]
+#[template(path = "terminals.html")]
+struct TerminalsPage {
+    c: Ctx,
+    terminals: Vec<kassa_api::terminals::TerminalView>,
+    operators: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl TerminalsPage {
+    fn operators_of(&self, serial: &str) -> Vec<String> {
+        self.operators.get(serial).cloned().unwrap_or_default()
+    }
+}
+
+async fn terminals_view(console: &Shared, c: Ctx) -> Response {
+    let Some(actor) = c.actor.clone() else { return Redirect::to("/login").into_response() };
+    let terminals = match console.office.my_terminals(actor.clone()).await {
+        Ok(t) => t,
+        Err(e) => return error_page(c, &e),
+    };
+    let mut operators = std::collections::HashMap::new();
+    for t in terminals.iter().filter(|t| t.state == "active") {
+        operators.insert(
+            t.serial.clone(),
+            console.office.operators(actor.clone(), t.serial.clone()).await.unwrap_or_default(),
+        );
+    }
+    page(&c.clone(), &TerminalsPage { c, terminals, operators })
+}
+
+async fn terminals_page(State(console): State<Shared>, c: Ctx) -> Response {
+    if let Err(r) = merchant(&c) {
+        return r;
+    }
+    terminals_view(&console, c).await
+}
+
+#[derive(Debug, Deserialize)]
+struct ActivateForm {
+    #[serde(default)]
+    _csrf: String,
+    serial: String,
+    activation_code: String,
+}
+
+async fn activate_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<ActivateForm>) -> Response {
+    let actor = match merchant(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console
+        .office
+        .activate_terminal(actor, form.serial.trim().to_string(), form.activation_code.trim().to_string())
+        .await
+    {
+        Ok(t) => c.note(format!("✓ {} {}", t.serial, t.terminal_id)),
+        Err(e) => c.fail(&e),
+    };
+    terminals_view(&console, c).await
+}
+
+async fn terminal_code(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(serial): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let actor = match merchant(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.request_activation_code(actor, serial).await {
+        Ok(()) => {
+            let sent = c.t.s("code_sent");
+            c.note(sent)
+        }
+        Err(e) => c.fail(&e),
+    };
+    terminals_view(&console, c).await
+}
+
+#[derive(Debug, Deserialize)]
+struct OperatorForm {
+    #[serde(default)]
+    _csrf: String,
+    operator: String,
+    password: String,
+}
+
+async fn add_operator(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(serial): Path<String>,
+    Form(form): Form<OperatorForm>,
+) -> Response {
+    let actor = match merchant(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.set_operator(actor, serial, form.operator.trim().to_string(), form.password).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    terminals_view(&console, c).await
 }

@@ -23,6 +23,12 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/applications/{id}/approve", post(approve))
         .route("/console/applications/{id}/reject", post(reject))
         .route("/console/sms", get(sms))
+        .route("/console/terminals", get(inventory).post(add_terminal))
+        .route("/console/terminals/{serial}/assign", post(assign_terminal))
+        .route("/console/merchants", get(merchants))
+        .route("/console/merchants/{id}/freeze", post(freeze))
+        .route("/console/merchants/{id}/unfreeze", post(unfreeze))
+        .route("/console/payouts", get(payouts))
         .route("/console/cancellations", get(cancellations))
         .route("/console/cancellations/{id}/phone", post(phone_confirmation))
         .route("/console/cancellations/{id}/approve", post(approve_cancellation))
@@ -63,6 +69,7 @@ async fn login_page(c: Ctx, Query(q): Query<IdleQuery>) -> Response {
 
 #[derive(Debug, Deserialize)]
 struct LoginForm {
+    #[serde(default)]
     _csrf: String,
     username: String,
     password: String,
@@ -83,6 +90,7 @@ async fn login(State(console): State<Shared>, c: Ctx, Form(form): Form<LoginForm
 
 #[derive(Debug, Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     _csrf: String,
 }
 
@@ -180,6 +188,7 @@ async fn approve(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, For
 
 #[derive(Debug, Deserialize)]
 struct RejectForm {
+    #[serde(default)]
     _csrf: String,
     reason: String,
 }
@@ -279,6 +288,7 @@ async fn cancellations(State(console): State<Shared>, c: Ctx, Query(q): Query<St
 
 #[derive(Debug, Deserialize)]
 struct NoteForm {
+    #[serde(default)]
     _csrf: String,
     note: String,
 }
@@ -340,4 +350,194 @@ async fn reject_cancellation(
         Err(e) => c.fail(&e),
     };
     cancellations_view(&console, c, None).await
+}
+
+#[derive(Template)]
+#[template(path = "inventory.html")]
+struct InventoryPage {
+    c: Ctx,
+    terminals: Vec<kassa_api::terminals::TerminalView>,
+    new_key: Option<String>,
+}
+
+async fn inventory_view(console: &Shared, c: Ctx, new_key: Option<String>) -> Response {
+    let Some(actor) = c.actor.clone() else { return Redirect::to("/console/login").into_response() };
+    match console.office.inventory(actor, None).await {
+        Ok(terminals) => page(&c.clone(), &InventoryPage { c, terminals, new_key }),
+        Err(e) => error_page(c, &e),
+    }
+}
+
+async fn inventory(State(console): State<Shared>, c: Ctx) -> Response {
+    if let Err(r) = staff(&c) {
+        return r;
+    }
+    inventory_view(&console, c, None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct TerminalForm {
+    #[serde(default)]
+    _csrf: String,
+    serial: String,
+    model: String,
+}
+
+async fn add_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<TerminalForm>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    match console.office.add_terminal(actor, form.serial.trim().to_string(), form.model).await {
+        // The components are shown this once; only the check value stays on record.
+        Ok(t) => {
+            let key = format!(
+                "{} → {} · KCV {} · components (inject, then destroy): {}",
+                t.serial,
+                t.terminal_id,
+                t.kcv,
+                t.components.join("  ")
+            );
+            inventory_view(&console, c, Some(key)).await
+        }
+        Err(e) => inventory_view(&console, c.fail(&e), None).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    _csrf: String,
+    merchant_id: String,
+}
+
+async fn assign_terminal(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(serial): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.assign_terminal(actor, serial, form.merchant_id.trim().to_string()).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    inventory_view(&console, c, None).await
+}
+
+#[derive(Template)]
+#[template(path = "merchants.html")]
+struct MerchantsPage {
+    c: Ctx,
+    merchants: Vec<kassa_api::ops::MerchantRow>,
+}
+
+async fn merchants_view(console: &Shared, c: Ctx) -> Response {
+    let Some(actor) = c.actor.clone() else { return Redirect::to("/console/login").into_response() };
+    match console.office.merchants(actor).await {
+        Ok(merchants) => page(&c.clone(), &MerchantsPage { c, merchants }),
+        Err(e) => error_page(c, &e),
+    }
+}
+
+async fn merchants(State(console): State<Shared>, c: Ctx) -> Response {
+    if let Err(r) = staff(&c) {
+        return r;
+    }
+    merchants_view(&console, c).await
+}
+
+async fn set_frozen(console: Shared, c: Ctx, id: String, form: RejectForm, frozen: bool) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match console.office.set_frozen(actor, id, frozen, form.reason).await {
+        Ok(()) => c,
+        Err(e) => c.fail(&e),
+    };
+    merchants_view(&console, c).await
+}
+
+async fn freeze(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<RejectForm>,
+) -> Response {
+    set_frozen(console, c, id, form, true).await
+}
+
+async fn unfreeze(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<RejectForm>,
+) -> Response {
+    set_frozen(console, c, id, form, false).await
+}
+
+#[derive(Template)]
+#[template(path = "payouts.html")]
+struct PayoutsPage {
+    c: Ctx,
+    payouts: Vec<kassa_api::ops::PayoutRow>,
+    date: String,
+    date_input: String,
+    exceptions: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DateQuery {
+    date: Option<String>,
+}
+
+async fn payouts(State(console): State<Shared>, c: Ctx, Query(q): Query<DateQuery>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let office = &console.office;
+    let date = q
+        .date
+        .and_then(|d| kassa_api::txns::business_date("date", &d).ok())
+        .unwrap_or_else(|| kassa_core::time::date_of_day_number(office.today() - 1));
+    let payouts = match office.payouts(actor).await {
+        Ok(p) => p,
+        Err(e) => return error_page(c, &e),
+    };
+    use kassa_store::Store;
+    let exceptions = office
+        .store
+        .exceptions(date.clone())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| {
+            let amounts = format!(
+                "host {} · network {}",
+                e.host_amount.map(|a| crate::i18n::money(a as i64)).unwrap_or_else(|| "—".into()),
+                e.network_amount.map(|a| crate::i18n::money(a as i64)).unwrap_or_else(|| "—".into())
+            );
+            (
+                e.kind,
+                format!("STAN {:06} {} · {amounts}", e.link_stan, e.link_transmitted),
+                format!("{} ({})", e.reason, e.status),
+            )
+        })
+        .collect();
+    let date_input = format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..]);
+    page(&c.clone(), &PayoutsPage { c, payouts, date, date_input, exceptions })
 }
