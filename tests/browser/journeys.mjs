@@ -232,7 +232,7 @@ await journey("5 a wrong payment password, tried repeatedly, locks, and the page
 });
 
 await journey("every page renders for its role, with the security headers; a form without its CSRF token is refused", async () => {
-  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/cancellation"]) {
+  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/statements", "/cancellation"]) {
     const response = await d.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);

@@ -151,6 +151,19 @@ impl T {
             "active" => ("正常", "Active"),
             "dormant" => ("休眠", "Dormant"),
             "deregistered" => ("已注销", "Deregistered"),
+            "date" => ("日期", "Date"),
+            "business_day" => ("营业日", "Business day"),
+            "approved_txns" => ("成功交易", "Approved"),
+            "failed_txns" => ("失败交易", "Failed"),
+            "voids" => ("撤销", "Voids"),
+            "refunds" => ("退货", "Refunds"),
+            "fees" => ("手续费", "Fees"),
+            "held" => ("风险冻结", "Held by risk control"),
+            "net" => ("结算净额", "Net paid"),
+            "not_settled" => ("尚未结算", "Not settled yet"),
+            "cancel_terminal" => ("注销此终端", "Cancel this terminal"),
+            "open_for_merchant" => ("代商户申请注销", "Open a cancellation for a merchant"),
+            "channel" => ("渠道", "Channel"),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
             _ => ("?", "?"),
         };
@@ -178,6 +191,11 @@ pub fn money(minor: i64) -> String {
 /// [`money`] for templates, which hand values by reference.
 pub fn yuan(minor: &i64) -> String {
     money(*minor)
+}
+
+/// [`money`] of an unsigned amount, for templates.
+pub fn yuan_u(minor: &u64) -> String {
+    money(i64::try_from(*minor).unwrap_or(i64::MAX))
 }
 
 /// Minor units from what a person types as yuan: `99`, `99.5`, `99.00`, `1,234.56`.

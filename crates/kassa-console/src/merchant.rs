@@ -33,6 +33,9 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/terminals/activate", post(activate_terminal))
         .route("/terminals/{serial}/code", post(terminal_code))
         .route("/terminals/{serial}/operators", post(add_operator))
+        .route("/terminals/{serial}/cancel", post(cancel_terminal))
+        .route("/terminals/{serial}/cancel/code", post(cancel_terminal_code))
+        .route("/statements", get(statements))
         .route("/transactions", get(transactions))
         .route("/transactions/{id}", get(receipt))
         .route("/cancellation", get(cancellation_page).post(submit_cancellation))
@@ -863,4 +866,83 @@ async fn add_operator(
         Err(e) => c.fail(&e),
     };
     terminals_view(&console, c).await
+}
+
+async fn cancel_terminal_code(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(_serial): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let actor = match merchant(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c = match send_my_code(&console, &actor, OtpPurpose::Cancellation).await {
+        Ok(()) => {
+            let sent = c.t.s("code_sent");
+            c.note(sent)
+        }
+        Err(e) => c.fail(&e),
+    };
+    terminals_view(&console, c).await
+}
+
+async fn cancel_terminal(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(serial): Path<String>,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let actor = match merchant(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let c =
+        match console.office.submit_cancellation(actor, None, Some(serial), Some(form.code.trim().to_string())).await {
+            Ok(x) => {
+                let note = format!("#{} {}", x.id, crate::i18n::state_text(&c.t, &x.state));
+                c.note(note)
+            }
+            Err(e) => c.fail(&e),
+        };
+    terminals_view(&console, c).await
+}
+
+#[derive(Template)]
+#[template(path = "statements.html")]
+struct StatementsPage {
+    c: Ctx,
+    s: kassa_api::txns::Statement,
+    date_input: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DateQuery {
+    date: Option<String>,
+}
+
+async fn statements(State(console): State<Shared>, c: Ctx, Query(q): Query<DateQuery>) -> Response {
+    let actor = match merchant(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let date = q
+        .date
+        .filter(|d| !d.trim().is_empty())
+        .unwrap_or_else(|| kassa_core::time::date_of_day_number(console.office.today() - 1));
+    match console.office.statement(actor, date).await {
+        Ok(s) => {
+            let d = &s.business_date;
+            let date_input = format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..]);
+            page(&c.clone(), &StatementsPage { c, s, date_input })
+        }
+        Err(e) => error_page(c, &e),
+    }
 }

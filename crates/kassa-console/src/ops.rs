@@ -29,7 +29,7 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/merchants/{id}/freeze", post(freeze))
         .route("/console/merchants/{id}/unfreeze", post(unfreeze))
         .route("/console/payouts", get(payouts))
-        .route("/console/cancellations", get(cancellations))
+        .route("/console/cancellations", get(cancellations).post(open_cancellation))
         .route("/console/cancellations/{id}/phone", post(phone_confirmation))
         .route("/console/cancellations/{id}/approve", post(approve_cancellation))
         .route("/console/cancellations/{id}/reject", post(reject_cancellation))
@@ -540,4 +540,34 @@ async fn payouts(State(console): State<Shared>, c: Ctx, Query(q): Query<DateQuer
         .collect();
     let date_input = format!("{}-{}-{}", &date[..4], &date[4..6], &date[6..]);
     page(&c.clone(), &PayoutsPage { c, payouts, date, date_input, exceptions })
+}
+
+#[derive(Debug, Deserialize)]
+struct OpenForm {
+    #[serde(default)]
+    _csrf: String,
+    merchant_id: String,
+    #[serde(default)]
+    terminal_serial: String,
+    channel: String,
+}
+
+async fn open_cancellation(State(console): State<Shared>, c: Ctx, Form(form): Form<OpenForm>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = c.check_csrf(&form._csrf) {
+        return r;
+    }
+    let serial = Some(form.terminal_serial.trim().to_string()).filter(|s| !s.is_empty());
+    let c = match console
+        .office
+        .submit_cancellation(actor, Some((form.merchant_id.trim().to_string(), form.channel)), serial, None)
+        .await
+    {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    cancellations_view(&console, c, None).await
 }
