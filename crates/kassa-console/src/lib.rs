@@ -11,6 +11,7 @@
 // built once per request, so its size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod auth;
 pub mod i18n;
 pub mod merchant;
 pub mod ops;

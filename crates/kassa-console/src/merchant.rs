@@ -8,10 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kassa_api::cards::CardView;
 use kassa_api::merchants::ApplicationView;
+use kassa_api::office::Login;
 use kassa_api::{Actor, ApiError};
 use kassa_merchant::{Application, OtpPurpose};
 use serde::Deserialize;
 
+use crate::auth::{self, CsrfForm, IdleQuery};
 use crate::i18n::{money, parse_yuan};
 use crate::{Ctx, PAYMENT_STEP_MS, PAYMENT_STEPS_MAX, Shared, page, with_session};
 
@@ -45,6 +47,13 @@ pub fn routes() -> axum::Router<Shared> {
 }
 
 /// The merchant behind the page, or off to the log-in page.
+/// [`merchant`] for a form: also checks its CSRF token.
+fn merchant_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
+    let actor = merchant(ctx)?;
+    ctx.check_csrf(csrf)?;
+    Ok(actor)
+}
+
 fn merchant(ctx: &Ctx) -> Result<Actor, Response> {
     match &ctx.actor {
         Some(actor @ Actor::Merchant { .. }) => Ok(actor.clone()),
@@ -52,23 +61,8 @@ fn merchant(ctx: &Ctx) -> Result<Actor, Response> {
     }
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    c: Ctx,
-    key: String,
-    idle: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct IdleQuery {
-    idle: Option<String>,
-}
-
 async fn login_page(c: Ctx, Query(q): Query<IdleQuery>) -> Response {
-    let idle = q.idle.is_some();
-    let c = Ctx { actor: None, is_merchant: false, ..c };
-    page(&c.clone(), &LoginPage { c, key: String::new(), idle })
+    auth::login_page(c, q.idle.is_some())
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,32 +74,11 @@ struct LoginForm {
 }
 
 async fn login(State(console): State<Shared>, c: Ctx, Form(form): Form<LoginForm>) -> Response {
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    match console.office.login(form.phone.trim().to_string(), form.password).await {
-        Ok(token) => with_session("/", Some(&token)),
-        Err(e) => {
-            let c = c.fail(&e);
-            page(&c.clone(), &LoginPage { c, key: form.phone, idle: false })
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    _csrf: String,
+    auth::login(&console, c, Login::Merchant, &form._csrf, form.phone, form.password, "/").await
 }
 
 async fn logout(State(console): State<Shared>, c: Ctx, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    if let Some(token) = &c.token {
-        let _ = kassa_api::office::end_session(&console.office, token.clone()).await;
-    }
-    with_session("/login", None)
+    auth::logout(&console, c, &form._csrf, "/login").await
 }
 
 #[derive(Template)]
@@ -196,13 +169,10 @@ struct ApplyForm {
 }
 
 async fn apply(State(console): State<Shared>, c: Ctx, Form(form): Form<ApplyForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let application = Application {
         legal_name: form.legal_name,
         id_number: form.id_number.trim().to_string(),
@@ -315,13 +285,10 @@ struct WithdrawForm {
 }
 
 async fn withdraw(State(console): State<Shared>, c: Ctx, Form(form): Form<WithdrawForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let Some(amount) = parse_yuan(&form.amount) else {
         let e = ApiError::from(kassa_merchant::FieldError::new("amount", "an amount in yuan, like 99.00"));
         return wallet_view(&console, c.fail(&e)).await;
@@ -372,21 +339,23 @@ struct BindForm {
 }
 
 async fn bind_code(State(console): State<Shared>, c: Ctx, Form(form): Form<BindForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    let c = match send_my_code(&console, &actor, OtpPurpose::BindCard).await {
+    let c = code_sent(c, send_my_code(&console, &actor, OtpPurpose::BindCard).await);
+    cards_view(&console, c, form.card_number, form.holder).await
+}
+
+/// The page's context after sending a code: "sent", or why not.
+fn code_sent(c: Ctx, sent: Result<(), ApiError>) -> Ctx {
+    match sent {
         Ok(()) => {
-            let sent = c.t.s("code_sent");
-            c.note(sent)
+            let text = c.t.s("code_sent");
+            c.note(text)
         }
         Err(e) => c.fail(&e),
-    };
-    cards_view(&console, c, form.card_number, form.holder).await
+    }
 }
 
 async fn send_my_code(console: &Shared, actor: &Actor, purpose: OtpPurpose) -> Result<(), ApiError> {
@@ -396,13 +365,10 @@ async fn send_my_code(console: &Shared, actor: &Actor, purpose: OtpPurpose) -> R
 }
 
 async fn bind_card(State(console): State<Shared>, c: Ctx, Form(form): Form<BindForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let number: String = form.card_number.chars().filter(|ch| !ch.is_whitespace()).collect();
     match console.office.bind_card(actor, number, form.holder.trim().to_string(), form.code.trim().to_string()).await {
         Ok(card) => {
@@ -419,13 +385,10 @@ async fn make_settlement(
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     match console.office.set_settlement_card(actor, id).await {
         Ok(_) => cards_view(&console, c, String::new(), String::new()).await,
         Err(e) => cards_view(&console, c.fail(&e), String::new(), String::new()).await,
@@ -473,13 +436,10 @@ async fn delete_step_one(
     Path(id): Path<i64>,
     Form(form): Form<PaymentForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let Some(card_number) = card_number(&console, &actor, id).await else {
         return error_page(c, &ApiError::not_found("card"));
     };
@@ -519,13 +479,10 @@ async fn delete_step_two(
     Path(id): Path<i64>,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let now = console.office.now_ms();
     let verified = console
         .payment_steps
@@ -703,31 +660,19 @@ async fn cancellation_page(State(console): State<Shared>, c: Ctx) -> Response {
 }
 
 async fn cancellation_code(State(console): State<Shared>, c: Ctx, Form(form): Form<CsrfForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    let c = match send_my_code(&console, &actor, OtpPurpose::Cancellation).await {
-        Ok(()) => {
-            let sent = c.t.s("code_sent");
-            c.note(sent)
-        }
-        Err(e) => c.fail(&e),
-    };
+    let c = code_sent(c, send_my_code(&console, &actor, OtpPurpose::Cancellation).await);
     cancellation_view(&console, c).await
 }
 
 async fn submit_cancellation(State(console): State<Shared>, c: Ctx, Form(form): Form<CodeForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     match console.office.submit_cancellation(actor, None, None, Some(form.code.trim().to_string())).await {
         Ok(_) => Redirect::to("/cancellation").into_response(),
         Err(e) => cancellation_view(&console, c.fail(&e)).await,
@@ -740,13 +685,10 @@ async fn withdraw_cancellation(
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     match console.office.withdraw_cancellation(actor, id).await {
         Ok(_) => Redirect::to("/cancellation").into_response(),
         Err(e) => cancellation_view(&console, c.fail(&e)).await,
@@ -799,13 +741,10 @@ struct ActivateForm {
 }
 
 async fn activate_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<ActivateForm>) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console
         .office
         .activate_terminal(actor, form.serial.trim().to_string(), form.activation_code.trim().to_string())
@@ -823,13 +762,10 @@ async fn terminal_code(
     Path(serial): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.request_activation_code(actor, serial).await {
         Ok(()) => {
             let sent = c.t.s("code_sent");
@@ -854,13 +790,10 @@ async fn add_operator(
     Path(serial): Path<String>,
     Form(form): Form<OperatorForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.set_operator(actor, serial, form.operator.trim().to_string(), form.password).await {
         Ok(_) => c,
         Err(e) => c.fail(&e),
@@ -874,20 +807,11 @@ async fn cancel_terminal_code(
     Path(_serial): Path<String>,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    let c = match send_my_code(&console, &actor, OtpPurpose::Cancellation).await {
-        Ok(()) => {
-            let sent = c.t.s("code_sent");
-            c.note(sent)
-        }
-        Err(e) => c.fail(&e),
-    };
+    let c = code_sent(c, send_my_code(&console, &actor, OtpPurpose::Cancellation).await);
     terminals_view(&console, c).await
 }
 
@@ -897,13 +821,10 @@ async fn cancel_terminal(
     Path(serial): Path<String>,
     Form(form): Form<CodeForm>,
 ) -> Response {
-    let actor = match merchant(&c) {
+    let actor = match merchant_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c =
         match console.office.submit_cancellation(actor, None, Some(serial), Some(form.code.trim().to_string())).await {
             Ok(x) => {

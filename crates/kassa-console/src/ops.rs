@@ -8,11 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kassa_api::Actor;
 use kassa_api::merchants::ApplicationView;
+use kassa_api::office::Login;
 use kassa_core::time::LocalTime;
 use serde::Deserialize;
 
+use crate::auth::{self, CsrfForm, IdleQuery};
 use crate::merchant::error_page;
-use crate::{Ctx, Shared, page, with_session};
+use crate::{Ctx, Shared, page};
 
 pub fn routes() -> axum::Router<Shared> {
     axum::Router::new()
@@ -36,6 +38,13 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/audit", get(audit))
 }
 
+/// [`staff`] for a form: also checks its CSRF token.
+fn staff_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
+    let actor = staff(ctx)?;
+    ctx.check_csrf(csrf)?;
+    Ok(actor)
+}
+
 fn staff(ctx: &Ctx) -> Result<Actor, Response> {
     match &ctx.actor {
         Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
@@ -49,22 +58,8 @@ fn when(ms: i64, offset: i32) -> String {
     format!("{}-{}-{} {}:{}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4], &h[4..])
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    c: Ctx,
-    key: String,
-    idle: bool,
-}
-
-#[derive(Debug, Deserialize)]
-struct IdleQuery {
-    idle: Option<String>,
-}
-
 async fn login_page(c: Ctx, Query(q): Query<IdleQuery>) -> Response {
-    let c = Ctx { actor: None, is_staff: false, ..c };
-    page(&c.clone(), &LoginPage { c, key: String::new(), idle: q.idle.is_some() })
+    auth::login_page(c, q.idle.is_some())
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,32 +71,11 @@ struct LoginForm {
 }
 
 async fn login(State(console): State<Shared>, c: Ctx, Form(form): Form<LoginForm>) -> Response {
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    match console.office.staff_login(form.username.trim().to_string(), form.password).await {
-        Ok(token) => with_session("/console", Some(&token)),
-        Err(e) => {
-            let c = c.fail(&e);
-            page(&c.clone(), &LoginPage { c, key: form.username, idle: false })
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    _csrf: String,
+    auth::login(&console, c, Login::Staff, &form._csrf, form.username, form.password, "/console").await
 }
 
 async fn logout(State(console): State<Shared>, c: Ctx, Form(form): Form<CsrfForm>) -> Response {
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
-    if let Some(token) = &c.token {
-        let _ = kassa_api::office::end_session(&console.office, token.clone()).await;
-    }
-    with_session("/console/login", None)
+    auth::logout(&console, c, &form._csrf, "/console/login").await
 }
 
 #[derive(Template)]
@@ -169,13 +143,10 @@ async fn applications(State(console): State<Shared>, c: Ctx) -> Response {
 }
 
 async fn approve(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, Form(form): Form<CsrfForm>) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.approve(actor, id).await {
         Ok(a) => {
             let note = format!("#{id} {} → {}", c.t.s("approved"), a.merchant_id.unwrap_or_default());
@@ -194,13 +165,10 @@ struct RejectForm {
 }
 
 async fn reject(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, Form(form): Form<RejectForm>) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.reject(actor, id, form.reason).await {
         Ok(_) => {
             let note = format!("#{id} {}", c.t.s("rejected"));
@@ -299,13 +267,10 @@ async fn phone_confirmation(
     Path(id): Path<i64>,
     Form(form): Form<NoteForm>,
 ) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.confirm_by_phone(actor, id, form.note).await {
         Ok(_) => c,
         Err(e) => c.fail(&e),
@@ -319,13 +284,10 @@ async fn approve_cancellation(
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     match console.office.approve_cancellation(actor, id).await {
         Ok(_) => cancellations_view(&console, c, Some("cooling_off".into())).await,
         Err(e) => cancellations_view(&console, c.fail(&e), None).await,
@@ -338,13 +300,10 @@ async fn reject_cancellation(
     Path(id): Path<i64>,
     Form(form): Form<RejectForm>,
 ) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.reject_cancellation(actor, id, form.reason).await {
         Ok(_) => c,
         Err(e) => c.fail(&e),
@@ -384,13 +343,10 @@ struct TerminalForm {
 }
 
 async fn add_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<TerminalForm>) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     match console.office.add_terminal(actor, form.serial.trim().to_string(), form.model).await {
         // The components are shown this once; only the check value stays on record.
         Ok(t) => {
@@ -420,13 +376,10 @@ async fn assign_terminal(
     Path(serial): Path<String>,
     Form(form): Form<AssignForm>,
 ) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.assign_terminal(actor, serial, form.merchant_id.trim().to_string()).await {
         Ok(_) => c,
         Err(e) => c.fail(&e),
@@ -457,13 +410,10 @@ async fn merchants(State(console): State<Shared>, c: Ctx) -> Response {
 }
 
 async fn set_frozen(console: Shared, c: Ctx, id: String, form: RejectForm, frozen: bool) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let c = match console.office.set_frozen(actor, id, frozen, form.reason).await {
         Ok(()) => c,
         Err(e) => c.fail(&e),
@@ -553,13 +503,10 @@ struct OpenForm {
 }
 
 async fn open_cancellation(State(console): State<Shared>, c: Ctx, Form(form): Form<OpenForm>) -> Response {
-    let actor = match staff(&c) {
+    let actor = match staff_post(&c, &form._csrf) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = c.check_csrf(&form._csrf) {
-        return r;
-    }
     let serial = Some(form.terminal_serial.trim().to_string()).filter(|s| !s.is_empty());
     let c = match console
         .office
