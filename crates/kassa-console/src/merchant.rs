@@ -46,7 +46,6 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/cancellation/{id}/withdraw", post(withdraw_cancellation))
 }
 
-/// The merchant behind the page, or off to the log-in page.
 /// [`merchant`] for a form: also checks its CSRF token.
 fn merchant_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
     let actor = merchant(ctx)?;
@@ -54,6 +53,7 @@ fn merchant_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
     Ok(actor)
 }
 
+/// The merchant behind the page, or off to the log-in page.
 fn merchant(ctx: &Ctx) -> Result<Actor, Response> {
     match &ctx.actor {
         Some(actor @ Actor::Merchant { .. }) => Ok(actor.clone()),

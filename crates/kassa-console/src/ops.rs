@@ -45,6 +45,7 @@ fn staff_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
     Ok(actor)
 }
 
+/// The staff member behind the page, or off to the console's log-in page.
 fn staff(ctx: &Ctx) -> Result<Actor, Response> {
     match &ctx.actor {
         Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
