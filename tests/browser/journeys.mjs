@@ -185,6 +185,10 @@ await journey("3 transactions from the scripted terminal show in the portal; a r
     assert.ok(receipt.includes(item), `${item} on the receipt`);
   }
   assert.ok(!/\d{16,19}/.test(receipt), "no card number in clear");
+  const csv = await d.request.get(`${base}/api/v1/merchant/transactions.csv?type=sale`);
+  assert.equal(csv.status(), 200);
+  assert.match(csv.headers()["content-type"], /text\/csv/);
+  assert.match(await csv.text(), /,99\.00,/);
   await shot(d, "journey-3-receipt");
 });
 
