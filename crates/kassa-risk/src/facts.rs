@@ -1,0 +1,107 @@
+//! What the engine knows about one transaction, as CEL variables.
+
+use cel_interpreter::Context;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardKind {
+    Debit,
+    Credit,
+}
+
+/// The facts of one transaction. Amounts are minor units (fen); distances
+/// whole kilometres; counts within their windows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    pub amount: i64,
+    pub credit: bool,
+    /// The card's keyed hash (never the number), hex.
+    pub card: String,
+    pub terminal: String,
+    pub merchant: String,
+    pub mcc: String,
+    /// `small`, `standard` or `large`.
+    pub merchant_tier: String,
+    /// Local hour, 0–23.
+    pub hour: i64,
+    /// `swipe`, `chip`, `contactless`, `manual`.
+    pub entry: String,
+    /// `sale`, `refund`, `preauth`, …
+    pub kind: String,
+    pub card_blocked: bool,
+    pub terminal_blocked: bool,
+    pub merchant_blocked: bool,
+    /// A mobile reader's distance from the registered address (−1: not a mobile reader).
+    pub distance_km: i64,
+    pub other_city: bool,
+    /// Approved today / this month at the merchant, before this transaction.
+    pub merchant_day_total: i64,
+    pub merchant_month_total: i64,
+    /// Days since the terminal's previous transaction.
+    pub terminal_idle_days: i64,
+    /// Changes of the merchant's name or category in the last 30 days.
+    pub merchant_changes_30d: i64,
+    pub velocity: crate::velocity::Features,
+}
+
+impl Facts {
+    /// Whether the amount is a round number of hundreds of yuan.
+    pub fn round_amount(&self) -> bool {
+        self.amount > 0 && self.amount % 10_000 == 0
+    }
+
+    /// The facts as CEL variables (see `rules/starter.toml` for their names).
+    pub fn context(&self) -> Context<'static> {
+        let mut c = Context::default();
+        let v = &self.velocity;
+        let ints: [(&str, i64); 21] = [
+            ("merchant_changes_30d", self.merchant_changes_30d),
+            ("amount", self.amount),
+            ("hour", self.hour),
+            ("distance_km", self.distance_km),
+            ("merchant_day_total", self.merchant_day_total),
+            ("merchant_month_total", self.merchant_month_total),
+            ("terminal_idle_days", self.terminal_idle_days),
+            ("card_count_1h", v.card_count_1h),
+            ("card_terminals_30m", v.card_terminals_30m),
+            ("terminal_cards_1h", v.terminal_cards_1h),
+            ("terminal_credit_round_1h", v.terminal_credit_round_1h),
+            ("terminal_count_1h", v.terminal_count_1h),
+            ("terminal_declines_10m", v.terminal_declines_10m),
+            ("terminal_count_24h", v.terminal_count_24h),
+            ("same_amount_cards_1h", v.same_amount_cards_1h),
+            ("card_terminal_count_1h", v.card_terminal_count_1h),
+            ("card_terminal_sum_1h", v.card_terminal_sum_1h),
+            ("merchant_refunds_day", v.merchant_refunds_day),
+            ("merchant_sales_day", v.merchant_sales_day),
+            ("merchant_credit_day", v.merchant_credit_day),
+            ("merchant_count_day", v.merchant_count_day),
+        ];
+        for (name, value) in ints {
+            c.add_variable_from_value(name, value);
+        }
+        let bools = [
+            ("credit", self.credit),
+            ("round_amount", self.round_amount()),
+            ("card_blocked", self.card_blocked),
+            ("terminal_blocked", self.terminal_blocked),
+            ("merchant_blocked", self.merchant_blocked),
+            ("other_city", self.other_city),
+        ];
+        for (name, value) in bools {
+            c.add_variable_from_value(name, value);
+        }
+        for (name, value) in [
+            ("card", &self.card),
+            ("terminal", &self.terminal),
+            ("merchant", &self.merchant),
+            ("mcc", &self.mcc),
+            ("tier", &self.merchant_tier),
+            ("entry", &self.entry),
+            ("kind", &self.kind),
+        ] {
+            c.add_variable_from_value(name, value.clone());
+        }
+        c
+    }
+}
