@@ -74,7 +74,15 @@ impl<S: Store, N: Network> Switch<S, N> {
             Ok(effect) => effect,
             Err(code) => return self.declined(m, record, code, &session, terminal.pad_nibble).await,
         };
-        if let Err(code) = self.check_risk(&request, &terminal, &merchant, &card).await {
+        let daily_total = match self.daily.get(&self.store, &merchant.id, &self.business_date()).await {
+            Ok(total) => total,
+            Err(_) => {
+                return self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await;
+            }
+        };
+        let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, daily_total);
+        if let Err(code) = self.risk.check(&risk_facts) {
+            self.risk.observe(&risk_facts, &code);
             return self.declined(m, record, code, &session, terminal.pad_nibble).await;
         }
         // Network, record, respond.
@@ -83,7 +91,10 @@ impl<S: Store, N: Network> Switch<S, N> {
             Err(code) => return self.declined(m, record, code, &session, terminal.pad_nibble).await,
         };
         match self.network.request(link).await {
-            Ok(response) => self.answered(m, record, response, effect, &session, terminal.pad_nibble).await,
+            Ok(response) => {
+                self.risk.observe(&risk_facts, &response.code);
+                self.answered(m, record, response, effect, &session, terminal.pad_nibble).await
+            }
             Err(NoAnswer::NotSent) => {
                 self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await
             }
@@ -218,17 +229,17 @@ impl<S: Store, N: Network> Switch<S, N> {
         check_original(original, &facts)
     }
 
-    async fn check_risk(
+    /// What the risk step decides on.
+    fn risk_facts<'a>(
         &self,
-        request: &Financial,
-        terminal: &Terminal,
-        merchant: &Merchant,
-        card: &Card,
-    ) -> Result<(), ResponseCode> {
-        let date = self.business_date();
-        let daily_total =
-            self.daily.get(&self.store, &merchant.id, &date).await.map_err(|_| ResponseCode::SystemMalfunction)?;
-        self.risk.check(&RiskFacts {
+        request: &'a Financial,
+        terminal: &'a Terminal,
+        merchant: &'a Merchant,
+        card: &'a Card,
+        daily_total: kassa_core::Amount,
+    ) -> RiskFacts<'a> {
+        let local = self.clock.local();
+        RiskFacts {
             kind: request.kind,
             amount: request.amount,
             terminal: &terminal.id,
@@ -236,7 +247,13 @@ impl<S: Store, N: Network> Switch<S, N> {
             single_limit: merchant.single_limit,
             daily_limit: merchant.daily_limit,
             daily_total,
-        })
+            merchant: &merchant.id,
+            mcc: &merchant.mcc,
+            entry_mode: &request.entry_mode,
+            now_ms: self.clock.now_ms(),
+            hour: local.hhmmss().get(..2).and_then(|h| h.parse().ok()).unwrap_or(0),
+            day: local.day_number(),
+        }
     }
 
     /// The network request, with the PIN block translated to the zone PIN key (`99` when it cannot be).

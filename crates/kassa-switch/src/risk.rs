@@ -1,11 +1,13 @@
-//! The risk step: a trait, and a first implementation with per-merchant single
-//! and daily limits and block lists of cards and terminals. The full rules
-//! engine replaces it later behind the same trait.
+//! The risk step: a trait, a first implementation with per-merchant single
+//! and daily limits and block lists of cards and terminals, and the rules
+//! engine of `kassa-risk` behind the same trait.
 
 use std::collections::HashSet;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 
-use kassa_core::{Amount, ResponseCode, TerminalId, TxnKind};
+use kassa_core::{Amount, MerchantId, ResponseCode, TerminalId, TxnKind};
+use kassa_risk::velocity::VelocityEvent;
+use kassa_risk::{Decision, Engine, Facts, Scope, Velocity};
 
 /// The facts the risk step decides on.
 #[derive(Clone, Debug)]
@@ -19,11 +21,22 @@ pub struct RiskFacts<'a> {
     pub daily_limit: Amount,
     /// The merchant's approved (and in-flight) takings today, before this one.
     pub daily_total: Amount,
+    pub merchant: &'a MerchantId,
+    pub mcc: &'a str,
+    /// Field 22, the entry mode.
+    pub entry_mode: &'a str,
+    pub now_ms: i64,
+    /// Local hour and business day number.
+    pub hour: u8,
+    pub day: i64,
 }
 
 pub trait Risk: Send + Sync + std::fmt::Debug {
     /// `Ok` to go on to the network, or the decline.
     fn check(&self, facts: &RiskFacts<'_>) -> Result<(), ResponseCode>;
+
+    /// Learns how a transaction ended (its response code), for velocity.
+    fn observe(&self, _facts: &RiskFacts<'_>, _code: &ResponseCode) {}
 }
 
 /// Limits from the merchant record, and block lists held in memory.
@@ -65,6 +78,104 @@ impl Risk for LimitsAndBlockLists {
     }
 }
 
+/// The rules engine (`kassa-risk`) after the limits and block lists: its
+/// velocity windows learn every outcome; a decline or a frozen terminal
+/// answers the rule's code; every decision is kept for inspection.
+#[derive(Debug)]
+pub struct RuleEngineRisk {
+    pub lists: Arc<LimitsAndBlockLists>,
+    pub engine: Arc<Engine>,
+    velocity: Mutex<Velocity>,
+    /// The latest decisions, newest last (at most [`DECISIONS_KEPT`]).
+    decisions: Mutex<std::collections::VecDeque<Decision>>,
+}
+
+/// Decisions kept in memory for inspection.
+pub const DECISIONS_KEPT: usize = 1_000;
+
+fn kind_code(kind: TxnKind) -> &'static str {
+    kind.code()
+}
+
+fn entry_word(mode: &str) -> &'static str {
+    match mode.get(..2) {
+        Some("01") => "manual",
+        Some("02") => "swipe",
+        Some("05") => "chip",
+        Some("07") => "contactless",
+        _ => "other",
+    }
+}
+
+impl RuleEngineRisk {
+    pub fn new(lists: Arc<LimitsAndBlockLists>, engine: Arc<Engine>, velocity: Velocity) -> RuleEngineRisk {
+        RuleEngineRisk { lists, engine, velocity: Mutex::new(velocity), decisions: Mutex::new(Default::default()) }
+    }
+
+    fn event(facts: &RiskFacts<'_>, code: &str) -> VelocityEvent {
+        VelocityEvent {
+            at_ms: facts.now_ms,
+            day: facts.day,
+            card: facts.card.iter().map(|b| format!("{b:02x}")).collect(),
+            terminal: facts.terminal.to_string(),
+            merchant: facts.merchant.to_string(),
+            amount: i64::try_from(facts.amount.minor_units()).unwrap_or(i64::MAX),
+            // The host does not know a card's kind (debit or credit) yet: no BIN table.
+            credit: false,
+            kind: kind_code(facts.kind).to_string(),
+            code: code.to_string(),
+        }
+    }
+
+    /// The latest decisions, newest first.
+    pub fn recent(&self) -> Vec<Decision> {
+        self.decisions.lock().map(|d| d.iter().rev().cloned().collect()).unwrap_or_default()
+    }
+}
+
+impl Risk for RuleEngineRisk {
+    fn check(&self, facts: &RiskFacts<'_>) -> Result<(), ResponseCode> {
+        self.lists.check(facts)?;
+        let event = Self::event(facts, "00");
+        let features = self.velocity.lock().map(|v| v.features(&event)).unwrap_or_default();
+        let rule_facts = Facts {
+            amount: event.amount,
+            credit: false,
+            card: event.card.clone(),
+            terminal: event.terminal.clone(),
+            merchant: event.merchant.clone(),
+            mcc: facts.mcc.to_string(),
+            merchant_tier: "standard".into(),
+            hour: i64::from(facts.hour),
+            entry: entry_word(facts.entry_mode).into(),
+            kind: event.kind.clone(),
+            distance_km: -1,
+            merchant_day_total: i64::try_from(facts.daily_total.minor_units()).unwrap_or(i64::MAX),
+            velocity: features,
+            ..Facts::default()
+        };
+        let decision = self.engine.decide(&rule_facts, Scope::Realtime);
+        let declined = decision.declined().map(ResponseCode::parse);
+        if let Ok(mut kept) = self.decisions.lock() {
+            if kept.len() >= DECISIONS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back(decision);
+        }
+        match declined {
+            Some(code) => Err(code),
+            None => Ok(()),
+        }
+    }
+
+    fn observe(&self, facts: &RiskFacts<'_>, code: &ResponseCode) {
+        let event = Self::event(facts, code.as_str());
+        if let Ok(mut velocity) = self.velocity.lock() {
+            velocity.record(&event);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +184,7 @@ mod tests {
     fn limits_and_lists_decline_in_order() {
         let risk = LimitsAndBlockLists::default();
         let terminal = TerminalId::parse("10000001").unwrap_or_else(|| unreachable!());
+        let merchant = MerchantId::parse("898310048990001").unwrap_or_else(|| unreachable!());
         let facts = |amount: u64, daily_total: u64| RiskFacts {
             kind: TxnKind::Sale,
             amount: Amount(amount),
@@ -81,6 +193,12 @@ mod tests {
             single_limit: Amount(1_000),
             daily_limit: Amount(5_000),
             daily_total: Amount(daily_total),
+            merchant: &merchant,
+            mcc: "5411",
+            entry_mode: "021",
+            now_ms: 0,
+            hour: 12,
+            day: 0,
         };
         assert_eq!(risk.check(&facts(1_000, 4_000)), Ok(()));
         assert_eq!(risk.check(&facts(1_001, 0)), Err(ResponseCode::OverAmountLimit));

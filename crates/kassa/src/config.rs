@@ -19,7 +19,27 @@ pub struct Config {
     pub rules: RulesSection,
     pub payouts: PayoutsSection,
     pub api: ApiSection,
+    pub risk: RiskSection,
     pub log: LogSection,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RiskSection {
+    /// The rules engine's ruleset: "" (off: limits and block lists only),
+    /// "starter" (the shipped ruleset) or the path of a ruleset file.
+    pub ruleset: String,
+}
+
+impl RiskSection {
+    /// The ruleset's text, when the rules engine is on.
+    pub fn ruleset_text(&self) -> Result<Option<String>, String> {
+        match self.ruleset.as_str() {
+            "" => Ok(None),
+            "starter" => Ok(Some(kassa_risk::STARTER.to_string())),
+            path => std::fs::read_to_string(path).map(Some).map_err(|e| format!("risk.ruleset {path}: {e}")),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -279,6 +299,9 @@ deposit = 9900                   # the terminal deposit taken on assignment, fen
 early_termination_penalty = 5000 # kept from the deposit when a terminal is cancelled within the minimum term, fen
 minimum_term_days = 365
 
+[risk]
+ruleset = ""                     # the rules engine after the limits: "" off, "starter", or a ruleset file
+
 [log]
 level = "info"
 "#;
@@ -322,6 +345,7 @@ impl Config {
             .ok_or_else(|| format!("rules.cutoff {:?}: use HH:MM", self.rules.cutoff))?;
         Ok(HostSettings {
             cutoff,
+            ruleset: self.risk.ruleset_text()?,
             listen: self.host.listen.clone(),
             network: self.network.address.clone(),
             acquirer: self.network.acquirer.clone(),

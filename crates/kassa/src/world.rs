@@ -81,6 +81,9 @@ pub struct HostSettings {
     pub limits: HostLimits,
     pub rules: RuleLimits,
     pub cutoff: kassa_settlement::CutOff,
+    /// A risk ruleset (TOML) for the rules engine after the limits and block
+    /// lists; `None` keeps the limits and block lists alone.
+    pub ruleset: Option<String>,
 }
 
 impl Default for HostSettings {
@@ -94,6 +97,7 @@ impl Default for HostSettings {
             limits: HostLimits::default(),
             rules: RuleLimits::default(),
             cutoff: kassa_settlement::CutOff::MIDNIGHT,
+            ruleset: None,
         }
     }
 }
@@ -137,13 +141,24 @@ pub async fn start_host<S: Store>(
         tracing::warn!(network = %settings.network, "network link not up yet; will keep trying");
     }
     let risk = Arc::new(LimitsAndBlockLists::default());
+    let risk_step: Arc<dyn kassa_switch::Risk> = match &settings.ruleset {
+        None => risk.clone(),
+        Some(text) => {
+            let ruleset = kassa_risk::Ruleset::from_toml(text)
+                .and_then(|r| r.compile())
+                .map_err(|e| format!("risk ruleset: {e}"))?;
+            tracing::info!(version = ruleset.version, rules = ruleset.rules.len(), "risk rules engine on");
+            let engine = Arc::new(kassa_risk::Engine::new(ruleset));
+            Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, kassa_risk::Velocity::new()))
+        }
+    };
     let config = SwitchConfig {
         acquirer: settings.acquirer.clone(),
         zone_pin_key: hsm.import_key(KeyUsage::Pin, &zone.pin)?,
         limits: settings.rules,
         cutoff: settings.cutoff,
     };
-    let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk.clone(), clock.clone(), config);
+    let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk_step, clock.clone(), config);
     tokio::spawn(kassa_switch::saf::run(
         store.clone(),
         link.clone(),

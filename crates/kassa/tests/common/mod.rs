@@ -42,6 +42,8 @@ pub struct Options {
     pub single_limit: Amount,
     pub daily_limit: Amount,
     pub mail_order: bool,
+    /// A risk ruleset for the rules engine (None: limits and block lists only).
+    pub ruleset: Option<String>,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             single_limit: Amount(5_000_000),
             daily_limit: Amount(100_000_000),
             mail_order: false,
+            ruleset: None,
         }
     }
 }
@@ -92,6 +95,7 @@ pub async fn world(options: Options) -> World {
         network: sim.address.to_string(),
         network_timeout: options.network_timeout,
         cutoff: options.cutoff,
+        ruleset: options.ruleset.clone(),
         ..HostSettings::default()
     };
     let host = world::start_host(&settings, store, hsm.clone(), &zone, clock, shutdown.clone()).await.unwrap();
