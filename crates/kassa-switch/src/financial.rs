@@ -81,9 +81,31 @@ impl<S: Store, N: Network> Switch<S, N> {
             }
         };
         let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, daily_total);
-        if let Err(code) = self.risk.check(&risk_facts) {
-            self.risk.observe(&risk_facts, &code);
-            return self.declined(m, record, code, &session, terminal.pad_nibble).await;
+        match self.risk.check(&risk_facts) {
+            Err(code) => {
+                self.risk.observe(&risk_facts, &code);
+                return self.declined(m, record, code, &session, terminal.pad_nibble).await;
+            }
+            Ok(crate::risk::Verdict::HoldSettlement) => {
+                // Rare: marked before the network is asked, so settlement finds it held.
+                let id = record.id;
+                let marked = self
+                    .store
+                    .office_write(move |sql| {
+                        sql.exec(
+                            "UPDATE transactions SET risk_held = ?2 WHERE id = ?1",
+                            kassa_store::sql_params![id, true],
+                        )
+                    })
+                    .await;
+                if let Err(error) = marked {
+                    tracing::error!(%error, "mark a risk hold");
+                    return self
+                        .declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble)
+                        .await;
+                }
+            }
+            Ok(crate::risk::Verdict::Pass) => {}
         }
         // Network, record, respond.
         let link = match self.link_request(&request, &merchant, &card, &record, original.as_ref(), &session) {

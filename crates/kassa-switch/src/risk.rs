@@ -31,9 +31,17 @@ pub struct RiskFacts<'a> {
     pub day: i64,
 }
 
+/// What the risk step lets through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Pass,
+    /// Go on, and hold the takings back at settlement (to frozen funds).
+    HoldSettlement,
+}
+
 pub trait Risk: Send + Sync + std::fmt::Debug {
-    /// `Ok` to go on to the network, or the decline.
-    fn check(&self, facts: &RiskFacts<'_>) -> Result<(), ResponseCode>;
+    /// On to the network (perhaps held), or the decline.
+    fn check(&self, facts: &RiskFacts<'_>) -> Result<Verdict, ResponseCode>;
 
     /// Learns how a transaction ended (its response code), for velocity.
     fn observe(&self, _facts: &RiskFacts<'_>, _code: &ResponseCode) {}
@@ -59,7 +67,7 @@ impl LimitsAndBlockLists {
 impl Risk for LimitsAndBlockLists {
     /// Checks in order: terminal blocked (58), card blocked (59), single limit
     /// (61), daily limit (61). Only money-taking kinds count against limits.
-    fn check(&self, facts: &RiskFacts<'_>) -> Result<(), ResponseCode> {
+    fn check(&self, facts: &RiskFacts<'_>) -> Result<Verdict, ResponseCode> {
         if self.blocked_terminals.read().unwrap_or_else(|e| e.into_inner()).contains(facts.terminal) {
             return Err(ResponseCode::NotPermittedToTerminal);
         }
@@ -74,7 +82,7 @@ impl Risk for LimitsAndBlockLists {
         if limited && facts.kind != TxnKind::PreAuth && after > facts.daily_limit {
             return Err(ResponseCode::OverAmountLimit);
         }
-        Ok(())
+        Ok(Verdict::Pass)
     }
 }
 
@@ -134,7 +142,7 @@ impl RuleEngineRisk {
 }
 
 impl Risk for RuleEngineRisk {
-    fn check(&self, facts: &RiskFacts<'_>) -> Result<(), ResponseCode> {
+    fn check(&self, facts: &RiskFacts<'_>) -> Result<Verdict, ResponseCode> {
         self.lists.check(facts)?;
         let event = Self::event(facts, "00");
         let features = self.velocity.lock().map(|v| v.features(&event)).unwrap_or_default();
@@ -156,6 +164,7 @@ impl Risk for RuleEngineRisk {
         };
         let decision = self.engine.decide(&rule_facts, Scope::Realtime);
         let declined = decision.declined().map(ResponseCode::parse);
+        let hold = decision.outcome == kassa_risk::Outcome::HoldSettlement;
         if let Ok(mut kept) = self.decisions.lock() {
             if kept.len() >= DECISIONS_KEPT {
                 kept.pop_front();
@@ -164,7 +173,8 @@ impl Risk for RuleEngineRisk {
         }
         match declined {
             Some(code) => Err(code),
-            None => Ok(()),
+            None if hold => Ok(Verdict::HoldSettlement),
+            None => Ok(Verdict::Pass),
         }
     }
 
@@ -200,7 +210,7 @@ mod tests {
             hour: 12,
             day: 0,
         };
-        assert_eq!(risk.check(&facts(1_000, 4_000)), Ok(()));
+        assert_eq!(risk.check(&facts(1_000, 4_000)), Ok(Verdict::Pass));
         assert_eq!(risk.check(&facts(1_001, 0)), Err(ResponseCode::OverAmountLimit));
         assert_eq!(risk.check(&facts(1_000, 4_001)), Err(ResponseCode::OverAmountLimit));
         risk.block_card([1; 32]);

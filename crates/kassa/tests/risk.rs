@@ -30,3 +30,27 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
     let (network, host) = w.agreement().await;
     assert_eq!(network, host, "a risk decline never reaches the network");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_sale_is_approved_and_its_takings_settle_into_frozen_funds() {
+    let hold = "\n[[rule]]\nid = \"hold-7777\"\nversion = 1\ndescription = \"test\"\ncondition = \"amount == 7777\"\naction = \"hold_settlement\"\nscore = 10\nmode = \"enforce\"\n";
+    let w = world(Options { ruleset: Some(format!("{}{hold}", kassa_risk::STARTER)), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 7_777).await.code.as_str(), "00", "a hold lets the sale through");
+    assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00");
+    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
+    use kassa_core::time::Clock;
+    let date = clock.local().yyyymmdd();
+    let fees = kassa_settlement::FeeSchedule::standard();
+    kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    use kassa_store::Store;
+    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    let settled = report[0].settled.clone().unwrap();
+    assert_eq!(settled.held, 7_777, "{report:?}");
+    let audit = w.host.store.ledger_audit().await.unwrap();
+    assert!(audit.check().is_ok(), "{audit:?}");
+    let merchant = kassa_core::MerchantId::parse(MID).unwrap();
+    let frozen = w.host.store.office_read(move |sql| kassa_store::office::wallet(sql, &merchant)).await.unwrap();
+    assert_eq!(frozen.frozen, 7_777);
+}

@@ -354,7 +354,7 @@ pub(super) async fn day_items(
 ) -> Result<Vec<kassa_settlement::SettleItem>> {
     let statement = c
         .prepare_cached(
-            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided' FROM transactions t
+            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held FROM transactions t
              JOIN merchants m ON m.id = t.merchant_id
              WHERE t.business_date = $1 AND t.state IN ('approved', 'voided')
                AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
@@ -370,7 +370,7 @@ pub(super) async fn day_items(
             kind: kassa_core::TxnKind::from_code(row.get(2)).ok_or_else(|| StoreError::Corrupt("kind".into()))?,
             amount: kassa_core::Amount(row.get::<_, i64>(3).max(0) as u64),
             voided: row.get(4),
-            risk_held: false,
+            risk_held: row.get(5),
         });
     }
     Ok(items)

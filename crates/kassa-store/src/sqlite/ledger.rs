@@ -362,7 +362,7 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
 pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::SettleItem>> {
     let mut statement = c
         .prepare_cached(
-            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided' FROM transactions t
+            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held FROM transactions t
              JOIN merchants m ON m.id = t.merchant_id
              WHERE t.business_date = ?1 AND t.state IN ('approved', 'voided')
                AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
@@ -377,19 +377,20 @@ pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa
                 row.get::<_, String>(2)?,
                 row.get::<_, i64>(3)?,
                 row.get::<_, bool>(4)?,
+                row.get::<_, bool>(5)?,
             ))
         })
         .map_err(db_error)?;
     let mut items = Vec::new();
     for row in rows {
-        let (merchant, mcc, kind, amount, voided) = row.map_err(db_error)?;
+        let (merchant, mcc, kind, amount, voided, risk_held) = row.map_err(db_error)?;
         items.push(kassa_settlement::SettleItem {
             merchant: MerchantId::parse(&merchant).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?,
             mcc,
             kind: kassa_core::TxnKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt("kind".into()))?,
             amount: kassa_core::Amount(amount.max(0) as u64),
             voided,
-            risk_held: false,
+            risk_held,
         });
     }
     Ok(items)
