@@ -149,7 +149,8 @@ pub async fn start_host<S: Store>(
                 .map_err(|e| format!("risk ruleset: {e}"))?;
             tracing::info!(version = ruleset.version, rules = ruleset.rules.len(), "risk rules engine on");
             let engine = Arc::new(kassa_risk::Engine::new(ruleset));
-            Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, kassa_risk::Velocity::new()))
+            let velocity = rebuild_velocity(&store, clock.now_ms()).await?;
+            Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity))
         }
     };
     let config = SwitchConfig {
@@ -331,4 +332,47 @@ pub async fn provision<S: Store>(
         terminals.push((id, tmk));
     }
     Ok(terminals)
+}
+
+/// Transactions read per page when the risk windows are rebuilt.
+pub const VELOCITY_PAGE: i64 = 5_000;
+
+/// The risk engine's velocity windows as the last day's transactions left
+/// them, read from the store at start-up (so a restart forgets nothing).
+pub async fn rebuild_velocity<S: Store>(store: &S, now_ms: i64) -> Result<kassa_risk::Velocity, Error> {
+    let since = now_ms - kassa_risk::velocity::WINDOW_MAX_MS;
+    let mut velocity = kassa_risk::Velocity::new();
+    let mut after = 0i64;
+    loop {
+        let page = store
+            .office_read(move |sql| {
+                sql.query(
+                    "SELECT id, created_at, business_date, pan_hash, terminal_id, merchant_id, amount, kind,
+                            COALESCE(response_code, '96')
+                     FROM transactions WHERE id > ?1 AND created_at > ?2 AND pan_hash IS NOT NULL ORDER BY id LIMIT ?3",
+                    kassa_store::sql_params![after, since, VELOCITY_PAGE],
+                )
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after = last.int(0)?;
+        for row in &page {
+            let card: String = row.blob(3)?.iter().map(|b| format!("{b:02x}")).collect();
+            velocity.record(&kassa_risk::VelocityEvent {
+                at_ms: row.int(1)?,
+                day: kassa_core::time::day_number_of(&row.text(2)?).unwrap_or(0),
+                card,
+                terminal: row.text(4)?,
+                merchant: row.text(5)?,
+                amount: row.int(6)?,
+                credit: false,
+                kind: row.text(7)?,
+                code: row.text(8)?,
+            });
+        }
+        if (page.len() as i64) < VELOCITY_PAGE {
+            break;
+        }
+    }
+    Ok(velocity)
 }

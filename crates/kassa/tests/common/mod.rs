@@ -33,6 +33,8 @@ pub struct World {
     pub terminals: Vec<(TerminalId, SecretKey)>,
     pub shutdown: CancellationToken,
     pub hsm: Arc<SoftwareSecurityModule>,
+    pub zone: ZoneKeys,
+    pub settings: HostSettings,
 }
 
 pub struct Options {
@@ -100,7 +102,7 @@ pub async fn world(options: Options) -> World {
     };
     let host = world::start_host(&settings, store, hsm.clone(), &zone, clock, shutdown.clone()).await.unwrap();
     assert!(host.link.wait_up(Duration::from_secs(5)).await);
-    World { dir, host, sim, terminals, shutdown, hsm }
+    World { dir, host, sim, terminals, shutdown, hsm, zone, settings }
 }
 
 impl World {
@@ -109,9 +111,18 @@ impl World {
     }
 
     pub fn terminal_with(&self, index: usize, mode: KeyMode) -> ScriptedTerminal {
+        self.terminal_on(index, mode, self.host.address)
+    }
+
+    /// Terminal `index` talking to the host at `address` (another host over the same store).
+    pub fn terminal_at(&self, index: usize, address: std::net::SocketAddr) -> ScriptedTerminal {
+        self.terminal_on(index, KeyMode::Tdes, address)
+    }
+
+    fn terminal_on(&self, index: usize, mode: KeyMode, address: std::net::SocketAddr) -> ScriptedTerminal {
         let (tid, tmk) = &self.terminals[index];
         ScriptedTerminal::new(TerminalConfig {
-            address: self.host.address.to_string(),
+            address: address.to_string(),
             terminal_id: tid.to_string(),
             merchant_id: MID.into(),
             tmk: tmk.clone(),
