@@ -165,6 +165,12 @@ impl Risk for RuleEngineRisk {
         let decision = self.engine.decide(&rule_facts, Scope::Realtime);
         let declined = decision.declined().map(ResponseCode::parse);
         let hold = decision.outcome == kassa_risk::Outcome::HoldSettlement;
+        if matches!(decision.outcome, kassa_risk::Outcome::FreezeTerminal { .. }) {
+            // Frozen in this host's block list: its next transactions are refused (58).
+            // Kept in memory only; an analyst's case makes it durable (not built yet).
+            tracing::warn!(terminal = %facts.terminal, "risk rules froze the terminal");
+            self.lists.block_terminal(facts.terminal.clone());
+        }
         if let Ok(mut kept) = self.decisions.lock() {
             if kept.len() >= DECISIONS_KEPT {
                 kept.pop_front();

@@ -36,6 +36,8 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
         assert_eq!(sale(&mut terminals[2], &poor, 5_000).await.code.as_str(), "51");
     }
     assert_eq!(sale(&mut terminals[2], &credit(), 100).await.code.as_str(), "59");
+    // Frozen: refused as a blocked terminal from then on.
+    assert_eq!(sale(&mut terminals[2], &credit(), 100).await.code.as_str(), "58");
     // The other terminals serve on.
     assert_eq!(sale(&mut terminals[0], &credit(), 100).await.code.as_str(), "00");
     let (network, host) = w.agreement().await;
