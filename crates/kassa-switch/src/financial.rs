@@ -270,6 +270,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             daily_limit: merchant.daily_limit,
             daily_total,
             merchant: &merchant.id,
+            bin: card.pan.expose().get(..6).unwrap_or(""),
             mcc: &merchant.mcc,
             entry_mode: &request.entry_mode,
             now_ms: self.clock.now_ms(),

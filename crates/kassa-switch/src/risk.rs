@@ -22,6 +22,8 @@ pub struct RiskFacts<'a> {
     /// The merchant's approved (and in-flight) takings today, before this one.
     pub daily_total: Amount,
     pub merchant: &'a MerchantId,
+    /// The card's first six digits (its issuer), never more.
+    pub bin: &'a str,
     pub mcc: &'a str,
     /// Field 22, the entry mode.
     pub entry_mode: &'a str,
@@ -93,6 +95,8 @@ impl Risk for LimitsAndBlockLists {
 pub struct RuleEngineRisk {
     pub lists: Arc<LimitsAndBlockLists>,
     pub engine: Arc<Engine>,
+    /// Issuer prefixes (BINs, 6 digits) of credit cards; every other card counts as debit.
+    credit_bins: HashSet<String>,
     velocity: Mutex<Velocity>,
     /// The latest decisions, newest last (at most [`DECISIONS_KEPT`]).
     decisions: Mutex<std::collections::VecDeque<Decision>>,
@@ -116,11 +120,22 @@ fn entry_word(mode: &str) -> &'static str {
 }
 
 impl RuleEngineRisk {
-    pub fn new(lists: Arc<LimitsAndBlockLists>, engine: Arc<Engine>, velocity: Velocity) -> RuleEngineRisk {
-        RuleEngineRisk { lists, engine, velocity: Mutex::new(velocity), decisions: Mutex::new(Default::default()) }
+    pub fn new(
+        lists: Arc<LimitsAndBlockLists>,
+        engine: Arc<Engine>,
+        velocity: Velocity,
+        credit_bins: HashSet<String>,
+    ) -> RuleEngineRisk {
+        RuleEngineRisk {
+            lists,
+            engine,
+            credit_bins,
+            velocity: Mutex::new(velocity),
+            decisions: Mutex::new(Default::default()),
+        }
     }
 
-    fn event(facts: &RiskFacts<'_>, code: &str) -> VelocityEvent {
+    fn event(&self, facts: &RiskFacts<'_>, code: &str) -> VelocityEvent {
         VelocityEvent {
             at_ms: facts.now_ms,
             day: facts.day,
@@ -128,8 +143,7 @@ impl RuleEngineRisk {
             terminal: facts.terminal.to_string(),
             merchant: facts.merchant.to_string(),
             amount: i64::try_from(facts.amount.minor_units()).unwrap_or(i64::MAX),
-            // The host does not know a card's kind (debit or credit) yet: no BIN table.
-            credit: false,
+            credit: self.credit_bins.contains(facts.bin),
             kind: kind_code(facts.kind).to_string(),
             code: code.to_string(),
         }
@@ -144,11 +158,11 @@ impl RuleEngineRisk {
 impl Risk for RuleEngineRisk {
     fn check(&self, facts: &RiskFacts<'_>) -> Result<Verdict, ResponseCode> {
         self.lists.check(facts)?;
-        let event = Self::event(facts, "00");
+        let event = self.event(facts, "00");
         let features = self.velocity.lock().map(|v| v.features(&event)).unwrap_or_default();
         let rule_facts = Facts {
             amount: event.amount,
-            credit: false,
+            credit: event.credit,
             card: event.card.clone(),
             terminal: event.terminal.clone(),
             merchant: event.merchant.clone(),
@@ -185,7 +199,7 @@ impl Risk for RuleEngineRisk {
     }
 
     fn observe(&self, facts: &RiskFacts<'_>, code: &ResponseCode) {
-        let event = Self::event(facts, code.as_str());
+        let event = self.event(facts, code.as_str());
         if let Ok(mut velocity) = self.velocity.lock() {
             velocity.record(&event);
         }
@@ -210,6 +224,7 @@ mod tests {
             daily_limit: Amount(5_000),
             daily_total: Amount(daily_total),
             merchant: &merchant,
+            bin: "622202",
             mcc: "5411",
             entry_mode: "021",
             now_ms: 0,

@@ -29,6 +29,8 @@ pub struct RiskSection {
     /// The rules engine's ruleset: "" (off: limits and block lists only),
     /// "starter" (the shipped ruleset) or the path of a ruleset file.
     pub ruleset: String,
+    /// Issuer prefixes (6 digits) of credit cards; other cards count as debit.
+    pub credit_bins: Vec<String>,
 }
 
 impl RiskSection {
@@ -301,6 +303,7 @@ minimum_term_days = 365
 
 [risk]
 ruleset = ""                     # the rules engine after the limits: "" off, "starter", or a ruleset file
+credit_bins = []                 # issuer prefixes (6 digits) of credit cards, e.g. ["622588"]; others count as debit
 
 [log]
 level = "info"
@@ -346,6 +349,7 @@ impl Config {
         Ok(HostSettings {
             cutoff,
             ruleset: self.risk.ruleset_text()?,
+            credit_bins: self.risk.credit_bins.clone(),
             listen: self.host.listen.clone(),
             network: self.network.address.clone(),
             acquirer: self.network.acquirer.clone(),

@@ -84,6 +84,8 @@ pub struct HostSettings {
     /// A risk ruleset (TOML) for the rules engine after the limits and block
     /// lists; `None` keeps the limits and block lists alone.
     pub ruleset: Option<String>,
+    /// Issuer prefixes (6 digits) of credit cards, for the rules engine.
+    pub credit_bins: Vec<String>,
 }
 
 impl Default for HostSettings {
@@ -98,6 +100,7 @@ impl Default for HostSettings {
             rules: RuleLimits::default(),
             cutoff: kassa_settlement::CutOff::MIDNIGHT,
             ruleset: None,
+            credit_bins: Vec::new(),
         }
     }
 }
@@ -150,7 +153,8 @@ pub async fn start_host<S: Store>(
             tracing::info!(version = ruleset.version, rules = ruleset.rules.len(), "risk rules engine on");
             let engine = Arc::new(kassa_risk::Engine::new(ruleset));
             let velocity = rebuild_velocity(&store, clock.now_ms()).await?;
-            Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity))
+            let bins = settings.credit_bins.iter().cloned().collect();
+            Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity, bins))
         }
     };
     let config = SwitchConfig {

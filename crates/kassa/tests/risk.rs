@@ -67,3 +67,32 @@ async fn a_held_sale_is_approved_and_its_takings_settle_into_frozen_funds() {
     let frozen = w.host.store.office_read(move |sql| kassa_store::office::wallet(sql, &merchant)).await.unwrap();
     assert_eq!(frozen.frozen, 7_777);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_cycling_with_round_credit_amounts_holds_the_settlement() {
+    let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let rich = card("6222021234500000058", Some("888888"), Entry::Swipe);
+    let visa = card(VISA, Some("1234"), Entry::Swipe);
+    // Five distinct cards at one terminal within the hour; the third round credit amount is held.
+    for (card, amount) in [
+        (debit(), 1_000),
+        (rich, 1_000),
+        (card(POOR, Some("111111"), Entry::Swipe), 500),
+        (credit(), 100_000),
+        (visa, 100_000),
+    ] {
+        assert_eq!(sale(&mut t, &card, amount).await.code.as_str(), "00");
+    }
+    assert_eq!(sale(&mut t, &credit(), 100_000).await.code.as_str(), "00", "held, not declined");
+    use kassa_core::time::Clock;
+    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
+    let date = clock.local().yyyymmdd();
+    kassa::settle::run(&w.host.store, &date, &kassa_settlement::FeeSchedule::standard(), clock.now_ms(), |_, _| {})
+        .await
+        .unwrap();
+    use kassa_store::Store;
+    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    assert_eq!(report[0].settled.clone().unwrap().held, 100_000, "{report:?}");
+}

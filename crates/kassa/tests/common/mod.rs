@@ -98,6 +98,12 @@ pub async fn world(options: Options) -> World {
         network_timeout: options.network_timeout,
         cutoff: options.cutoff,
         ruleset: options.ruleset.clone(),
+        // The simulator's credit cards, by their issuer prefix.
+        credit_bins: test_cards()
+            .iter()
+            .filter(|c| c.kind == kassa_network_sim::CardKind::Credit)
+            .map(|c| c.pan[..6].to_string())
+            .collect(),
         ..HostSettings::default()
     };
     let host = world::start_host(&settings, store, hsm.clone(), &zone, clock, shutdown.clone()).await.unwrap();
