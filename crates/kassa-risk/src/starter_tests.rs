@@ -268,3 +268,50 @@ fn bad_rules_are_refused_before_they_run() {
     assert_eq!(err.as_deref(), Some("rule block-lists: ids must be present and unique"));
     assert!(Ruleset::from_toml("version = 1\n[[rule]]\nid = 3").is_err());
 }
+
+#[test]
+fn hot_reload_under_load_never_mixes_versions() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    // Version 2 adds a rule that hits every sale; version 1 does not have it.
+    let v1 = Ruleset::from_toml(STARTER).unwrap_or_else(|e| panic!("{e}"));
+    let v2_text = format!(
+        "{}\n[[rule]]\nid = \"v2-only\"\nversion = 1\ndescription = \"x\"\ncondition = \"kind == 'sale'\"\naction = \"review\"\nscore = 1\nmode = \"enforce\"\n",
+        STARTER.replacen("version = 1", "version = 2", 1)
+    );
+    let v2 = Ruleset::from_toml(&v2_text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v2.version, 2);
+    let engine = Arc::new(Engine::new(v1.compile().unwrap_or_else(|e| panic!("{e}"))));
+    let stop = Arc::new(AtomicBool::new(false));
+    let deciders: Vec<_> = (0..3)
+        .map(|_| {
+            let (engine, stop) = (engine.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut seen = [0u32; 3];
+                while !stop.load(Ordering::Relaxed) {
+                    let d = engine.decide(&quiet(), Scope::Realtime);
+                    let has_v2_rule = d.hits.iter().any(|h| h.rule == "v2-only");
+                    assert_eq!(has_v2_rule, d.ruleset_version == 2, "a decision on a mixed ruleset: {d:?}");
+                    assert!(d.errors.is_empty());
+                    seen[d.ruleset_version as usize] += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+    for i in 0..200 {
+        let next = if i % 2 == 0 { &v2 } else { &v1 };
+        engine.swap(next.compile().unwrap_or_else(|e| panic!("{e}")));
+    }
+    stop.store(true, Ordering::Relaxed);
+    let mut total = [0u32; 3];
+    for d in deciders {
+        let seen = d.join().unwrap_or_else(|_| panic!("a decider panicked"));
+        for v in 0..3 {
+            total[v] += seen[v];
+        }
+    }
+    assert_eq!(total[0], 0);
+    assert!(total[1] + total[2] > 0, "decisions were made during the reloads");
+}

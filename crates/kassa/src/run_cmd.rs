@@ -167,6 +167,13 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         let store = host.store.clone();
         tokio::spawn(world::daily_settlement(store, clock.clone(), settings.cutoff, None, payouts, shutdown.clone()));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
+        if let Some(engine) = host.rules.clone() {
+            let path = config.risk.ruleset.clone();
+            if path != "starter" {
+                println!("risk rules: {path} (kill -HUP {} reloads it)", std::process::id());
+                tokio::spawn(reload_on_hangup(engine, path, shutdown.clone()));
+            }
+        }
         if !config.api.listen.is_empty() {
             let bank = Arc::new(kassa_api::office::SimulatedBankDirectory::default());
             for account in &config.api.bank_accounts {
@@ -196,6 +203,26 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         tokio::time::sleep(settings.limits.shutdown_grace.min(std::time::Duration::from_secs(2))).await;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Re-reads the ruleset file at each SIGHUP and swaps it in; a bad file changes nothing.
+async fn reload_on_hangup(engine: Arc<kassa_risk::Engine>, path: String, shutdown: CancellationToken) {
+    let Ok(mut hangups) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            got = hangups.recv() => if got.is_none() { return },
+        }
+        let outcome = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| world::reload_ruleset(&engine, &text));
+        match outcome {
+            Ok((previous, version)) => println!("risk rules: version {previous} replaced by {version}"),
+            Err(error) => eprintln!("risk rules: {path} not reloaded: {error}"),
+        }
+    }
 }
 
 pub fn network_sim(args: SimArgs) -> Result<ExitCode> {

@@ -113,6 +113,8 @@ pub struct HostHandle<S: Store> {
     pub link: NetworkLink,
     pub store: S,
     pub risk: Arc<LimitsAndBlockLists>,
+    /// The risk rules engine, when a ruleset is configured (for reloading).
+    pub rules: Option<Arc<kassa_risk::Engine>>,
     /// How many in-flight transactions were reversed at start-up.
     pub recovered: u64,
 }
@@ -144,6 +146,7 @@ pub async fn start_host<S: Store>(
         tracing::warn!(network = %settings.network, "network link not up yet; will keep trying");
     }
     let risk = Arc::new(LimitsAndBlockLists::default());
+    let mut rules = None;
     let risk_step: Arc<dyn kassa_switch::Risk> = match &settings.ruleset {
         None => risk.clone(),
         Some(text) => {
@@ -152,6 +155,7 @@ pub async fn start_host<S: Store>(
                 .map_err(|e| format!("risk ruleset: {e}"))?;
             tracing::info!(version = ruleset.version, rules = ruleset.rules.len(), "risk rules engine on");
             let engine = Arc::new(kassa_risk::Engine::new(ruleset));
+            rules = Some(engine.clone());
             let velocity = rebuild_velocity(&store, clock.now_ms()).await?;
             let bins = settings.credit_bins.iter().cloned().collect();
             Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity, bins))
@@ -180,7 +184,7 @@ pub async fn start_host<S: Store>(
     let counters = Arc::new(HostCounters::default());
     tokio::spawn(kassa_host::serve(listener, switch, settings.limits, counters.clone(), shutdown));
     tracing::info!(%address, "host listening for terminals");
-    Ok(HostHandle { address, counters, link, store, risk, recovered })
+    Ok(HostHandle { address, counters, link, store, risk, rules, recovered })
 }
 
 /// Keeps the `kassa_saf_depth` gauge current.
@@ -379,4 +383,15 @@ pub async fn rebuild_velocity<S: Store>(store: &S, now_ms: i64) -> Result<kassa_
         }
     }
     Ok(velocity)
+}
+
+/// Compiles `text` and makes it the active ruleset without a restart; answers
+/// (the version replaced, the version now active). A ruleset that does not
+/// compile changes nothing.
+pub fn reload_ruleset(engine: &kassa_risk::Engine, text: &str) -> Result<(u32, u32), String> {
+    let compiled = kassa_risk::Ruleset::from_toml(text).and_then(|r| r.compile()).map_err(|e| e.to_string())?;
+    let version = compiled.version;
+    let previous = engine.swap(compiled);
+    tracing::info!(previous, version, "risk ruleset reloaded");
+    Ok((previous, version))
 }

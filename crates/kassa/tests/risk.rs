@@ -96,3 +96,23 @@ async fn card_cycling_with_round_credit_amounts_holds_the_settlement() {
     let report = w.host.store.merchant_day_report(date, None).await.unwrap();
     assert_eq!(report[0].settled.clone().unwrap().held, 100_000, "{report:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_ruleset_takes_effect_without_a_restart() {
+    let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
+    let engine = w.host.rules.clone().unwrap();
+    assert!(
+        kassa::world::reload_ruleset(&engine, "version = 9\n[[rule]]\nid = 3").is_err(),
+        "a bad ruleset changes nothing"
+    );
+    let v2 = format!(
+        "{}\n[[rule]]\nid = \"no-4242\"\nversion = 1\ndescription = \"x\"\ncondition = \"amount == 4242\"\naction = \"decline\"\ncode = \"59\"\nscore = 1\nmode = \"enforce\"\n",
+        kassa_risk::STARTER.replacen("version = 1", "version = 2", 1)
+    );
+    assert_eq!(kassa::world::reload_ruleset(&engine, &v2), Ok((1, 2)));
+    assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "59");
+    assert_eq!(sale(&mut t, &debit(), 4_243).await.code.as_str(), "00");
+}
