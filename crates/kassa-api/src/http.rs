@@ -957,6 +957,17 @@ async fn reject_cancellation(
     Ok(Json(office.reject_cancellation(actor, id_of(&id, "cancellation")?, req.reason).await?))
 }
 
+/// The risk engine's decision on a transaction: the rules that hit and the ruleset version (risk role).
+#[utoipa::path(get, path = "/api/v1/ops/transactions/{id}/risk", tag = "operations", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::ops::RiskDecisionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn risk_decision(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<crate::ops::RiskDecisionView>> {
+    Ok(Json(office.risk_decision(actor, id_of(&id, "transaction")?).await?))
+}
+
 /// Adds a staff member (admin only).
 #[utoipa::path(post, path = "/api/v1/ops/staff", tag = "operations", request_body = StaffRequest,
     responses((status = 201, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -1018,6 +1029,7 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(audit_log))
         .routes(routes!(sms_outbox))
         .routes(routes!(add_staff))
+        .routes(routes!(risk_decision))
         .routes(routes!(my_terminals))
         .routes(routes!(activate))
         .routes(routes!(activation_code))

@@ -58,6 +58,19 @@ pub struct PayoutRow {
     pub reason: Option<String>,
 }
 
+/// The risk engine's decision on a transaction: which rules hit, in which ruleset version.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RiskDecisionView {
+    pub txn_id: i64,
+    pub merchant_id: String,
+    pub ruleset_version: i64,
+    pub outcome: String,
+    pub score: i64,
+    #[schema(value_type = Vec<Object>)]
+    pub hits: serde_json::Value,
+    pub created_at: i64,
+}
+
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SmsView {
     pub id: i64,
@@ -407,6 +420,30 @@ impl Office {
                     })
                 })
                 .collect::<kassa_store::Result<_>>()?))
+        })
+        .await
+    }
+
+    /// The risk decision kept with a transaction (risk and admin only; merchants never see it).
+    pub async fn risk_decision(&self, actor: Actor, txn_id: i64) -> ApiResult<RiskDecisionView> {
+        require(&actor, Permission::FreezeMerchants)?;
+        self.read(move |sql| {
+            let Some(r) = sql.one(
+                "SELECT txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at FROM risk_decisions WHERE txn_id = ?1",
+                sql_params![txn_id],
+            )?
+            else {
+                return Ok(Err(ApiError::not_found("risk decision")));
+            };
+            Ok(Ok(RiskDecisionView {
+                txn_id: r.int(0)?,
+                merchant_id: r.text(1)?,
+                ruleset_version: r.int(2)?,
+                outcome: r.text(3)?,
+                score: r.int(4)?,
+                hits: serde_json::from_str(&r.text(5)?).unwrap_or(serde_json::Value::Null),
+                created_at: r.int(6)?,
+            }))
         })
         .await
     }

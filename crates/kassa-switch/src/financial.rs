@@ -81,7 +81,33 @@ impl<S: Store, N: Network> Switch<S, N> {
             }
         };
         let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, daily_total);
-        match self.risk.check(&risk_facts) {
+        let verdict = self.risk.check(&risk_facts);
+        if let Some(detail) = self.risk.take_detail(&risk_facts) {
+            // Rare (a rule hit): kept with the transaction for the analyst.
+            let (id, merchant_id, now) = (record.id, merchant.id.to_string(), self.clock.now_ms());
+            let kept = self
+                .store
+                .office_write(move |sql| {
+                    sql.exec(
+                        "INSERT INTO risk_decisions (txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (txn_id) DO NOTHING",
+                        kassa_store::sql_params![
+                            id,
+                            merchant_id,
+                            detail.ruleset_version,
+                            detail.outcome,
+                            detail.score,
+                            detail.hits_json,
+                            now
+                        ],
+                    )
+                })
+                .await;
+            if let Err(error) = kept {
+                tracing::error!(%error, "keep a risk decision");
+            }
+        }
+        match verdict {
             Err(code) => {
                 self.risk.observe(&risk_facts, &code);
                 return self.declined(m, record, code, &session, terminal.pad_nibble).await;

@@ -31,7 +31,7 @@ use tracing::Instrument;
 
 pub use network::{Network, NoAnswer};
 pub use respond::Reply;
-pub use risk::{LimitsAndBlockLists, Risk, RiskFacts, RuleEngineRisk, Verdict};
+pub use risk::{LimitsAndBlockLists, Risk, RiskDetail, RiskFacts, RuleEngineRisk, Verdict};
 pub use rules::RuleLimits;
 
 use crate::request::Names;

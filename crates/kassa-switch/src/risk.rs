@@ -47,6 +47,22 @@ pub trait Risk: Send + Sync + std::fmt::Debug {
 
     /// Learns how a transaction ended (its response code), for velocity.
     fn observe(&self, _facts: &RiskFacts<'_>, _code: &ResponseCode) {}
+
+    /// The decision just made for `facts` when rules hit, to keep with the
+    /// transaction: (ruleset version, outcome, score, hits as JSON). Taken once.
+    fn take_detail(&self, _facts: &RiskFacts<'_>) -> Option<RiskDetail> {
+        None
+    }
+}
+
+/// A decision worth keeping: at least one rule hit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RiskDetail {
+    pub ruleset_version: u32,
+    pub outcome: String,
+    pub score: u32,
+    /// `[{rule, version, score, action, enforced}]`.
+    pub hits_json: String,
 }
 
 /// Limits from the merchant record, and block lists held in memory.
@@ -100,6 +116,8 @@ pub struct RuleEngineRisk {
     velocity: Mutex<Velocity>,
     /// The latest decisions, newest last (at most [`DECISIONS_KEPT`]).
     decisions: Mutex<std::collections::VecDeque<Decision>>,
+    /// Decisions with hits, waiting for the switch to keep them, by terminal and time.
+    details: Mutex<std::collections::HashMap<(TerminalId, i64), RiskDetail>>,
 }
 
 /// Decisions kept in memory for inspection.
@@ -132,6 +150,7 @@ impl RuleEngineRisk {
             credit_bins,
             velocity: Mutex::new(velocity),
             decisions: Mutex::new(Default::default()),
+            details: Mutex::new(Default::default()),
         }
     }
 
@@ -185,6 +204,30 @@ impl Risk for RuleEngineRisk {
             tracing::warn!(terminal = %facts.terminal, "risk rules froze the terminal");
             self.lists.block_terminal(facts.terminal.clone());
         }
+        if !decision.hits.is_empty()
+            && let Ok(mut details) = self.details.lock()
+        {
+            if details.len() >= DECISIONS_KEPT {
+                details.clear();
+            }
+            let outcome = match &decision.outcome {
+                kassa_risk::Outcome::Approve => "approve".to_string(),
+                kassa_risk::Outcome::Review => "review".to_string(),
+                kassa_risk::Outcome::HoldSettlement => "hold_settlement".to_string(),
+                kassa_risk::Outcome::FreezeTerminal { code } => format!("freeze_terminal {code}"),
+                kassa_risk::Outcome::Decline { code } => format!("decline {code}"),
+            };
+            let hits = serde_json::to_string(&decision.hits).unwrap_or_else(|_| "[]".into());
+            details.insert(
+                (facts.terminal.clone(), facts.now_ms),
+                RiskDetail {
+                    ruleset_version: decision.ruleset_version,
+                    outcome,
+                    score: decision.score,
+                    hits_json: hits,
+                },
+            );
+        }
         if let Ok(mut kept) = self.decisions.lock() {
             if kept.len() >= DECISIONS_KEPT {
                 kept.pop_front();
@@ -196,6 +239,10 @@ impl Risk for RuleEngineRisk {
             None if hold => Ok(Verdict::HoldSettlement),
             None => Ok(Verdict::Pass),
         }
+    }
+
+    fn take_detail(&self, facts: &RiskFacts<'_>) -> Option<RiskDetail> {
+        self.details.lock().ok()?.remove(&(facts.terminal.clone(), facts.now_ms))
     }
 
     fn observe(&self, facts: &RiskFacts<'_>, code: &ResponseCode) {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use kassa_store::Store;
 use kassa_terminal::Entry;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -42,6 +43,31 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
     assert_eq!(sale(&mut terminals[0], &credit(), 100).await.code.as_str(), "00");
     let (network, host) = w.agreement().await;
     assert_eq!(network, host, "a risk decline never reaches the network");
+
+    // Each decision with hits is kept with its transaction, for the risk role only.
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    let ids: Vec<i64> = w
+        .host
+        .store
+        .office_read(|sql| sql.query("SELECT txn_id FROM risk_decisions ORDER BY txn_id", &[]))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.int(0).unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "the card on a third terminal, and the burst: {ids:?}");
+    let risk = kassa_api::Actor::Staff { id: 1, username: "rita".into(), role: kassa_merchant::StaffRole::Risk };
+    let first = office.risk_decision(risk, ids[0]).await.unwrap();
+    assert_eq!((first.outcome.as_str(), first.ruleset_version), ("decline 59", 1));
+    assert_eq!(first.hits[0]["rule"], "card-many-terminals");
+    let support = kassa_api::Actor::Staff { id: 2, username: "sue".into(), role: kassa_merchant::StaffRole::Support };
+    assert_eq!(office.risk_decision(support, ids[0]).await.err().map(|e| e.status.as_u16()), Some(403));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0005_business_date_index.sql"),
     include_str!("../../migrations/postgres/0006_office.sql"),
     include_str!("../../migrations/postgres/0007_risk_held.sql"),
+    include_str!("../../migrations/postgres/0008_risk_decisions.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;

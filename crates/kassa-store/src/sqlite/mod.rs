@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0005_business_date_index.sql"),
     include_str!("../../migrations/sqlite/0006_office.sql"),
     include_str!("../../migrations/sqlite/0007_risk_held.sql"),
+    include_str!("../../migrations/sqlite/0008_risk_decisions.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
