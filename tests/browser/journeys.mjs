@@ -242,7 +242,7 @@ await journey("every page renders for its role, with the security headers; a for
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
   }
   const admin = await staff("admin");
-  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/audit", "/console/sms"]) {
+  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/audit", "/console/sms"]) {
     const response = await admin.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
   }
@@ -250,6 +250,8 @@ await journey("every page renders for its role, with the security headers; a for
   const support = await staff("support");
   assert.equal(await support.locator("nav a[href='/console/audit']").count(), 0);
   assert.equal((await support.goto(`${base}/console/audit`)).status(), 403);
+  assert.equal(await support.locator("nav a[href='/console/risk']").count(), 0);
+  assert.equal((await support.goto(`${base}/console/risk`)).status(), 403);
   const forged = await d.request.post(`${base}/wallet`, { form: { amount: "1.00", payment_password: "135790" } });
   assert.equal(forged.status(), 403);
   const api = await d.request.post(`${base}/api/v1/merchant/wallet/withdrawals`, { data: { amount: 100, payment_password: "135790" } });

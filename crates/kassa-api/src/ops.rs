@@ -447,4 +447,32 @@ impl Office {
         })
         .await
     }
+
+    /// The latest risk decisions with hits, newest first (risk and admin only).
+    pub async fn risk_decisions(&self, actor: Actor, limit: i64) -> ApiResult<Vec<RiskDecisionView>> {
+        require(&actor, Permission::FreezeMerchants)?;
+        let limit = limit.clamp(1, 500);
+        self.read(move |sql| {
+            let rows = sql.query(
+                "SELECT txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at FROM risk_decisions
+                 ORDER BY created_at DESC, txn_id DESC LIMIT ?1",
+                sql_params![limit],
+            )?;
+            Ok(Ok(rows
+                .iter()
+                .map(|r| {
+                    Ok(RiskDecisionView {
+                        txn_id: r.int(0)?,
+                        merchant_id: r.text(1)?,
+                        ruleset_version: r.int(2)?,
+                        outcome: r.text(3)?,
+                        score: r.int(4)?,
+                        hits: serde_json::from_str(&r.text(5)?).unwrap_or(serde_json::Value::Null),
+                        created_at: r.int(6)?,
+                    })
+                })
+                .collect::<kassa_store::Result<_>>()?))
+        })
+        .await
+    }
 }

@@ -164,6 +164,9 @@ impl T {
             "cancel_terminal" => ("注销此终端", "Cancel this terminal"),
             "open_for_merchant" => ("代商户申请注销", "Open a cancellation for a merchant"),
             "channel" => ("渠道", "Channel"),
+            "risk_decisions" => ("风控决策", "Risk decisions"),
+            "outcome" => ("处理", "Outcome"),
+            "rules_hit" => ("命中规则", "Rules hit"),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
             _ => ("?", "?"),
         };

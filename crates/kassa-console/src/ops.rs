@@ -36,6 +36,7 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/cancellations/{id}/approve", post(approve_cancellation))
         .route("/console/cancellations/{id}/reject", post(reject_cancellation))
         .route("/console/audit", get(audit))
+        .route("/console/risk", get(risk))
 }
 
 /// [`staff`] for a form: also checks its CSRF token.
@@ -518,4 +519,45 @@ async fn open_cancellation(State(console): State<Shared>, c: Ctx, Form(form): Fo
         Err(e) => c.fail(&e),
     };
     cancellations_view(&console, c, None).await
+}
+
+#[derive(Template)]
+#[template(path = "risk.html")]
+struct RiskPage {
+    c: Ctx,
+    /// Time, transaction, merchant, outcome, rules hit (with scores; monitor-mode ones marked), version.
+    rows: Vec<(String, i64, String, String, String, i64)>,
+}
+
+async fn risk(State(console): State<Shared>, c: Ctx) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let offset = console.office.clock.offset_minutes();
+    match console.office.risk_decisions(actor, 200).await {
+        Ok(decisions) => {
+            let rows = decisions
+                .into_iter()
+                .map(|d| {
+                    let hits = d
+                        .hits
+                        .as_array()
+                        .map(|hits| {
+                            hits.iter()
+                                .map(|h| {
+                                    let monitor = if h["enforced"] == false { " (monitor)" } else { "" };
+                                    format!("{} +{}{monitor}", h["rule"].as_str().unwrap_or("?"), h["score"])
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default();
+                    (when(d.created_at, offset), d.txn_id, d.merchant_id, d.outcome, hits, d.ruleset_version)
+                })
+                .collect();
+            page(&c.clone(), &RiskPage { c, rows })
+        }
+        Err(e) => error_page(c, &e),
+    }
 }
