@@ -71,6 +71,21 @@ pub struct RiskDecisionView {
     pub created_at: i64,
 }
 
+const DECISION_COLUMNS: &str =
+    "txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at FROM risk_decisions";
+
+fn decision_view(r: &kassa_store::office::Row) -> kassa_store::Result<RiskDecisionView> {
+    Ok(RiskDecisionView {
+        txn_id: r.int(0)?,
+        merchant_id: r.text(1)?,
+        ruleset_version: r.int(2)?,
+        outcome: r.text(3)?,
+        score: r.int(4)?,
+        hits: serde_json::from_str(&r.text(5)?).unwrap_or(serde_json::Value::Null),
+        created_at: r.int(6)?,
+    })
+}
+
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SmsView {
     pub id: i64,
@@ -428,22 +443,10 @@ impl Office {
     pub async fn risk_decision(&self, actor: Actor, txn_id: i64) -> ApiResult<RiskDecisionView> {
         require(&actor, Permission::FreezeMerchants)?;
         self.read(move |sql| {
-            let Some(r) = sql.one(
-                "SELECT txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at FROM risk_decisions WHERE txn_id = ?1",
-                sql_params![txn_id],
-            )?
-            else {
+            let Some(r) = sql.one(&format!("SELECT {DECISION_COLUMNS} WHERE txn_id = ?1"), sql_params![txn_id])? else {
                 return Ok(Err(ApiError::not_found("risk decision")));
             };
-            Ok(Ok(RiskDecisionView {
-                txn_id: r.int(0)?,
-                merchant_id: r.text(1)?,
-                ruleset_version: r.int(2)?,
-                outcome: r.text(3)?,
-                score: r.int(4)?,
-                hits: serde_json::from_str(&r.text(5)?).unwrap_or(serde_json::Value::Null),
-                created_at: r.int(6)?,
-            }))
+            Ok(Ok(decision_view(&r)?))
         })
         .await
     }
@@ -454,24 +457,10 @@ impl Office {
         let limit = limit.clamp(1, 500);
         self.read(move |sql| {
             let rows = sql.query(
-                "SELECT txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at FROM risk_decisions
-                 ORDER BY created_at DESC, txn_id DESC LIMIT ?1",
+                &format!("SELECT {DECISION_COLUMNS} ORDER BY created_at DESC, txn_id DESC LIMIT ?1"),
                 sql_params![limit],
             )?;
-            Ok(Ok(rows
-                .iter()
-                .map(|r| {
-                    Ok(RiskDecisionView {
-                        txn_id: r.int(0)?,
-                        merchant_id: r.text(1)?,
-                        ruleset_version: r.int(2)?,
-                        outcome: r.text(3)?,
-                        score: r.int(4)?,
-                        hits: serde_json::from_str(&r.text(5)?).unwrap_or(serde_json::Value::Null),
-                        created_at: r.int(6)?,
-                    })
-                })
-                .collect::<kassa_store::Result<_>>()?))
+            Ok(Ok(rows.iter().map(decision_view).collect::<kassa_store::Result<_>>()?))
         })
         .await
     }
