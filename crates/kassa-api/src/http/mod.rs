@@ -1,0 +1,190 @@
+//! The HTTP JSON API (`/api/v1`), with its OpenAPI document generated from
+//! the handlers (`GET /api/v1/openapi.json`).
+//!
+//! Authentication: `Authorization: Bearer <token>` (or the `kassa_session`
+//! cookie) from `…/login`. Every error is `{code, reason}`: 400 bad input,
+//! 401 no or dead session, 403 not allowed, 404 not found (also another
+//! merchant's data), 409 a rule stops it, 422 a field fails its check, 423
+//! locked, 429 too many codes.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use kassa_merchant::{Application, OtpPurpose};
+use kassa_store::office::Wallet;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::cancellation::{CancellationView, Checklist};
+use crate::cards::CardView;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
+use crate::office::DailySummary;
+use crate::office::{Actor, Office, end_session, session_actor};
+use crate::ops::{AuditEntry, SmsView};
+use crate::terminals::{NewTerminal, TerminalView};
+use crate::txns::{Receipt, Statement, TxnFilter, TxnView};
+
+/// Largest JSON body.
+pub const JSON_BODY_MAX: usize = 64 * 1024;
+/// Largest upload (a document), with room for the limit's own check to answer.
+pub const UPLOAD_BODY_MAX: usize = kassa_merchant::application::DOCUMENT_MAX_BYTES + 1024;
+
+type Shared = Arc<Office>;
+
+/// A JSON body whose rejection is an [`ApiError`].
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), "invalid_body", rejection.body_text())),
+        }
+    }
+}
+
+/// The caller, from the bearer token or the session cookie.
+#[derive(Debug)]
+pub struct Caller(pub Actor, pub String);
+
+/// The session token: from `Authorization: Bearer`, or from the browser's
+/// `kassa_session` cookie (then `true`: the request must prove it is not forged).
+pub fn token_of(parts: &Parts) -> Option<(String, bool)> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(token) = value.strip_prefix("Bearer ")
+    {
+        return Some((token.trim().to_string(), false));
+    }
+    let cookies = parts.headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
+    cookies.split(';').find_map(|c| c.trim().strip_prefix("kassa_session=")).map(|t| (t.to_string(), true))
+}
+
+/// The CSRF token of a browser session: derived from the session token, so
+/// nothing more is stored, and useless without the cookie. Pages put it in
+/// their forms; scripts send it as `X-CSRF-Token`.
+pub fn csrf_of(session_token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(format!("kassa-csrf:{session_token}").as_bytes())[..16])
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, office: &Shared) -> Result<Self, Self::Rejection> {
+        let (token, from_cookie) =
+            token_of(parts).ok_or_else(|| ApiError::unauthorized("log in first: no session token"))?;
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::unauthorized("malformed session token"));
+        }
+        // A cookie rides along with forged cross-site requests; a header a page set does not.
+        let safe = matches!(parts.method, axum::http::Method::GET | axum::http::Method::HEAD);
+        if from_cookie && !safe {
+            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            if sent != csrf_of(&token) {
+                return Err(ApiError::forbidden("missing or wrong X-CSRF-Token for a cookie session"));
+            }
+        }
+        let actor = session_actor(office, token.clone()).await?;
+        Ok(Caller(actor, token))
+    }
+}
+
+fn id_of(text: &str, what: &str) -> ApiResult<i64> {
+    text.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| ApiError::not_found(what))
+}
+
+mod auth;
+mod bodies;
+mod merchant;
+mod ops;
+
+pub use bodies::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kassa merchant and operations API", description = "The merchant app and the operations console of Kassa, as JSON. Amounts are integer minor units (fen). Errors are {code, reason}."),
+    tags((name = "auth"), (name = "merchant"), (name = "operations"))
+)]
+struct ApiDoc;
+
+/// The API's routes and its OpenAPI document, built from the same handlers.
+pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::OpenApi) {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(merchant::upload_document))
+        .routes(routes!(merchant::cancellation_document))
+        .routes(routes!(ops::ops_cancellation_document))
+        .layer(DefaultBodyLimit::max(UPLOAD_BODY_MAX));
+    let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(auth::send_code))
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::reset_password))
+        .routes(routes!(auth::staff_login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(merchant::send_my_code))
+        .routes(routes!(merchant::change_phone))
+        .routes(routes!(merchant::apply, merchant::my_application))
+        .routes(routes!(merchant::wallet))
+        .routes(routes!(merchant::withdraw))
+        .routes(routes!(merchant::cards, merchant::bind_card))
+        .routes(routes!(merchant::set_settlement))
+        .routes(routes!(merchant::delete_card))
+        .routes(routes!(merchant::notices))
+        .routes(routes!(merchant::transactions))
+        .routes(routes!(merchant::transactions_csv))
+        .routes(routes!(merchant::transaction))
+        .routes(routes!(merchant::receipt))
+        .routes(routes!(merchant::statement))
+        .routes(routes!(ops::applications))
+        .routes(routes!(ops::application))
+        .routes(routes!(ops::approve))
+        .routes(routes!(ops::reject))
+        .routes(routes!(ops::block))
+        .routes(routes!(ops::freeze))
+        .routes(routes!(ops::unfreeze))
+        .routes(routes!(ops::audit_log))
+        .routes(routes!(ops::sms_outbox))
+        .routes(routes!(ops::add_staff))
+        .routes(routes!(ops::risk_decision))
+        .routes(routes!(merchant::my_terminals))
+        .routes(routes!(merchant::activate))
+        .routes(routes!(merchant::activation_code))
+        .routes(routes!(merchant::operators))
+        .routes(routes!(merchant::set_operator, merchant::remove_operator))
+        .routes(routes!(ops::add_terminal, ops::inventory))
+        .routes(routes!(ops::assign))
+        .routes(routes!(ops::run_daily))
+        .routes(routes!(merchant::cancellation_checklist, merchant::submit_cancellation))
+        .routes(routes!(merchant::withdraw_cancellation))
+        .routes(routes!(merchant::terminal_checklist, merchant::cancel_terminal))
+        .routes(routes!(ops::cancellations, ops::open_cancellation))
+        .routes(routes!(ops::phone_confirmation))
+        .routes(routes!(ops::approve_cancellation))
+        .routes(routes!(ops::reject_cancellation))
+        .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
+        .merge(uploads)
+        .with_state(office)
+        .split_for_parts();
+    let document = spec.clone();
+    let router = router
+        .route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(document) }))
+        .fallback(|| async { ApiError::not_found("endpoint").into_response() });
+    (router, spec)
+}
+
+pub fn router(office: Arc<Office>) -> axum::Router {
+    router_and_spec(office).0
+}
