@@ -137,14 +137,7 @@ pub fn type_words(kind: &str) -> &'static str {
 
 /// Field 22's first two digits in words.
 pub fn entry_words(mode: &str) -> &'static str {
-    match mode.get(..2) {
-        Some("01") => "MANUAL",
-        Some("02") => "SWIPE",
-        Some("05") => "CHIP",
-        Some("07") => "CONTACTLESS",
-        Some("80") => "FALLBACK",
-        _ => "OTHER",
-    }
+    kassa_core::txn::entry_mode_word(mode)
 }
 
 const COLUMNS: &str = "id, terminal_id, batch, trace, kind, state, amount, pan_masked, response_code, auth_code, rrn,

@@ -2,6 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
+/// How the card was read, in words, from field 22's first two digits: as the
+/// slip prints it (`SWIPE`, `CHIP`, …).
+pub fn entry_mode_word(field22: &str) -> &'static str {
+    match field22.get(..2) {
+        Some("01") => "MANUAL",
+        Some("02") => "SWIPE",
+        Some("05") => "CHIP",
+        Some("07") => "CONTACTLESS",
+        Some("80") => "FALLBACK",
+        _ => "OTHER",
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TxnKind {
     BalanceInquiry,

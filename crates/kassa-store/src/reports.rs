@@ -90,11 +90,6 @@ pub(crate) const EXCEPTIONS: &str = "
            reason, status
     FROM reconciliation_exceptions WHERE business_date = ?1 ORDER BY id LIMIT ?2";
 
-/// The statement with PostgreSQL's placeholders.
-pub(crate) fn for_postgres(sql: &str) -> String {
-    sql.replace("?1", "$1").replace("?2", "$2")
-}
-
 /// A report row from its columns (in `MERCHANT_DAY`'s order).
 pub(crate) fn merchant_day(
     business_date: &str,

@@ -127,16 +127,6 @@ fn kind_code(kind: TxnKind) -> &'static str {
     kind.code()
 }
 
-fn entry_word(mode: &str) -> &'static str {
-    match mode.get(..2) {
-        Some("01") => "manual",
-        Some("02") => "swipe",
-        Some("05") => "chip",
-        Some("07") => "contactless",
-        _ => "other",
-    }
-}
-
 impl RuleEngineRisk {
     pub fn new(
         lists: Arc<LimitsAndBlockLists>,
@@ -188,7 +178,7 @@ impl Risk for RuleEngineRisk {
             mcc: facts.mcc.to_string(),
             merchant_tier: "standard".into(),
             hour: i64::from(facts.hour),
-            entry: entry_word(facts.entry_mode).into(),
+            entry: kassa_core::txn::entry_mode_word(facts.entry_mode).to_ascii_lowercase(),
             kind: event.kind.clone(),
             distance_km: -1,
             merchant_day_total: i64::try_from(facts.daily_total.minor_units()).unwrap_or(i64::MAX),

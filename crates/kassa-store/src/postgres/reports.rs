@@ -5,9 +5,9 @@ use kassa_core::MerchantId;
 
 use super::pg_error;
 use crate::Result;
+use crate::office::for_postgres;
 use crate::reports::{
-    EXCEPTIONS, EXCEPTIONS_MAX, ExceptionItem, FEE_INCOME, FeeIncomeDay, MERCHANT_DAY, MerchantDayReport, for_postgres,
-    merchant_day,
+    EXCEPTIONS, EXCEPTIONS_MAX, ExceptionItem, FEE_INCOME, FeeIncomeDay, MERCHANT_DAY, MerchantDayReport, merchant_day,
 };
 
 pub(super) async fn merchant_day_report(
