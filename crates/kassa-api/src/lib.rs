@@ -5,6 +5,7 @@
 
 pub mod cancellation;
 pub mod cards;
+pub mod cases;
 pub mod error;
 pub mod http;
 pub mod merchants;

@@ -71,10 +71,10 @@ pub struct RiskDecisionView {
     pub created_at: i64,
 }
 
-const DECISION_COLUMNS: &str =
+pub(crate) const DECISION_COLUMNS: &str =
     "txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at FROM risk_decisions";
 
-fn decision_view(r: &kassa_store::office::Row) -> kassa_store::Result<RiskDecisionView> {
+pub(crate) fn decision_view(r: &kassa_store::office::Row) -> kassa_store::Result<RiskDecisionView> {
     Ok(RiskDecisionView {
         txn_id: r.int(0)?,
         merchant_id: r.text(1)?,

@@ -28,6 +28,9 @@ pub enum Permission {
     OpenCancellations,
     ViewAuditLog,
     ViewSmsOutbox,
+    /// Work risk cases: claim, note, propose and approve actions (a
+    /// different operator approves), close, and make overrides.
+    WorkCases,
     ManageStaff,
 }
 
@@ -55,7 +58,7 @@ impl StaffRole {
         match self {
             StaffRole::Admin => true,
             StaffRole::Risk => {
-                matches!(permission, ViewMerchants | ReviewApplications | FreezeMerchants | ViewAuditLog)
+                matches!(permission, ViewMerchants | ReviewApplications | FreezeMerchants | ViewAuditLog | WorkCases)
             }
             StaffRole::Operations => matches!(
                 permission,

@@ -11,8 +11,10 @@
 //! the [`Engine`] holds exactly one active version, compiled before it is
 //! swapped in, and every decision names the version it used.
 
+pub mod case;
 pub mod engine;
 pub mod facts;
+pub mod geo;
 pub mod rules;
 pub mod velocity;
 

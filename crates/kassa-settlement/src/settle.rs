@@ -40,6 +40,19 @@ pub struct MerchantDay {
     pub net: i128,
 }
 
+impl MerchantDay {
+    /// A risk case holds the merchant's settlement: whatever the day would
+    /// pay goes to frozen funds instead (a day that owes stays owed).
+    pub fn hold_all(&mut self) {
+        if let Ok(positive) = u64::try_from(self.net)
+            && positive > 0
+        {
+            self.held += positive;
+            self.net = 0;
+        }
+    }
+}
+
 /// Settles a day's items per merchant.
 pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<MerchantId, MerchantDay> {
     let mut days: BTreeMap<MerchantId, MerchantDay> = BTreeMap::new();
@@ -81,4 +94,19 @@ pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<Merchant
         );
     }
     days
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_merchant_day_pays_nothing_and_still_adds_up() {
+        let mut day = MerchantDay { gross: 10_000, fees: 60, held: 1_000, net: 8_940, ..MerchantDay::default() };
+        day.hold_all();
+        assert_eq!((day.held, day.net), (9_940, 0));
+        let mut owing = MerchantDay { gross: 100, refunds: 500, net: -400, ..MerchantDay::default() };
+        owing.hold_all();
+        assert_eq!((owing.held, owing.net), (0, -400), "a day that owes stays owed");
+    }
 }

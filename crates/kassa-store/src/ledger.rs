@@ -373,6 +373,8 @@ pub fn payout_postings(payout: &Payout, stage: PayoutState) -> Vec<Planned> {
 pub enum OfficeKind {
     Withdrawal = 1,
     Deposit = 2,
+    /// A risk case releasing a merchant's frozen funds (numbered by the case event).
+    Release = 3,
 }
 
 /// Ids of back-office postings: a space of their own (bit 126), then the

@@ -6,6 +6,7 @@
 //! commit is durable.
 
 pub mod any;
+pub mod cases;
 pub mod ledger;
 pub mod model;
 pub mod office;

@@ -166,6 +166,8 @@ pub struct NewTxn {
     pub business_date: String,
     pub entry_mode: String,
     pub operator: String,
+    /// A mobile reader's location (`lat,lon`), kept for risk cases.
+    pub location: Option<String>,
     pub link_transmitted: String,
     pub now_ms: i64,
 }

@@ -73,6 +73,7 @@ fn new_txn(batch: u32, trace: u32, kind: TxnKind, amount: u64) -> NewTxn {
         business_date: "20261122".into(),
         entry_mode: "051".into(),
         operator: "01 ".into(),
+        location: None,
         link_transmitted: "1122101010".into(),
         now_ms: 1,
     }

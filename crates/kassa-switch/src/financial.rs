@@ -81,30 +81,23 @@ impl<S: Store, N: Network> Switch<S, N> {
             }
         };
         let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, daily_total);
-        let verdict = self.risk.check(&risk_facts);
+        let mut verdict = self.risk.check(&risk_facts);
         if let Some(detail) = self.risk.take_detail(&risk_facts) {
-            // Rare (a rule hit): kept with the transaction for the analyst.
+            // Rare (a rule hit): kept with the transaction for the analyst,
+            // carried out durably, or let through by a case's override.
             let (id, merchant_id, now) = (record.id, merchant.id.to_string(), self.clock.now_ms());
+            let terminal_id = terminal.id.to_string();
+            let card_hex: String = card.fingerprint.iter().map(|b| format!("{b:02x}")).collect();
             let kept = self
                 .store
                 .office_write(move |sql| {
-                    sql.exec(
-                        "INSERT INTO risk_decisions (txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (txn_id) DO NOTHING",
-                        kassa_store::sql_params![
-                            id,
-                            merchant_id,
-                            detail.ruleset_version,
-                            detail.outcome,
-                            detail.score,
-                            detail.hits_json,
-                            now
-                        ],
-                    )
+                    crate::risk::keep_decision(sql, id, &merchant_id, &terminal_id, &card_hex, &detail, now)
                 })
                 .await;
-            if let Err(error) = kept {
-                tracing::error!(%error, "keep a risk decision");
+            match kept {
+                Ok(Some(_override)) => verdict = Ok(crate::risk::Verdict::Pass),
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, "keep a risk decision"),
             }
         }
         match verdict {
@@ -239,6 +232,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             business_date: self.business_date(),
             entry_mode: request.entry_mode.clone(),
             operator: request.operator.clone(),
+            location: request.location.clone(),
             link_transmitted: now.mmddhhmmss(),
             now_ms: self.clock.now_ms(),
         }

@@ -51,6 +51,8 @@ pub(crate) struct Financial {
     pub operator: String,
     pub local_time: String,
     pub local_date: String,
+    /// A mobile reader's location (field 59, `lat,lon`); an unreadable one is left out.
+    pub location: Option<String>,
 }
 
 /// The transaction kind a 60.1 message-type code names.
@@ -133,6 +135,7 @@ fn fields(m: &Message, kind: TxnKind) -> Result<Financial, ResponseCode> {
         operator: m.get_str(63).map(|s| s.chars().take(3).collect()).unwrap_or_default(),
         local_time: text(12).unwrap_or_default(),
         local_date: text(13).unwrap_or_default(),
+        location: text(59).filter(|l| kassa_risk::geo::Location::parse(l).is_some()),
     };
     Ok(request)
 }

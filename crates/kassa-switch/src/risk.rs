@@ -63,6 +63,98 @@ pub struct RiskDetail {
     pub score: u32,
     /// `[{rule, version, score, action, enforced}]`.
     pub hits_json: String,
+    /// The enforced rules that hit, for the case's title.
+    pub enforced_rules: Vec<String>,
+}
+
+impl RiskDetail {
+    /// Something was enforced (not only monitored): an analyst gets a case.
+    pub fn opens_case(&self) -> bool {
+        self.outcome != "approve"
+    }
+}
+
+/// Keeps a decision with its transaction and, unless an override from a case
+/// allows the merchant or the card, carries it out durably: a frozen terminal
+/// is blocked in the store (refused with `58` until a case unfreezes it), and
+/// the merchant's live case gets the transaction — or a new case opens, with
+/// its priority and SLA from the decision. Answers the override that let the
+/// transaction through, if one did.
+#[allow(clippy::too_many_arguments)]
+pub fn keep_decision(
+    sql: &mut dyn kassa_store::office::Sql,
+    txn_id: i64,
+    merchant: &str,
+    terminal: &str,
+    card_hex: &str,
+    detail: &RiskDetail,
+    now_ms: i64,
+) -> kassa_store::Result<Option<i64>> {
+    use kassa_risk::case::Priority;
+    use kassa_store::cases;
+    let allowed = if detail.opens_case() { cases::active_override(sql, merchant, card_hex, now_ms)? } else { None };
+    let outcome = match allowed {
+        Some(id) => format!("{} (allowed by override {id})", detail.outcome),
+        None => detail.outcome.clone(),
+    };
+    sql.exec(
+        "INSERT INTO risk_decisions (txn_id, merchant_id, ruleset_version, outcome, score, hits, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (txn_id) DO NOTHING",
+        kassa_store::sql_params![
+            txn_id,
+            merchant,
+            detail.ruleset_version,
+            outcome,
+            detail.score,
+            detail.hits_json.as_str(),
+            now_ms
+        ],
+    )?;
+    if allowed.is_some() || !detail.opens_case() {
+        return Ok(allowed);
+    }
+    if detail.outcome.starts_with("freeze_terminal") {
+        sql.exec(
+            "UPDATE terminals SET status = 'blocked' WHERE id = ?1 AND status = 'active'",
+            kassa_store::sql_params![terminal],
+        )?;
+    }
+    let priority = Priority::of_decision(&detail.outcome, detail.score);
+    let title = format!("{}: {}", detail.outcome, detail.enforced_rules.join(", "));
+    let case = match cases::live_case(sql, merchant)? {
+        Some((id, current)) => {
+            // A higher priority brings the SLA forward; it never moves back.
+            if Priority::from_code(&current).is_some_and(|p| priority < p) {
+                sql.exec(
+                    "UPDATE risk_cases SET priority = ?2, due_at = CASE WHEN opened_at + ?3 < due_at THEN opened_at + ?3 ELSE due_at END WHERE id = ?1",
+                    kassa_store::sql_params![id, priority.code(), priority.sla_ms()],
+                )?;
+            }
+            id
+        }
+        None => cases::open_case(
+            sql,
+            &cases::NewCase {
+                merchant,
+                terminal: Some(terminal),
+                title: &title,
+                priority: priority.code(),
+                due_at: now_ms.saturating_add(priority.sla_ms()),
+                actor: "system",
+            },
+            now_ms,
+        )?,
+    };
+    cases::attach_txn(sql, case, txn_id)?;
+    cases::case_event(
+        sql,
+        case,
+        now_ms,
+        "system",
+        "txn",
+        &format!("transaction {txn_id} at terminal {terminal}: {title}"),
+    )?;
+    Ok(None)
 }
 
 /// Limits from the merchant record, and block lists held in memory.
@@ -189,10 +281,8 @@ impl Risk for RuleEngineRisk {
         let declined = decision.declined().map(ResponseCode::parse);
         let hold = decision.outcome == kassa_risk::Outcome::HoldSettlement;
         if matches!(decision.outcome, kassa_risk::Outcome::FreezeTerminal { .. }) {
-            // Frozen in this host's block list: its next transactions are refused (58).
-            // Kept in memory only; an analyst's case makes it durable (not built yet).
+            // Made durable with the decision (`keep_decision`): blocked in the store.
             tracing::warn!(terminal = %facts.terminal, "risk rules froze the terminal");
-            self.lists.block_terminal(facts.terminal.clone());
         }
         if !decision.hits.is_empty()
             && let Ok(mut details) = self.details.lock()
@@ -215,6 +305,7 @@ impl Risk for RuleEngineRisk {
                     outcome,
                     score: decision.score,
                     hits_json: hits,
+                    enforced_rules: decision.hits.iter().filter(|h| h.enforced).map(|h| h.rule.clone()).collect(),
                 },
             );
         }

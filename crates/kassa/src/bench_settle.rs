@@ -175,6 +175,7 @@ async fn seed(
             business_date: DATE.into(),
             entry_mode: "021".into(),
             operator: "01 ".into(),
+            location: None,
             link_transmitted: transmitted,
             now_ms: 0,
         };

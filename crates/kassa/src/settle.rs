@@ -36,7 +36,18 @@ pub async fn run<S: Store>(
         return Err(format!("{business_date:?} is not a date (YYYYMMDD)").into());
     }
     let items = store.day_items(business_date.to_string()).await?;
-    let days = settle_day(&items, fees);
+    let mut days = settle_day(&items, fees);
+    // Merchants whose settlement a risk case holds: the whole day to frozen funds.
+    let held: Vec<String> = store
+        .office_read(|sql| {
+            sql.query("SELECT id FROM merchants WHERE settlement_held", &[])?.iter().map(|r| r.text(0)).collect()
+        })
+        .await?;
+    for (merchant, day) in days.iter_mut() {
+        if held.iter().any(|m| m == merchant.as_str()) {
+            day.hold_all();
+        }
+    }
     let mut summary =
         RunSummary { business_date: business_date.to_string(), merchants: days.len(), ..RunSummary::default() };
     let total = days.len() as u64;

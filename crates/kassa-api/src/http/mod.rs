@@ -109,13 +109,14 @@ mod auth;
 mod bodies;
 mod merchant;
 mod ops;
+mod risk;
 
 pub use bodies::*;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kassa merchant and operations API", description = "The merchant app and the operations console of Kassa, as JSON. Amounts are integer minor units (fen). Errors are {code, reason}."),
-    tags((name = "auth"), (name = "merchant"), (name = "operations"))
+    tags((name = "auth"), (name = "merchant"), (name = "operations"), (name = "risk"))
 )]
 struct ApiDoc;
 
@@ -159,6 +160,13 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(ops::sms_outbox))
         .routes(routes!(ops::add_staff))
         .routes(routes!(ops::risk_decision))
+        .routes(routes!(risk::cases, risk::open_case))
+        .routes(routes!(risk::case))
+        .routes(routes!(risk::case_step))
+        .routes(routes!(risk::create_override))
+        .routes(routes!(risk::evidence))
+        .routes(routes!(risk::risk_profile))
+        .routes(routes!(risk::decisions))
         .routes(routes!(merchant::my_terminals))
         .routes(routes!(merchant::activate))
         .routes(routes!(merchant::activation_code))

@@ -260,8 +260,8 @@ pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
         c,
         "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
              pan_masked, pan_hash, pan_sealed, request_digest, original_id, link_transmitted, local_date,
-             local_time, business_date, entry_mode, operator, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19)
+             local_time, business_date, entry_mode, operator, created_at, updated_at, location)
+         VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20)
          ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING
          RETURNING id",
         &[
@@ -284,6 +284,7 @@ pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
             &t.entry_mode,
             &t.operator,
             &t.now_ms,
+            &t.location,
         ],
     )
     .await?;
