@@ -142,3 +142,150 @@ async fn a_new_ruleset_takes_effect_without_a_restart() {
     assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "59");
     assert_eq!(sale(&mut t, &debit(), 4_243).await.code.as_str(), "00");
 }
+
+/// The end-to-end case: a cash-out pattern (card cycling with round credit
+/// amounts) is held and opens a case; one analyst proposes, another approves
+/// holding the merchant's settlement and freezing the terminal; the day
+/// settles into frozen funds; a card override lets the card through; the
+/// evidence exports with hashes; the release moves the funds to available.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
+    use kassa_api::cases::StepInput;
+    use kassa_core::time::Clock;
+    use kassa_merchant::StaffRole;
+    let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let rich = card("6222021234500000058", Some("888888"), Entry::Swipe);
+    let visa = card(VISA, Some("1234"), Entry::Swipe);
+    for (card, amount) in [
+        (debit(), 1_000),
+        (rich, 1_000),
+        (card(POOR, Some("111111"), Entry::Swipe), 500),
+        (credit(), 100_000),
+        (visa, 100_000),
+        (credit(), 100_000),
+    ] {
+        assert_eq!(sale(&mut t, &card, amount).await.code.as_str(), "00");
+    }
+    let clock = std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 });
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        clock.clone(),
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    let staff = |name: &str| kassa_api::Actor::Staff { id: 1, username: name.into(), role: StaffRole::Risk };
+    let (ana, bo) = (staff("ana"), staff("bo"));
+    let step = |step: &str, text: Option<&str>| StepInput {
+        step: step.into(),
+        text: text.map(str::to_string),
+        ..StepInput::default()
+    };
+    let status = |e: kassa_api::ApiError| e.status.as_u16();
+
+    // The hold opened a high-priority case with the transaction as evidence.
+    let queue = office.cases(ana.clone(), None, false).await.unwrap();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let case = &queue[0];
+    assert_eq!((case.state.as_str(), case.priority.as_str(), case.merchant_id.as_str()), ("open", "high", MID));
+    assert!(case.title.contains("hold_settlement"), "{}", case.title);
+    assert_eq!(case.terminal_id.as_deref(), Some(w.terminals[0].0.as_str()));
+    let id = case.id;
+    let detail = office.case(ana.clone(), id).await.unwrap();
+    assert_eq!(detail.transactions.len(), 1);
+    assert_eq!(detail.decisions[0].outcome, "hold_settlement");
+    let held_txn = detail.transactions[0].id;
+    assert!(detail.transactions[0].card.as_deref().is_some_and(|c| c.contains("****")), "masked");
+
+    // One analyst at a time.
+    office.case_step(ana.clone(), id, step("claim", None)).await.unwrap();
+    assert_eq!(office.case_step(bo.clone(), id, step("note", Some("mine"))).await.err().map(status), Some(409));
+    office.case_step(ana.clone(), id, step("note", Some("six cards in minutes, round credit amounts"))).await.unwrap();
+
+    // Four eyes: ana proposes holding the settlement; ana may not approve it, bo does.
+    let propose = |action: &str| StepInput {
+        step: "propose".into(),
+        action: Some(action.into()),
+        text: Some("cash-out pattern".into()),
+        ..StepInput::default()
+    };
+    let pending = office.case_step(ana.clone(), id, propose("hold_settlement")).await.unwrap();
+    assert_eq!(pending.state, "action_pending");
+    assert_eq!(office.case_step(ana.clone(), id, step("approve", None)).await.err().map(status), Some(403));
+    let actioned = office.case_step(bo.clone(), id, step("approve", None)).await.unwrap();
+    assert_eq!(actioned.state, "actioned");
+
+    // A card override from the case lets that card through the rules.
+    let made = office
+        .create_override(ana.clone(), id, "card".into(), Some(held_txn), 7, "the cardholder confirmed".into())
+        .await
+        .unwrap();
+    assert!(made.active && made.label.contains("****"), "{made:?}");
+    assert_eq!(sale(&mut t, &credit(), 100_000).await.code.as_str(), "00");
+    let overridden = office.risk_decisions(ana.clone(), 1).await.unwrap();
+    assert!(overridden[0].outcome.contains("allowed by override"), "{overridden:?}");
+
+    // Freezing the terminal, approved by the second operator: the host refuses it (58).
+    office.case_step(ana.clone(), id, propose("freeze_terminal")).await.unwrap();
+    office.case_step(bo.clone(), id, step("approve", None)).await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "58");
+
+    // The day settles with the whole net held.
+    let date = clock.local().yyyymmdd();
+    kassa::settle::run(&w.host.store, &date, &kassa_settlement::FeeSchedule::standard(), clock.now_ms(), |_, _| {})
+        .await
+        .unwrap();
+    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    let settled = report[0].settled.clone().unwrap();
+    assert_eq!((settled.net, settled.held), (0, report[0].approved_amount - settled.fees), "{report:?}");
+    let profile = office.risk_profile(ana.clone(), MID.into()).await.unwrap();
+    assert!(profile.settlement_held);
+    assert_eq!(profile.frozen_funds, settled.held as i64);
+    assert_eq!(profile.terminals[0].status, "blocked");
+
+    // The evidence bundle: every section hashed, and the bundle over them.
+    let bundle = office.evidence(ana.clone(), id).await.unwrap();
+    let names: Vec<&str> = bundle.sections.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["case", "history", "notes", "transactions", "decisions", "overrides", "location_trail"]);
+    for section in &bundle.sections {
+        use sha2::Digest;
+        let hash: String =
+            sha2::Sha256::digest(section.content.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hash, section.sha256, "{}", section.name);
+    }
+    assert_eq!(bundle.bundle_sha256.len(), 64);
+
+    // Releasing the settlement moves the frozen funds to available, and tells the merchant.
+    office.case_step(ana.clone(), id, propose("release_settlement")).await.unwrap();
+    office.case_step(bo.clone(), id, step("approve", None)).await.unwrap();
+    let profile = office.risk_profile(bo.clone(), MID.into()).await.unwrap();
+    assert!(!profile.settlement_held);
+    assert_eq!((profile.frozen_funds, profile.available_funds), (0, settled.held as i64));
+    let audit = w.host.store.ledger_audit().await.unwrap();
+    assert!(audit.check().is_ok(), "{audit:?}");
+
+    // Closed as confirmed, reopened, and every step is in its history.
+    let close = StepInput { step: "close".into(), resolution: Some("confirmed".into()), ..StepInput::default() };
+    let closed = office.case_step(ana.clone(), id, close).await.unwrap();
+    assert_eq!((closed.state.as_str(), closed.resolution.as_deref()), ("closed", Some("confirmed")));
+    assert!(office.cases(ana.clone(), None, false).await.unwrap().is_empty(), "the queue holds open cases");
+    office.case_step(bo.clone(), id, step("reopen", Some("new evidence"))).await.unwrap();
+    let kinds: Vec<String> = office.case(bo.clone(), id).await.unwrap().events.into_iter().map(|e| e.kind).collect();
+    for kind in ["opened", "txn", "claimed", "note", "proposed", "approved", "override", "closed", "reopened"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+    let audit_log = office
+        .audit_log(kassa_api::Actor::Staff { id: 9, username: "root".into(), role: StaffRole::Admin }, 100)
+        .await
+        .unwrap();
+    assert!(audit_log.iter().any(|e| e.action == "case_approved" && e.actor == "staff:bo"));
+
+    // Risk data is staff's: a merchant, or a support agent, sees none of it.
+    let merchant = kassa_api::Actor::Merchant { user: 1, merchant: kassa_core::MerchantId::parse(MID) };
+    assert_eq!(office.case(merchant.clone(), id).await.err().map(status), Some(403));
+    assert_eq!(office.risk_profile(merchant, MID.into()).await.err().map(status), Some(403));
+    let support = kassa_api::Actor::Staff { id: 3, username: "sue".into(), role: StaffRole::Support };
+    assert_eq!(office.cases(support, None, false).await.err().map(status), Some(403));
+}
