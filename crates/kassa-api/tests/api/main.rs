@@ -8,6 +8,7 @@ mod common;
 mod money;
 mod onboarding;
 mod openapi;
+mod risk;
 mod terminals;
 
 use common::*;
