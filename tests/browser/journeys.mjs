@@ -235,6 +235,47 @@ await journey("5 a wrong payment password, tried repeatedly, locks, and the page
   await shot(m, "journey-5-locked");
 });
 
+await journey("6 risk: a case opened in the console, an action proposed by one analyst and approved by another, closed", async () => {
+  await risk.goto(`${base}/console/risk/cases`);
+  await risk.fill("input[name=merchant_id]", "898310048990001");
+  await risk.fill("input[name=title]", "tip-off: split sales");
+  await risk.selectOption("select[name=priority]", "high");
+  await risk.getByRole("button", { name: /新建案件|Open a case/ }).last().click();
+  await risk.waitForURL(/\/console\/risk\/cases\/\d+$/);
+  const casePath = new URL(risk.url()).pathname;
+  await risk.click("#claim");
+  await risk.waitForSelector("#case-summary");
+  async function proposeAndApprove(action) {
+    await risk.selectOption("#propose select[name=action]", action);
+    await risk.fill("#propose input[name=text]", `analyst: ${action}`);
+    await risk.locator("#propose button[type=submit]").click();
+    await risk.waitForSelector("#proposal");
+    assert.equal(await risk.locator("#approve-action").count(), 0, "the proposer cannot approve");
+    const admin = await staff("admin");
+    await admin.goto(`${base}${casePath}`);
+    await admin.click("#approve-action");
+    await admin.waitForSelector("#case-summary");
+    assert.match(await admin.locator("h1").innerText(), /已处置|Actioned/);
+    await admin.close();
+    await risk.goto(`${base}${casePath}`);
+  }
+  await proposeAndApprove("hold_settlement");
+  await risk.goto(`${base}/console/risk/merchants/898310048990001`);
+  assert.match(await risk.locator("#risk-profile").innerText(), /结算已暂停|Settlement held/);
+  await shot(risk, "console-risk-profile");
+  await risk.goto(`${base}${casePath}`);
+  await proposeAndApprove("release_settlement");
+  await risk.selectOption("#close select[name=resolution]", "refuted");
+  await risk.locator("#close button[type=submit]").click();
+  await risk.waitForSelector("#case-history");
+  assert.match(await risk.locator("h1").innerText(), /排除风险|Refuted/);
+  assert.match(await risk.locator("#case-history").innerText(), /approved/);
+  await shot(risk, "console-risk-case");
+  const download = await risk.request.get(`${base}${casePath}/evidence`);
+  assert.equal(download.status(), 200);
+  assert.match((await download.json()).bundle_sha256, /^[0-9a-f]{64}$/);
+});
+
 await journey("every page renders for its role, with the security headers; a form without its CSRF token is refused", async () => {
   for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/statements", "/cancellation"]) {
     const response = await d.goto(`${base}${path}`);
@@ -242,7 +283,7 @@ await journey("every page renders for its role, with the security headers; a for
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
   }
   const admin = await staff("admin");
-  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/audit", "/console/sms"]) {
+  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
     const response = await admin.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
   }
@@ -252,6 +293,8 @@ await journey("every page renders for its role, with the security headers; a for
   assert.equal((await support.goto(`${base}/console/audit`)).status(), 403);
   assert.equal(await support.locator("nav a[href='/console/risk']").count(), 0);
   assert.equal((await support.goto(`${base}/console/risk`)).status(), 403);
+  assert.equal(await support.locator("nav a[href='/console/risk/cases']").count(), 0);
+  assert.equal((await support.goto(`${base}/console/risk/cases`)).status(), 403);
   const forged = await d.request.post(`${base}/wallet`, { form: { amount: "1.00", payment_password: "135790" } });
   assert.equal(forged.status(), 403);
   const api = await d.request.post(`${base}/api/v1/merchant/wallet/withdrawals`, { data: { amount: 100, payment_password: "135790" } });

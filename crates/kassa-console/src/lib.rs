@@ -15,6 +15,7 @@ mod auth;
 pub mod i18n;
 pub mod merchant;
 pub mod ops;
+pub mod risk;
 pub mod security;
 
 use std::collections::HashMap;
@@ -68,6 +69,7 @@ pub struct Ctx {
     pub can_cancellations: bool,
     pub can_audit: bool,
     pub can_freeze: bool,
+    pub can_cases: bool,
     pub can_open: bool,
     pub can_outbox: bool,
     pub error: Option<String>,
@@ -150,6 +152,7 @@ impl FromRequestParts<Shared> for Ctx {
             can_cancellations: allows(Permission::ReviewCancellations),
             can_audit: allows(Permission::ViewAuditLog),
             can_freeze: allows(Permission::FreezeMerchants),
+            can_cases: allows(Permission::WorkCases),
             can_open: allows(Permission::OpenCancellations),
             can_outbox: allows(Permission::ViewSmsOutbox),
             actor,
@@ -227,6 +230,7 @@ pub fn router(office: Arc<Office>) -> axum::Router {
         .route("/lang/{lang}", get(switch_lang))
         .merge(merchant::routes())
         .merge(ops::routes())
+        .merge(risk::routes())
         .with_state(console)
         .layer(axum::middleware::from_fn(security::headers))
 }

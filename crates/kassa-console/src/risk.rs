@@ -1,0 +1,311 @@
+//! Risk control in the console: the case queue, a case with its evidence and
+//! the forms for each step (four eyes: a second operator approves), the
+//! evidence bundle as a download, and a merchant's risk profile.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kassa_api::Actor;
+use kassa_api::cases::{CaseDetail, CaseView, RiskProfile, StepInput};
+use kassa_core::time::LocalTime;
+use serde::Deserialize;
+
+use crate::merchant::error_page;
+use crate::{Ctx, Shared, page};
+
+pub fn routes() -> axum::Router<Shared> {
+    axum::Router::new()
+        .route("/console/risk/cases", get(queue).post(open_case))
+        .route("/console/risk/cases/{id}", get(case))
+        .route("/console/risk/cases/{id}/steps", post(step))
+        .route("/console/risk/cases/{id}/overrides", post(make_override))
+        .route("/console/risk/cases/{id}/evidence", get(evidence))
+        .route("/console/risk/merchants/{id}", get(profile))
+}
+
+fn staff(ctx: &Ctx) -> Result<Actor, Response> {
+    match &ctx.actor {
+        Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
+        _ => Err(Redirect::to("/console/login").into_response()),
+    }
+}
+
+fn staff_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
+    let actor = staff(ctx)?;
+    ctx.check_csrf(csrf)?;
+    Ok(actor)
+}
+
+fn when(ms: i64, offset: i32) -> String {
+    let t = LocalTime::from_unix_ms(ms, offset);
+    let (d, h) = (t.yyyymmdd(), t.hhmmss());
+    format!("{}-{}-{} {}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4])
+}
+
+/// A case as a row shows it.
+#[derive(Debug)]
+pub struct CaseRow {
+    pub case: CaseView,
+    pub opened: String,
+    pub due: String,
+}
+
+fn rows(cases: Vec<CaseView>, offset: i32) -> Vec<CaseRow> {
+    cases
+        .into_iter()
+        .map(|case| CaseRow { opened: when(case.opened_at, offset), due: when(case.due_at, offset), case })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "risk_cases.html")]
+struct QueuePage {
+    c: Ctx,
+    cases: Vec<CaseRow>,
+    state: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct QueueQuery {
+    state: Option<String>,
+    mine: Option<bool>,
+}
+
+async fn queue_view(console: &Shared, c: Ctx, q: QueueQuery) -> Response {
+    let Ok(actor) = staff(&c) else { return Redirect::to("/console/login").into_response() };
+    let offset = console.office.clock.offset_minutes();
+    let state = q.state.clone().filter(|s| !s.is_empty());
+    match console.office.cases(actor, state.clone(), q.mine.unwrap_or(false)).await {
+        Ok(cases) => page(&c.clone(), &QueuePage { c, cases: rows(cases, offset), state: state.unwrap_or_default() }),
+        Err(e) => error_page(c, &e),
+    }
+}
+
+async fn queue(State(console): State<Shared>, c: Ctx, Query(q): Query<QueueQuery>) -> Response {
+    queue_view(&console, c, q).await
+}
+
+#[derive(Debug, Deserialize)]
+struct OpenForm {
+    #[serde(default)]
+    _csrf: String,
+    merchant_id: String,
+    title: String,
+    priority: String,
+}
+
+async fn open_case(State(console): State<Shared>, c: Ctx, Form(form): Form<OpenForm>) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match console.office.open_case(actor, form.merchant_id.trim().to_string(), form.title, form.priority).await {
+        Ok(case) => Redirect::to(&format!("/console/risk/cases/{}", case.id)).into_response(),
+        Err(e) => queue_view(&console, c.fail(&e), QueueQuery::default()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "risk_case.html")]
+struct CasePage {
+    c: Ctx,
+    d: CaseDetail,
+    opened: String,
+    due: String,
+    me: String,
+    /// (id, time, actor, kind, detail)
+    events: Vec<(i64, String, String, String, String)>,
+    /// (id, time, terminal, kind, state, amount, card, code)
+    txns: Vec<(i64, String, String, String, String, String, String, String)>,
+    /// (txn, outcome, hits in words, version)
+    decisions: Vec<(i64, String, String, i64)>,
+    /// (kind, label, until, active, reason)
+    overrides: Vec<(String, String, String, bool, String)>,
+    actions: [&'static str; 6],
+}
+
+async fn case_view(console: &Shared, c: Ctx, id: i64) -> Response {
+    let Ok(actor) = staff(&c) else { return Redirect::to("/console/login").into_response() };
+    let me = actor.name();
+    let offset = console.office.clock.offset_minutes();
+    match console.office.case(actor, id).await {
+        Ok(d) => {
+            let events = d
+                .events
+                .iter()
+                .map(|e| (e.id, when(e.at, offset), e.actor.clone(), e.kind.clone(), e.detail.clone()))
+                .collect();
+            let txns = d
+                .transactions
+                .iter()
+                .map(|t| {
+                    (
+                        t.id,
+                        when(t.created_at, offset),
+                        t.terminal_id.clone(),
+                        t.kind.clone(),
+                        t.state.clone(),
+                        crate::i18n::money(t.amount),
+                        t.card.clone().unwrap_or_default(),
+                        t.response_code.clone().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            let decisions = d
+                .decisions
+                .iter()
+                .map(|x| {
+                    let hits = x
+                        .hits
+                        .as_array()
+                        .map(|hits| {
+                            hits.iter()
+                                .map(|h| {
+                                    let monitor = if h["enforced"] == false { " (monitor)" } else { "" };
+                                    format!("{} +{}{monitor}", h["rule"].as_str().unwrap_or("-"), h["score"])
+                                })
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        })
+                        .unwrap_or_default();
+                    (x.txn_id, x.outcome.clone(), hits, x.ruleset_version)
+                })
+                .collect();
+            let overrides = d
+                .overrides
+                .iter()
+                .map(|o| (o.kind.clone(), o.label.clone(), when(o.expires_at, offset), o.active, o.reason.clone()))
+                .collect();
+            let (opened, due) = (when(d.case.opened_at, offset), when(d.case.due_at, offset));
+            let actions = kassa_risk::case::CaseAction::ALL.map(|a| a.code());
+            page(&c.clone(), &CasePage { c, d, opened, due, me, events, txns, decisions, overrides, actions })
+        }
+        Err(e) => error_page(c, &e),
+    }
+}
+
+async fn case(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>) -> Response {
+    case_view(&console, c, id).await
+}
+
+#[derive(Debug, Deserialize)]
+struct StepForm {
+    #[serde(default)]
+    _csrf: String,
+    step: String,
+    text: Option<String>,
+    action: Option<String>,
+    target: Option<String>,
+    resolution: Option<String>,
+}
+
+async fn step(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, Form(form): Form<StepForm>) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let input = StepInput {
+        step: form.step,
+        text: blank(form.text),
+        action: blank(form.action),
+        target: blank(form.target),
+        resolution: blank(form.resolution),
+    };
+    let c = match console.office.case_step(actor, id, input).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    case_view(&console, c, id).await
+}
+
+#[derive(Debug, Deserialize)]
+struct OverrideForm {
+    #[serde(default)]
+    _csrf: String,
+    kind: String,
+    txn_id: Option<String>,
+    days: String,
+    reason: String,
+}
+
+async fn make_override(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<i64>,
+    Form(form): Form<OverrideForm>,
+) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let txn = form.txn_id.and_then(|t| t.trim().parse().ok());
+    let days = form.days.trim().parse().unwrap_or(0);
+    let c = match console.office.create_override(actor, id, form.kind, txn, days, form.reason).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    case_view(&console, c, id).await
+}
+
+async fn evidence(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match console.office.evidence(actor, id).await {
+        Ok(bundle) => {
+            let body = serde_json::to_string_pretty(&bundle).unwrap_or_default();
+            (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"case-{id}-evidence.json\"")),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => error_page(c, &e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "risk_profile.html")]
+struct ProfilePage {
+    c: Ctx,
+    p: RiskProfile,
+    cases: Vec<CaseRow>,
+    frozen: String,
+    pending: String,
+    available: String,
+    /// (time, txn, outcome, version)
+    decisions: Vec<(String, i64, String, i64)>,
+}
+
+async fn profile(State(console): State<Shared>, c: Ctx, Path(id): Path<String>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let offset = console.office.clock.offset_minutes();
+    match console.office.risk_profile(actor, id).await {
+        Ok(mut p) => {
+            let cases = rows(std::mem::take(&mut p.cases), offset);
+            let decisions = p
+                .decisions
+                .iter()
+                .map(|d| (when(d.created_at, offset), d.txn_id, d.outcome.clone(), d.ruleset_version))
+                .collect();
+            let (frozen, pending, available) = (
+                crate::i18n::money(p.frozen_funds),
+                crate::i18n::money(p.pending_funds),
+                crate::i18n::money(p.available_funds),
+            );
+            page(&c.clone(), &ProfilePage { c, p, cases, frozen, pending, available, decisions })
+        }
+        Err(e) => error_page(c, &e),
+    }
+}
