@@ -108,6 +108,19 @@ async fn open_case(State(console): State<Shared>, c: Ctx, Form(form): Form<OpenF
     }
 }
 
+/// A transaction held as evidence, as the case page shows it (card masked).
+#[derive(Debug)]
+struct TxnRow {
+    id: i64,
+    time: String,
+    terminal: String,
+    kind: String,
+    state: String,
+    amount: String,
+    card: String,
+    code: String,
+}
+
 #[derive(Template)]
 #[template(path = "risk_case.html")]
 struct CasePage {
@@ -118,8 +131,7 @@ struct CasePage {
     me: String,
     /// (id, time, actor, kind, detail)
     events: Vec<(i64, String, String, String, String)>,
-    /// (id, time, terminal, kind, state, amount, card, code)
-    txns: Vec<(i64, String, String, String, String, String, String, String)>,
+    txns: Vec<TxnRow>,
     /// (txn, outcome, hits in words, version)
     decisions: Vec<(i64, String, String, i64)>,
     /// (kind, label, until, active, reason)
@@ -141,17 +153,15 @@ async fn case_view(console: &Shared, c: Ctx, id: i64) -> Response {
             let txns = d
                 .transactions
                 .iter()
-                .map(|t| {
-                    (
-                        t.id,
-                        when(t.created_at, offset),
-                        t.terminal_id.clone(),
-                        t.kind.clone(),
-                        t.state.clone(),
-                        crate::i18n::money(t.amount),
-                        t.card.clone().unwrap_or_default(),
-                        t.response_code.clone().unwrap_or_default(),
-                    )
+                .map(|t| TxnRow {
+                    id: t.id,
+                    time: when(t.created_at, offset),
+                    terminal: t.terminal_id.clone(),
+                    kind: t.kind.clone(),
+                    state: t.state.clone(),
+                    amount: crate::i18n::money(t.amount),
+                    card: t.card.clone().unwrap_or_default(),
+                    code: t.response_code.clone().unwrap_or_default(),
                 })
                 .collect();
             let decisions = d
