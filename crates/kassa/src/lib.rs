@@ -5,6 +5,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod monitor;
 pub mod payout;
 pub mod reconcile;
 pub mod settle;

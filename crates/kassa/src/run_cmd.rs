@@ -131,7 +131,8 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
             kassa::demo::load_or_create_lmk(&demo.dir.join("lmk.hex")).map_err(|e| anyhow!("demo keys: {e}"))?,
         );
         let store = demo.host.store.clone();
-        tokio::spawn(world::daily_settlement(store, clock, cutoff, sim, Some(hsm), shutdown.clone()));
+        let monitor = demo.host.monitor.clone();
+        tokio::spawn(world::daily_settlement(store, clock, cutoff, sim, Some(hsm), monitor, shutdown.clone()));
         let metrics_port = if args.port == 0 { 0 } else { args.port.saturating_add(1) };
         match kassa::metrics::serve(&format!("127.0.0.1:{metrics_port}"), recorder, shutdown.clone()).await {
             Ok(address) => println!("metrics: http://{address}/metrics"),
@@ -165,7 +166,16 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         let payouts: Option<Arc<dyn kassa_crypto::SecurityModule>> =
             if config.payouts.enabled().map_err(|e| anyhow!(e))? { Some(hsm.clone()) } else { None };
         let store = host.store.clone();
-        tokio::spawn(world::daily_settlement(store, clock.clone(), settings.cutoff, None, payouts, shutdown.clone()));
+        let monitor = host.monitor.clone();
+        tokio::spawn(world::daily_settlement(
+            store,
+            clock.clone(),
+            settings.cutoff,
+            None,
+            payouts,
+            monitor,
+            shutdown.clone(),
+        ));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
         if let Some(engine) = host.rules.clone() {
             let path = config.risk.ruleset.clone();

@@ -115,6 +115,8 @@ pub struct HostHandle<S: Store> {
     pub risk: Arc<LimitsAndBlockLists>,
     /// The risk rules engine, when a ruleset is configured (for reloading).
     pub rules: Option<Arc<kassa_risk::Engine>>,
+    /// The daily monitoring job's engine and credit issuers, with the rules engine on.
+    pub monitor: Option<crate::monitor::Monitor>,
     /// How many in-flight transactions were reversed at start-up.
     pub recovered: u64,
 }
@@ -184,7 +186,11 @@ pub async fn start_host<S: Store>(
     let counters = Arc::new(HostCounters::default());
     tokio::spawn(kassa_host::serve(listener, switch, settings.limits, counters.clone(), shutdown));
     tracing::info!(%address, "host listening for terminals");
-    Ok(HostHandle { address, counters, link, store, risk, rules, recovered })
+    let monitor = rules.clone().map(|engine| crate::monitor::Monitor {
+        engine,
+        credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
+    });
+    Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered })
 }
 
 /// Keeps the `kassa_saf_depth` gauge current.
@@ -226,6 +232,7 @@ pub async fn daily_settlement<S: Store>(
     cutoff: kassa_settlement::CutOff,
     simulator: Option<kassa_network_sim::Simulator>,
     payouts: Option<Arc<dyn SecurityModule>>,
+    monitor: Option<crate::monitor::Monitor>,
     shutdown: CancellationToken,
 ) {
     let fees = kassa_settlement::FeeSchedule::standard();
@@ -243,6 +250,16 @@ pub async fn daily_settlement<S: Store>(
             }
         };
         show(format!("\n— business day {date} closed —\n"));
+        // The merchant-day rules first: a hold must be marked before the day settles.
+        if let Some(monitor) = &monitor {
+            match crate::monitor::run(&store, monitor, &date, clock.now_ms()).await {
+                Ok(summary) => {
+                    tracing::info!(date, hits = summary.hits.len(), held = summary.held, "risk monitoring run");
+                    show(crate::monitor::report(&summary));
+                }
+                Err(error) => tracing::error!(date, %error, "risk monitoring run"),
+            }
+        }
         match crate::settle::run(&store, &date, &fees, clock.now_ms(), |_, _| {}).await {
             Ok(summary) => {
                 tracing::info!(date, merchants = summary.merchants, net = summary.net, "business day settled");

@@ -289,3 +289,38 @@ async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
     let support = kassa_api::Actor::Staff { id: 3, username: "sue".into(), role: StaffRole::Support };
     assert_eq!(office.cases(support, None, false).await.err().map(status), Some(403));
 }
+
+/// The daily monitoring job: a credit-heavy day with a high average ticket is
+/// held before it settles, and opens one case however often the job runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monitoring_job_holds_a_credit_heavy_day_before_it_settles() {
+    use kassa_core::time::Clock;
+    let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    assert_eq!(sale(&mut t, &credit(), 450_001).await.code.as_str(), "00");
+    assert_eq!(sale(&mut t, &card(VISA, Some("1234"), Entry::Swipe), 450_003).await.code.as_str(), "00");
+    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
+    let date = clock.local().yyyymmdd();
+    let monitor = w.host.monitor.clone().unwrap();
+    let first = kassa::monitor::run(&w.host.store, &monitor, &date, clock.now_ms()).await.unwrap();
+    assert_eq!(
+        first.hits,
+        vec![(MID.to_string(), "hold_settlement".to_string(), vec!["credit-heavy-day".to_string()])]
+    );
+    assert_eq!(first.held, 1);
+    let again = kassa::monitor::run(&w.host.store, &monitor, &date, clock.now_ms()).await.unwrap();
+    assert_eq!(again.held, 0, "once per merchant and day");
+    let cases = w
+        .host
+        .store
+        .office_read(|sql| sql.query("SELECT c.id, e.detail FROM risk_cases c JOIN risk_case_events e ON e.case_id = c.id WHERE e.kind = 'monitor'", &[]))
+        .await
+        .unwrap();
+    assert_eq!(cases.len(), 1, "{cases:?}");
+    kassa::settle::run(&w.host.store, &date, &kassa_settlement::FeeSchedule::standard(), clock.now_ms(), |_, _| {})
+        .await
+        .unwrap();
+    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    assert_eq!(report[0].settled.clone().unwrap().held, 900_004, "{report:?}");
+}

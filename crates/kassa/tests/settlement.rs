@@ -229,6 +229,7 @@ async fn the_scheduled_run_settles_reconciles_and_pays_out() {
         kassa_settlement::CutOff::MIDNIGHT,
         Some(w.sim.simulator.clone()),
         Some(w.hsm.clone()),
+        w.host.monitor.clone(),
         shutdown.clone(),
     ));
     let mut report = Vec::new();
