@@ -315,13 +315,26 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     let url = store_url(args.config.as_deref(), args.demo.as_deref())?;
     // The demo pays out through its simulated bank under its own key; a configured
     // host through its configured adapter under its configured key.
-    let (cutoff, offset_minutes, payout_key) = match args.demo.as_deref() {
-        Some(dir) => (kassa_settlement::CutOff::MIDNIGHT, 480, Some(dir.join("lmk.hex"))),
+    // With the rules engine configured, the merchant-day rules run first (as the scheduled run does).
+    let (cutoff, offset_minutes, payout_key, monitor) = match args.demo.as_deref() {
+        Some(dir) => (kassa_settlement::CutOff::MIDNIGHT, 480, Some(dir.join("lmk.hex")), None),
         None => {
             let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
-            let cutoff = config.host_settings().map_err(|e| anyhow!(e))?.cutoff;
+            let settings = config.host_settings().map_err(|e| anyhow!(e))?;
             let key = config.payouts.enabled().map_err(|e| anyhow!(e))?.then(|| config.security.lmk_file.clone());
-            (cutoff, config.rules.utc_offset_minutes, key)
+            let monitor = match &settings.ruleset {
+                None => None,
+                Some(text) => {
+                    let ruleset = kassa_risk::Ruleset::from_toml(text)
+                        .and_then(|r| r.compile())
+                        .map_err(|e| anyhow!("risk ruleset: {e}"))?;
+                    Some(kassa::monitor::Monitor {
+                        engine: Arc::new(kassa_risk::Engine::new(ruleset)),
+                        credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
+                    })
+                }
+            };
+            (settings.cutoff, config.rules.utc_offset_minutes, key, monitor)
         }
     };
     let clock = SystemClock { offset_minutes };
@@ -336,6 +349,12 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     }
     runtime()?.block_on(async {
         let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
+        if let Some(monitor) = &monitor {
+            let found = kassa::monitor::run(&store, monitor, &date, clock.now_ms())
+                .await
+                .map_err(|e| anyhow!("risk monitoring {date}: {e}"))?;
+            print!("{}", kassa::monitor::report(&found));
+        }
         let bar = indicatif::ProgressBar::new(0);
         let fees = kassa_settlement::FeeSchedule::standard();
         let summary = kassa::settle::run(&store, &date, &fees, clock.now_ms(), |done, total| {
