@@ -1,5 +1,6 @@
 //! Feeds arbitrary bytes to the frame decoder, the message decoder and every
-//! composite-field view, as the host and `kassa iso8583 decode` would.
+//! composite-field view, as the host and `kassa iso8583 decode` would, and
+//! the mobile reader's location (field 59).
 #![no_main]
 
 use kassa_iso8583::fields::{Balances, Field60, Field63, Original, SettlementTotals};
@@ -33,5 +34,11 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Some(v) = message.get(63) {
         let _ = Field63::parse(v);
+    }
+    // A mobile reader's location, as the switch reads it for risk cases.
+    if let Some(v) = message.get_str(59)
+        && let Some(at) = kassa_risk::geo::Location::parse(v)
+    {
+        assert_eq!(at.distance_km(&at), 0);
     }
 });

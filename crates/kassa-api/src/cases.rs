@@ -552,14 +552,11 @@ impl Office {
                 Err(e @ case::CaseError::SameOperator) => return Ok(Err(ApiError::forbidden(e.to_string()))),
                 Err(e) => return Ok(Err(ApiError::conflict("wrong_state", e.to_string()))),
             };
-            let mut done = None;
             if step == Step::Approve
                 && let Some(proposal) = &before.proposal
+                && let Err(e) = check_action(sql, &view.merchant_id, proposal)?
             {
-                if let Err(e) = check_action(sql, &view.merchant_id, proposal)? {
-                    return Ok(Err(e));
-                }
-                done = Some(carry_out(sql, &view.merchant_id, proposal, now)?);
+                return Ok(Err(e));
             }
             // Guarded by what was read: a concurrent step makes this one retry.
             let changed = sql.exec(
@@ -577,7 +574,15 @@ impl Office {
                 ],
             )?;
             if changed == 0 {
-                return Err(kassa_store::StoreError::Database("the case changed meanwhile; try again".into()));
+                // Nothing written yet: another step got there first.
+                return Ok(Err(ApiError::conflict("case_changed", "the case changed meanwhile; reload it")));
+            }
+            // The action, once the approval is sure to stand, in the same commit.
+            let mut done = None;
+            if step == Step::Approve
+                && let Some(proposal) = &before.proposal
+            {
+                done = Some(carry_out(sql, &view.merchant_id, proposal, now)?);
             }
             let text = input.text.clone().unwrap_or_default();
             let (kind, detail) = match &step {

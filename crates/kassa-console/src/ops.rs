@@ -40,14 +40,14 @@ pub fn routes() -> axum::Router<Shared> {
 }
 
 /// [`staff`] for a form: also checks its CSRF token.
-fn staff_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
+pub(crate) fn staff_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
     let actor = staff(ctx)?;
     ctx.check_csrf(csrf)?;
     Ok(actor)
 }
 
 /// The staff member behind the page, or off to the console's log-in page.
-fn staff(ctx: &Ctx) -> Result<Actor, Response> {
+pub(crate) fn staff(ctx: &Ctx) -> Result<Actor, Response> {
     match &ctx.actor {
         Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
         _ => Err(Redirect::to("/console/login").into_response()),

@@ -8,12 +8,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kassa_api::Actor;
 use kassa_api::cases::{CaseDetail, CaseView, RiskProfile, StepInput};
 use kassa_core::time::LocalTime;
 use serde::Deserialize;
 
 use crate::merchant::error_page;
+use crate::ops::{staff, staff_post};
 use crate::{Ctx, Shared, page};
 
 pub fn routes() -> axum::Router<Shared> {
@@ -24,19 +24,6 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/risk/cases/{id}/overrides", post(make_override))
         .route("/console/risk/cases/{id}/evidence", get(evidence))
         .route("/console/risk/merchants/{id}", get(profile))
-}
-
-fn staff(ctx: &Ctx) -> Result<Actor, Response> {
-    match &ctx.actor {
-        Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
-        _ => Err(Redirect::to("/console/login").into_response()),
-    }
-}
-
-fn staff_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
-    let actor = staff(ctx)?;
-    ctx.check_csrf(csrf)?;
-    Ok(actor)
 }
 
 fn when(ms: i64, offset: i32) -> String {
