@@ -11,6 +11,7 @@ pub mod http;
 pub mod merchants;
 pub mod office;
 pub mod ops;
+pub mod rulesets;
 pub mod terminals;
 pub mod txns;
 

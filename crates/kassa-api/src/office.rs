@@ -85,6 +85,8 @@ pub struct Policies {
     pub high_risk_mccs: Vec<String>,
     pub lifecycle: kassa_merchant::terminal::LifecyclePolicy,
     pub calendar: kassa_merchant::BusinessCalendar,
+    /// Issuer prefixes of credit cards (the host's `risk.credit_bins`), for ruleset previews.
+    pub credit_bins: Vec<String>,
 }
 
 impl Default for Policies {
@@ -97,6 +99,7 @@ impl Default for Policies {
             high_risk_mccs: ["7995", "4829", "6051", "7273", "5967"].map(String::from).to_vec(),
             lifecycle: kassa_merchant::terminal::LifecyclePolicy::default(),
             calendar: kassa_merchant::BusinessCalendar::default(),
+            credit_bins: Vec::new(),
         }
     }
 }

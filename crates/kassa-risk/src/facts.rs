@@ -45,6 +45,23 @@ pub struct Facts {
 }
 
 impl Facts {
+    /// The facts an event and its velocity features give; the caller adds
+    /// what the event does not carry (category, hour, entry mode, day total).
+    pub fn of_event(event: &crate::velocity::VelocityEvent, velocity: crate::velocity::Features) -> Facts {
+        Facts {
+            amount: event.amount,
+            credit: event.credit,
+            card: event.card.clone(),
+            terminal: event.terminal.clone(),
+            merchant: event.merchant.clone(),
+            merchant_tier: "standard".into(),
+            kind: event.kind.clone(),
+            distance_km: -1,
+            velocity,
+            ..Facts::default()
+        }
+    }
+
     /// Whether the amount is a round number of hundreds of yuan.
     pub fn round_amount(&self) -> bool {
         self.amount > 0 && self.amount % 10_000 == 0

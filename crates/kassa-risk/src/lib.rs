@@ -15,6 +15,8 @@ pub mod case;
 pub mod engine;
 pub mod facts;
 pub mod geo;
+pub mod lifecycle;
+pub mod preview;
 pub mod rules;
 pub mod velocity;
 

@@ -29,6 +29,15 @@ pub enum Mode {
     Enforce,
 }
 
+impl Mode {
+    pub fn code(self) -> &'static str {
+        match self {
+            Mode::Monitor => "monitor",
+            Mode::Enforce => "enforce",
+        }
+    }
+}
+
 /// Where a rule runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

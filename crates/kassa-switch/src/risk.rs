@@ -262,20 +262,11 @@ impl Risk for RuleEngineRisk {
         let event = self.event(facts, "00");
         let features = self.velocity.lock().map(|v| v.features(&event)).unwrap_or_default();
         let rule_facts = Facts {
-            amount: event.amount,
-            credit: event.credit,
-            card: event.card.clone(),
-            terminal: event.terminal.clone(),
-            merchant: event.merchant.clone(),
             mcc: facts.mcc.to_string(),
-            merchant_tier: "standard".into(),
             hour: i64::from(facts.hour),
             entry: kassa_core::txn::entry_mode_word(facts.entry_mode).to_ascii_lowercase(),
-            kind: event.kind.clone(),
-            distance_km: -1,
             merchant_day_total: i64::try_from(facts.daily_total.minor_units()).unwrap_or(i64::MAX),
-            velocity: features,
-            ..Facts::default()
+            ..Facts::of_event(&event, features)
         };
         let decision = self.engine.decide(&rule_facts, Scope::Realtime);
         let declined = decision.declined().map(ResponseCode::parse);

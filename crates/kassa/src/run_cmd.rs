@@ -189,7 +189,10 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             for account in &config.api.bank_accounts {
                 bank.open_account(&account.card, &account.holder);
             }
-            let policies = config.api.policies().map_err(|e| anyhow!(e))?;
+            let policies = kassa_api::Policies {
+                credit_bins: config.risk.credit_bins.clone(),
+                ..config.api.policies().map_err(|e| anyhow!(e))?
+            };
             let office = kassa::api::office(host.store.clone(), hsm.clone(), clock.clone(), bank, policies);
             if let Ok(password) = std::env::var("KASSA_ADMIN_PASSWORD") {
                 match office.create_staff(config.api.admin.clone(), kassa_merchant::StaffRole::Admin, password).await {
@@ -315,26 +318,15 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     let url = store_url(args.config.as_deref(), args.demo.as_deref())?;
     // The demo pays out through its simulated bank under its own key; a configured
     // host through its configured adapter under its configured key.
-    // With the rules engine configured, the merchant-day rules run first (as the scheduled run does).
-    let (cutoff, offset_minutes, payout_key, monitor) = match args.demo.as_deref() {
-        Some(dir) => (kassa_settlement::CutOff::MIDNIGHT, 480, Some(dir.join("lmk.hex")), None),
+    // With a ruleset active in the store or configured, the merchant-day rules run first
+    // (as the scheduled run does).
+    let (cutoff, offset_minutes, payout_key, configured, bins) = match args.demo.as_deref() {
+        Some(dir) => (kassa_settlement::CutOff::MIDNIGHT, 480, Some(dir.join("lmk.hex")), None, Vec::new()),
         None => {
             let config = Config::load(args.config.as_deref()).map_err(|e| anyhow!(e))?;
             let settings = config.host_settings().map_err(|e| anyhow!(e))?;
             let key = config.payouts.enabled().map_err(|e| anyhow!(e))?.then(|| config.security.lmk_file.clone());
-            let monitor = match &settings.ruleset {
-                None => None,
-                Some(text) => {
-                    let ruleset = kassa_risk::Ruleset::from_toml(text)
-                        .and_then(|r| r.compile())
-                        .map_err(|e| anyhow!("risk ruleset: {e}"))?;
-                    Some(kassa::monitor::Monitor {
-                        engine: Arc::new(kassa_risk::Engine::new(ruleset)),
-                        credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
-                    })
-                }
-            };
-            (settings.cutoff, config.rules.utc_offset_minutes, key, monitor)
+            (settings.cutoff, config.rules.utc_offset_minutes, key, settings.ruleset, settings.credit_bins)
         }
     };
     let clock = SystemClock { offset_minutes };
@@ -349,8 +341,16 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     }
     runtime()?.block_on(async {
         let store = kassa_store::AnyStore::open(&url).await.map_err(|e| anyhow!("open the store at {url}: {e}"))?;
-        if let Some(monitor) = &monitor {
-            let found = kassa::monitor::run(&store, monitor, &date, clock.now_ms())
+        let stored = world::active_ruleset(&store).await.map_err(|e| anyhow!("read the active ruleset: {e}"))?;
+        if let Some(text) = stored.map(|(_, text)| text).or(configured) {
+            let ruleset = kassa_risk::Ruleset::from_toml(&text)
+                .and_then(|r| r.compile())
+                .map_err(|e| anyhow!("risk ruleset: {e}"))?;
+            let monitor = kassa::monitor::Monitor {
+                engine: Arc::new(kassa_risk::Engine::new(ruleset)),
+                credit_bins: Arc::new(bins.into_iter().collect()),
+            };
+            let found = kassa::monitor::run(&store, &monitor, &date, clock.now_ms())
                 .await
                 .map_err(|e| anyhow!("risk monitoring {date}: {e}"))?;
             print!("{}", kassa::monitor::report(&found));

@@ -149,7 +149,10 @@ pub async fn start_host<S: Store>(
     }
     let risk = Arc::new(LimitsAndBlockLists::default());
     let mut rules = None;
-    let risk_step: Arc<dyn kassa_switch::Risk> = match &settings.ruleset {
+    // The version activated in the store wins over the configured one: it is
+    // what the analysts approved, and every host runs the same.
+    let stored = active_ruleset(&store).await?.map(|(_, text)| text);
+    let risk_step: Arc<dyn kassa_switch::Risk> = match stored.as_ref().or(settings.ruleset.as_ref()) {
         None => risk.clone(),
         Some(text) => {
             let ruleset = kassa_risk::Ruleset::from_toml(text)
@@ -158,8 +161,9 @@ pub async fn start_host<S: Store>(
             tracing::info!(version = ruleset.version, rules = ruleset.rules.len(), "risk rules engine on");
             let engine = Arc::new(kassa_risk::Engine::new(ruleset));
             rules = Some(engine.clone());
-            let velocity = rebuild_velocity(&store, clock.now_ms()).await?;
-            let bins = settings.credit_bins.iter().cloned().collect();
+            tokio::spawn(follow_active_ruleset(store.clone(), engine.clone(), shutdown.clone()));
+            let bins: std::collections::HashSet<String> = settings.credit_bins.iter().cloned().collect();
+            let velocity = rebuild_velocity(&store, clock.now_ms(), &bins).await?;
             Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity, bins))
         }
     };
@@ -191,6 +195,38 @@ pub async fn start_host<S: Store>(
         credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
     });
     Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered })
+}
+
+/// How often a host looks for a newly activated ruleset version.
+pub const RULESET_POLL: Duration = Duration::from_secs(1);
+
+/// The ruleset version active in the store, if any: (version, TOML).
+pub async fn active_ruleset<S: Store>(store: &S) -> Result<Option<(i64, String)>, Error> {
+    Ok(store.office_read(|sql| kassa_api::rulesets::active_text(sql)).await?)
+}
+
+/// Swaps the engine to the store's active version whenever it changes (the
+/// console's activation, on every host sharing the store). A version that no
+/// longer compiles is logged and the running one kept.
+async fn follow_active_ruleset<S: Store>(store: S, engine: Arc<kassa_risk::Engine>, shutdown: CancellationToken) {
+    let mut failed = None;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(RULESET_POLL) => {}
+        }
+        let Ok(Some((version, text))) = active_ruleset(&store).await else { continue };
+        if i64::from(engine.active().version) == version || failed == Some(version) {
+            continue;
+        }
+        match reload_ruleset(&engine, &text) {
+            Ok(_) => failed = None,
+            Err(error) => {
+                tracing::error!(version, %error, "the active ruleset does not compile; keeping the running one");
+                failed = Some(version);
+            }
+        }
+    }
 }
 
 /// Keeps the `kassa_saf_depth` gauge current.
@@ -364,7 +400,11 @@ pub const VELOCITY_PAGE: i64 = 5_000;
 
 /// The risk engine's velocity windows as the last day's transactions left
 /// them, read from the store at start-up (so a restart forgets nothing).
-pub async fn rebuild_velocity<S: Store>(store: &S, now_ms: i64) -> Result<kassa_risk::Velocity, Error> {
+pub async fn rebuild_velocity<S: Store>(
+    store: &S,
+    now_ms: i64,
+    credit_bins: &std::collections::HashSet<String>,
+) -> Result<kassa_risk::Velocity, Error> {
     let since = now_ms - kassa_risk::velocity::WINDOW_MAX_MS;
     let mut velocity = kassa_risk::Velocity::new();
     let mut after = 0i64;
@@ -373,7 +413,7 @@ pub async fn rebuild_velocity<S: Store>(store: &S, now_ms: i64) -> Result<kassa_
             .office_read(move |sql| {
                 sql.query(
                     "SELECT id, created_at, business_date, pan_hash, terminal_id, merchant_id, amount, kind,
-                            COALESCE(response_code, '96')
+                            COALESCE(response_code, '96'), SUBSTR(COALESCE(pan_masked, ''), 1, 6)
                      FROM transactions WHERE id > ?1 AND created_at > ?2 AND pan_hash IS NOT NULL ORDER BY id LIMIT ?3",
                     kassa_store::sql_params![after, since, VELOCITY_PAGE],
                 )
@@ -390,7 +430,7 @@ pub async fn rebuild_velocity<S: Store>(store: &S, now_ms: i64) -> Result<kassa_
                 terminal: row.text(4)?,
                 merchant: row.text(5)?,
                 amount: row.int(6)?,
-                credit: false,
+                credit: credit_bins.contains(&row.text(9)?),
                 kind: row.text(7)?,
                 code: row.text(8)?,
             });

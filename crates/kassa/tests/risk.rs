@@ -324,3 +324,75 @@ async fn the_monitoring_job_holds_a_credit_heavy_day_before_it_settles() {
     let report = w.host.store.merchant_day_report(date, None).await.unwrap();
     assert_eq!(report[0].settled.clone().unwrap().held, 900_004, "{report:?}");
 }
+
+/// A ruleset version drafted, previewed against the recorded transactions,
+/// approved by a second analyst and activated in the store: the host swaps
+/// to it without a restart; rolling back is activating the retired version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ruleset_drafted_approved_and_activated_in_the_store_runs_on_the_host() {
+    use kassa_merchant::StaffRole;
+    use kassa_risk::lifecycle::RulesetStep;
+    let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
+    assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00");
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    let staff = |name: &str| kassa_api::Actor::Staff { id: 1, username: name.into(), role: StaffRole::Risk };
+    let (ana, bo) = (staff("ana"), staff("bo"));
+    let starter_v2 = kassa_risk::STARTER.replacen("version = 1", "version = 2", 1);
+    office.draft_ruleset(ana.clone(), starter_v2, "the starter, as shipped".into()).await.unwrap();
+    office.ruleset_step(bo.clone(), 2, RulesetStep::Approve).await.unwrap();
+    office.ruleset_step(ana.clone(), 2, RulesetStep::Activate).await.unwrap();
+    let v3 = format!(
+        "{}\n[[rule]]\nid = \"no-4242\"\nversion = 1\ndescription = \"x\"\ncondition = \"amount == 4242\"\naction = \"decline\"\ncode = \"59\"\nscore = 1\nmode = \"enforce\"\n",
+        kassa_risk::STARTER.replacen("version = 1", "version = 3", 1)
+    );
+    let taken = office.draft_ruleset(ana.clone(), v3.replacen("version = 3", "version = 2", 1), String::new()).await;
+    assert_eq!(taken.err().map(|e| e.status.as_u16()), Some(422), "a version is written once");
+    office.draft_ruleset(ana.clone(), v3, "decline 42.42".into()).await.unwrap();
+
+    // The preview replays what was recorded: the new rule would have hit once.
+    let preview = office.preview_ruleset(ana.clone(), 3, 24).await.unwrap();
+    assert_eq!((preview.transactions, preview.candidate_version, preview.active_version), (2, 3, Some(2)));
+    let hits = preview.rules.iter().find(|r| r.rule == "no-4242").unwrap();
+    assert_eq!((hits.candidate, hits.active), (1, 0));
+    assert_eq!((preview.candidate_declines, preview.active_declines, preview.changed), (1, 0, 1));
+
+    // Four eyes, then activation: the host swaps within a second or two.
+    assert_eq!(
+        office.ruleset_step(ana.clone(), 3, RulesetStep::Approve).await.err().map(|e| e.status.as_u16()),
+        Some(403)
+    );
+    assert_eq!(
+        office.ruleset_step(bo.clone(), 3, RulesetStep::Activate).await.err().map(|e| e.status.as_u16()),
+        Some(409)
+    );
+    office.ruleset_step(bo.clone(), 3, RulesetStep::Approve).await.unwrap();
+    office.ruleset_step(bo.clone(), 3, RulesetStep::Activate).await.unwrap();
+    let engine = w.host.rules.clone().unwrap();
+    let started = std::time::Instant::now();
+    while engine.active().version != 3 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the host took version 3");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "59");
+    let versions = office.rulesets(ana.clone()).await.unwrap();
+    let states: Vec<(i64, &str)> = versions.iter().map(|v| (v.version, v.state.as_str())).collect();
+    assert_eq!(states, [(3, "active"), (2, "retired")]);
+
+    // Rolling back: the retired version, activated again.
+    office.ruleset_step(ana.clone(), 2, RulesetStep::Activate).await.unwrap();
+    let started = std::time::Instant::now();
+    while engine.active().version != 2 {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the host went back to version 2");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
+}

@@ -4,6 +4,8 @@
 use super::*;
 use crate::cases::{CaseDetail, CaseView, EvidenceBundle, OverrideView, RiskProfile, StepInput};
 use crate::ops::RiskDecisionView;
+use crate::rulesets::RulesetView;
+use kassa_risk::lifecycle::RulesetStep;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct CaseQuery {
@@ -145,4 +147,108 @@ pub(crate) async fn decisions(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<RiskDecisionView>>> {
     Ok(Json(office.risk_decisions(actor, q.limit.unwrap_or(100)).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DraftRulesetRequest {
+    /// The ruleset's TOML (`crates/kassa-risk/rules/starter.toml` shows the format); its
+    /// `version` must be above every stored one.
+    pub text: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct PreviewQuery {
+    /// How far back to replay, 1 to 168 hours (24 by default).
+    pub hours: Option<i64>,
+}
+
+/// A preview: hits per rule for the candidate and the active version, declines,
+/// holds and changed outcomes over the replayed transactions.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+pub struct PreviewView(pub kassa_risk::preview::Preview);
+
+/// Every ruleset version, newest first.
+#[utoipa::path(get, path = "/api/v1/ops/risk/rulesets", tag = "risk",
+    responses((status = 200, body = Vec<RulesetView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(crate) async fn rulesets(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+) -> ApiResult<Json<Vec<RulesetView>>> {
+    Ok(Json(office.rulesets(actor).await?))
+}
+
+/// Writes a draft version (it must compile).
+#[utoipa::path(post, path = "/api/v1/ops/risk/rulesets", tag = "risk", request_body = DraftRulesetRequest,
+    responses((status = 201, body = RulesetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn draft_ruleset(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Body(req): Body<DraftRulesetRequest>,
+) -> ApiResult<(StatusCode, Json<RulesetView>)> {
+    Ok((StatusCode::CREATED, Json(office.draft_ruleset(actor, req.text, req.note).await?)))
+}
+
+/// One version, with its text.
+#[utoipa::path(get, path = "/api/v1/ops/risk/rulesets/{version}", tag = "risk", params(("version" = i64, Path)),
+    responses((status = 200, body = RulesetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn ruleset(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(version): Path<String>,
+) -> ApiResult<Json<RulesetView>> {
+    Ok(Json(office.ruleset(actor, id_of(&version, "ruleset version")?).await?))
+}
+
+async fn step(office: Shared, actor: crate::Actor, version: &str, step: RulesetStep) -> ApiResult<Json<RulesetView>> {
+    Ok(Json(office.ruleset_step(actor, id_of(version, "ruleset version")?, step).await?))
+}
+
+/// Approves a draft (not by its author: 403).
+#[utoipa::path(post, path = "/api/v1/ops/risk/rulesets/{version}/approve", tag = "risk", params(("version" = i64, Path)),
+    responses((status = 200, body = RulesetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn approve_ruleset(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(version): Path<String>,
+) -> ApiResult<Json<RulesetView>> {
+    step(office, actor, &version, RulesetStep::Approve).await
+}
+
+/// Activates an approved (or retired) version; the active one retires. Hosts swap within seconds.
+#[utoipa::path(post, path = "/api/v1/ops/risk/rulesets/{version}/activate", tag = "risk", params(("version" = i64, Path)),
+    responses((status = 200, body = RulesetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn activate_ruleset(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(version): Path<String>,
+) -> ApiResult<Json<RulesetView>> {
+    step(office, actor, &version, RulesetStep::Activate).await
+}
+
+/// Discards a draft or an approved version that never ran.
+#[utoipa::path(post, path = "/api/v1/ops/risk/rulesets/{version}/discard", tag = "risk", params(("version" = i64, Path)),
+    responses((status = 200, body = RulesetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(crate) async fn discard_ruleset(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(version): Path<String>,
+) -> ApiResult<Json<RulesetView>> {
+    step(office, actor, &version, RulesetStep::Discard).await
+}
+
+/// Replays recorded transactions through the version and the active one (nothing enforced).
+#[utoipa::path(get, path = "/api/v1/ops/risk/rulesets/{version}/preview", tag = "risk", params(("version" = i64, Path), PreviewQuery),
+    responses((status = 200, body = PreviewView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn preview_ruleset(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(version): Path<String>,
+    Query(q): Query<PreviewQuery>,
+) -> ApiResult<Json<PreviewView>> {
+    let preview = office.preview_ruleset(actor, id_of(&version, "ruleset version")?, q.hours.unwrap_or(24)).await?;
+    Ok(Json(PreviewView(preview)))
 }

@@ -109,3 +109,46 @@ async fn cases_over_http_with_locks_four_eyes_and_isolation() {
     }
     assert_eq!(s.get("/api/v1/ops/risk/cases/999", &rita).await.status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ruleset_versions_over_http_draft_preview_approve_activate() {
+    let s = server().await;
+    let (rita, root, sue) = (s.staff("rita").await, s.staff("root").await, s.staff("sue").await);
+    let text = kassa_risk::STARTER.to_string();
+    assert_eq!(s.post("/api/v1/ops/risk/rulesets", Some(&sue), json!({"text": text})).await.status, 403);
+    let broken =
+        s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": "version = 1\n[[rule]]\nid = 3"})).await;
+    assert_eq!((broken.status, broken.body["field"].as_str()), (422, Some("text")), "{broken:?}");
+    let bad_cel = text.replacen("condition = \"", "condition = \"((", 1);
+    let refused = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": bad_cel})).await;
+    assert_eq!(
+        (refused.status, refused.body["field"].as_str()),
+        (422, Some("text")),
+        "a condition that does not compile"
+    );
+    let draft = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": text, "note": "first"})).await;
+    assert_eq!((draft.status, draft.body["state"].as_str()), (201, Some("draft")), "{draft:?}");
+    assert_eq!(draft.body["rules"].as_i64(), Some(16));
+    let again = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": text})).await;
+    assert_eq!(again.status, 422, "version 1 is taken");
+    let one = s.get("/api/v1/ops/risk/rulesets/1", &rita).await;
+    assert!(one.body["text"].as_str().is_some_and(|t| t.contains("credit-heavy-day")));
+    let preview = s.get("/api/v1/ops/risk/rulesets/1/preview?hours=24", &rita).await;
+    assert_eq!((preview.status, preview.body["transactions"].as_i64()), (200, Some(0)), "{preview:?}");
+    assert_eq!(s.get("/api/v1/ops/risk/rulesets/1/preview?hours=0", &rita).await.status, 422);
+    assert_eq!(
+        s.post("/api/v1/ops/risk/rulesets/1/activate", Some(&rita), Value::Null).await.status,
+        409,
+        "not approved"
+    );
+    assert_eq!(s.post("/api/v1/ops/risk/rulesets/1/approve", Some(&rita), Value::Null).await.status, 403, "its author");
+    let approved = s.post("/api/v1/ops/risk/rulesets/1/approve", Some(&root), Value::Null).await;
+    assert_eq!((approved.status, approved.body["approved_by"].as_str()), (200, Some("staff:root")));
+    let active = s.post("/api/v1/ops/risk/rulesets/1/activate", Some(&rita), Value::Null).await;
+    assert_eq!((active.status, active.body["state"].as_str()), (200, Some("active")));
+    assert_eq!(s.post("/api/v1/ops/risk/rulesets/1/discard", Some(&rita), Value::Null).await.status, 409);
+    let list = s.get("/api/v1/ops/risk/rulesets", &rita).await;
+    assert_eq!(list.body[0]["state"], "active");
+    assert!(list.body[0]["text"].is_null(), "the list leaves the text out");
+    assert_eq!(s.get("/api/v1/ops/risk/rulesets/9", &rita).await.status, 404);
+}

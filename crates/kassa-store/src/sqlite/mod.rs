@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_risk_held.sql"),
     include_str!("../../migrations/sqlite/0008_risk_decisions.sql"),
     include_str!("../../migrations/sqlite/0009_risk_cases.sql"),
+    include_str!("../../migrations/sqlite/0010_risk_rulesets.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
