@@ -274,6 +274,22 @@ await journey("6 risk: a case opened in the console, an action proposed by one a
   const download = await risk.request.get(`${base}${casePath}/evidence`);
   assert.equal(download.status(), 200);
   assert.match((await download.json()).bundle_sha256, /^[0-9a-f]{64}$/);
+  // A ruleset version: drafted (from the running text), previewed, approved by another, activated.
+  await risk.goto(`${base}/console/risk/rulesets`);
+  await risk.fill("#draft input[name=note]", "the starter, stored");
+  await risk.locator("#draft button[type=submit]").click();
+  await risk.waitForURL(/\/console\/risk\/rulesets\/1$/);
+  await risk.waitForSelector("#preview");
+  assert.equal(await risk.locator("#approve-ruleset").count(), 0, "the author cannot approve");
+  const admin = await staff("admin");
+  await admin.goto(`${base}/console/risk/rulesets/1`);
+  await admin.click("#approve-ruleset");
+  await admin.waitForSelector("#activate-ruleset");
+  await admin.click("#activate-ruleset");
+  await admin.waitForSelector("#ruleset-state");
+  assert.match(await admin.locator("#ruleset-state").innerText(), /正常|Active/);
+  await shot(admin, "console-ruleset");
+  await admin.close();
 });
 
 await journey("every page renders for its role, with the security headers; a form without its CSRF token is refused", async () => {
@@ -283,7 +299,7 @@ await journey("every page renders for its role, with the security headers; a for
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
   }
   const admin = await staff("admin");
-  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
+  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
     const response = await admin.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
   }

@@ -24,6 +24,9 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/risk/cases/{id}/overrides", post(make_override))
         .route("/console/risk/cases/{id}/evidence", get(evidence))
         .route("/console/risk/merchants/{id}", get(profile))
+        .route("/console/risk/rulesets", get(rulesets).post(draft_ruleset))
+        .route("/console/risk/rulesets/{version}", get(ruleset))
+        .route("/console/risk/rulesets/{version}/{step}", post(ruleset_step))
 }
 
 fn when(ms: i64, offset: i32) -> String {
@@ -305,4 +308,118 @@ async fn profile(State(console): State<Shared>, c: Ctx, Path(id): Path<String>) 
         }
         Err(e) => error_page(c, &e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "risk_rulesets.html")]
+struct RulesetsPage {
+    c: Ctx,
+    versions: Vec<kassa_api::rulesets::RulesetView>,
+    /// The text a new draft starts from: the active version's, else the starter's.
+    start: String,
+}
+
+async fn rulesets_view(console: &Shared, c: Ctx, start: Option<String>) -> Response {
+    let Ok(actor) = staff(&c) else { return Redirect::to("/console/login").into_response() };
+    let versions = match console.office.rulesets(actor.clone()).await {
+        Ok(v) => v,
+        Err(e) => return error_page(c, &e),
+    };
+    let start = match start {
+        Some(text) => text,
+        None => match versions.iter().find(|v| v.state == "active") {
+            Some(active) => console.office.ruleset(actor, active.version).await.ok().and_then(|v| v.text),
+            None => None,
+        }
+        .unwrap_or_else(|| kassa_risk::STARTER.to_string()),
+    };
+    page(&c.clone(), &RulesetsPage { c, versions, start })
+}
+
+async fn rulesets(State(console): State<Shared>, c: Ctx) -> Response {
+    rulesets_view(&console, c, None).await
+}
+
+#[derive(Debug, Deserialize)]
+struct DraftForm {
+    #[serde(default)]
+    _csrf: String,
+    text: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn draft_ruleset(State(console): State<Shared>, c: Ctx, Form(form): Form<DraftForm>) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    // Browsers send CRLF line ends from a textarea; the ruleset is kept as LF.
+    let text = form.text.replace("\r\n", "\n");
+    match console.office.draft_ruleset(actor, text.clone(), form.note).await {
+        Ok(v) => Redirect::to(&format!("/console/risk/rulesets/{}", v.version)).into_response(),
+        Err(e) => rulesets_view(&console, c.fail(&e), Some(text)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "risk_ruleset.html")]
+struct RulesetPage {
+    c: Ctx,
+    v: kassa_api::rulesets::RulesetView,
+    preview: Option<kassa_risk::preview::Preview>,
+    hours: i64,
+    me: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PreviewQuery {
+    hours: Option<i64>,
+}
+
+async fn ruleset_view(console: &Shared, c: Ctx, version: i64, hours: i64) -> Response {
+    let Ok(actor) = staff(&c) else { return Redirect::to("/console/login").into_response() };
+    let me = actor.name();
+    let v = match console.office.ruleset(actor.clone(), version).await {
+        Ok(v) => v,
+        Err(e) => return error_page(c, &e),
+    };
+    let (c, preview) = match console.office.preview_ruleset(actor, version, hours).await {
+        Ok(p) => (c, Some(p)),
+        Err(e) => (c.fail(&e), None),
+    };
+    page(&c.clone(), &RulesetPage { c, v, preview, hours, me })
+}
+
+async fn ruleset(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(version): Path<i64>,
+    Query(q): Query<PreviewQuery>,
+) -> Response {
+    ruleset_view(&console, c, version, q.hours.unwrap_or(24)).await
+}
+
+async fn ruleset_step(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path((version, step)): Path<(i64, String)>,
+    Form(form): Form<crate::auth::CsrfForm>,
+) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    use kassa_risk::lifecycle::RulesetStep;
+    let step = match step.as_str() {
+        "approve" => RulesetStep::Approve,
+        "activate" => RulesetStep::Activate,
+        "discard" => RulesetStep::Discard,
+        _ => return error_page(c, &kassa_api::ApiError::not_found("step")),
+    };
+    let c = match console.office.ruleset_step(actor, version, step).await {
+        Ok(_) => c,
+        Err(e) => c.fail(&e),
+    };
+    ruleset_view(&console, c, version, 24).await
 }

@@ -144,9 +144,17 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
                 .collect()
         }
     };
+    // Risk control on, with the starter ruleset, as an acquirer would run it
+    // (a version activated in the console takes over from it).
     let settings = HostSettings {
         listen: format!("127.0.0.1:{port}"),
         network: sim.address.to_string(),
+        ruleset: Some(kassa_risk::STARTER.to_string()),
+        credit_bins: kassa_network_sim::test_cards()
+            .iter()
+            .filter(|c| c.kind == CardKind::Credit)
+            .filter_map(|c| c.pan.get(..6).map(str::to_string))
+            .collect(),
         ..HostSettings::default()
     };
     let sealed = kassa_crypto::SecurityModule::encrypt_pan(hsm.as_ref(), DEMO_PAYOUT_CARD)?;
