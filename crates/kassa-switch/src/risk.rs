@@ -210,6 +210,40 @@ pub struct RuleEngineRisk {
     decisions: Mutex<std::collections::VecDeque<Decision>>,
     /// Decisions with hits, waiting for the switch to keep them, by terminal and time.
     details: Mutex<std::collections::HashMap<(TerminalId, i64), RiskDetail>>,
+    /// Per terminal: when it last took a payment, and how long it had been idle
+    /// before its current run of activity (for "idle for 30 days, then a spike").
+    activity: Mutex<std::collections::HashMap<String, Activity>>,
+    /// Approved takings per merchant and month (`yyyymm`), this month and the last.
+    months: Mutex<std::collections::HashMap<(String, String), i64>>,
+}
+
+/// A terminal's activity, as the idle-spike rule sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Activity {
+    pub last_ms: i64,
+    pub idle_before_ms: i64,
+}
+
+/// Payments closer together than this belong to one run of activity.
+const ACTIVITY_GAP_MS: i64 = 3_600_000;
+/// Terminals whose activity is kept (beyond it, the map starts afresh).
+const TERMINALS_KEPT: usize = 1_000_000;
+
+impl Activity {
+    /// The idle time a payment at `now_ms` comes after.
+    fn idle_at(&self, now_ms: i64) -> i64 {
+        if self.last_ms == 0 {
+            0
+        } else if now_ms - self.last_ms > ACTIVITY_GAP_MS {
+            now_ms - self.last_ms
+        } else {
+            self.idle_before_ms
+        }
+    }
+}
+
+fn month_of(day: i64) -> String {
+    kassa_core::time::date_of_day_number(day).chars().take(6).collect()
 }
 
 /// Decisions kept in memory for inspection.
@@ -233,6 +267,28 @@ impl RuleEngineRisk {
             velocity: Mutex::new(velocity),
             decisions: Mutex::new(Default::default()),
             details: Mutex::new(Default::default()),
+            activity: Mutex::new(Default::default()),
+            months: Mutex::new(Default::default()),
+        }
+    }
+
+    /// Seeds what the windows do not hold, from the store at start-up: each
+    /// terminal's last payment, and each merchant's takings this month.
+    pub fn seed(
+        &self,
+        last_payments: impl IntoIterator<Item = (String, i64)>,
+        month: &str,
+        totals: impl IntoIterator<Item = (String, i64)>,
+    ) {
+        if let Ok(mut activity) = self.activity.lock() {
+            for (terminal, last_ms) in last_payments {
+                activity.insert(terminal, Activity { last_ms, idle_before_ms: 0 });
+            }
+        }
+        if let Ok(mut months) = self.months.lock() {
+            for (merchant, total) in totals {
+                months.insert((merchant, month.to_string()), total);
+            }
         }
     }
 
@@ -261,7 +317,21 @@ impl Risk for RuleEngineRisk {
         self.lists.check(facts)?;
         let event = self.event(facts, "00");
         let features = self.velocity.lock().map(|v| v.features(&event)).unwrap_or_default();
+        let idle_ms = self
+            .activity
+            .lock()
+            .ok()
+            .and_then(|a| a.get(facts.terminal.as_str()).map(|a| a.idle_at(facts.now_ms)))
+            .unwrap_or(0);
+        let month_total = self
+            .months
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&(event.merchant.clone(), month_of(facts.day))).copied())
+            .unwrap_or(0);
         let rule_facts = Facts {
+            terminal_idle_days: idle_ms / 86_400_000,
+            merchant_month_total: month_total,
             mcc: facts.mcc.to_string(),
             hour: i64::from(facts.hour),
             entry: kassa_core::txn::entry_mode_word(facts.entry_mode).to_ascii_lowercase(),
@@ -322,6 +392,26 @@ impl Risk for RuleEngineRisk {
         if let Ok(mut velocity) = self.velocity.lock() {
             velocity.record(&event);
         }
+        let takes = matches!(facts.kind, TxnKind::Sale | TxnKind::Completion);
+        if code.as_str() != "00" || !takes {
+            return;
+        }
+        if let Ok(mut activity) = self.activity.lock() {
+            if activity.len() >= TERMINALS_KEPT && !activity.contains_key(facts.terminal.as_str()) {
+                activity.clear();
+            }
+            let entry = activity.entry(facts.terminal.to_string()).or_default();
+            let idle = entry.idle_at(facts.now_ms);
+            *entry = Activity { last_ms: facts.now_ms, idle_before_ms: idle };
+        }
+        if let Ok(mut months) = self.months.lock() {
+            let month = month_of(facts.day);
+            // Only this month and the last are ever asked for.
+            if months.len() >= TERMINALS_KEPT {
+                months.retain(|(_, m), _| *m >= month);
+            }
+            *months.entry((event.merchant.clone(), month)).or_insert(0) += event.amount;
+        }
     }
 }
 
@@ -357,5 +447,87 @@ mod tests {
         assert_eq!(risk.check(&facts(1, 0)), Err(ResponseCode::SuspectedFraud));
         risk.block_terminal(terminal.clone());
         assert_eq!(risk.check(&facts(1, 0)), Err(ResponseCode::NotPermittedToTerminal));
+    }
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::*;
+
+    fn starter() -> RuleEngineRisk {
+        let ruleset = kassa_risk::Ruleset::from_toml(kassa_risk::STARTER).and_then(|r| r.compile());
+        let engine = Arc::new(Engine::new(ruleset.unwrap_or_else(|e| panic!("{e}"))));
+        RuleEngineRisk::new(Arc::default(), engine, Velocity::new(), HashSet::new())
+    }
+
+    const DAY_MS: i64 = 86_400_000;
+    const DAY: i64 = 20_779; // 2026-11-22
+
+    fn sale<'a>(
+        terminal: &'a TerminalId,
+        merchant: &'a MerchantId,
+        card: &'a [u8; 32],
+        amount: u64,
+        now_ms: i64,
+    ) -> RiskFacts<'a> {
+        RiskFacts {
+            kind: TxnKind::Sale,
+            amount: Amount(amount),
+            terminal,
+            card,
+            single_limit: Amount(u64::MAX),
+            daily_limit: Amount(u64::MAX),
+            daily_total: Amount(0),
+            merchant,
+            bin: "622202",
+            mcc: "5411",
+            entry_mode: "051",
+            now_ms,
+            hour: 12,
+            day: DAY,
+        }
+    }
+
+    #[test]
+    fn a_terminal_idle_for_a_month_that_spikes_is_held() {
+        let risk = starter();
+        let terminal = TerminalId::parse("10000001").unwrap_or_else(|| unreachable!());
+        let merchant = MerchantId::parse("898310048990001").unwrap_or_else(|| unreachable!());
+        let now = DAY * DAY_MS;
+        risk.seed([("10000001".to_string(), now - 40 * DAY_MS)], "202611", []);
+        let cards: Vec<[u8; 32]> = (0..6u8).map(|i| [i; 32]).collect();
+        let mut verdicts = Vec::new();
+        for (i, card) in cards.iter().enumerate() {
+            let facts = sale(&terminal, &merchant, card, 1_234, now + i as i64 * 60_000);
+            let verdict = risk.check(&facts);
+            risk.observe(&facts, &ResponseCode::Approved);
+            verdicts.push(verdict);
+        }
+        assert!(verdicts[..4].iter().all(|v| *v == Ok(Verdict::Pass)), "{verdicts:?}");
+        assert_eq!(verdicts[4], Ok(Verdict::HoldSettlement), "the fifth payment of the run: {verdicts:?}");
+        // A terminal in daily use never counts as idle.
+        let busy = TerminalId::parse("10000002").unwrap_or_else(|| unreachable!());
+        risk.seed([("10000002".to_string(), now - DAY_MS)], "202611", []);
+        for (i, card) in cards.iter().enumerate() {
+            let facts = sale(&busy, &merchant, card, 1_234, now + i as i64 * 60_000);
+            assert_eq!(risk.check(&facts), Ok(Verdict::Pass));
+            risk.observe(&facts, &ResponseCode::Approved);
+        }
+    }
+
+    #[test]
+    fn the_month_so_far_counts_against_the_monthly_limit() {
+        let risk = starter();
+        let terminal = TerminalId::parse("10000001").unwrap_or_else(|| unreachable!());
+        let merchant = MerchantId::parse("898310048990001").unwrap_or_else(|| unreachable!());
+        let now = DAY * DAY_MS;
+        let limit = 300_000_000; // the standard tier's month, ¥3,000,000
+        risk.seed([], "202611", [("898310048990001".to_string(), limit - 1_000)]);
+        let card = [7; 32];
+        let under = sale(&terminal, &merchant, &card, 1_000, now);
+        assert_eq!(risk.check(&under), Ok(Verdict::Pass));
+        risk.observe(&under, &ResponseCode::Approved);
+        let over = sale(&terminal, &merchant, &card, 1, now + 1_000);
+        assert_eq!(risk.check(&over), Err(ResponseCode::OverAmountLimit));
     }
 }

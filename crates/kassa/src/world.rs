@@ -164,7 +164,11 @@ pub async fn start_host<S: Store>(
             tokio::spawn(follow_active_ruleset(store.clone(), engine.clone(), shutdown.clone()));
             let bins: std::collections::HashSet<String> = settings.credit_bins.iter().cloned().collect();
             let velocity = rebuild_velocity(&store, clock.now_ms(), &bins).await?;
-            Arc::new(kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity, bins))
+            let engine_risk = kassa_switch::RuleEngineRisk::new(risk.clone(), engine, velocity, bins);
+            let month: String = clock.local().yyyymmdd().chars().take(6).collect();
+            let (last_payments, month_totals) = risk_history(&store, &month).await?;
+            engine_risk.seed(last_payments, &month, month_totals);
+            Arc::new(engine_risk)
         }
     };
     let config = SwitchConfig {
@@ -195,6 +199,38 @@ pub async fn start_host<S: Store>(
         credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
     });
     Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered })
+}
+
+/// What the rules need beyond the velocity windows, from the store: each
+/// terminal's last payment, and each merchant's approved takings in `month` (yyyymm).
+#[allow(clippy::type_complexity)]
+async fn risk_history<S: Store>(store: &S, month: &str) -> Result<(Vec<(String, i64)>, Vec<(String, i64)>), Error> {
+    let (from, to) = (format!("{month}01"), format!("{month}99"));
+    let history = store
+        .office_read(move |sql| {
+            let last = sql
+                .query(
+                    "SELECT terminal_id, MAX(created_at) FROM transactions
+                     WHERE state IN ('approved', 'voided') AND kind IN ('sale', 'completion') GROUP BY terminal_id",
+                    &[],
+                )?
+                .iter()
+                .map(|r| Ok((r.text(0)?, r.int(1)?)))
+                .collect::<kassa_store::Result<Vec<_>>>()?;
+            let totals = sql
+                .query(
+                    "SELECT merchant_id, CAST(SUM(amount) AS BIGINT) FROM transactions
+                     WHERE business_date >= ?1 AND business_date <= ?2 AND state = 'approved'
+                       AND kind IN ('sale', 'completion', 'completion_advice') GROUP BY merchant_id",
+                    kassa_store::sql_params![from, to],
+                )?
+                .iter()
+                .map(|r| Ok((r.text(0)?, r.opt_int(1)?.unwrap_or(0))))
+                .collect::<kassa_store::Result<Vec<_>>>()?;
+            Ok((last, totals))
+        })
+        .await?;
+    Ok(history)
 }
 
 /// How often a host looks for a newly activated ruleset version.
