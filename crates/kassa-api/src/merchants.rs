@@ -217,7 +217,15 @@ impl Office {
                 return Ok(Err(ApiError::conflict("application_exists", format!("application {} is already on file", open.int(0)?))));
             }
             let facts = admission_facts(sql, &id_hash, &application.phone, &card_hash, high_risk, user)?;
-            let checks = admission_checks(&facts);
+            let applicant = kassa_risk::Applicant {
+                same_identity: facts.same_identity.len() as i64,
+                same_phone: facts.same_phone.len() as i64,
+                blocked: facts.blocked.clone(),
+                high_risk_mcc: facts.high_risk_category,
+                mcc: application.mcc.clone(),
+            };
+            let rules = crate::rulesets::admission_rules(sql, &applicant)?;
+            let checks = admission_checks(&facts, &rules);
             let checks_json = serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into());
             let a = &application;
             let id = sql.insert(

@@ -134,41 +134,43 @@ pub struct AdmissionFacts {
 /// One automatic check, as the analyst sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AdmissionCheck {
-    pub check: &'static str,
+    pub check: String,
     pub passed: bool,
     pub detail: String,
 }
 
-/// The automatic checks, in the order the console shows them. They inform
-/// the analyst's decision; they do not decide.
-pub fn admission_checks(facts: &AdmissionFacts) -> Vec<AdmissionCheck> {
+/// An admission rule of the risk engine and whether it hit the application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdmissionRule {
+    pub id: String,
+    pub description: String,
+    pub hit: bool,
+}
+
+/// The automatic checks: one per admission rule of the active ruleset, in its
+/// order, named after the rule (`duplicate-identity` → `duplicate_identity`),
+/// with what the facts say. They inform the analyst's decision; they do not decide.
+pub fn admission_checks(facts: &AdmissionFacts, rules: &[AdmissionRule]) -> Vec<AdmissionCheck> {
     let listed = |what: &[String]| if what.is_empty() { "none".to_string() } else { what.join(", ") };
-    vec![
-        AdmissionCheck {
-            check: "duplicate_identity",
-            passed: facts.same_identity.is_empty(),
-            detail: format!("other merchants with this ID number: {}", listed(&facts.same_identity)),
-        },
-        AdmissionCheck {
-            check: "duplicate_phone",
-            passed: facts.same_phone.is_empty(),
-            detail: format!("other merchants with this phone: {}", listed(&facts.same_phone)),
-        },
-        AdmissionCheck {
-            check: "block_list",
-            passed: facts.blocked.is_empty(),
-            detail: format!("on block lists: {}", listed(&facts.blocked)),
-        },
-        AdmissionCheck {
-            check: "high_risk_category",
-            passed: !facts.high_risk_category,
-            detail: if facts.high_risk_category {
-                "the category is high-risk: ask for more evidence".into()
-            } else {
-                "the category is not on the high-risk list".into()
-            },
-        },
-    ]
+    rules
+        .iter()
+        .map(|rule| {
+            let check = rule.id.replace('-', "_");
+            let detail = match check.as_str() {
+                "duplicate_identity" => {
+                    format!("other merchants with this ID number: {}", listed(&facts.same_identity))
+                }
+                "duplicate_phone" => format!("other merchants with this phone: {}", listed(&facts.same_phone)),
+                "block_list" => format!("on block lists: {}", listed(&facts.blocked)),
+                "high_risk_category" if facts.high_risk_category => {
+                    "the category is high-risk: ask for more evidence".into()
+                }
+                "high_risk_category" => "the category is not on the high-risk list".into(),
+                _ => rule.description.clone(),
+            };
+            AdmissionCheck { check, passed: !rule.hit, detail }
+        })
+        .collect()
 }
 
 /// Where an application stands.
@@ -249,16 +251,24 @@ mod tests {
 
     #[test]
     fn checks_report_each_finding() {
-        let clean = admission_checks(&AdmissionFacts::default());
-        assert!(clean.iter().all(|c| c.passed));
+        let rule = |id: &str, hit: bool| AdmissionRule { id: id.into(), description: format!("{id}?"), hit };
         let facts = AdmissionFacts {
             same_identity: vec!["898000000000001".into()],
             blocked: vec!["phone".into()],
             high_risk_category: true,
             ..AdmissionFacts::default()
         };
-        let failed: Vec<_> = admission_checks(&facts).into_iter().filter(|c| !c.passed).map(|c| c.check).collect();
-        assert_eq!(failed, ["duplicate_identity", "block_list", "high_risk_category"]);
+        let rules = [
+            rule("duplicate-identity", true),
+            rule("duplicate-phone", false),
+            rule("block-list", true),
+            rule("custom-check", true),
+        ];
+        let checks = admission_checks(&facts, &rules);
+        let failed: Vec<_> = checks.iter().filter(|c| !c.passed).map(|c| c.check.as_str()).collect();
+        assert_eq!(failed, ["duplicate_identity", "block_list", "custom_check"]);
+        assert_eq!(checks[0].detail, "other merchants with this ID number: 898000000000001");
+        assert_eq!(checks[3].detail, "custom-check?", "a rule the module does not know shows its description");
         assert_eq!(merchant_number(7), "898000000000007");
     }
 }

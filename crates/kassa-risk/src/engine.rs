@@ -82,8 +82,13 @@ impl Engine {
 
     /// Decides on one transaction with the rules of `scope`.
     pub fn decide(&self, facts: &Facts, scope: Scope) -> Decision {
+        self.decide_in(&facts.context(), scope)
+    }
+
+    /// Decides with the rules of `scope` over the variables of `context`
+    /// (a transaction's facts, or an applicant's).
+    pub fn decide_in(&self, context: &cel_interpreter::Context<'_>, scope: Scope) -> Decision {
         let ruleset = self.active();
-        let context = facts.context();
         let mut hits = Vec::new();
         let mut errors = Vec::new();
         let mut strongest: Option<(Action, &str)> = None;

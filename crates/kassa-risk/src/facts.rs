@@ -122,3 +122,31 @@ impl Facts {
         c
     }
 }
+
+/// What the admission rules know about an onboarding application.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applicant {
+    /// Other merchants (or open applications) with the same ID number.
+    pub same_identity: i64,
+    /// Other merchants with the same phone number.
+    pub same_phone: i64,
+    /// The block lists the applicant is on: `id_number`, `phone`, `card`.
+    pub blocked: Vec<String>,
+    /// The category is on the acquirer's high-risk list.
+    pub high_risk_mcc: bool,
+    pub mcc: String,
+}
+
+impl Applicant {
+    /// The application as CEL variables: `same_identity`, `same_phone`,
+    /// `blocked` (a list), `high_risk_mcc`, `mcc`.
+    pub fn context(&self) -> Context<'static> {
+        let mut c = Context::default();
+        c.add_variable_from_value("same_identity", self.same_identity);
+        c.add_variable_from_value("same_phone", self.same_phone);
+        c.add_variable_from_value("blocked", self.blocked.clone());
+        c.add_variable_from_value("high_risk_mcc", self.high_risk_mcc);
+        c.add_variable_from_value("mcc", self.mcc.clone());
+        c
+    }
+}

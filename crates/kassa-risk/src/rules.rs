@@ -46,6 +46,9 @@ pub enum Scope {
     Realtime,
     /// Over a merchant's day, by the monitoring job.
     MerchantDay,
+    /// Over an onboarding application ([`crate::Applicant`]): the automatic
+    /// checks an analyst sees; they inform the decision, they do not make it.
+    Admission,
 }
 
 /// One rule: `{id, version, condition, parameters, action, score, mode}`.

@@ -315,3 +315,24 @@ fn hot_reload_under_load_never_mixes_versions() {
     assert_eq!(total[0], 0);
     assert!(total[1] + total[2] > 0, "decisions were made during the reloads");
 }
+
+#[test]
+fn every_admission_rule_fires_on_its_pattern_and_not_below() {
+    use crate::facts::Applicant;
+    let engine = engine();
+    let hits = |a: &Applicant| -> Vec<String> {
+        engine.decide_in(&a.context(), Scope::Admission).hits.into_iter().map(|h| h.rule).collect()
+    };
+    assert!(hits(&Applicant::default()).is_empty());
+    let cases: [(&str, Applicant); 4] = [
+        ("duplicate-identity", Applicant { same_identity: 1, ..Applicant::default() }),
+        ("duplicate-phone", Applicant { same_phone: 1, ..Applicant::default() }),
+        ("block-list", Applicant { blocked: vec!["card".into()], ..Applicant::default() }),
+        ("high-risk-category", Applicant { high_risk_mcc: true, mcc: "7995".into(), ..Applicant::default() }),
+    ];
+    for (rule, applicant) in cases {
+        assert_eq!(hits(&applicant), [rule], "{applicant:?}");
+    }
+    // Transaction rules never run on an application, nor admission rules on a sale.
+    assert!(engine.decide(&quiet(), Scope::Admission).hits.is_empty());
+}

@@ -128,7 +128,7 @@ async fn ruleset_versions_over_http_draft_preview_approve_activate() {
     );
     let draft = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": text, "note": "first"})).await;
     assert_eq!((draft.status, draft.body["state"].as_str()), (201, Some("draft")), "{draft:?}");
-    assert_eq!(draft.body["rules"].as_i64(), Some(16));
+    assert_eq!(draft.body["rules"].as_i64(), Some(20));
     let again = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": text})).await;
     assert_eq!(again.status, 422, "version 1 is taken");
     let one = s.get("/api/v1/ops/risk/rulesets/1", &rita).await;
@@ -151,4 +151,25 @@ async fn ruleset_versions_over_http_draft_preview_approve_activate() {
     assert_eq!(list.body[0]["state"], "active");
     assert!(list.body[0]["text"].is_null(), "the list leaves the text out");
     assert_eq!(s.get("/api/v1/ops/risk/rulesets/9", &rita).await.status, 404);
+
+    // The admission checks are the active version's admission rules.
+    let v2 = format!(
+        "{}\n[[rule]]\nid = \"grocery-visit\"\nversion = 1\ndescription = \"Groceries get a site visit.\"\ncondition = \"mcc == '5411'\"\naction = \"review\"\nscore = 5\nmode = \"enforce\"\nscope = \"admission\"\n",
+        text.replacen("version = 1", "version = 2", 1)
+    );
+    assert_eq!(s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": v2})).await.status, 201);
+    assert_eq!(s.post("/api/v1/ops/risk/rulesets/2/approve", Some(&root), Value::Null).await.status, 200);
+    assert_eq!(s.post("/api/v1/ops/risk/rulesets/2/activate", Some(&root), Value::Null).await.status, 200);
+    let token = s.sign_up("13800138000").await;
+    let application = s.apply(&token, "张三", ID_ZHANG, "13800138000", CARD_ZHANG).await;
+    let checks: Vec<(String, bool)> = application["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["check"].as_str().unwrap().to_string(), c["passed"].as_bool().unwrap()))
+        .collect();
+    let names: Vec<&str> = checks.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["duplicate_identity", "duplicate_phone", "block_list", "high_risk_category", "grocery_visit"]);
+    assert_eq!(checks[4], ("grocery_visit".to_string(), false), "the new rule flags a grocery");
+    assert!(checks[..4].iter().all(|(_, passed)| *passed), "{checks:?}");
 }
