@@ -316,6 +316,82 @@ impl Office {
         .await
     }
 
+    /// Records where a merchant is registered (`lat,lon` in degrees), so the
+    /// risk rules can tell how far its mobile readers are.
+    pub async fn set_merchant_location(&self, actor: Actor, merchant: String, location: String) -> ApiResult<()> {
+        require(&actor, Permission::EditMerchants)?;
+        let location = location.trim().to_string();
+        if kassa_risk::geo::Location::parse(&location).is_none() {
+            return Err(FieldError::new("location", "must be lat,lon in degrees, e.g. 31.2304,121.4737").into());
+        }
+        let now = self.now_ms();
+        self.write(move |sql| {
+            let changed = sql.exec(
+                "UPDATE merchants SET location = ?2 WHERE id = ?1",
+                sql_params![merchant.as_str(), location.as_str()],
+            )?;
+            if changed == 0 {
+                return Ok(Err(ApiError::not_found("merchant")));
+            }
+            audit(sql, now, &actor.name(), "merchant_location", &merchant, &location)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    /// Changes a merchant's registered name or category (audited); each
+    /// change is remembered for the risk rule on repeated changes.
+    pub async fn change_merchant_profile(
+        &self,
+        actor: Actor,
+        merchant: String,
+        name: Option<String>,
+        mcc: Option<String>,
+        reason: String,
+    ) -> ApiResult<MerchantRow> {
+        require(&actor, Permission::EditMerchants)?;
+        let name = name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        if name.as_ref().is_some_and(|n| n.chars().count() > 40) {
+            return Err(FieldError::new("name", "at most 40 characters (field 43)").into());
+        }
+        if let Some(mcc) = &mcc {
+            kassa_merchant::identity::check_mcc(mcc)?;
+        }
+        if name.is_none() && mcc.is_none() {
+            return Err(FieldError::new("name", "give a new name or category").into());
+        }
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(FieldError::new("reason", "is required").into());
+        }
+        let now = self.now_ms();
+        self.write(move |sql| {
+            let Some(row) = sql.one(
+                "SELECT name, mcc, profile_changes FROM merchants WHERE id = ?1",
+                sql_params![merchant.as_str()],
+            )?
+            else {
+                return Ok(Err(ApiError::not_found("merchant")));
+            };
+            let (old_name, old_mcc) = (row.text(0)?, row.text(1)?);
+            let mut changes = kassa_store::parse_profile_changes(&row.text(2)?);
+            changes.push(now);
+            let keep = changes.len().saturating_sub(kassa_store::PROFILE_CHANGES_KEPT);
+            let changes: Vec<String> = changes[keep..].iter().map(i64::to_string).collect();
+            let (new_name, new_mcc) = (name.unwrap_or(old_name.clone()), mcc.unwrap_or(old_mcc.clone()));
+            sql.exec(
+                "UPDATE merchants SET name = ?2, mcc = ?3, profile_changes = ?4 WHERE id = ?1",
+                sql_params![merchant.as_str(), new_name.as_str(), new_mcc.as_str(), changes.join(",")],
+            )?;
+            let detail = format!("{old_name} / {old_mcc} → {new_name} / {new_mcc}: {reason}");
+            audit(sql, now, &actor.name(), "merchant_profile", &merchant, &detail)?;
+            let status = sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])?;
+            let status = status.map(|r| r.text(0)).transpose()?.unwrap_or_default();
+            Ok(Ok(MerchantRow { id: merchant, name: new_name, mcc: new_mcc, status }))
+        })
+        .await
+    }
+
     pub async fn audit_log(&self, actor: Actor, limit: i64) -> ApiResult<Vec<AuditEntry>> {
         require(&actor, Permission::ViewAuditLog)?;
         let limit = limit.clamp(1, 1000);

@@ -28,6 +28,8 @@ pub enum Permission {
     OpenCancellations,
     ViewAuditLog,
     ViewSmsOutbox,
+    /// Change a merchant's registered name, category or location.
+    EditMerchants,
     /// Work risk cases: claim, note, propose and approve actions (a
     /// different operator approves), close, and make overrides.
     WorkCases,
@@ -62,7 +64,12 @@ impl StaffRole {
             }
             StaffRole::Operations => matches!(
                 permission,
-                ViewMerchants | ManageTerminals | ReviewCancellations | OpenCancellations | ViewSmsOutbox
+                ViewMerchants
+                    | ManageTerminals
+                    | ReviewCancellations
+                    | OpenCancellations
+                    | ViewSmsOutbox
+                    | EditMerchants
             ),
             StaffRole::Support => matches!(permission, ViewMerchants | OpenCancellations | ViewSmsOutbox),
         }

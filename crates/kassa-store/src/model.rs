@@ -36,6 +36,18 @@ pub struct Merchant {
     pub mail_order: bool,
     pub single_limit: Amount,
     pub daily_limit: Amount,
+    /// Where it is registered (`lat,lon`), for mobile readers' distance.
+    pub location: Option<String>,
+    /// When its name or category changed (ms, newest last, at most [`PROFILE_CHANGES_KEPT`]).
+    pub profile_changes: Vec<i64>,
+}
+
+/// Name or category changes a merchant record remembers.
+pub const PROFILE_CHANGES_KEPT: usize = 20;
+
+/// `profile_changes` as stored: milliseconds, comma-separated.
+pub fn parse_profile_changes(text: &str) -> Vec<i64> {
+    text.split(',').filter_map(|t| t.trim().parse().ok()).collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -26,6 +26,8 @@ async fn provision<S: Store>(store: &S) {
         mail_order: false,
         single_limit: Amount(5_000_000),
         daily_limit: Amount(50_000_000),
+        location: None,
+        profile_changes: Vec::new(),
     };
     store.put_merchant(merchant, 0).await.unwrap();
     let terminal = Terminal {

@@ -281,7 +281,15 @@ impl<S: Store, N: Network> Switch<S, N> {
         daily_total: kassa_core::Amount,
     ) -> RiskFacts<'a> {
         let local = self.clock.local();
+        let now_ms = self.clock.now_ms();
+        let (distance_km, other_city) =
+            kassa_risk::geo::reader_facts(request.location.as_deref(), merchant.location.as_deref());
+        const DAYS_30_MS: i64 = 30 * 86_400_000;
+        let changes = merchant.profile_changes.iter().filter(|at| now_ms - **at <= DAYS_30_MS).count();
         RiskFacts {
+            distance_km,
+            other_city,
+            merchant_changes_30d: changes as i64,
             kind: request.kind,
             amount: request.amount,
             terminal: &terminal.id,
@@ -293,7 +301,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             bin: card.pan.expose().get(..6).unwrap_or(""),
             mcc: &merchant.mcc,
             entry_mode: &request.entry_mode,
-            now_ms: self.clock.now_ms(),
+            now_ms,
             hour: local.hhmmss().get(..2).and_then(|h| h.parse().ok()).unwrap_or(0),
             day: local.day_number(),
         }

@@ -31,6 +31,12 @@ pub struct RiskFacts<'a> {
     /// Local hour and business day number.
     pub hour: u8,
     pub day: i64,
+    /// A mobile reader's distance from the merchant's registered location (−1: unknown),
+    /// and whether it is in another city or province.
+    pub distance_km: i64,
+    pub other_city: bool,
+    /// Changes of the merchant's name or category in the last 30 days.
+    pub merchant_changes_30d: i64,
 }
 
 /// What the risk step lets through.
@@ -330,6 +336,9 @@ impl Risk for RuleEngineRisk {
             .and_then(|m| m.get(&(event.merchant.clone(), month_of(facts.day))).copied())
             .unwrap_or(0);
         let rule_facts = Facts {
+            distance_km: facts.distance_km,
+            other_city: facts.other_city,
+            merchant_changes_30d: facts.merchant_changes_30d,
             terminal_idle_days: idle_ms / 86_400_000,
             merchant_month_total: month_total,
             mcc: facts.mcc.to_string(),
@@ -439,6 +448,9 @@ mod tests {
             now_ms: 0,
             hour: 12,
             day: 0,
+            distance_km: -1,
+            other_city: false,
+            merchant_changes_30d: 0,
         };
         assert_eq!(risk.check(&facts(1_000, 4_000)), Ok(Verdict::Pass));
         assert_eq!(risk.check(&facts(1_001, 0)), Err(ResponseCode::OverAmountLimit));
@@ -485,6 +497,9 @@ mod engine_tests {
             now_ms,
             hour: 12,
             day: DAY,
+            distance_km: -1,
+            other_city: false,
+            merchant_changes_30d: 0,
         }
     }
 

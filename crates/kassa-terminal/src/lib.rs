@@ -118,6 +118,8 @@ pub struct ScriptedTerminal {
     connection: Option<Framed<TcpStream, LengthDelimitedCodec>>,
     tpdu: Tpdu,
     header: Header,
+    /// A mobile reader's location (`lat,lon`), sent in field 59 with each financial request.
+    location: Option<String>,
 }
 
 impl std::fmt::Debug for ScriptedTerminal {
@@ -146,6 +148,7 @@ impl ScriptedTerminal {
             connection: None,
             tpdu: Tpdu([0x60, 0x00, 0x03, 0x00, 0x00]),
             header: Header([0x60, 0x31, 0x00, 0x31, 0x13, 0x01]),
+            location: None,
         };
         terminal.keys = terminal.load_keys()?;
         Ok(terminal)
@@ -155,6 +158,11 @@ impl ScriptedTerminal {
         let (Some(code), Some(block)) = (self.state.key_mode, &self.state.key_block) else { return Ok(None) };
         let mode = KeyMode::from_code(code).ok_or_else(|| TerminalError::Usage("unknown key mode in state".into()))?;
         Ok(Some(keyblock::parse(mode, &self.config.tmk, &from_hex(block)?)?))
+    }
+
+    /// Where the reader is (`lat,lon` in degrees), sent in field 59 from now on; `None` stops it.
+    pub fn set_location(&mut self, location: Option<String>) {
+        self.location = location;
     }
 
     pub fn state(&self) -> &TerminalState {
@@ -436,6 +444,9 @@ impl ScriptedTerminal {
             ..Field60::default()
         };
         m.set(60, field60.render()).set(63, format!("{:<3.3}", self.config.operator));
+        if let Some(location) = &self.location {
+            m.set(59, location);
+        }
         Ok((m, trace))
     }
 

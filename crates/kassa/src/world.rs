@@ -406,6 +406,8 @@ pub async fn provision<S: Store>(
                 mail_order: merchant.mail_order,
                 single_limit: merchant.single_limit,
                 daily_limit: merchant.daily_limit,
+                location: None,
+                profile_changes: Vec::new(),
             },
             now_ms,
         )

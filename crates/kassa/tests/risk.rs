@@ -396,3 +396,66 @@ async fn a_ruleset_drafted_approved_and_activated_in_the_store_runs_on_the_host(
     }
     assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
 }
+
+/// A mobile reader far from the merchant's registered location, and a
+/// merchant whose name or category keeps changing, are put in front of an
+/// analyst (review: approved, kept, a case opened).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_far_mobile_reader_and_a_churning_merchant_profile_are_reviewed() {
+    use kassa_merchant::StaffRole;
+    let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    let ops = kassa_api::Actor::Staff { id: 1, username: "otto".into(), role: StaffRole::Operations };
+    let risk = kassa_api::Actor::Staff { id: 2, username: "rita".into(), role: StaffRole::Risk };
+    let bad = office.set_merchant_location(ops.clone(), MID.into(), "somewhere".into()).await;
+    assert_eq!(bad.err().map(|e| e.status.as_u16()), Some(422));
+    office.set_merchant_location(ops.clone(), MID.into(), "31.2304,121.4737".into()).await.unwrap();
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    // In Shanghai, where the merchant is: nothing to see.
+    t.set_location(Some("31.2500,121.4500".into()));
+    assert_eq!(sale(&mut t, &debit(), 1_234).await.code.as_str(), "00");
+    assert!(office.risk_decisions(risk.clone(), 10).await.unwrap().is_empty());
+    // In Beijing: reviewed (approved, kept, a case).
+    t.set_location(Some("39.9042,116.4074".into()));
+    assert_eq!(sale(&mut t, &debit(), 1_235).await.code.as_str(), "00");
+    let decisions = office.risk_decisions(risk.clone(), 10).await.unwrap();
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(
+        (decisions[0].outcome.as_str(), decisions[0].hits[0]["rule"].as_str()),
+        ("review", Some("far-mobile-reader"))
+    );
+    let case = office.cases(risk.clone(), None, false).await.unwrap().remove(0);
+    assert_eq!(case.priority, "low");
+    let evidence = office.evidence(risk.clone(), case.id).await.unwrap();
+    let trail = &evidence.sections.iter().find(|s| s.name == "location_trail").unwrap().content;
+    assert_eq!(trail[0]["location"], "39.9042,116.4074", "{trail}");
+
+    // Three changes of name or category within 30 days: the next sale is reviewed.
+    t.set_location(None);
+    for (name, mcc) in [("Kassa 2", None), ("Kassa 3", Some("5812")), ("Kassa 4", None)] {
+        office
+            .change_merchant_profile(
+                ops.clone(),
+                MID.into(),
+                Some(name.into()),
+                mcc.map(str::to_string),
+                "owner asked".into(),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(sale(&mut t, &debit(), 1_236).await.code.as_str(), "00");
+    let decisions = office.risk_decisions(risk.clone(), 10).await.unwrap();
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    assert_eq!(decisions[0].hits[0]["rule"], "merchant-profile-churn");
+    let support = kassa_api::Actor::Staff { id: 3, username: "sue".into(), role: StaffRole::Support };
+    let refused = office.set_merchant_location(support, MID.into(), "31.2,121.4".into()).await;
+    assert_eq!(refused.err().map(|e| e.status.as_u16()), Some(403));
+}

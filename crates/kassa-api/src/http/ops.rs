@@ -276,3 +276,43 @@ pub(crate) async fn add_staff(
     office.create_staff(req.username, role, req.password).await?;
     Ok((StatusCode::CREATED, Json(DONE)))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LocationRequest {
+    /// `lat,lon` in degrees (WGS-84), e.g. `31.2304,121.4737`.
+    pub location: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProfileChangeRequest {
+    /// The new registered name (at most 40 characters), if it changes.
+    pub name: Option<String>,
+    /// The new category (MCC), if it changes.
+    pub mcc: Option<String>,
+    pub reason: String,
+}
+
+/// Where the merchant is registered, for mobile readers' distance (operations or admin).
+#[utoipa::path(put, path = "/api/v1/ops/merchants/{id}/location", tag = "operations", params(("id" = String, Path)), request_body = LocationRequest,
+    responses((status = 200, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn merchant_location(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<LocationRequest>,
+) -> ApiResult<Json<Done>> {
+    office.set_merchant_location(actor, id, req.location).await?;
+    Ok(Json(DONE))
+}
+
+/// Changes the merchant's registered name or category (audited; repeated changes are a risk signal).
+#[utoipa::path(put, path = "/api/v1/ops/merchants/{id}/profile", tag = "operations", params(("id" = String, Path)), request_body = ProfileChangeRequest,
+    responses((status = 200, body = crate::ops::MerchantRow), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn merchant_profile(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<ProfileChangeRequest>,
+) -> ApiResult<Json<crate::ops::MerchantRow>> {
+    Ok(Json(office.change_merchant_profile(actor, id, req.name, req.mcc, req.reason).await?))
+}

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0008_risk_decisions.sql"),
     include_str!("../../migrations/postgres/0009_risk_cases.sql"),
     include_str!("../../migrations/postgres/0010_risk_rulesets.sql"),
+    include_str!("../../migrations/postgres/0011_merchant_risk_profile.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;

@@ -104,7 +104,7 @@ pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<
         c,
         "SELECT t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
                 t.track_key, t.key_version, t.batch, t.batch_open,
-                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit
+                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes
          FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = $1",
         &[&id.as_str()],
     )
@@ -143,6 +143,8 @@ pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<
         mail_order: r.get(15),
         single_limit: amount(r.get(16)),
         daily_limit: amount(r.get(17)),
+        location: r.get(18),
+        profile_changes: crate::model::parse_profile_changes(r.get(19)),
     };
     Ok(Some((terminal, merchant)))
 }

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0008_risk_decisions.sql"),
     include_str!("../../migrations/sqlite/0009_risk_cases.sql"),
     include_str!("../../migrations/sqlite/0010_risk_rulesets.sql"),
+    include_str!("../../migrations/sqlite/0011_merchant_risk_profile.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.

@@ -1,0 +1,5 @@
+-- What risk rules need to know about a merchant beyond its record: where it
+-- is registered (`lat,lon`, for mobile readers' distance), and when its name
+-- or category last changed (milliseconds, comma-separated, newest last, at most 20).
+ALTER TABLE merchants ADD COLUMN location TEXT;
+ALTER TABLE merchants ADD COLUMN profile_changes TEXT NOT NULL DEFAULT '';
