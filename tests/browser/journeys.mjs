@@ -299,7 +299,7 @@ await journey("every page renders for its role, with the security headers; a for
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
   }
   const admin = await staff("admin");
-  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
+  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/risk/transactions/1", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
     const response = await admin.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
   }

@@ -146,6 +146,18 @@ pub struct RiskProfile {
     pub overrides: Vec<OverrideView>,
 }
 
+/// A transaction as risk control sees it: the record (card masked), where a
+/// mobile reader was, the decision with every rule that hit and why, and the
+/// cases that hold it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RiskTxnDetail {
+    pub txn: CaseTxnView,
+    pub merchant_id: String,
+    pub location: Option<String>,
+    pub decision: Option<RiskDecisionView>,
+    pub cases: Vec<i64>,
+}
+
 /// A step as the API receives it.
 #[derive(Clone, Debug, Default)]
 pub struct StepInput {
@@ -738,6 +750,44 @@ impl Office {
             let bundle_sha256 = sha256_hex(whole.as_bytes());
             audit(sql, now, &who, "export_evidence", &format!("case {id}"), &bundle_sha256)?;
             Ok(Ok(EvidenceBundle { case_id: id, generated_at: now, generated_by: who, sections, bundle_sha256 }))
+        })
+        .await
+    }
+
+    /// One transaction with its risk decision (rules, descriptions, conditions) and cases.
+    pub async fn risk_transaction(&self, actor: Actor, id: i64) -> ApiResult<RiskTxnDetail> {
+        require(&actor, Permission::WorkCases)?;
+        self.read(move |sql| {
+            let Some(r) = sql.one(
+                "SELECT id, terminal_id, kind, state, amount, pan_masked, response_code, entry_mode, business_date,
+                        created_at, merchant_id, location FROM transactions WHERE id = ?1",
+                sql_params![id],
+            )?
+            else {
+                return Ok(Err(ApiError::not_found("transaction")));
+            };
+            let txn = CaseTxnView {
+                id: r.int(0)?,
+                terminal_id: r.text(1)?,
+                kind: r.text(2)?,
+                state: r.text(3)?,
+                amount: r.int(4)?,
+                card: r.opt_text(5)?,
+                response_code: r.opt_text(6)?,
+                entry_mode: r.opt_text(7)?,
+                business_date: r.text(8)?,
+                created_at: r.int(9)?,
+            };
+            let decision = sql
+                .one(&format!("SELECT {DECISION_COLUMNS} WHERE txn_id = ?1"), sql_params![id])?
+                .map(|d| decision_view(&d))
+                .transpose()?;
+            let cases = sql
+                .query("SELECT case_id FROM risk_case_txns WHERE txn_id = ?1 ORDER BY case_id", sql_params![id])?
+                .iter()
+                .map(|c| c.int(0))
+                .collect::<kassa_store::Result<_>>()?;
+            Ok(Ok(RiskTxnDetail { txn, merchant_id: r.text(10)?, location: r.opt_text(11)?, decision, cases }))
         })
         .await
     }

@@ -237,6 +237,10 @@ impl T {
             "declines" => ("拒绝", "Declines"),
             "holds" => ("暂停结算", "Holds"),
             "changed" => ("结果不同", "Changed outcomes"),
+            "location" => ("位置", "Location"),
+            "score" => ("分值", "Score"),
+            "why" => ("原因", "Why"),
+            "no_rule_hit" => ("没有规则命中这笔交易。", "No rule hit this transaction."),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
             _ => ("?", "?"),
         };

@@ -24,6 +24,7 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/risk/cases/{id}/overrides", post(make_override))
         .route("/console/risk/cases/{id}/evidence", get(evidence))
         .route("/console/risk/merchants/{id}", get(profile))
+        .route("/console/risk/transactions/{id}", get(transaction))
         .route("/console/risk/rulesets", get(rulesets).post(draft_ruleset))
         .route("/console/risk/rulesets/{version}", get(ruleset))
         .route("/console/risk/rulesets/{version}/{step}", post(ruleset_step))
@@ -422,4 +423,60 @@ async fn ruleset_step(
         Err(e) => c.fail(&e),
     };
     ruleset_view(&console, c, version, 24).await
+}
+
+/// One rule that hit, as the transaction page shows it.
+#[derive(Debug)]
+struct HitRow {
+    rule: String,
+    score: String,
+    action: String,
+    enforced: bool,
+    description: String,
+    condition: String,
+}
+
+#[derive(Template)]
+#[template(path = "risk_transaction.html")]
+struct TransactionPage {
+    c: Ctx,
+    d: kassa_api::cases::RiskTxnDetail,
+    time: String,
+    amount: String,
+    hits: Vec<HitRow>,
+}
+
+async fn transaction(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>) -> Response {
+    let actor = match staff(&c) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let offset = console.office.clock.offset_minutes();
+    match console.office.risk_transaction(actor, id).await {
+        Ok(d) => {
+            let text = |v: &serde_json::Value| match v {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => String::new(),
+                other => other.to_string(),
+            };
+            let hits = d
+                .decision
+                .as_ref()
+                .and_then(|x| x.hits.as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .map(|h| HitRow {
+                    rule: text(&h["rule"]),
+                    score: text(&h["score"]),
+                    action: text(&h["action"]),
+                    enforced: h["enforced"] != false,
+                    description: text(&h["description"]),
+                    condition: text(&h["condition"]),
+                })
+                .collect();
+            let (time, amount) = (when(d.txn.created_at, offset), crate::i18n::money(d.txn.amount));
+            page(&c.clone(), &TransactionPage { c, d, time, amount, hits })
+        }
+        Err(e) => error_page(c, &e),
+    }
 }

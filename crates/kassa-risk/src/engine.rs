@@ -28,6 +28,9 @@ pub struct Hit {
     pub action: Action,
     /// False for a rule in monitor mode: recorded, not enforced.
     pub enforced: bool,
+    /// Why: the rule's description and its condition.
+    pub description: String,
+    pub condition: String,
 }
 
 /// The engine's answer, naming the ruleset version it used.
@@ -108,6 +111,8 @@ impl Engine {
                         score: rule.score,
                         action: rule.action,
                         enforced,
+                        description: rule.description.clone(),
+                        condition: rule.condition.clone(),
                     });
                 }
                 Ok(Value::Bool(false)) => {}

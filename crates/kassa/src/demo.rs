@@ -223,10 +223,7 @@ async fn seed_office(office: &kassa_api::Office) -> Result<(), Error> {
         .map_err(|e| e.to_string())?;
     // Registered in Beijing (its address): a mobile reader far from it is reviewed.
     let admin = kassa_api::Actor::Staff { id: 0, username: "demo".into(), role: kassa_merchant::StaffRole::Admin };
-    office
-        .set_merchant_location(admin, DEMO_MID.into(), "39.9087,116.4605".into())
-        .await
-        .map_err(|e| e.to_string())?;
+    office.set_merchant_location(admin, DEMO_MID.into(), "39.9087,116.4605".into()).await.map_err(|e| e.to_string())?;
     Ok(())
 }
 

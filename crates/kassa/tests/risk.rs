@@ -431,8 +431,14 @@ async fn a_far_mobile_reader_and_a_churning_merchant_profile_are_reviewed() {
         (decisions[0].outcome.as_str(), decisions[0].hits[0]["rule"].as_str()),
         ("review", Some("far-mobile-reader"))
     );
+    let detail = office.risk_transaction(risk.clone(), decisions[0].txn_id).await.unwrap();
+    assert_eq!(detail.location.as_deref(), Some("39.9042,116.4074"));
+    let why = detail.decision.unwrap().hits[0].clone();
+    assert!(why["description"].as_str().is_some_and(|d| d.contains("mobile reader")), "{why}");
+    assert!(why["condition"].as_str().is_some_and(|c| c.contains("distance_km")), "{why}");
     let case = office.cases(risk.clone(), None, false).await.unwrap().remove(0);
     assert_eq!(case.priority, "low");
+    assert_eq!(detail.cases, [case.id]);
     let evidence = office.evidence(risk.clone(), case.id).await.unwrap();
     let trail = &evidence.sections.iter().find(|s| s.name == "location_trail").unwrap().content;
     assert_eq!(trail[0]["location"], "39.9042,116.4074", "{trail}");

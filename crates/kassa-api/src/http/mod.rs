@@ -169,6 +169,7 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(risk::evidence))
         .routes(routes!(risk::risk_profile))
         .routes(routes!(risk::decisions))
+        .routes(routes!(risk::risk_transaction))
         .routes(routes!(risk::rulesets, risk::draft_ruleset))
         .routes(routes!(risk::ruleset))
         .routes(routes!(risk::approve_ruleset))

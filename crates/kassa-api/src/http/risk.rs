@@ -138,6 +138,17 @@ pub(crate) async fn risk_profile(
     Ok(Json(office.risk_profile(actor, id).await?))
 }
 
+/// One transaction as risk control sees it: the decision, every rule that hit and why, its cases.
+#[utoipa::path(get, path = "/api/v1/ops/risk/transactions/{id}", tag = "risk", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::cases::RiskTxnDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn risk_transaction(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<crate::cases::RiskTxnDetail>> {
+    Ok(Json(office.risk_transaction(actor, id_of(&id, "transaction")?).await?))
+}
+
 /// The latest decisions where rules hit, newest first.
 #[utoipa::path(get, path = "/api/v1/ops/risk/decisions", tag = "risk", params(ListQuery),
     responses((status = 200, body = Vec<RiskDecisionView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
