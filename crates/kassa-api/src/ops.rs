@@ -339,6 +339,31 @@ impl Office {
         .await
     }
 
+    /// Sets a merchant's tier (`small`, `standard`, `large`): its limits in the risk rules.
+    pub async fn set_merchant_tier(
+        &self,
+        actor: Actor,
+        merchant: String,
+        tier: String,
+        reason: String,
+    ) -> ApiResult<()> {
+        require(&actor, Permission::FreezeMerchants)?;
+        if !kassa_store::MERCHANT_TIERS.contains(&tier.as_str()) {
+            return Err(FieldError::new("tier", "must be small, standard or large").into());
+        }
+        let now = self.now_ms();
+        self.write(move |sql| {
+            let changed = sql
+                .exec("UPDATE merchants SET tier = ?2 WHERE id = ?1", sql_params![merchant.as_str(), tier.as_str()])?;
+            if changed == 0 {
+                return Ok(Err(ApiError::not_found("merchant")));
+            }
+            audit(sql, now, &actor.name(), "merchant_tier", &merchant, &format!("{tier}: {reason}"))?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
     /// Changes a merchant's registered name or category (audited); each
     /// change is remembered for the risk rule on repeated changes.
     pub async fn change_merchant_profile(

@@ -110,7 +110,7 @@ fn replay(
 ) -> kassa_store::Result<Vec<Replayed>> {
     let rows = sql.query(
         "SELECT t.created_at, t.business_date, t.pan_hash, t.terminal_id, t.merchant_id, t.amount, t.kind,
-                COALESCE(t.response_code, '96'), SUBSTR(COALESCE(t.pan_masked, ''), 1, 6), m.mcc, COALESCE(t.entry_mode, '')
+                COALESCE(t.response_code, '96'), SUBSTR(COALESCE(t.pan_masked, ''), 1, 6), m.mcc, COALESCE(t.entry_mode, ''), m.tier
          FROM transactions t JOIN merchants m ON m.id = t.merchant_id
          WHERE t.created_at > ?1 AND t.pan_hash IS NOT NULL ORDER BY t.id LIMIT ?2",
         sql_params![since_ms, PREVIEW_TXNS_MAX as i64],
@@ -132,6 +132,7 @@ fn replay(
                     code: r.text(7)?,
                 },
                 mcc: r.text(9)?,
+                tier: r.text(11)?,
                 hour: hour.get(..2).and_then(|h| h.parse().ok()).unwrap_or(0),
                 entry: kassa_core::txn::entry_mode_word(&r.text(10)?).to_ascii_lowercase(),
             })

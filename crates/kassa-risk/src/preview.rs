@@ -21,6 +21,8 @@ pub const PREVIEW_TXNS_MAX: usize = 20_000;
 pub struct Replayed {
     pub event: VelocityEvent,
     pub mcc: String,
+    /// The merchant's tier.
+    pub tier: String,
     /// Local hour, 0–23.
     pub hour: i64,
     /// `swipe`, `chip`, `contactless`, `manual`.
@@ -77,6 +79,7 @@ pub fn preview(txns: &[Replayed], candidate: CompiledRuleset, active: Option<Com
         let features = velocity.features(&txn.event);
         let facts = Facts {
             mcc: txn.mcc.clone(),
+            merchant_tier: txn.tier.clone(),
             hour: txn.hour,
             entry: txn.entry.clone(),
             merchant_day_total: features.merchant_sales_day,
@@ -139,6 +142,7 @@ mod tests {
                     code: "00".into(),
                 },
                 mcc: "5411".into(),
+                tier: "standard".into(),
                 hour: 12,
                 entry: "chip".into(),
             })

@@ -40,7 +40,12 @@ pub struct Merchant {
     pub location: Option<String>,
     /// When its name or category changed (ms, newest last, at most [`PROFILE_CHANGES_KEPT`]).
     pub profile_changes: Vec<i64>,
+    /// `small`, `standard` or `large`: its limits in the risk rules.
+    pub tier: String,
 }
+
+/// The merchant tiers the risk rules know.
+pub const MERCHANT_TIERS: [&str; 3] = ["small", "standard", "large"];
 
 /// Name or category changes a merchant record remembers.
 pub const PROFILE_CHANGES_KEPT: usize = 20;

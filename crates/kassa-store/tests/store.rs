@@ -28,6 +28,7 @@ async fn provision<S: Store>(store: &S) {
         daily_limit: Amount(50_000_000),
         location: None,
         profile_changes: Vec::new(),
+        tier: "standard".into(),
     };
     store.put_merchant(merchant, 0).await.unwrap();
     let terminal = Terminal {

@@ -290,6 +290,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             distance_km,
             other_city,
             merchant_changes_30d: changes as i64,
+            tier: &merchant.tier,
             kind: request.kind,
             amount: request.amount,
             terminal: &terminal.id,

@@ -37,6 +37,8 @@ pub struct RiskFacts<'a> {
     pub other_city: bool,
     /// Changes of the merchant's name or category in the last 30 days.
     pub merchant_changes_30d: i64,
+    /// The merchant's tier: `small`, `standard` or `large`.
+    pub tier: &'a str,
 }
 
 /// What the risk step lets through.
@@ -339,6 +341,7 @@ impl Risk for RuleEngineRisk {
             distance_km: facts.distance_km,
             other_city: facts.other_city,
             merchant_changes_30d: facts.merchant_changes_30d,
+            merchant_tier: facts.tier.to_string(),
             terminal_idle_days: idle_ms / 86_400_000,
             merchant_month_total: month_total,
             mcc: facts.mcc.to_string(),
@@ -451,6 +454,7 @@ mod tests {
             distance_km: -1,
             other_city: false,
             merchant_changes_30d: 0,
+            tier: "standard",
         };
         assert_eq!(risk.check(&facts(1_000, 4_000)), Ok(Verdict::Pass));
         assert_eq!(risk.check(&facts(1_001, 0)), Err(ResponseCode::OverAmountLimit));
@@ -500,6 +504,7 @@ mod engine_tests {
             distance_km: -1,
             other_city: false,
             merchant_changes_30d: 0,
+            tier: "standard",
         }
     }
 

@@ -36,6 +36,7 @@ pub struct MonitorSummary {
 #[derive(Clone, Debug, Default)]
 struct Day {
     mcc: String,
+    tier: String,
     count: i64,
     sales: i64,
     credit: i64,
@@ -48,17 +49,18 @@ fn day_totals(
     credit_bins: &HashSet<String>,
 ) -> kassa_store::Result<BTreeMap<String, Day>> {
     let rows = sql.query(
-        "SELECT t.merchant_id, m.mcc, t.kind, SUBSTR(COALESCE(t.pan_masked, ''), 1, 6), COUNT(*), CAST(SUM(t.amount) AS BIGINT)
+        "SELECT t.merchant_id, m.mcc, t.kind, SUBSTR(COALESCE(t.pan_masked, ''), 1, 6), COUNT(*), CAST(SUM(t.amount) AS BIGINT), m.tier
          FROM transactions t JOIN merchants m ON m.id = t.merchant_id
          WHERE t.business_date = ?1 AND t.state = 'approved'
            AND t.kind IN ('sale', 'completion', 'completion_advice', 'refund')
-         GROUP BY t.merchant_id, m.mcc, t.kind, SUBSTR(COALESCE(t.pan_masked, ''), 1, 6)",
+         GROUP BY t.merchant_id, m.mcc, m.tier, t.kind, SUBSTR(COALESCE(t.pan_masked, ''), 1, 6)",
         sql_params![date],
     )?;
     let mut days: BTreeMap<String, Day> = BTreeMap::new();
     for r in rows {
         let day = days.entry(r.text(0)?).or_default();
         day.mcc = r.text(1)?;
+        day.tier = r.text(6)?;
         let (count, sum) = (r.int(4)?, r.opt_int(5)?.unwrap_or(0));
         if r.text(2)? == "refund" {
             day.refunds += sum;

@@ -408,6 +408,7 @@ pub async fn provision<S: Store>(
                 daily_limit: merchant.daily_limit,
                 location: None,
                 profile_changes: Vec::new(),
+                tier: "standard".into(),
             },
             now_ms,
         )

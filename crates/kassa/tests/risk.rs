@@ -461,6 +461,12 @@ async fn a_far_mobile_reader_and_a_churning_merchant_profile_are_reviewed() {
     let decisions = office.risk_decisions(risk.clone(), 10).await.unwrap();
     assert_eq!(decisions.len(), 2, "{decisions:?}");
     assert_eq!(decisions[0].hits[0]["rule"], "merchant-profile-churn");
+    // The tier sets the limits: ¥25,000 passes a standard merchant, not a small one.
+    assert_eq!(sale(&mut t, &debit(), 2_500_000).await.code.as_str(), "00");
+    let wrong = office.set_merchant_tier(risk.clone(), MID.into(), "tiny".into(), String::new()).await;
+    assert_eq!(wrong.err().map(|e| e.status.as_u16()), Some(422));
+    office.set_merchant_tier(risk.clone(), MID.into(), "small".into(), "new shop".into()).await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 2_500_000).await.code.as_str(), "61");
     let support = kassa_api::Actor::Staff { id: 3, username: "sue".into(), role: StaffRole::Support };
     let refused = office.set_merchant_location(support, MID.into(), "31.2,121.4".into()).await;
     assert_eq!(refused.err().map(|e| e.status.as_u16()), Some(403));

@@ -316,3 +316,24 @@ pub(crate) async fn merchant_profile(
 ) -> ApiResult<Json<crate::ops::MerchantRow>> {
     Ok(Json(office.change_merchant_profile(actor, id, req.name, req.mcc, req.reason).await?))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TierRequest {
+    /// small, standard or large.
+    pub tier: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Sets the merchant's tier, which sets its limits in the risk rules (risk or admin).
+#[utoipa::path(put, path = "/api/v1/ops/merchants/{id}/tier", tag = "operations", params(("id" = String, Path)), request_body = TierRequest,
+    responses((status = 200, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn merchant_tier(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<TierRequest>,
+) -> ApiResult<Json<Done>> {
+    office.set_merchant_tier(actor, id, req.tier, req.reason).await?;
+    Ok(Json(DONE))
+}

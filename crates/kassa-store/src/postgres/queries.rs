@@ -104,7 +104,7 @@ pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<
         c,
         "SELECT t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
                 t.track_key, t.key_version, t.batch, t.batch_open,
-                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes
+                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes, m.tier
          FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = $1",
         &[&id.as_str()],
     )
@@ -145,6 +145,7 @@ pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<
         daily_limit: amount(r.get(17)),
         location: r.get(18),
         profile_changes: crate::model::parse_profile_changes(r.get(19)),
+        tier: r.get(20),
     };
     Ok(Some((terminal, merchant)))
 }

@@ -75,7 +75,7 @@ pub(super) fn terminal(c: &Connection, id: &TerminalId) -> Result<Option<(Termin
     c.prepare_cached(
         "SELECT t.id, t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
                 t.track_key, t.key_version, t.batch, t.batch_open,
-                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes
+                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes, m.tier
          FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = ?1",
     )
     .map_err(db_error)?
@@ -112,6 +112,7 @@ pub(super) fn terminal(c: &Connection, id: &TerminalId) -> Result<Option<(Termin
             daily_limit: Amount(row.get::<_, i64>(18)?.max(0) as u64),
             location: row.get(19)?,
             profile_changes: crate::model::parse_profile_changes(&row.get::<_, String>(20)?),
+            tier: row.get(21)?,
         };
         Ok((terminal, merchant))
     })
