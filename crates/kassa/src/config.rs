@@ -18,6 +18,7 @@ pub struct Config {
     pub security: SecuritySection,
     pub rules: RulesSection,
     pub payouts: PayoutsSection,
+    pub reconcile: ReconcileSection,
     pub api: ApiSection,
     pub risk: RiskSection,
     pub log: LogSection,
@@ -145,6 +146,15 @@ impl Default for RulesSection {
             cutoff: "23:00".into(),
         }
     }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileSection {
+    /// Where the network's clearing files arrive (`clearing-YYYYMMDD.csv`):
+    /// each settled day is reconciled from its file on the schedule. Empty:
+    /// only on demand (`kassa reconcile`).
+    pub clearing_dir: String,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -288,6 +298,9 @@ cutoff = "23:00"                 # later transactions belong to the next busines
 
 [payouts]
 bank = "simulated"               # the bank adapter each settled day is paid out through; "none": no payouts
+
+[reconcile]
+clearing_dir = ""                # where the network's clearing-YYYYMMDD.csv files arrive; each day is reconciled from its file
 
 [api]
 listen = "127.0.0.1:8080"        # the merchant and operations HTTP API; "" turns it off

@@ -130,9 +130,15 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
         let hsm: Arc<dyn kassa_crypto::SecurityModule> = Arc::new(
             kassa::demo::load_or_create_lmk(&demo.dir.join("lmk.hex")).map_err(|e| anyhow!("demo keys: {e}"))?,
         );
-        let store = demo.host.store.clone();
-        let monitor = demo.host.monitor.clone();
-        tokio::spawn(world::daily_settlement(store, clock, cutoff, sim, Some(hsm), monitor, shutdown.clone()));
+        let run = world::DayRun {
+            store: demo.host.store.clone(),
+            clock,
+            cutoff,
+            clearing: sim.map_or(world::Clearing::None, world::Clearing::Simulator),
+            payouts: Some(hsm),
+            monitor: demo.host.monitor.clone(),
+        };
+        tokio::spawn(world::daily_settlement(run, shutdown.clone()));
         let metrics_port = if args.port == 0 { 0 } else { args.port.saturating_add(1) };
         match kassa::metrics::serve(&format!("127.0.0.1:{metrics_port}"), recorder, shutdown.clone()).await {
             Ok(address) => println!("metrics: http://{address}/metrics"),
@@ -165,17 +171,19 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             .map_err(|e| anyhow!("start the host: {e}"))?;
         let payouts: Option<Arc<dyn kassa_crypto::SecurityModule>> =
             if config.payouts.enabled().map_err(|e| anyhow!(e))? { Some(hsm.clone()) } else { None };
-        let store = host.store.clone();
-        let monitor = host.monitor.clone();
-        tokio::spawn(world::daily_settlement(
-            store,
-            clock.clone(),
-            settings.cutoff,
-            None,
+        let clearing = match config.reconcile.clearing_dir.as_str() {
+            "" => world::Clearing::None,
+            dir => world::Clearing::Directory(dir.into()),
+        };
+        let run = world::DayRun {
+            store: host.store.clone(),
+            clock: clock.clone(),
+            cutoff: settings.cutoff,
+            clearing,
             payouts,
-            monitor,
-            shutdown.clone(),
-        ));
+            monitor: host.monitor.clone(),
+        };
+        tokio::spawn(world::daily_settlement(run, shutdown.clone()));
         println!("kassa host: terminals on {}, network at {}", host.address, config.network.address);
         if let Some(engine) = host.rules.clone() {
             let path = config.risk.ruleset.clone();

@@ -293,20 +293,83 @@ async fn expire_holds<S: Store>(store: S, clock: Arc<dyn Clock>, shutdown: Cance
     }
 }
 
+/// Where a business day's clearing records come from for reconciliation.
+#[derive(Clone, Debug)]
+pub enum Clearing {
+    /// Not reconciled on the schedule (`kassa reconcile --clearing FILE` on demand).
+    None,
+    /// The embedded network simulator (the demo).
+    Simulator(kassa_network_sim::Simulator),
+    /// A directory the network's files arrive in, `clearing-YYYYMMDD.csv` per
+    /// business day; a file not there yet is looked for again every
+    /// [`CLEARING_RETRY`], [`CLEARING_TRIES`] times.
+    Directory(std::path::PathBuf),
+}
+
+/// How often, and how many times, a clearing file not yet arrived is looked for.
+pub const CLEARING_RETRY: Duration = Duration::from_secs(600);
+pub const CLEARING_TRIES: u32 = 36;
+
+/// What the scheduled day run does after each cut-off.
+#[derive(Clone)]
+pub struct DayRun<S: Store> {
+    pub store: S,
+    pub clock: Arc<dyn Clock>,
+    pub cutoff: kassa_settlement::CutOff,
+    pub clearing: Clearing,
+    /// The security module that unseals settlement cards: payouts on when given.
+    pub payouts: Option<Arc<dyn SecurityModule>>,
+    /// The merchant-day rules, when the rules engine is on.
+    pub monitor: Option<crate::monitor::Monitor>,
+}
+
+impl<S: Store> std::fmt::Debug for DayRun<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DayRun")
+            .field("cutoff", &self.cutoff)
+            .field("clearing", &self.clearing)
+            .field("payouts", &self.payouts.is_some())
+            .field("monitor", &self.monitor.is_some())
+            .finish()
+    }
+}
+
+/// Reconciles `date` from a clearing file in `dir`, waiting for it to arrive.
+async fn reconcile_from_file<S: Store>(store: S, clock: Arc<dyn Clock>, dir: std::path::PathBuf, date: String) {
+    let path = dir.join(format!("clearing-{date}.csv"));
+    for _ in 0..CLEARING_TRIES {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                match kassa_settlement::parse_clearing(&text) {
+                    Ok(items) => match crate::reconcile::run(&store, &date, &items, clock.now_ms()).await {
+                        Ok(summary) => tracing::info!(
+                            date,
+                            matched = summary.reconciliation.matched,
+                            breaks = summary.reconciliation.breaks.len(),
+                            "business day reconciled"
+                        ),
+                        Err(error) => tracing::error!(date, %error, "reconciliation run"),
+                    },
+                    Err(error) => tracing::error!(date, path = %path.display(), %error, "clearing file unreadable"),
+                }
+                return;
+            }
+            Err(_) => tokio::time::sleep(CLEARING_RETRY).await,
+        }
+    }
+    tracing::warn!(date, path = %path.display(), "no clearing file arrived; reconcile with kassa reconcile");
+}
+
 /// Settles each business day shortly after its cut-off, for as long as the
-/// host runs. With the network simulator at hand (the demo), the day is also
-/// reconciled against the simulator's clearing records; with `payouts` (the
-/// security module that unseals the merchants' settlement cards) it is paid
-/// out through the simulated bank.
-pub async fn daily_settlement<S: Store>(
-    store: S,
-    clock: Arc<dyn Clock>,
-    cutoff: kassa_settlement::CutOff,
-    simulator: Option<kassa_network_sim::Simulator>,
-    payouts: Option<Arc<dyn SecurityModule>>,
-    monitor: Option<crate::monitor::Monitor>,
-    shutdown: CancellationToken,
-) {
+/// host runs: the merchant-day rules first, then the settlement, the
+/// reconciliation (from the simulator in the demo, or from the network's
+/// clearing files), and the payouts through the simulated bank.
+pub async fn daily_settlement<S: Store>(run: DayRun<S>, shutdown: CancellationToken) {
+    let DayRun { store, clock, cutoff, clearing, payouts, monitor } = run;
+    let simulator = match &clearing {
+        Clearing::Simulator(simulator) => Some(simulator.clone()),
+        _ => None,
+    };
     let fees = kassa_settlement::FeeSchedule::standard();
     let bank = crate::payout::SimulatedBank::new(Default::default(), Duration::ZERO, clock.clone());
     loop {
@@ -340,7 +403,7 @@ pub async fn daily_settlement<S: Store>(
             Err(error) => tracing::error!(date, %error, "settlement run"),
         }
         if let Some(simulator) = &simulator {
-            let clearing: Vec<kassa_settlement::ClearingItem> = simulator
+            let clearing_items: Vec<kassa_settlement::ClearingItem> = simulator
                 .with_issuer(|issuer| issuer.clearing(date.get(4..).unwrap_or_default()))
                 .into_iter()
                 .map(|r| kassa_settlement::ClearingItem {
@@ -351,7 +414,7 @@ pub async fn daily_settlement<S: Store>(
                     rrn: r.rrn,
                 })
                 .collect();
-            match crate::reconcile::run(&store, &date, &clearing, clock.now_ms()).await {
+            match crate::reconcile::run(&store, &date, &clearing_items, clock.now_ms()).await {
                 Ok(summary) => {
                     tracing::info!(
                         date,
@@ -363,6 +426,9 @@ pub async fn daily_settlement<S: Store>(
                 }
                 Err(error) => tracing::error!(date, %error, "reconciliation run"),
             }
+        }
+        if let Clearing::Directory(dir) = &clearing {
+            tokio::spawn(reconcile_from_file(store.clone(), clock.clone(), dir.clone(), date.clone()));
         }
         let Some(hsm) = &payouts else { continue };
         match crate::payout::run(&store, &bank, hsm.as_ref(), Some(&date), clock.now_ms()).await {

@@ -223,15 +223,15 @@ async fn the_scheduled_run_settles_reconciles_and_pays_out() {
     let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
     let clock = Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480));
     let shutdown = tokio_util::sync::CancellationToken::new();
-    tokio::spawn(kassa::world::daily_settlement(
-        w.host.store.clone(),
+    let run = kassa::world::DayRun {
+        store: w.host.store.clone(),
         clock,
-        kassa_settlement::CutOff::MIDNIGHT,
-        Some(w.sim.simulator.clone()),
-        Some(w.hsm.clone()),
-        w.host.monitor.clone(),
-        shutdown.clone(),
-    ));
+        cutoff: kassa_settlement::CutOff::MIDNIGHT,
+        clearing: kassa::world::Clearing::Simulator(w.sim.simulator.clone()),
+        payouts: Some(w.hsm.clone()),
+        monitor: w.host.monitor.clone(),
+    };
+    tokio::spawn(kassa::world::daily_settlement(run, shutdown.clone()));
     let mut report = Vec::new();
     for _ in 0..100 {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -253,4 +253,50 @@ async fn the_scheduled_run_settles_reconciles_and_pays_out() {
     assert!(w.host.store.notices(merchant).await.unwrap().is_empty(), "nothing failed");
     let (network, host) = w.agreement().await;
     assert_eq!(network, host);
+}
+
+/// `kassa serve`'s scheduled run reconciles each day from the network's
+/// clearing file in `reconcile.clearing_dir`: a record missing from the file
+/// is a host-only break in the exception queue.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_run_reconciles_from_the_clearing_directory() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    sale(&mut t, &debit(), 30_000).await;
+    sale(&mut t, &credit(), 12_000).await;
+    let real = SystemClock { offset_minutes: 480 };
+    let date = real.local().yyyymmdd();
+    // The network's file for the day, with the second sale missing from it.
+    let mut records = w.sim.simulator.with_issuer(|issuer| issuer.clearing(&real.local().mmdd()));
+    assert_eq!(records.len(), 2);
+    records.pop();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(format!("clearing-{date}.csv")), kassa_network_sim::clearing_csv(&records)).unwrap();
+
+    let day_ms = 86_400_000;
+    let offset_ms = 480 * 60_000;
+    let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
+    let clock = Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480));
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let run = kassa::world::DayRun {
+        store: w.host.store.clone(),
+        clock,
+        cutoff: kassa_settlement::CutOff::MIDNIGHT,
+        clearing: kassa::world::Clearing::Directory(dir.path().to_path_buf()),
+        payouts: None,
+        monitor: None,
+    };
+    tokio::spawn(kassa::world::daily_settlement(run, shutdown.clone()));
+    let mut exceptions = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        exceptions = w.host.store.exceptions(date.clone()).await.unwrap();
+        if !exceptions.is_empty() {
+            break;
+        }
+    }
+    shutdown.cancel();
+    assert_eq!(exceptions.len(), 1, "{exceptions:?}");
+    assert_eq!(exceptions[0].kind, "host_only", "{exceptions:?}");
 }
