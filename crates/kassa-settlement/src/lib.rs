@@ -10,4 +10,4 @@ pub mod settle;
 pub use business_day::{CutOff, SETTLE_AFTER_CUTOFF_MS, next_day};
 pub use fees::{FeeRule, FeeSchedule};
 pub use reconcile::{Break, BreakKind, ClearingItem, HostItem, Reconciliation, parse_clearing, reconcile};
-pub use settle::{MerchantDay, SettleItem, settle_day};
+pub use settle::{MerchantDay, SettleItem, carry, settle_day};

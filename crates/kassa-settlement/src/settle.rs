@@ -53,6 +53,18 @@ impl MerchantDay {
     }
 }
 
+/// A day's net against the debt carried in from earlier days: (what is
+/// paid now, the debt carried on). Takings first cover the debt; a negative
+/// day adds to it. Nothing is paid while a debt remains.
+pub fn carry(net: i128, debt_in: u64) -> (u64, u64) {
+    let after = net - i128::from(debt_in);
+    if after >= 0 {
+        (u64::try_from(after).unwrap_or(u64::MAX), 0)
+    } else {
+        (0, u64::try_from(-after).unwrap_or(u64::MAX))
+    }
+}
+
 /// Settles a day's items per merchant.
 pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<MerchantId, MerchantDay> {
     let mut days: BTreeMap<MerchantId, MerchantDay> = BTreeMap::new();
@@ -108,5 +120,15 @@ mod tests {
         let mut owing = MerchantDay { gross: 100, refunds: 500, net: -400, ..MerchantDay::default() };
         owing.hold_all();
         assert_eq!((owing.held, owing.net), (0, -400), "a day that owes stays owed");
+    }
+
+    #[test]
+    fn a_debt_is_carried_until_takings_cover_it() {
+        assert_eq!(carry(1_000, 0), (1_000, 0));
+        assert_eq!(carry(-400, 0), (0, 400), "refunds above takings: owed");
+        assert_eq!(carry(-100, 400), (0, 500), "another bad day adds to it");
+        assert_eq!(carry(300, 500), (0, 200), "takings cover part of it");
+        assert_eq!(carry(900, 200), (700, 0), "then the rest is paid");
+        assert_eq!(carry(0, 0), (0, 0));
     }
 }

@@ -134,8 +134,13 @@ pub struct MerchantSettlement {
     pub refunds: u64,
     pub fees: u64,
     pub held: u64,
-    /// May be negative when refunds exceed takings: it then stays in pending funds.
+    /// The day's own net; negative when refunds exceed takings.
     pub net: i64,
+    /// What moves to available funds (and is paid out): the net less the debt
+    /// carried in from earlier days, never below zero.
+    pub paid: u64,
+    /// The debt carried to the next days (what the merchant still owes).
+    pub carried: u64,
 }
 
 /// Settlement postings are numbered apart from transaction postings: the top
@@ -147,8 +152,9 @@ pub fn settlement_posting_id(merchant: &kassa_core::MerchantId, date: &str, purp
 }
 
 /// The postings of a settled day, out of the merchant's pending funds: the
-/// fees to fee income, risk holds to frozen funds, a positive net to
-/// available funds.
+/// fees to fee income, risk holds to frozen funds, what is paid (the net less
+/// any debt carried in) to available funds. A debt stays in pending funds,
+/// where the next days' takings cover it.
 pub fn settlement(day: &MerchantSettlement) -> Vec<Planned> {
     let mut planned = Vec::new();
     let id = |purpose| settlement_posting_id(&day.merchant, &day.business_date, purpose);
@@ -168,13 +174,12 @@ pub fn settlement(day: &MerchantSettlement) -> Vec<Planned> {
             amount: day.held,
         });
     }
-    if day.net > 0 {
-        let amount = day.net.unsigned_abs();
+    if day.paid > 0 {
         planned.push(Planned::Transfer {
             id: id(3),
             debit: Role::MerchantPending,
             credit: Role::MerchantAvailable,
-            amount,
+            amount: day.paid,
         });
     }
     planned

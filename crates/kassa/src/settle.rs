@@ -51,7 +51,24 @@ pub async fn run<S: Store>(
     let mut summary =
         RunSummary { business_date: business_date.to_string(), merchants: days.len(), ..RunSummary::default() };
     let total = days.len() as u64;
+    // What each merchant still owes from earlier days (refunds above takings).
+    let date = business_date.to_string();
+    let debts: std::collections::HashMap<String, u64> = store
+        .office_read(move |sql| {
+            sql.query(
+                "SELECT s.merchant_id, s.carried FROM merchant_settlements s
+                 WHERE s.carried > 0 AND s.business_date = (SELECT MAX(p.business_date) FROM merchant_settlements p
+                     WHERE p.merchant_id = s.merchant_id AND p.business_date < ?1)",
+                kassa_store::sql_params![date],
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.int(1)?.max(0).unsigned_abs())))
+            .collect()
+        })
+        .await?;
     for (done, (merchant, day)) in days.into_iter().enumerate() {
+        let debt_in = debts.get(merchant.as_str()).copied().unwrap_or(0);
+        let (paid, carried) = kassa_settlement::carry(day.net, debt_in);
         let settled = MerchantSettlement {
             merchant,
             business_date: business_date.to_string(),
@@ -62,6 +79,8 @@ pub async fn run<S: Store>(
             fees: day.fees,
             held: day.held,
             net: i64::try_from(day.net).map_err(|_| "a day's net beyond 64 bits")?,
+            paid,
+            carried,
         };
         if store.record_settlement(settled.clone(), now_ms).await? {
             summary.newly_settled += 1;
@@ -106,12 +125,14 @@ pub fn report(summary: &RunSummary) -> String {
         signed_money(summary.net)
     ));
     for day in summary.days.iter().take(20) {
+        let owes = if day.carried > 0 { format!("  still owes {}", money(day.carried)) } else { String::new() };
         out.push_str(&format!(
-            "  {}  takings {:>14}  fees {:>10}  net {:>14}\n",
+            "  {}  takings {:>14}  fees {:>10}  net {:>14}  paid {:>14}{owes}\n",
             day.merchant,
             money(day.gross),
             money(day.fees),
-            signed_money(day.net)
+            signed_money(day.net),
+            money(day.paid)
         ));
     }
     out

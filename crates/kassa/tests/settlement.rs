@@ -300,3 +300,42 @@ async fn the_scheduled_run_reconciles_from_the_clearing_directory() {
     assert_eq!(exceptions.len(), 1, "{exceptions:?}");
     assert_eq!(exceptions[0].kind, "host_only", "{exceptions:?}");
 }
+
+/// A day of refunds above takings leaves the merchant owing: nothing is paid,
+/// the debt is carried, and the next days' takings cover it before anything
+/// is paid again — on a ledger that adds up every day.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_owing_money_is_carried_until_takings_cover_it() {
+    let real = SystemClock { offset_minutes: 480 };
+    let clock = Arc::new(kassa_core::time::ManualClock::new(real.now_ms(), 480));
+    let w = world(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let fees = FeeSchedule::standard();
+    let day_ms = 86_400_000;
+    let settle = async |expect: (i64, u64, u64)| {
+        let date = kassa_core::time::Clock::local(clock.as_ref()).yyyymmdd();
+        let summary = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+        let day = &summary.days[0];
+        assert_eq!((day.net, day.paid, day.carried), expect, "{date}");
+        w.host.store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{date}: {e}"));
+        clock.advance_ms(day_ms);
+    };
+    // Day 1: ¥1,000 taken (fee ¥3.80): paid.
+    let first = sale(&mut t, &debit(), 100_000).await;
+    let first_date = kassa_core::time::Clock::local(clock.as_ref()).mmdd();
+    settle((99_620, 99_620, 0)).await;
+    // Day 2: ¥800 refunded, nothing taken: owes ¥800.
+    let refund = t
+        .transact(TxnKind::Refund, &debit(), Amount(80_000), Some(&original_of(&first, Some(&first_date))))
+        .await
+        .unwrap();
+    assert_eq!(refund.code.as_str(), "00");
+    settle((-80_000, 0, 80_000)).await;
+    // Day 3: ¥500 taken (fee ¥1.90) covers part of it.
+    sale(&mut t, &debit(), 50_000).await;
+    settle((49_810, 0, 30_190)).await;
+    // Day 4: ¥1,000 taken: the rest of the debt, then paid.
+    sale(&mut t, &debit(), 100_000).await;
+    settle((99_620, 99_620 - 30_190, 0)).await;
+}

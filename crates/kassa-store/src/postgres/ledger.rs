@@ -319,7 +319,7 @@ pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
                      WHEN t.kind IN ('sale', 'completion', 'completion_advice') AND t.state IN ('approved', 'voided') THEN t.amount
                      WHEN t.kind IN ('sale_void', 'completion_void', 'refund') AND t.state = 'approved' THEN -t.amount
                      ELSE 0 END) FROM transactions t WHERE t.merchant_id = m.id), 0)::BIGINT
-                 - COALESCE((SELECT SUM(s.fees + s.held + CASE WHEN s.net > 0 THEN s.net ELSE 0 END)
+                 - COALESCE((SELECT SUM(s.fees + s.held + s.paid)
                              FROM merchant_settlements s WHERE s.merchant_id = m.id), 0)::BIGINT
              FROM merchants m ORDER BY m.id",
         )
@@ -384,8 +384,8 @@ pub(super) async fn record_settlement(
     let n = |v: u64| v as i64;
     let statement = c
         .prepare_cached(
-            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (merchant_id, business_date) DO NOTHING",
+            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at, paid, carried)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (merchant_id, business_date) DO NOTHING",
         )
         .await
         .map_err(pg_error)?;
@@ -402,6 +402,8 @@ pub(super) async fn record_settlement(
                 &n(day.held),
                 &day.net,
                 &now_ms,
+                &n(day.paid),
+                &n(day.carried),
             ],
         )
         .await

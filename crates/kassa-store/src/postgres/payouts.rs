@@ -44,9 +44,9 @@ pub(super) async fn put_settlement_card(
 pub(super) async fn create_payouts(c: &impl GenericClient, business_date: &str, now_ms: i64) -> Result<Vec<Payout>> {
     let statement = c
         .prepare_cached(
-            "SELECT s.merchant_id, s.net, c.pan_sealed, c.pan_masked FROM merchant_settlements s
+            "SELECT s.merchant_id, s.paid, c.pan_sealed, c.pan_masked FROM merchant_settlements s
              JOIN merchant_cards c ON c.merchant_id = s.merchant_id
-             WHERE s.business_date = $1 AND s.net > 0
+             WHERE s.business_date = $1 AND s.paid > 0
                AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.merchant_id = s.merchant_id AND p.business_date = s.business_date)
              ORDER BY s.merchant_id FOR UPDATE OF s",
         )

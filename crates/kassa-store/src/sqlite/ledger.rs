@@ -338,7 +338,7 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
                      WHEN t.kind IN ('sale', 'completion', 'completion_advice') AND t.state IN ('approved', 'voided') THEN t.amount
                      WHEN t.kind IN ('sale_void', 'completion_void', 'refund') AND t.state = 'approved' THEN -t.amount
                      ELSE 0 END) FROM transactions t WHERE t.merchant_id = m.id), 0)
-                 - COALESCE((SELECT SUM(s.fees + s.held + CASE WHEN s.net > 0 THEN s.net ELSE 0 END)
+                 - COALESCE((SELECT SUM(s.fees + s.held + s.paid)
                              FROM merchant_settlements s WHERE s.merchant_id = m.id), 0)
              FROM merchants m ORDER BY m.id",
         )
@@ -400,8 +400,8 @@ pub(super) fn record_settlement(c: &Connection, day: &crate::ledger::MerchantSet
     let n = |v: u64| v as i64;
     let inserted = c
         .prepare_cached(
-            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (merchant_id, business_date) DO NOTHING",
+            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at, paid, carried)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (merchant_id, business_date) DO NOTHING",
         )
         .map_err(db_error)?
         .execute(params![
@@ -413,7 +413,9 @@ pub(super) fn record_settlement(c: &Connection, day: &crate::ledger::MerchantSet
             n(day.fees),
             n(day.held),
             day.net,
-            now_ms
+            now_ms,
+            n(day.paid),
+            n(day.carried)
         ])
         .map_err(db_error)?;
     if inserted == 0 {

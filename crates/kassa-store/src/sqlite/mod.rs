@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_risk_cases.sql"),
     include_str!("../../migrations/sqlite/0010_risk_rulesets.sql"),
     include_str!("../../migrations/sqlite/0011_merchant_risk_profile.sql"),
+    include_str!("../../migrations/sqlite/0012_settlement_debt.sql"),
 ];
 
 /// Called with the commit's result once the job's transaction has committed.
