@@ -11,7 +11,7 @@
 //! | completion approved | the pre-auth's hold posted (up to its amount), the excess posted beside it |
 //! | pre-auth void approved | the hold voided |
 //! | sale void, completion void, refund approved | merchant pending → network settlement |
-//! | reversal of any of these | the opposite posting (a pre-auth's hold voided) |
+//! | reversal of any of these | the opposite posting (a pre-auth's hold voided; a pre-auth void's hold placed again) |
 //!
 //! Posting ids are the transaction id times 8 plus a purpose, so a retried
 //! commit finds its posting already made.
@@ -76,6 +76,13 @@ pub enum Purpose {
     Reversal = 2,
     /// The part of a completion above its pre-auth's hold.
     Excess = 3,
+    /// A pre-auth's hold placed again when the void that released it is reversed.
+    Restored = 4,
+}
+
+/// The hold a pre-auth's hold `hold` is placed again as, after its void is reversed.
+pub fn restored_of(hold: PostingId) -> PostingId {
+    PostingId(hold.0 / 8 * 8 + Purpose::Restored as u128)
 }
 
 pub fn posting_id(txn_id: i64, purpose: Purpose) -> PostingId {
@@ -205,6 +212,14 @@ pub enum Planned {
         id: PostingId,
         hold: PostingId,
     },
+    /// Places `from` again as `id` (same accounts, amount and expiry) when
+    /// `from` was voided; nothing otherwise. A hold resolves once, so the
+    /// restored hold is a new one; voids and completions of the pre-auth
+    /// follow it ([`restored_of`]).
+    RestoreHold {
+        id: PostingId,
+        from: PostingId,
+    },
     /// Post the hold up to `amount` (as `id`); anything above the hold as `excess_id`.
     Complete {
         id: PostingId,
@@ -255,9 +270,16 @@ pub fn reversal(txn: &TxnRecord) -> Vec<Planned> {
         TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::Refund => {
             vec![Planned::Transfer { id, debit: Role::Network, credit: Role::MerchantPending, amount }]
         }
-        // A voided hold cannot be restored; the pre-auth stays released (the
-        // network has it back on hold, and its completion posts without a hold).
-        TxnKind::PreAuthVoid | TxnKind::BalanceInquiry => Vec::new(),
+        // The pre-auth is on hold again at the network: so it is on the ledger.
+        TxnKind::PreAuthVoid => txn
+            .original_id
+            .map(|o| Planned::RestoreHold {
+                id: posting_id(o, Purpose::Restored),
+                from: posting_id(o, Purpose::Authorization),
+            })
+            .into_iter()
+            .collect(),
+        TxnKind::BalanceInquiry => Vec::new(),
     }
 }
 

@@ -294,6 +294,26 @@ async fn pre_auths_hold_and_completions_post_on_the_ledger<S: Store>(store: S) {
     let void = started(&store, void).await;
     store.finish(void.id, approved("4"), OriginalEffect::Void { original_id: other.id }, 5).await.unwrap();
     assert_eq!(pending(store.clone()).await, 0, "a pre-auth void releases the hold");
+    // The void reversed (its answer never reached the terminal): the pre-auth is on
+    // hold again, and a completion posts the restored hold.
+    let void_reversal = ReversalRequest {
+        key: key(1, 4),
+        kind: TxnKind::PreAuthVoid,
+        amount: Amount(5_000),
+        currency: Currency::CNY,
+        reason: "98".into(),
+        business_date: "20261122".into(),
+        now_ms: 5,
+    };
+    store.reverse(void_reversal.clone()).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 5_000, "a reversed void puts the hold back");
+    store.reverse(void_reversal).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 5_000, "once");
+    let mut late = new_txn(1, 7, TxnKind::Completion, 5_000);
+    late.original_id = Some(other.id);
+    let late = started(&store, late).await;
+    store.finish(late.id, approved("7"), OriginalEffect::Complete { original_id: other.id }, 6).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0, "the completion posts the restored hold");
     let third = started(&store, new_txn(1, 5, TxnKind::PreAuth, 7_000)).await;
     store.finish(third.id, approved("5"), OriginalEffect::None, 6).await.unwrap();
     let reversal = ReversalRequest {

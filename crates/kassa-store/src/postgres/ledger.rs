@@ -81,6 +81,15 @@ async fn load_account(c: &impl GenericClient, id: AccountId) -> Result<Option<Ac
     }))
 }
 
+/// The hold a pre-auth's void or completion acts on: its own, or the one
+/// placed again after a void was reversed.
+async fn live_hold(c: &impl GenericClient, hold: PostingId) -> Result<PostingId> {
+    let restored = crate::ledger::restored_of(hold);
+    let own_pending = load_hold(c, hold).await?.is_some_and(|h| h.state == HoldState::Pending);
+    let restored_pending = !own_pending && load_hold(c, restored).await?.is_some_and(|h| h.state == HoldState::Pending);
+    Ok(if restored_pending { restored } else { hold })
+}
+
 async fn load_hold(c: &impl GenericClient, id: PostingId) -> Result<Option<Hold>> {
     let Some(row) = one(
         c,
@@ -249,9 +258,25 @@ pub(super) async fn post_for(
                 );
             }
             Planned::VoidHold { id, hold } => {
+                let hold = live_hold(c, hold).await?;
                 refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms).await?, txn_id);
             }
+            Planned::RestoreHold { id, from } => {
+                if let Some(h) = load_hold(c, from).await?
+                    && h.state == HoldState::Voided
+                    && load_hold(c, id).await?.is_none()
+                {
+                    let request = Request::Hold {
+                        debit: h.debit,
+                        credit: h.credit,
+                        amount: h.amount,
+                        expires_at_ms: h.expires_at_ms,
+                    };
+                    refused(apply(c, id, request, txn_id, now_ms).await?, txn_id);
+                }
+            }
             Planned::Complete { id, hold, amount, excess_id } => {
+                let hold = live_hold(c, hold).await?;
                 expire_if_due(c, hold, now_ms).await?;
                 let held = load_hold(c, hold).await?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
                 let from_hold = amount.min(held);

@@ -271,9 +271,25 @@ pub(super) fn post_for(
                 refused(apply(c, id, request, txn_id, now_ms)?, txn_id);
             }
             Planned::VoidHold { id, hold } => {
+                let hold = live_hold(c, hold)?;
                 refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms)?, txn_id);
             }
+            Planned::RestoreHold { id, from } => {
+                if let Some(h) = load_hold(c, from)?
+                    && h.state == HoldState::Voided
+                    && load_hold(c, id)?.is_none()
+                {
+                    let request = Request::Hold {
+                        debit: h.debit,
+                        credit: h.credit,
+                        amount: h.amount,
+                        expires_at_ms: h.expires_at_ms,
+                    };
+                    refused(apply(c, id, request, txn_id, now_ms)?, txn_id);
+                }
+            }
             Planned::Complete { id, hold, amount, excess_id } => {
+                let hold = live_hold(c, hold)?;
                 expire_if_due(c, hold, now_ms)?;
                 let held = load_hold(c, hold)?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
                 let from_hold = amount.min(held);
@@ -288,6 +304,15 @@ pub(super) fn post_for(
         }
     }
     Ok(())
+}
+
+/// The hold a pre-auth's void or completion acts on: its own, or the one
+/// placed again after a void was reversed.
+fn live_hold(c: &Connection, hold: PostingId) -> Result<PostingId> {
+    let restored = crate::ledger::restored_of(hold);
+    let own_pending = load_hold(c, hold)?.is_some_and(|h| h.state == HoldState::Pending);
+    let restored_pending = !own_pending && load_hold(c, restored)?.is_some_and(|h| h.state == HoldState::Pending);
+    Ok(if restored_pending { restored } else { hold })
 }
 
 /// Expires every hold due by `now_ms`.
