@@ -14,6 +14,16 @@ pub enum Entry {
 }
 
 impl Entry {
+    /// In words, as a slip prints it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Entry::Keyed => "KEYED",
+            Entry::Swipe => "SWIPE",
+            Entry::Chip => "CHIP",
+            Entry::Tap => "CONTACTLESS",
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Entry::Keyed => "01",

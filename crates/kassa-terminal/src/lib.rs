@@ -24,7 +24,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 pub use card::{Card, Entry};
-pub use state::{LogEntry, PendingReversal, TerminalState};
+pub use state::{Failure, LogEntry, PendingReversal, TerminalState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalError {
@@ -163,6 +163,19 @@ impl ScriptedTerminal {
     /// Where the reader is (`lat,lon` in degrees), sent in field 59 from now on; `None` stops it.
     pub fn set_location(&mut self, location: Option<String>) {
         self.location = location;
+    }
+
+    fn note_failure(&mut self, kind: TxnKind, trace: u32, amount: Amount, code: &str) {
+        if self.state.failures.len() >= state::FAILURES_KEPT {
+            self.state.failures.remove(0);
+        }
+        self.state.failures.push(state::Failure {
+            kind: kind.code().to_string(),
+            trace,
+            batch: self.state.batch,
+            amount: amount.minor_units(),
+            code: code.to_string(),
+        });
     }
 
     pub fn state(&self) -> &TerminalState {
@@ -326,6 +339,7 @@ impl ScriptedTerminal {
         let (answer, body) = match self.exchange(message, true).await {
             Ok(answer) => answer,
             Err(error) => {
+                self.note_failure(kind, trace, amount, "98");
                 self.save()?;
                 return Err(error);
             }
@@ -350,6 +364,9 @@ impl ScriptedTerminal {
             balances: answer.get_str(54).map(str::to_string),
             reversal_sent,
         };
+        if !code.is_approved() && kind != TxnKind::BalanceInquiry {
+            self.note_failure(kind, trace, amount, code.as_str());
+        }
         if code.is_approved() && kind != TxnKind::BalanceInquiry {
             self.state.log.push(LogEntry {
                 kind: kind.code().to_string(),
@@ -365,6 +382,8 @@ impl ScriptedTerminal {
                 date: text(13),
                 time: text(12),
                 reversed: false,
+                entry: card.entry.word().to_string(),
+                operator: self.config.operator.clone(),
             });
         }
         self.save()?;

@@ -32,7 +32,27 @@ pub struct LogEntry {
     pub date: String,
     pub time: String,
     pub reversed: bool,
+    /// How the card was read (swipe, chip, contactless, keyed), for the slip.
+    #[serde(default)]
+    pub entry: String,
+    /// The operator who made it, for the slip.
+    #[serde(default)]
+    pub operator: String,
 }
+
+/// A transaction the host did not approve (or never answered), for the batch's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub kind: String,
+    pub trace: u32,
+    pub batch: u32,
+    pub amount: u64,
+    /// The response code, or `98` for no answer.
+    pub code: String,
+}
+
+/// Failures a state file keeps (the oldest go first).
+pub const FAILURES_KEPT: usize = 1_000;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerminalState {
@@ -45,6 +65,9 @@ pub struct TerminalState {
     pub key_block: Option<String>,
     pub pending_reversal: Option<PendingReversal>,
     pub log: Vec<LogEntry>,
+    /// Declined or unanswered transactions, for the settlement list.
+    #[serde(default)]
+    pub failures: Vec<Failure>,
 }
 
 impl TerminalState {
