@@ -397,10 +397,12 @@ impl App {
             },
             Confirm { .. } if back => (Menu, None),
             Confirm { draft } => match key {
-                Key::Enter => match draft.card.as_ref().map(|c| c.pin.is_some()) {
-                    Some(true) => (Pin { draft, digits: String::new() }, None),
-                    _ => self.send(draft, None),
-                },
+                Key::Enter => {
+                    // A balance inquiry always asks for the PIN.
+                    let pin =
+                        draft.card.as_ref().is_some_and(|c| c.pin.is_some()) || draft.kind == TxnKind::BalanceInquiry;
+                    if pin { (Pin { draft, digits: String::new() }, None) } else { self.send(draft, None) }
+                }
                 _ => (Confirm { draft }, None),
             },
             Pin { .. } if back => (Menu, None),

@@ -160,6 +160,11 @@ impl ScriptedTerminal {
         Ok(Some(keyblock::parse(mode, &self.config.tmk, &from_hex(block)?)?))
     }
 
+    /// The operator (field 63) from now on.
+    pub fn set_operator(&mut self, operator: &str) {
+        self.config.operator = operator.to_string();
+    }
+
     /// Where the reader is (`lat,lon` in degrees), sent in field 59 from now on; `None` stops it.
     pub fn set_location(&mut self, location: Option<String>) {
         self.location = location;

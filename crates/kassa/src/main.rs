@@ -5,6 +5,7 @@ mod bench_cmd;
 mod bench_settle;
 mod crypto_cmd;
 mod iso8583_cmd;
+mod pos_cmd;
 mod render;
 mod report_cmd;
 mod run_cmd;

@@ -26,8 +26,16 @@ pub struct TerminalArgs {
     /// Seconds to wait for an answer.
     #[arg(long, default_value_t = 15)]
     timeout: u64,
+    /// On screen: a card reader paired with the merchant's phone (no operator
+    /// log-in; the phone's location goes with each transaction).
+    #[arg(long)]
+    mobile: bool,
+    /// The phone's location for --mobile, `lat,lon` in degrees (default: near the demo merchant).
+    #[arg(long, default_value = "39.9100,116.4600")]
+    location: String,
+    /// Without a command: the terminal on screen, as the real device.
     #[command(subcommand)]
-    command: TerminalCommand,
+    command: Option<TerminalCommand>,
 }
 
 #[derive(Debug, Args)]
@@ -218,6 +226,9 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout),
         state_path: Some(args.demo.join("terminals").join(format!("{}.json", terminal.tid))),
     };
+    let Some(command) = args.command else {
+        return crate::pos_cmd::run(&facts, config, &args.demo, args.mobile, &args.location).await;
+    };
     let mut t = ScriptedTerminal::new(config)?;
     let current_batch = t.state().batch;
     // The batch log as the terminal holds it: voids and refunds find their original here.
@@ -242,7 +253,7 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
         let logged_pan = orig.and_then(&logged).map(|e| e.pan);
         Ok((kind, Amount(amount.unwrap_or(0)), card_of(&facts, card, logged_pan.as_deref())?, orig.map(original)))
     };
-    let job = match &args.command {
+    let job = match &command {
         TerminalCommand::SignIn => {
             let (batch, check_values) = t.sign_in().await?;
             println!("signed in  batch {batch:06}  key check values {}", check_values.join(" "));

@@ -1,0 +1,211 @@
+//! `kassa terminal` with no command: the POS terminal on screen (ratatui +
+//! crossterm) against `kassa demo`. The flow is `kassa-pos`'s; this file
+//! reads the keyboard, talks to the host through the scripted terminal, and
+//! saves the slips under `<demo>/slips/`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use kassa::demo::DemoFacts;
+use kassa_core::TxnKind;
+use kassa_core::time::Clock;
+use kassa_pos::app::answer_words;
+use kassa_pos::slip::Header;
+use kassa_pos::{App, BatchSummary, Effect, Key, Mode};
+use kassa_terminal::{Card, Entry, ScriptedTerminal, TerminalConfig};
+
+/// The demo's cards as the operator picks them: debit cards want a PIN; credit cards sign.
+fn demo_cards(facts: &DemoFacts) -> Vec<(String, Card)> {
+    facts
+        .cards
+        .iter()
+        .map(|c| {
+            let debit = c.kind == kassa_network_sim::CardKind::Debit;
+            let state = match c.state {
+                kassa_network_sim::CardState::Active => "",
+                kassa_network_sim::CardState::Lost => " lost",
+                kassa_network_sim::CardState::Stolen => " stolen",
+            };
+            let label = if debit {
+                format!("{} debit, PIN {}{state}", kassa_core::mask_pan(&c.pan), c.pin)
+            } else {
+                format!("{} credit, no PIN{state}", kassa_core::mask_pan(&c.pan))
+            };
+            let card = Card {
+                pan: c.pan.clone(),
+                expiry: c.expiry.clone(),
+                track2: Some(c.track2.clone()),
+                pin: debit.then(|| c.pin.clone()),
+                entry: Entry::Swipe,
+            };
+            (label, card)
+        })
+        .collect()
+}
+
+/// The batch as it stands, for the settlement screen and its list.
+fn batch_summary(t: &ScriptedTerminal) -> BatchSummary {
+    let state = t.state();
+    let batch = state.batch;
+    let mut summary = BatchSummary { batch, ..BatchSummary::default() };
+    for e in state.log.iter().filter(|e| e.batch == batch) {
+        let kind = TxnKind::from_code(&e.kind);
+        if !e.reversed && kind.is_some_and(|k| k.is_settlement_debit()) {
+            summary.approved_count += 1;
+            summary.approved_amount += e.amount;
+        }
+        summary.lines.push(format!(
+            "{:06} {:<28} {:>12} {}",
+            e.trace,
+            kassa_pos::slip::kind_words(&e.kind),
+            kassa_core::Amount(e.amount).display(kassa_core::Currency::CNY),
+            e.masked_pan
+        ));
+    }
+    for f in state.failures.iter().filter(|f| f.batch == batch) {
+        summary.failed_count += 1;
+        summary.failed_amount += f.amount;
+        summary.lines.push(format!(
+            "{:06} {:<28} {:>12} failed {}",
+            f.trace,
+            kassa_pos::slip::kind_words(&f.kind),
+            kassa_core::Amount(f.amount).display(kassa_core::Currency::CNY),
+            f.code
+        ));
+    }
+    summary
+}
+
+/// Whether the open batch holds an earlier day's transactions (it must be settled first).
+fn yesterday_open(t: &ScriptedTerminal, today_mmdd: &str) -> bool {
+    let state = t.state();
+    state.batch_open && state.log.iter().any(|e| e.batch == state.batch && !e.date.is_empty() && e.date != today_mmdd)
+}
+
+fn save_slips(dir: &Path, name: &str, texts: &[String]) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let names: &[&str] = if texts.len() == 2 { &["merchant", "customer"] } else { &["list"] };
+    let mut saved = Vec::new();
+    for (text, copy) in texts.iter().zip(names) {
+        let path = dir.join(format!("{name}-{copy}.txt"));
+        std::fs::write(&path, text)?;
+        saved.push(path);
+    }
+    Ok(saved)
+}
+
+fn key_of(event: &event::KeyEvent) -> Option<Key> {
+    if event.modifiers.contains(KeyModifiers::CONTROL) && event.code == KeyCode::Char('c') {
+        return Some(Key::Esc);
+    }
+    match event.code {
+        KeyCode::Char(c) => Some(Key::Char(c)),
+        KeyCode::Enter => Some(Key::Enter),
+        KeyCode::Backspace => Some(Key::Backspace),
+        KeyCode::Esc => Some(Key::Esc),
+        _ => None,
+    }
+}
+
+/// Runs the terminal on screen until the operator quits.
+pub async fn run(
+    facts: &DemoFacts,
+    config: TerminalConfig,
+    demo: &Path,
+    mobile: bool,
+    location: &str,
+) -> Result<ExitCode> {
+    let terminal_id = config.terminal_id.clone();
+    let mut t = ScriptedTerminal::new(config)?;
+    let mode = if mobile {
+        t.set_location(Some(location.to_string()));
+        Mode::Mobile
+    } else {
+        Mode::Countertop
+    };
+    let header = Header {
+        merchant_name: kassa::demo::DEMO_MERCHANT_NAME.to_string(),
+        merchant_id: facts.mid.clone(),
+        terminal_id: terminal_id.clone(),
+    };
+    let mut app = App::new(mode, header, demo_cards(facts));
+    app.sync(t.state().batch, t.state().log.clone());
+    let slips = demo.join("slips");
+    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
+    let mut screen = ratatui::init();
+    let mut pending = app.start();
+    // Keys are read on this thread: nothing else runs while the operator
+    // thinks, and the host's answers are awaited in turn, as on the device.
+    let outcome: Result<()> = async {
+        loop {
+            screen.draw(|f| kassa_pos::view::draw(f, &app))?;
+            if let Some(effect) = pending.take() {
+                pending = match effect {
+                    Effect::Quit => return Ok(()),
+                    Effect::SignIn => {
+                        t.set_operator(if app.operator.is_empty() { "01" } else { &app.operator });
+                        let open = yesterday_open(&t, &clock.local().mmdd());
+                        let result = t.sign_in().await.map_err(|e| e.to_string());
+                        app.sync(t.state().batch, t.state().log.clone());
+                        app.signed_in(result, open)
+                    }
+                    Effect::Transact { kind, amount, card, original } => {
+                        let result = t.transact(kind, &card, amount, original.as_ref()).await;
+                        let result = result.map_err(|e| e.to_string());
+                        let logged = match &result {
+                            Ok(a) if a.code.is_approved() => t.state().log.last().cloned(),
+                            _ => None,
+                        };
+                        app.sync(t.state().batch, t.state().log.clone());
+                        app.answered(kind, amount, result, logged)
+                    }
+                    Effect::Settle => {
+                        let summary = batch_summary(&t);
+                        let result = t.settle().await.map_err(|e| e.to_string());
+                        app.sync(t.state().batch, t.state().log.clone());
+                        app.settled(result, &summary);
+                        None
+                    }
+                    Effect::SignOff => {
+                        match t.sign_off().await {
+                            Ok(code) if code.is_approved() => app.signed_off(),
+                            Ok(code) => app.error = Some(answer_words(code.as_str(), code.meaning())),
+                            Err(e) => app.error = Some(e.to_string()),
+                        }
+                        if mode == Mode::Mobile {
+                            return Ok(());
+                        }
+                        None
+                    }
+                    Effect::Print(texts) => {
+                        let name = match (texts.len(), t.state().log.last()) {
+                            (2, Some(e)) => format!("{terminal_id}-{:06}-{:06}", e.batch, e.trace),
+                            _ => format!("{terminal_id}-{:06}", t.state().batch),
+                        };
+                        match save_slips(&slips, &name, &texts) {
+                            Ok(paths) => {
+                                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                                app.status = Some(format!("Printed 已打印: {}", names.join(", ")));
+                            }
+                            Err(e) => app.error = Some(format!("Printer (slip files): {e}")),
+                        }
+                        None
+                    }
+                };
+                continue;
+            }
+            if let Event::Key(key) = event::read()?
+                && key.kind == KeyEventKind::Press
+                && let Some(key) = key_of(&key)
+            {
+                pending = app.key(key);
+            }
+        }
+    }
+    .await;
+    ratatui::restore();
+    outcome?;
+    Ok(ExitCode::SUCCESS)
+}
