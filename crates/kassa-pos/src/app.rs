@@ -583,7 +583,11 @@ impl App {
         result: Result<TxnAnswer, String>,
         logged: Option<LogEntry>,
     ) -> Option<Effect> {
-        let mut lines = vec![format!("{}  {}", kind_title(kind), money(amount.minor_units()))];
+        let mut lines = vec![if kind == TxnKind::BalanceInquiry {
+            kind_title(kind).to_string()
+        } else {
+            format!("{}  {}", kind_title(kind), money(amount.minor_units()))
+        }];
         let mut effect = None;
         match result {
             Ok(answer) => {

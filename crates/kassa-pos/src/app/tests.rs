@@ -249,3 +249,39 @@ fn q_always_backs_out() {
     }
     assert_eq!(keys(&mut app, "q"), Some(Effect::Quit));
 }
+
+#[test]
+fn a_refund_may_be_partial_and_a_reprint_shows_the_last_slips() {
+    let mut app = signed_in();
+    app.sync(1, vec![logged("sale", 4, 10_000)]);
+    keys(&mut app, "3123456\n4\n");
+    let Screen::Amount { draft, .. } = &app.screen else { panic!("{:?}", app.screen) };
+    assert_eq!(
+        (draft.kind, draft.original.as_ref().map(|o| o.rrn.clone())),
+        (TxnKind::Refund, Some(Some("000000000001".into())))
+    );
+    let effect = keys(&mut app, "2500\n21\n123456\n");
+    assert!(
+        matches!(effect, Some(Effect::Transact { kind: TxnKind::Refund, amount: Amount(2_500), .. })),
+        "{effect:?}"
+    );
+    app.answered(TxnKind::Refund, Amount(2_500), Ok(approved(5)), Some(logged("refund", 5, 2_500)));
+    keys(&mut app, "\n\n");
+    keys(&mut app, "7");
+    assert!(screen(&app).contains("REFUND 退货"), "{}", screen(&app));
+}
+
+#[test]
+fn a_balance_inquiry_asks_for_the_pin_and_shows_the_balance() {
+    let mut app = signed_in();
+    keys(&mut app, "512");
+    assert!(screen(&app).contains("No PIN") || matches!(app.screen, Screen::Confirm { .. }));
+    keys(&mut app, "\n");
+    assert!(matches!(app.screen, Screen::Pin { .. }), "a balance always takes the PIN: {:?}", app.screen);
+    let effect = keys(&mut app, "123456\n");
+    assert!(matches!(effect, Some(Effect::Transact { kind: TxnKind::BalanceInquiry, .. })));
+    let answer = TxnAnswer { balances: Some("1002156C000000123456".into()), ..approved(6) };
+    app.answered(TxnKind::BalanceInquiry, Amount(0), Ok(answer), None);
+    let shown = screen(&app);
+    assert!(shown.contains("¥1234.56") && !shown.contains("¥0.00"), "{shown}");
+}
