@@ -105,7 +105,14 @@ pub fn load_or_create_lmk(path: &Path) -> Result<SoftwareSecurityModule, Error> 
 }
 
 /// Starts the demo in `dir` with `terminals` terminals, the host on `port` (0: any).
-pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: CancellationToken) -> Result<Demo, Error> {
+/// `rules`: the starter risk ruleset on (off for load tests).
+pub async fn start(
+    dir: &Path,
+    terminals: u32,
+    port: u16,
+    rules: bool,
+    shutdown: CancellationToken,
+) -> Result<Demo, Error> {
     std::fs::create_dir_all(dir.join("terminals"))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
     let hsm = Arc::new(load_or_create_lmk(&dir.join("lmk.hex"))?);
@@ -149,7 +156,7 @@ pub async fn start(dir: &Path, terminals: u32, port: u16, shutdown: Cancellation
     let settings = HostSettings {
         listen: format!("127.0.0.1:{port}"),
         network: sim.address.to_string(),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
+        ruleset: rules.then(|| kassa_risk::STARTER.to_string()),
         credit_bins: kassa_network_sim::test_cards()
             .iter()
             .filter(|c| c.kind == CardKind::Credit)

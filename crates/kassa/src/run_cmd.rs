@@ -24,6 +24,11 @@ pub struct DemoArgs {
     /// The host's port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 5000)]
     port: u16,
+    /// Risk rules: `starter` (the shipped ruleset) or `off` (limits and block
+    /// lists only — for load tests, whose few cards on many terminals are
+    /// exactly what the rules decline).
+    #[arg(long, default_value = "starter", value_parser = ["starter", "off"])]
+    risk: String,
 }
 
 #[derive(Debug, Args)]
@@ -120,7 +125,8 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     runtime()?.block_on(async {
         let shutdown = CancellationToken::new();
         let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
-        let demo = kassa::demo::start(&args.data_dir, args.terminals, args.port, shutdown.clone())
+        let rules = args.risk == "starter";
+        let demo = kassa::demo::start(&args.data_dir, args.terminals, args.port, rules, shutdown.clone())
             .await
             .map_err(|e| anyhow!("start the demo: {e}"))?;
         println!("{}", kassa::demo::banner(&demo));
