@@ -89,6 +89,10 @@ pub struct Statement {
     pub fees: u64,
     pub held: u64,
     pub net: i64,
+    /// What the day paid out to available funds (its net less any debt from earlier days).
+    pub paid: u64,
+    /// What is still owed after the day (refunds above takings), recovered from later days.
+    pub carried: u64,
 }
 
 impl From<MerchantDayReport> for Statement {
@@ -107,6 +111,8 @@ impl From<MerchantDayReport> for Statement {
             settled: settled.is_some(),
             fees: settled.as_ref().map_or(0, |s| s.fees),
             held: settled.as_ref().map_or(0, |s| s.held),
+            paid: settled.as_ref().map_or(0, |s| s.paid),
+            carried: settled.as_ref().map_or(0, |s| s.carried),
             net: settled.map_or(0, |s| s.net),
         }
     }
@@ -378,6 +384,8 @@ impl Office {
             fees: 0,
             held: 0,
             net: 0,
+            paid: 0,
+            carried: 0,
         }))
     }
 }

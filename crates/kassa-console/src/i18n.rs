@@ -241,6 +241,8 @@ impl T {
             "score" => ("分值", "Score"),
             "why" => ("原因", "Why"),
             "no_rule_hit" => ("没有规则命中这笔交易。", "No rule hit this transaction."),
+            "paid" => ("结算到账", "Paid to your balance"),
+            "still_owed" => ("待抵扣欠款", "Still owed (taken from the next days)"),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
             _ => ("?", "?"),
         };

@@ -338,4 +338,9 @@ async fn a_day_owing_money_is_carried_until_takings_cover_it() {
     // Day 4: ¥1,000 taken: the rest of the debt, then paid.
     sale(&mut t, &debit(), 100_000).await;
     settle((99_620, 99_620 - 30_190, 0)).await;
+    // The day's report (and the merchant's statement) says what was paid and what is owed.
+    let day3 = kassa_core::time::LocalTime::from_unix_ms(clock.now_ms() - 2 * day_ms, 480).yyyymmdd();
+    let report = w.host.store.merchant_day_report(day3, None).await.unwrap();
+    let settled = report[0].settled.clone().unwrap();
+    assert_eq!((settled.net, settled.paid, settled.carried), (49_810, 0, 30_190));
 }
