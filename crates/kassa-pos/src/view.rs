@@ -118,7 +118,11 @@ pub fn body(app: &App) -> (Vec<String>, &'static str) {
             let pin = draft.card.as_ref().is_some_and(|c| c.pin.is_some());
             (
                 vec![
-                    format!("{}  {}", words(draft.kind), money(draft.amount.minor_units())),
+                    if draft.amount.minor_units() > 0 {
+                        format!("{}  {}", words(draft.kind), money(draft.amount.minor_units()))
+                    } else {
+                        words(draft.kind).to_string()
+                    },
                     String::new(),
                     format!("Card 卡号: {card}"),
                     format!("Read by 读卡方式: {}", draft.entry.word()),

@@ -152,10 +152,14 @@ pub async fn run(
                         app.signed_in(result, open)
                     }
                     Effect::Transact { kind, amount, card, original } => {
+                        let before = t.state().log.len();
                         let result = t.transact(kind, &card, amount, original.as_ref()).await;
                         let result = result.map_err(|e| e.to_string());
+                        // Only what this transaction logged (a balance inquiry logs nothing).
                         let logged = match &result {
-                            Ok(a) if a.code.is_approved() => t.state().log.last().cloned(),
+                            Ok(a) if a.code.is_approved() && t.state().log.len() > before => {
+                                t.state().log.last().cloned()
+                            }
                             _ => None,
                         };
                         app.sync(t.state().batch, t.state().log.clone());
