@@ -274,14 +274,19 @@ pub fn banner(demo: &Demo) -> String {
         ));
     }
     let dir = demo.dir.display();
+    let api = demo.api;
     out.push_str(&format!(
         "\nTry, in another window:\n\
+         \x20 kassa terminal --demo {dir}            the POS on screen: operator 01, password 0000\n\
+         \x20 kassa terminal --demo {dir} --mobile   the card reader paired with a phone\n\
+         \nor one transaction per command:\n\
          \x20 kassa terminal --demo {dir} sign-in\n\
          \x20 kassa terminal --demo {dir} sale --amount 9900 --card 1\n\
          \x20 kassa terminal --demo {dir} balance --card 1\n\
          \x20 kassa terminal --demo {dir} void --trace <trace of the sale>\n\
          \x20 kassa terminal --demo {dir} settle\n\
-         \nCtrl-C stops the demo.\n"
+         \nThe console: http://{api}/console (admin, ops, risk, support; password {DEMO_PASSWORD})\n\
+         Ctrl-C stops the demo.\n"
     ));
     out
 }
