@@ -540,19 +540,7 @@ async fn risk(State(console): State<Shared>, c: Ctx) -> Response {
             let rows = decisions
                 .into_iter()
                 .map(|d| {
-                    let hits = d
-                        .hits
-                        .as_array()
-                        .map(|hits| {
-                            hits.iter()
-                                .map(|h| {
-                                    let monitor = if h["enforced"] == false { " (monitor)" } else { "" };
-                                    format!("{} +{}{monitor}", h["rule"].as_str().unwrap_or("?"), h["score"])
-                                })
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default();
+                    let hits = crate::risk::hits_in_words(&d.hits);
                     (when(d.created_at, offset), d.txn_id, d.merchant_id, d.outcome, hits, d.ruleset_version)
                 })
                 .collect();

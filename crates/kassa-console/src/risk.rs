@@ -36,6 +36,21 @@ fn when(ms: i64, offset: i32) -> String {
     format!("{}-{}-{} {}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4])
 }
 
+/// A decision's hits in one line: `rule +score`, monitor-mode ones marked.
+pub(crate) fn hits_in_words(hits: &serde_json::Value) -> String {
+    hits.as_array()
+        .map(|hits| {
+            hits.iter()
+                .map(|h| {
+                    let monitor = if h["enforced"] == false { " (monitor)" } else { "" };
+                    format!("{} +{}{monitor}", h["rule"].as_str().unwrap_or("?"), h["score"])
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// A case as a row shows it.
 #[derive(Debug)]
 pub struct CaseRow {
@@ -158,22 +173,7 @@ async fn case_view(console: &Shared, c: Ctx, id: i64) -> Response {
             let decisions = d
                 .decisions
                 .iter()
-                .map(|x| {
-                    let hits = x
-                        .hits
-                        .as_array()
-                        .map(|hits| {
-                            hits.iter()
-                                .map(|h| {
-                                    let monitor = if h["enforced"] == false { " (monitor)" } else { "" };
-                                    format!("{} +{}{monitor}", h["rule"].as_str().unwrap_or("-"), h["score"])
-                                })
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        })
-                        .unwrap_or_default();
-                    (x.txn_id, x.outcome.clone(), hits, x.ruleset_version)
-                })
+                .map(|x| (x.txn_id, x.outcome.clone(), hits_in_words(&x.hits), x.ruleset_version))
                 .collect();
             let overrides = d
                 .overrides

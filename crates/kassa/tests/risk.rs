@@ -9,6 +9,17 @@ use common::*;
 use kassa_store::Store;
 use kassa_terminal::Entry;
 
+/// The back office over the world's store, as `kassa serve` builds it.
+fn office(w: &World) -> std::sync::Arc<kassa_api::Office> {
+    kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst() {
     let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
@@ -45,13 +56,7 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
     assert_eq!(network, host, "a risk decline never reaches the network");
 
     // Each decision with hits is kept with its transaction, for the risk role only.
-    let office = kassa::api::office(
-        w.host.store.clone(),
-        w.hsm.clone(),
-        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
-        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
-        kassa_api::Policies::default(),
-    );
+    let office = office(&w);
     let ids: Vec<i64> = w
         .host
         .store
@@ -169,13 +174,7 @@ async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
         assert_eq!(sale(&mut t, &card, amount).await.code.as_str(), "00");
     }
     let clock = std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 });
-    let office = kassa::api::office(
-        w.host.store.clone(),
-        w.hsm.clone(),
-        clock.clone(),
-        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
-        kassa_api::Policies::default(),
-    );
+    let office = office(&w);
     let staff = |name: &str| kassa_api::Actor::Staff { id: 1, username: name.into(), role: StaffRole::Risk };
     let (ana, bo) = (staff("ana"), staff("bo"));
     let step = |step: &str, text: Option<&str>| StepInput {
@@ -337,13 +336,7 @@ async fn a_ruleset_drafted_approved_and_activated_in_the_store_runs_on_the_host(
     t.sign_in().await.unwrap();
     assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
     assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00");
-    let office = kassa::api::office(
-        w.host.store.clone(),
-        w.hsm.clone(),
-        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
-        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
-        kassa_api::Policies::default(),
-    );
+    let office = office(&w);
     let staff = |name: &str| kassa_api::Actor::Staff { id: 1, username: name.into(), role: StaffRole::Risk };
     let (ana, bo) = (staff("ana"), staff("bo"));
     let starter_v2 = kassa_risk::STARTER.replacen("version = 1", "version = 2", 1);
@@ -404,13 +397,7 @@ async fn a_ruleset_drafted_approved_and_activated_in_the_store_runs_on_the_host(
 async fn a_far_mobile_reader_and_a_churning_merchant_profile_are_reviewed() {
     use kassa_merchant::StaffRole;
     let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
-    let office = kassa::api::office(
-        w.host.store.clone(),
-        w.hsm.clone(),
-        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
-        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
-        kassa_api::Policies::default(),
-    );
+    let office = office(&w);
     let ops = kassa_api::Actor::Staff { id: 1, username: "otto".into(), role: StaffRole::Operations };
     let risk = kassa_api::Actor::Staff { id: 2, username: "rita".into(), role: StaffRole::Risk };
     let bad = office.set_merchant_location(ops.clone(), MID.into(), "somewhere".into()).await;

@@ -1,7 +1,8 @@
 //! Risk cases in the operations API: the queue with its SLA clocks, the case
 //! with its evidence, the steps of `kassa_risk::case` (one analyst at a time,
-//! four eyes on every action), actions carried out on approval, overrides
-//! made from a case, the evidence bundle, and a merchant's risk profile.
+//! four eyes on every action), actions carried out on approval, and
+//! overrides made from a case; the evidence bundle (`evidence.rs`) and a
+//! merchant's risk profile and a transaction's decision (`profile.rs`).
 
 use kassa_core::MerchantId;
 use kassa_merchant::Permission;
@@ -10,12 +11,17 @@ use kassa_store::ledger::{OfficeKind, Planned, Role, office_posting_id};
 use kassa_store::office::{Row, Sql};
 use kassa_store::{cases, sql_params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
 use crate::office::{Actor, Office, audit};
+
+mod evidence;
+mod profile;
+
 use crate::ops::{DECISION_COLUMNS, RiskDecisionView, decision_view, next_counter, require};
+pub use evidence::{EvidenceBundle, EvidenceSection};
+pub use profile::{RiskProfile, RiskTxnDetail, TerminalRisk};
 
 /// Cases a queue shows at most.
 pub const QUEUE_MAX: i64 = 500;
@@ -101,63 +107,6 @@ pub struct CaseDetail {
     pub overrides: Vec<OverrideView>,
 }
 
-/// One part of an evidence bundle, with the SHA-256 of its canonical JSON.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct EvidenceSection {
-    pub name: String,
-    pub sha256: String,
-    #[schema(value_type = Object)]
-    pub content: serde_json::Value,
-}
-
-/// A case exported for a report: each section hashed, and the bundle's hash
-/// over the sections' names and hashes in order.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct EvidenceBundle {
-    pub case_id: i64,
-    pub generated_at: i64,
-    pub generated_by: String,
-    pub sections: Vec<EvidenceSection>,
-    pub bundle_sha256: String,
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct TerminalRisk {
-    pub id: String,
-    pub serial: String,
-    pub status: String,
-}
-
-/// What risk control knows about one merchant.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct RiskProfile {
-    pub merchant_id: String,
-    pub name: String,
-    pub mcc: String,
-    pub status: String,
-    /// A case holds its settlement: each day's net goes to frozen funds.
-    pub settlement_held: bool,
-    pub frozen_funds: i64,
-    pub pending_funds: i64,
-    pub available_funds: i64,
-    pub terminals: Vec<TerminalRisk>,
-    pub cases: Vec<CaseView>,
-    pub decisions: Vec<RiskDecisionView>,
-    pub overrides: Vec<OverrideView>,
-}
-
-/// A transaction as risk control sees it: the record (card masked), where a
-/// mobile reader was, the decision with every rule that hit and why, and the
-/// cases that hold it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct RiskTxnDetail {
-    pub txn: CaseTxnView,
-    pub merchant_id: String,
-    pub location: Option<String>,
-    pub decision: Option<RiskDecisionView>,
-    pub cases: Vec<i64>,
-}
-
 /// A step as the API receives it.
 #[derive(Clone, Debug, Default)]
 pub struct StepInput {
@@ -225,28 +174,35 @@ fn events(sql: &mut dyn Sql, case: i64) -> kassa_store::Result<Vec<CaseEventView
     .collect()
 }
 
+/// A transaction's columns as [`txn_view`] reads them (`t` is `transactions`).
+const TXN_COLUMNS: &str = "t.id, t.terminal_id, t.kind, t.state, t.amount, t.pan_masked, t.response_code,
+    t.entry_mode, t.business_date, t.created_at";
+
+fn txn_view(r: &Row) -> kassa_store::Result<CaseTxnView> {
+    Ok(CaseTxnView {
+        id: r.int(0)?,
+        terminal_id: r.text(1)?,
+        kind: r.text(2)?,
+        state: r.text(3)?,
+        amount: r.int(4)?,
+        card: r.opt_text(5)?,
+        response_code: r.opt_text(6)?,
+        entry_mode: r.opt_text(7)?,
+        business_date: r.text(8)?,
+        created_at: r.int(9)?,
+    })
+}
+
 fn case_txns(sql: &mut dyn Sql, case: i64) -> kassa_store::Result<Vec<CaseTxnView>> {
     sql.query(
-        "SELECT t.id, t.terminal_id, t.kind, t.state, t.amount, t.pan_masked, t.response_code, t.entry_mode,
-                t.business_date, t.created_at
-         FROM risk_case_txns c JOIN transactions t ON t.id = c.txn_id WHERE c.case_id = ?1 ORDER BY t.id LIMIT ?2",
+        &format!(
+            "SELECT {TXN_COLUMNS} FROM risk_case_txns c JOIN transactions t ON t.id = c.txn_id
+             WHERE c.case_id = ?1 ORDER BY t.id LIMIT ?2"
+        ),
         sql_params![case, CASE_TXNS_MAX],
     )?
     .iter()
-    .map(|r| {
-        Ok(CaseTxnView {
-            id: r.int(0)?,
-            terminal_id: r.text(1)?,
-            kind: r.text(2)?,
-            state: r.text(3)?,
-            amount: r.int(4)?,
-            card: r.opt_text(5)?,
-            response_code: r.opt_text(6)?,
-            entry_mode: r.opt_text(7)?,
-            business_date: r.text(8)?,
-            created_at: r.int(9)?,
-        })
-    })
+    .map(txn_view)
     .collect()
 }
 
@@ -457,10 +413,6 @@ fn carry_out(sql: &mut dyn Sql, merchant: &str, proposal: &Proposal, now_ms: i64
             )
         }
     })
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Office {
@@ -702,147 +654,6 @@ impl Office {
                 created_at: now,
                 expires_at,
                 active: true,
-            }))
-        })
-        .await
-    }
-
-    /// The case as an evidence bundle with hashes, for a report to the
-    /// regulator (recorded in the audit log).
-    pub async fn evidence(&self, actor: Actor, id: i64) -> ApiResult<EvidenceBundle> {
-        require(&actor, Permission::WorkCases)?;
-        let (now, who) = (self.now_ms(), actor.name());
-        self.write(move |sql| {
-            let Some(detail) = detail_of(sql, id, now)? else {
-                return Ok(Err(ApiError::not_found("case")));
-            };
-            let trail = sql.query(
-                "SELECT t.id, t.created_at, t.terminal_id, t.location FROM risk_case_txns c
-                 JOIN transactions t ON t.id = c.txn_id WHERE c.case_id = ?1 AND t.location IS NOT NULL ORDER BY t.id LIMIT ?2",
-                sql_params![id, CASE_TXNS_MAX],
-            )?;
-            let trail: Vec<serde_json::Value> = trail
-                .iter()
-                .map(|r| {
-                    Ok(serde_json::json!({
-                        "txn_id": r.int(0)?, "at": r.int(1)?, "terminal_id": r.text(2)?, "location": r.text(3)?,
-                    }))
-                })
-                .collect::<kassa_store::Result<_>>()?;
-            let notes: Vec<&CaseEventView> = detail.events.iter().filter(|e| e.kind == "note").collect();
-            let parts = [
-                ("case", serde_json::to_value(&detail.case)),
-                ("history", serde_json::to_value(&detail.events)),
-                ("notes", serde_json::to_value(&notes)),
-                ("transactions", serde_json::to_value(&detail.transactions)),
-                ("decisions", serde_json::to_value(&detail.decisions)),
-                ("overrides", serde_json::to_value(&detail.overrides)),
-                ("location_trail", Ok(serde_json::Value::Array(trail))),
-            ];
-            let mut sections = Vec::new();
-            let mut whole = String::new();
-            for (name, content) in parts {
-                let content = content.map_err(|e| kassa_store::StoreError::Corrupt(e.to_string()))?;
-                let sha256 = sha256_hex(content.to_string().as_bytes());
-                whole.push_str(&format!("{name}:{sha256}\n"));
-                sections.push(EvidenceSection { name: name.into(), sha256, content });
-            }
-            let bundle_sha256 = sha256_hex(whole.as_bytes());
-            audit(sql, now, &who, "export_evidence", &format!("case {id}"), &bundle_sha256)?;
-            Ok(Ok(EvidenceBundle { case_id: id, generated_at: now, generated_by: who, sections, bundle_sha256 }))
-        })
-        .await
-    }
-
-    /// One transaction with its risk decision (rules, descriptions, conditions) and cases.
-    pub async fn risk_transaction(&self, actor: Actor, id: i64) -> ApiResult<RiskTxnDetail> {
-        require(&actor, Permission::WorkCases)?;
-        self.read(move |sql| {
-            let Some(r) = sql.one(
-                "SELECT id, terminal_id, kind, state, amount, pan_masked, response_code, entry_mode, business_date,
-                        created_at, merchant_id, location FROM transactions WHERE id = ?1",
-                sql_params![id],
-            )?
-            else {
-                return Ok(Err(ApiError::not_found("transaction")));
-            };
-            let txn = CaseTxnView {
-                id: r.int(0)?,
-                terminal_id: r.text(1)?,
-                kind: r.text(2)?,
-                state: r.text(3)?,
-                amount: r.int(4)?,
-                card: r.opt_text(5)?,
-                response_code: r.opt_text(6)?,
-                entry_mode: r.opt_text(7)?,
-                business_date: r.text(8)?,
-                created_at: r.int(9)?,
-            };
-            let decision = sql
-                .one(&format!("SELECT {DECISION_COLUMNS} WHERE txn_id = ?1"), sql_params![id])?
-                .map(|d| decision_view(&d))
-                .transpose()?;
-            let cases = sql
-                .query("SELECT case_id FROM risk_case_txns WHERE txn_id = ?1 ORDER BY case_id", sql_params![id])?
-                .iter()
-                .map(|c| c.int(0))
-                .collect::<kassa_store::Result<_>>()?;
-            Ok(Ok(RiskTxnDetail { txn, merchant_id: r.text(10)?, location: r.opt_text(11)?, decision, cases }))
-        })
-        .await
-    }
-
-    /// A merchant's risk profile: status, held settlement and frozen funds,
-    /// terminals, cases, the latest decisions and the overrides.
-    pub async fn risk_profile(&self, actor: Actor, merchant: String) -> ApiResult<RiskProfile> {
-        require(&actor, Permission::WorkCases)?;
-        let now = self.now_ms();
-        self.read(move |sql| {
-            let Some(row) = sql.one(
-                "SELECT id, name, mcc, status, settlement_held FROM merchants WHERE id = ?1",
-                sql_params![merchant.as_str()],
-            )?
-            else {
-                return Ok(Err(ApiError::not_found("merchant")));
-            };
-            let wallet = kassa_store::office::wallet(sql, &merchant_id(&merchant)?)?;
-            let terminals = sql
-                .query("SELECT id, serial, status FROM terminals WHERE merchant_id = ?1 ORDER BY id LIMIT 500", sql_params![merchant.as_str()])?
-                .iter()
-                .map(|r| Ok(TerminalRisk { id: r.text(0)?, serial: r.text(1)?, status: r.text(2)? }))
-                .collect::<kassa_store::Result<_>>()?;
-            let cases = sql
-                .query(&format!("SELECT {CASE_COLUMNS} WHERE merchant_id = ?1 ORDER BY id DESC LIMIT 100"), sql_params![merchant.as_str()])?
-                .iter()
-                .map(|r| Ok(case_of(r, now)?.0))
-                .collect::<kassa_store::Result<_>>()?;
-            let decisions = sql
-                .query(
-                    &format!("SELECT {DECISION_COLUMNS} WHERE merchant_id = ?1 ORDER BY created_at DESC, txn_id DESC LIMIT 100"),
-                    sql_params![merchant.as_str()],
-                )?
-                .iter()
-                .map(decision_view)
-                .collect::<kassa_store::Result<_>>()?;
-            let overrides = overrides(
-                sql,
-                "(kind = 'merchant' AND value = ?1) OR case_id IN (SELECT id FROM risk_cases WHERE merchant_id = ?1)",
-                merchant.as_str().into(),
-                now,
-            )?;
-            Ok(Ok(RiskProfile {
-                merchant_id: row.text(0)?,
-                name: row.text(1)?,
-                mcc: row.text(2)?,
-                status: row.text(3)?,
-                settlement_held: row.int(4)? != 0,
-                frozen_funds: wallet.frozen,
-                pending_funds: wallet.pending,
-                available_funds: wallet.available,
-                terminals,
-                cases,
-                decisions,
-                overrides,
             }))
         })
         .await
