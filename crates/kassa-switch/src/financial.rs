@@ -82,9 +82,11 @@ impl<S: Store, N: Network> Switch<S, N> {
         };
         let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, daily_total);
         let mut verdict = self.risk.check(&risk_facts);
+        let mut held = false;
         if let Some(detail) = self.risk.take_detail(&risk_facts) {
             // Rare (a rule hit): kept with the transaction for the analyst,
-            // carried out durably, or let through by a case's override.
+            // carried out durably (a hold marked, a terminal frozen, a case),
+            // or let through by a case's override — in one commit.
             let (id, merchant_id, now) = (record.id, merchant.id.to_string(), self.clock.now_ms());
             let terminal_id = terminal.id.to_string();
             let card_hex: String = card.fingerprint.iter().map(|b| format!("{b:02x}")).collect();
@@ -96,7 +98,7 @@ impl<S: Store, N: Network> Switch<S, N> {
                 .await;
             match kept {
                 Ok(Some(_override)) => verdict = Ok(crate::risk::Verdict::Pass),
-                Ok(None) => {}
+                Ok(None) => held = true,
                 Err(error) => tracing::error!(%error, "keep a risk decision"),
             }
         }
@@ -105,26 +107,11 @@ impl<S: Store, N: Network> Switch<S, N> {
                 self.risk.observe(&risk_facts, &code);
                 return self.declined(m, record, code, &session, terminal.pad_nibble).await;
             }
-            Ok(crate::risk::Verdict::HoldSettlement) => {
-                // Rare: marked before the network is asked, so settlement finds it held.
-                let id = record.id;
-                let marked = self
-                    .store
-                    .office_write(move |sql| {
-                        sql.exec(
-                            "UPDATE transactions SET risk_held = ?2 WHERE id = ?1",
-                            kassa_store::sql_params![id, true],
-                        )
-                    })
-                    .await;
-                if let Err(error) = marked {
-                    tracing::error!(%error, "mark a risk hold");
-                    return self
-                        .declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble)
-                        .await;
-                }
+            Ok(crate::risk::Verdict::HoldSettlement) if !held => {
+                // A hold that could not be marked is not let through.
+                return self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await;
             }
-            Ok(crate::risk::Verdict::Pass) => {}
+            Ok(_) => {}
         }
         // Network, record, respond.
         let link = match self.link_request(&request, &merchant, &card, &record, original.as_ref(), &session) {

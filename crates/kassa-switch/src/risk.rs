@@ -58,6 +58,7 @@ pub trait Risk: Send + Sync + std::fmt::Debug {
 
     /// The decision just made for `facts` when rules hit, to keep with the
     /// transaction: (ruleset version, outcome, score, hits as JSON). Taken once.
+    /// A `HoldSettlement` verdict always comes with one: keeping it marks the hold.
     fn take_detail(&self, _facts: &RiskFacts<'_>) -> Option<RiskDetail> {
         None
     }
@@ -83,8 +84,8 @@ impl RiskDetail {
 }
 
 /// Keeps a decision with its transaction and, unless an override from a case
-/// allows the merchant or the card, carries it out durably: a frozen terminal
-/// is blocked in the store (refused with `58` until a case unfreezes it), and
+/// allows the merchant or the card, carries it out durably: a hold marks the
+/// transaction held, a frozen terminal is blocked in the store (refused with `58` until a case unfreezes it), and
 /// the merchant's live case gets the transaction — or a new case opens, with
 /// its priority and SLA from the decision. Answers the override that let the
 /// transaction through, if one did.
@@ -120,6 +121,10 @@ pub fn keep_decision(
     )?;
     if allowed.is_some() || !detail.opens_case() {
         return Ok(allowed);
+    }
+    if detail.outcome.starts_with("hold_settlement") {
+        // Marked before the network is asked, so settlement finds it held.
+        sql.exec("UPDATE transactions SET risk_held = ?2 WHERE id = ?1", kassa_store::sql_params![txn_id, true])?;
     }
     if detail.outcome.starts_with("freeze_terminal") {
         sql.exec(
