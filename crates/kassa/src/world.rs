@@ -251,10 +251,14 @@ async fn follow_active_ruleset<S: Store>(store: S, engine: Arc<kassa_risk::Engin
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(RULESET_POLL) => {}
         }
-        let Ok(Some((version, text))) = active_ruleset(&store).await else { continue };
-        if i64::from(engine.active().version) == version || failed == Some(version) {
+        // The version number each second; the text only when it changed.
+        let version =
+            store.office_read(|sql| sql.scalar("SELECT version FROM risk_rulesets WHERE state = 'active'", &[])).await;
+        let Ok(version) = version else { continue };
+        if version == 0 || i64::from(engine.active().version) == version || failed == Some(version) {
             continue;
         }
+        let Ok(Some((version, text))) = active_ruleset(&store).await else { continue };
         match reload_ruleset(&engine, &text) {
             Ok(_) => failed = None,
             Err(error) => {
