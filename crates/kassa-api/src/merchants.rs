@@ -209,6 +209,7 @@ impl Office {
         let card_sealed = self.hsm.encrypt_pan(card.expose()).map_err(crypto_error)?;
         let card_masked = card.masked();
         let (now, high_risk) = (self.now_ms(), self.policies.high_risk_mccs.contains(&application.mcc));
+        let admission = crate::rulesets::admission_engine(self).await?;
         self.write(move |sql| {
             if let Some(open) = sql.one(
                 "SELECT id FROM applications WHERE user_id = ?1 AND state IN ('submitted', 'approved')",
@@ -224,7 +225,7 @@ impl Office {
                 high_risk_mcc: facts.high_risk_category,
                 mcc: application.mcc.clone(),
             };
-            let rules = crate::rulesets::admission_rules(sql, &applicant)?;
+            let rules = crate::rulesets::admission_rules(&admission, &applicant);
             let checks = admission_checks(&facts, &rules);
             let checks_json = serde_json::to_string(&checks).unwrap_or_else(|_| "[]".into());
             let a = &application;

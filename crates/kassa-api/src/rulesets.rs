@@ -64,32 +64,37 @@ pub fn active_text(sql: &mut dyn Sql) -> kassa_store::Result<Option<(i64, String
 }
 
 /// The admission rules of the active stored version (the shipped starter
-/// ruleset while none is stored) run over `applicant`: one entry per rule,
-/// hit when it hit in enforce mode.
-pub fn admission_rules(
-    sql: &mut dyn Sql,
-    applicant: &kassa_risk::Applicant,
-) -> kassa_store::Result<Vec<kassa_merchant::application::AdmissionRule>> {
-    let text = active_text(sql)?.map(|(_, text)| text);
+/// ruleset while none is stored), compiled — outside any write transaction.
+pub async fn admission_engine(office: &Office) -> ApiResult<kassa_risk::Engine> {
+    let text = office.read(|sql| Ok(Ok(active_text(sql)?.map(|(_, text)| text)))).await?;
     let compiled = text
         .as_deref()
         .and_then(|t| Ruleset::from_toml(t).and_then(|r| r.compile()).ok())
         .or_else(|| Ruleset::from_toml(kassa_risk::STARTER).and_then(|r| r.compile()).ok())
-        .ok_or_else(|| kassa_store::StoreError::Corrupt("no ruleset compiles for the admission checks".into()))?;
-    let rules: Vec<(String, String)> = compiled
+        .ok_or_else(|| {
+            ApiError::from(kassa_store::StoreError::Corrupt("no ruleset compiles for the admission checks".into()))
+        })?;
+    Ok(kassa_risk::Engine::new(compiled))
+}
+
+/// `engine`'s admission rules run over `applicant`: one entry per rule, hit
+/// when it hit in enforce mode.
+pub fn admission_rules(
+    engine: &kassa_risk::Engine,
+    applicant: &kassa_risk::Applicant,
+) -> Vec<kassa_merchant::application::AdmissionRule> {
+    let ruleset = engine.active();
+    let decision = engine.decide_in(&applicant.context(), kassa_risk::Scope::Admission);
+    ruleset
         .rules
         .iter()
         .filter(|r| r.rule.scope == kassa_risk::Scope::Admission)
-        .map(|r| (r.rule.id.clone(), r.rule.description.clone()))
-        .collect();
-    let decision = kassa_risk::Engine::new(compiled).decide_in(&applicant.context(), kassa_risk::Scope::Admission);
-    Ok(rules
-        .into_iter()
-        .map(|(id, description)| {
-            let hit = decision.hits.iter().any(|h| h.rule == id && h.enforced);
-            kassa_merchant::application::AdmissionRule { id, description, hit }
+        .map(|r| kassa_merchant::application::AdmissionRule {
+            id: r.rule.id.clone(),
+            description: r.rule.description.clone(),
+            hit: decision.hits.iter().any(|h| h.rule == r.rule.id && h.enforced),
         })
-        .collect())
+        .collect()
 }
 
 fn compile(text: &str) -> ApiResult<kassa_risk::CompiledRuleset> {
