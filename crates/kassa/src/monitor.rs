@@ -85,34 +85,45 @@ pub async fn run<S: Store>(
     if kassa_core::time::day_number_of(business_date).is_none() {
         return Err(format!("{business_date:?} is not a date (YYYYMMDD)").into());
     }
-    let (engine, bins, date) = (monitor.engine.clone(), monitor.credit_bins.clone(), business_date.to_string());
-    let summary = store
+    let (bins, date) = (monitor.credit_bins.clone(), business_date.to_string());
+    let days = store.office_read(move |sql| day_totals(sql, &date, &bins)).await?;
+    let mut summary =
+        MonitorSummary { business_date: business_date.to_string(), merchants: days.len(), ..Default::default() };
+    // The rules run here, outside the write transaction; only their hits are written.
+    let mut found = Vec::new();
+    for (merchant, day) in days {
+        let mut facts = Facts {
+            merchant: merchant.clone(),
+            mcc: day.mcc.clone(),
+            merchant_tier: day.tier.clone(),
+            distance_km: -1,
+            ..Facts::default()
+        };
+        facts.velocity.merchant_count_day = day.count;
+        facts.velocity.merchant_sales_day = day.sales;
+        facts.velocity.merchant_credit_day = day.credit;
+        facts.velocity.merchant_refunds_day = day.refunds;
+        let decision = monitor.engine.decide(&facts, Scope::MerchantDay);
+        if decision.hits.is_empty() {
+            continue;
+        }
+        let rules: Vec<String> = decision.hits.iter().map(|h| h.rule.clone()).collect();
+        let outcome = match &decision.outcome {
+            Outcome::Approve => "approve",
+            Outcome::Review | Outcome::FreezeTerminal { .. } | Outcome::Decline { .. } => "review",
+            Outcome::HoldSettlement => "hold_settlement",
+        };
+        summary.hits.push((merchant.clone(), outcome.to_string(), rules.clone()));
+        if outcome != "approve" {
+            // (Monitor mode only: recorded in the summary, nothing opened.)
+            found.push((merchant, outcome.to_string(), rules, decision.score));
+        }
+    }
+    let date = business_date.to_string();
+    summary.held = store
         .office_write(move |sql| {
-            let days = day_totals(sql, &date, &bins)?;
-            let mut summary =
-                MonitorSummary { business_date: date.clone(), merchants: days.len(), ..Default::default() };
-            for (merchant, day) in days {
-                let mut facts =
-                    Facts { merchant: merchant.clone(), mcc: day.mcc.clone(), distance_km: -1, ..Facts::default() };
-                facts.velocity.merchant_count_day = day.count;
-                facts.velocity.merchant_sales_day = day.sales;
-                facts.velocity.merchant_credit_day = day.credit;
-                facts.velocity.merchant_refunds_day = day.refunds;
-                let decision = engine.decide(&facts, Scope::MerchantDay);
-                if decision.hits.is_empty() {
-                    continue;
-                }
-                let rules: Vec<String> = decision.hits.iter().map(|h| h.rule.clone()).collect();
-                let outcome = match &decision.outcome {
-                    Outcome::Approve => "approve",
-                    Outcome::Review => "review",
-                    Outcome::HoldSettlement => "hold_settlement",
-                    Outcome::FreezeTerminal { .. } | Outcome::Decline { .. } => "review",
-                };
-                summary.hits.push((merchant.clone(), outcome.to_string(), rules.clone()));
-                if outcome == "approve" {
-                    continue; // monitor mode only: recorded in the summary, nothing opened
-                }
+            let mut held = 0;
+            for (merchant, outcome, rules, score) in found {
                 let title = format!("merchant day {date}: {outcome}: {}", rules.join(", "));
                 // Once per merchant and day, however often the job runs.
                 let seen = sql.scalar(
@@ -129,9 +140,9 @@ pub async fn run<S: Store>(
                            AND state = 'approved' AND kind IN ('sale', 'completion', 'completion_advice')",
                         sql_params![merchant.as_str(), date.as_str(), true],
                     )?;
-                    summary.held += 1;
+                    held += 1;
                 }
-                let priority = Priority::of_decision(outcome, decision.score);
+                let priority = Priority::of_decision(&outcome, score);
                 let case = match cases::live_case(sql, &merchant)? {
                     Some((id, _)) => id,
                     None => cases::open_case(
@@ -149,7 +160,7 @@ pub async fn run<S: Store>(
                 };
                 cases::case_event(sql, case, now_ms, "system", "monitor", &title)?;
             }
-            Ok(summary)
+            Ok(held)
         })
         .await?;
     Ok(summary)
