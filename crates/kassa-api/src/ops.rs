@@ -392,7 +392,7 @@ impl Office {
         let now = self.now_ms();
         self.write(move |sql| {
             let Some(row) = sql.one(
-                "SELECT name, mcc, profile_changes FROM merchants WHERE id = ?1",
+                "SELECT name, mcc, profile_changes, status FROM merchants WHERE id = ?1",
                 sql_params![merchant.as_str()],
             )?
             else {
@@ -410,9 +410,7 @@ impl Office {
             )?;
             let detail = format!("{old_name} / {old_mcc} → {new_name} / {new_mcc}: {reason}");
             audit(sql, now, &actor.name(), "merchant_profile", &merchant, &detail)?;
-            let status = sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])?;
-            let status = status.map(|r| r.text(0)).transpose()?.unwrap_or_default();
-            Ok(Ok(MerchantRow { id: merchant, name: new_name, mcc: new_mcc, status }))
+            Ok(Ok(MerchantRow { id: merchant, name: new_name, mcc: new_mcc, status: row.text(3)? }))
         })
         .await
     }
