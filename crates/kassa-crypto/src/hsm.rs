@@ -157,7 +157,13 @@ pub const KEY_CACHE_MAX: usize = 65_536;
 /// What a cached unwrap is found by: the usage and algorithm are part of it,
 /// so a relabelled wrapped key never finds another usage's unwrap and always
 /// meets the wrap's integrity check.
-type CacheKey = (KeyUsage, KeyAlgorithm, Vec<u8>);
+/// An unwrapped key, cached by its wrapped blob with what it was unwrapped as.
+struct Cached {
+    usage: KeyUsage,
+    algorithm: KeyAlgorithm,
+    check_value: [u8; 4],
+    key: std::sync::Arc<SecretKey>,
+}
 
 /// A security module in software: AES-256-GCM wrapping under subkeys of a
 /// local master key. Clear keys live inside the module only (zeroized when
@@ -165,7 +171,7 @@ type CacheKey = (KeyUsage, KeyAlgorithm, Vec<u8>);
 pub struct SoftwareSecurityModule {
     wrap: Aes256Gcm,
     fingerprint_key: Zeroizing<[u8; 32]>,
-    cache: std::sync::Mutex<std::collections::HashMap<CacheKey, std::sync::Arc<SecretKey>>>,
+    cache: std::sync::Mutex<std::collections::HashMap<Vec<u8>, Cached>>,
 }
 
 impl fmt::Debug for SoftwareSecurityModule {
@@ -241,11 +247,13 @@ impl SoftwareSecurityModule {
         if wrapped.usage != usage {
             return Err(CryptoError::KeyUsage { expected: usage.name(), actual: wrapped.usage.name() });
         }
-        let cache_key: CacheKey = (wrapped.usage, wrapped.algorithm, wrapped.blob.clone());
-        if let Some(key) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&cache_key)
-            && key.check_value() == wrapped.check_value
+        // A hit costs one lookup: the check value was computed when the key was cached.
+        if let Some(hit) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(wrapped.blob.as_slice())
+            && hit.usage == wrapped.usage
+            && hit.algorithm == wrapped.algorithm
+            && hit.check_value == wrapped.check_value
         {
-            return Ok(key.clone());
+            return Ok(hit.key.clone());
         }
         let clear = self.open(&Self::key_aad(wrapped.usage, wrapped.algorithm), &wrapped.blob)?;
         let key = std::sync::Arc::new(SecretKey::new(wrapped.algorithm, &clear)?);
@@ -256,7 +264,13 @@ impl SoftwareSecurityModule {
         if cache.len() >= KEY_CACHE_MAX {
             cache.clear();
         }
-        cache.insert(cache_key, key.clone());
+        let cached = Cached {
+            usage: wrapped.usage,
+            algorithm: wrapped.algorithm,
+            check_value: wrapped.check_value,
+            key: key.clone(),
+        };
+        cache.insert(wrapped.blob.clone(), cached);
         Ok(key)
     }
 }

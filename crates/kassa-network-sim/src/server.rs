@@ -148,7 +148,15 @@ impl Simulator {
         let (tx, mut rx) = mpsc::channel::<Bytes>(ANSWERS_QUEUE_MAX);
         let writing = tokio::spawn(async move {
             while let Some(bytes) = rx.recv().await {
-                if writer.send(bytes).await.is_err() {
+                // Every answer already queued goes out in one write.
+                let mut next = Some(bytes);
+                while let Some(bytes) = next {
+                    if writer.feed(bytes).await.is_err() {
+                        return;
+                    }
+                    next = rx.try_recv().ok();
+                }
+                if SinkExt::<Bytes>::flush(&mut writer).await.is_err() {
                     return;
                 }
             }

@@ -250,9 +250,16 @@ async fn serve(
             }
             item = outgoing.recv() => {
                 let Some(item) = item else { return Ok(()) };
-                if item.deadline > Instant::now() {
-                    writer.send(item.bytes).await?;
+                // Everything already queued goes out in one write.
+                let now = Instant::now();
+                let mut next = Some(item);
+                while let Some(item) = next {
+                    if item.deadline > now {
+                        writer.feed(item.bytes).await?;
+                    }
+                    next = outgoing.try_recv().ok();
                 }
+                SinkExt::<Bytes>::flush(&mut writer).await?;
             }
             frame = reader.next() => {
                 let Some(frame) = frame else { return Err(std::io::ErrorKind::UnexpectedEof.into()) };
