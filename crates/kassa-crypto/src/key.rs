@@ -3,9 +3,8 @@
 
 use std::fmt;
 
-use des::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-use des::{Des, TdesEde2, TdesEde3};
 use sm4::Sm4;
+use sm4::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{CryptoError, Result, from_hex, to_hex};
@@ -144,6 +143,12 @@ impl SecretKey {
         self.halves.as_deref().map(|(k1, k2)| (k1, k2))
     }
 
+    /// CBC over `data` zero-padded to whole blocks (at least one), IV zero:
+    /// the last cipher block. DES family only.
+    pub fn cbc_last_block(&self, data: &[u8]) -> Result<[u8; 8]> {
+        self.cipher.des_cbc_last_block(data).ok_or(CryptoError::Unsupported("a CBC MAC with an SM4 key"))
+    }
+
     /// Encrypts one block in place. `block` must be exactly one block long.
     pub fn encrypt_block(&self, block: &mut [u8]) -> Result<()> {
         self.cipher.apply(block, true)
@@ -196,39 +201,42 @@ impl Eq for SecretKey {}
 /// A keyed block cipher of any supported algorithm.
 #[derive(Clone)]
 pub(crate) enum Cipher {
-    Des(Des),
-    Tdes2(TdesEde2),
-    Tdes3(TdesEde3),
+    /// DES, and triple DES with double- or triple-length keys.
+    Des(crate::des::DesCipher),
     Sm4(Sm4),
 }
 
 impl Cipher {
     fn new(algorithm: KeyAlgorithm, bytes: &[u8]) -> Result<Cipher> {
-        let invalid = |_| CryptoError::KeyLength { length: bytes.len(), algorithm: algorithm.name(), expected: "?" };
+        let invalid = || CryptoError::KeyLength { length: bytes.len(), algorithm: algorithm.name(), expected: "?" };
         Ok(match algorithm {
-            KeyAlgorithm::Des => Cipher::Des(Des::new_from_slice(bytes).map_err(invalid)?),
-            KeyAlgorithm::Tdes2 => Cipher::Tdes2(TdesEde2::new_from_slice(bytes).map_err(invalid)?),
-            KeyAlgorithm::Tdes3 => Cipher::Tdes3(TdesEde3::new_from_slice(bytes).map_err(invalid)?),
-            KeyAlgorithm::Sm4 => Cipher::Sm4(Sm4::new_from_slice(bytes).map_err(invalid)?),
+            KeyAlgorithm::Des | KeyAlgorithm::Tdes2 | KeyAlgorithm::Tdes3 => {
+                Cipher::Des(crate::des::DesCipher::new(bytes).ok_or_else(invalid)?)
+            }
+            KeyAlgorithm::Sm4 => Cipher::Sm4(Sm4::new_from_slice(bytes).map_err(|_| invalid())?),
         })
     }
 
     fn apply(&self, block: &mut [u8], encrypt: bool) -> Result<()> {
-        fn run<C: BlockCipherEncrypt + BlockCipherDecrypt>(c: &C, block: &mut [u8], encrypt: bool) -> Result<()> {
-            let block: &mut Array<u8, C::BlockSize> =
-                block.try_into().map_err(|_| CryptoError::Unsupported("a partial cipher block"))?;
-            if encrypt {
-                c.encrypt_block(block)
-            } else {
-                c.decrypt_block(block)
-            }
-            Ok(())
-        }
+        let partial = || CryptoError::Unsupported("a partial cipher block");
         match self {
-            Cipher::Des(c) => run(c, block, encrypt),
-            Cipher::Tdes2(c) => run(c, block, encrypt),
-            Cipher::Tdes3(c) => run(c, block, encrypt),
-            Cipher::Sm4(c) => run(c, block, encrypt),
+            Cipher::Des(c) => {
+                let input: [u8; 8] = (&*block).try_into().map_err(|_| partial())?;
+                block.copy_from_slice(&if encrypt { c.encrypt(input) } else { c.decrypt(input) });
+            }
+            Cipher::Sm4(c) => {
+                let block: &mut Array<u8, _> = block.try_into().map_err(|_| partial())?;
+                if encrypt { c.encrypt_block(block) } else { c.decrypt_block(block) }
+            }
+        }
+        Ok(())
+    }
+
+    /// The DES family's CBC chain over zero-padded `data` (IV zero): its last block.
+    pub(crate) fn des_cbc_last_block(&self, data: &[u8]) -> Option<[u8; 8]> {
+        match self {
+            Cipher::Des(c) => Some(c.cbc_last_block(data)),
+            Cipher::Sm4(_) => None,
         }
     }
 }

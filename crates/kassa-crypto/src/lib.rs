@@ -5,6 +5,7 @@
 //! Clear keys live in [`SecretKey`], which zeroizes itself and never prints its
 //! bytes. Nothing here logs, and no error message carries key, PIN or card data.
 
+mod des;
 pub mod error;
 pub mod hsm;
 pub mod key;

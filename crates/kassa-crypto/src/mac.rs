@@ -85,22 +85,9 @@ fn require_des_family(key: &SecretKey, what: &'static str) -> Result<()> {
     Ok(())
 }
 
-/// CBC over zero-padded `data` with IV zero; the last cipher block.
-fn cbc_last_block(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
-    let mut state = [0u8; 8];
-    let padded_len = data.len().div_ceil(8).max(1) * 8;
-    for start in (0..padded_len).step_by(8) {
-        for (i, s) in state.iter_mut().enumerate() {
-            *s ^= data.get(start + i).copied().unwrap_or(0);
-        }
-        key.encrypt_block(&mut state)?;
-    }
-    Ok(state)
-}
-
 fn cbc_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
     require_des_family(key, "X9.9 with an SM4 key")?;
-    cbc_last_block(key, data)
+    key.cbc_last_block(data)
 }
 
 fn retail_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
@@ -110,7 +97,7 @@ fn retail_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
         algorithm: "X9.19",
         expected: "16 or 24",
     })?;
-    let mut state = cbc_last_block(k1, data)?;
+    let mut state = k1.cbc_last_block(data)?;
     k2.decrypt_block(&mut state)?;
     k1.encrypt_block(&mut state)?;
     Ok(state)
