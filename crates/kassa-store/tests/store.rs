@@ -417,3 +417,34 @@ async fn sqlite_survives_reopening() {
     let store = sqlite(&dir);
     assert_eq!(store.find(key(1, 1)).await.unwrap().unwrap().state, TxnState::Approved);
 }
+
+/// The SQLite store keeps terminals in memory: its own writes show at once,
+/// another process's within the cache's lifetime.
+#[tokio::test]
+async fn sqlite_cached_terminals_follow_changes() {
+    use kassa_store::office::Value;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir);
+    provision(&store).await;
+    assert_eq!(store.terminal(tid()).await.unwrap().unwrap().0.status, TerminalStatus::Active);
+    let freeze = |store: SqliteStore, status: &'static str| async move {
+        store
+            .office_write(move |sql| {
+                sql.exec(
+                    "UPDATE terminals SET status = ?1 WHERE id = ?2",
+                    &[Value::Text(status.into()), Value::Text(tid().to_string())],
+                )
+            })
+            .await
+            .unwrap()
+    };
+    freeze(store.clone(), "blocked").await;
+    assert_eq!(store.terminal(tid()).await.unwrap().unwrap().0.status, TerminalStatus::Blocked, "own write");
+    store.sign_in(tid(), session()).await.unwrap();
+    assert!(store.terminal(tid()).await.unwrap().unwrap().0.session.is_some(), "own sign-in");
+
+    let other = sqlite(&dir);
+    freeze(other, "active").await;
+    tokio::time::sleep(kassa_store::sqlite::TERMINAL_CACHE_TTL + std::time::Duration::from_millis(100)).await;
+    assert_eq!(store.terminal(tid()).await.unwrap().unwrap().0.status, TerminalStatus::Active, "another's write");
+}

@@ -11,8 +11,12 @@ mod payouts;
 mod queries;
 mod reports;
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
 use rusqlite::Connection;
@@ -55,6 +59,51 @@ type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 pub struct SqliteStore {
     writer: mpsc::Sender<WriteJob>,
     reader: mpsc::Sender<ReadJob>,
+    terminals: Arc<TerminalCache>,
+}
+
+/// How long a cached terminal may be served without reading it again. Every
+/// write through this store that can change a terminal or its merchant
+/// empties the cache at once; the limit bounds how long a change made by
+/// another process writing the same file can go unseen.
+pub const TERMINAL_CACHE_TTL: Duration = Duration::from_secs(1);
+/// Terminals the cache holds; it is emptied when full.
+pub const TERMINAL_CACHE_MAX: usize = 100_000;
+
+/// Terminals with their merchants as last read, so that each financial
+/// request does not go to the reader thread for them.
+#[derive(Debug, Default)]
+struct TerminalCache {
+    entries: Mutex<HashMap<TerminalId, (Instant, Terminal, Merchant)>>,
+    /// Bumped by every invalidation; a read that started before one is not cached.
+    generation: AtomicU64,
+}
+
+impl TerminalCache {
+    fn get(&self, id: &TerminalId) -> Option<(Terminal, Merchant)> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let (read_at, terminal, merchant) = entries.get(id)?;
+        (read_at.elapsed() < TERMINAL_CACHE_TTL).then(|| (terminal.clone(), merchant.clone()))
+    }
+
+    fn put(&self, generation: u64, read_at: Instant, found: &(Terminal, Merchant)) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock that `invalidate` takes: no write has
+        // finished since the read began.
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if entries.len() >= TERMINAL_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(found.0.id.clone(), (read_at, found.0.clone(), found.1.clone()));
+    }
+
+    fn invalidate(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
 }
 
 pub(crate) fn db_error(error: rusqlite::Error) -> StoreError {
@@ -64,10 +113,12 @@ pub(crate) fn db_error(error: rusqlite::Error) -> StoreError {
 fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path).map_err(db_error)?;
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+        "PRAGMA page_size = 1024;
+         PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 5000;",
+         PRAGMA busy_timeout = 5000;
+         PRAGMA wal_autocheckpoint = 10000;",
     )
     .map_err(db_error)?;
     // The hot path alone prepares more than rusqlite's default 16 statements.
@@ -104,11 +155,25 @@ impl SqliteStore {
             .name("kassa-store-reader".into())
             .spawn(move || read_loop(reader_conn, reader_rx))
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore { writer, reader, terminals: Arc::new(TerminalCache::default()) })
     }
 
-    /// Runs `f` in the writer's transaction; resolves after the commit.
+    /// Runs `f` in the writer's transaction; resolves after the commit. The
+    /// terminal cache is emptied afterwards, whatever the outcome: use it for
+    /// anything that may change a terminal or a merchant.
     async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let result = self.write_keeping_terminals(f).await;
+        self.terminals.invalidate();
+        result
+    }
+
+    /// [`SqliteStore::write`] for work that touches neither terminals nor
+    /// merchants (transactions, reversals, the store-and-forward queue).
+    async fn write_keeping_terminals<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -205,7 +270,15 @@ impl Store for SqliteStore {
     }
 
     async fn terminal(&self, id: TerminalId) -> Result<Option<(Terminal, Merchant)>> {
-        self.read(move |c| queries::terminal(c, &id)).await
+        if let Some(found) = self.terminals.get(&id) {
+            return Ok(Some(found));
+        }
+        let (generation, read_at) = (self.terminals.generation.load(Ordering::Acquire), Instant::now());
+        let found = self.read(move |c| queries::terminal(c, &id)).await?;
+        if let Some(found) = &found {
+            self.terminals.put(generation, read_at, found);
+        }
+        Ok(found)
     }
 
     async fn sign_in(&self, id: TerminalId, session: Session) -> Result<Batch> {
@@ -217,15 +290,15 @@ impl Store for SqliteStore {
     }
 
     async fn begin(&self, txn: NewTxn) -> Result<Begin> {
-        self.write(move |c| queries::begin(c, &txn)).await
+        self.write_keeping_terminals(move |c| queries::begin(c, &txn)).await
     }
 
     async fn finish(&self, id: i64, outcome: Outcome, effect: OriginalEffect, now_ms: i64) -> Result<()> {
-        self.write(move |c| queries::finish(c, id, &outcome, effect, now_ms)).await
+        self.write_keeping_terminals(move |c| queries::finish(c, id, &outcome, effect, now_ms)).await
     }
 
     async fn abandon(&self, id: i64, reason: &'static str, now_ms: i64) -> Result<()> {
-        self.write(move |c| queries::abandon(c, id, reason, now_ms)).await
+        self.write_keeping_terminals(move |c| queries::abandon(c, id, reason, now_ms)).await
     }
 
     async fn find(&self, key: TxnKey) -> Result<Option<TxnRecord>> {
@@ -245,7 +318,7 @@ impl Store for SqliteStore {
     }
 
     async fn reverse(&self, request: ReversalRequest) -> Result<ReversalOutcome> {
-        self.write(move |c| queries::reverse(c, &request)).await
+        self.write_keeping_terminals(move |c| queries::reverse(c, &request)).await
     }
 
     async fn batch_totals(&self, terminal: TerminalId, batch: Batch) -> Result<BatchTotals> {
@@ -273,7 +346,7 @@ impl Store for SqliteStore {
         amount: Amount,
         now_ms: i64,
     ) -> Result<bool> {
-        self.write(move |c| queries::record_upload(c, &terminal, batch, trace, amount, now_ms)).await
+        self.write_keeping_terminals(move |c| queries::record_upload(c, &terminal, batch, trace, amount, now_ms)).await
     }
 
     async fn saf_due(&self, now_ms: i64, limit: usize) -> Result<Vec<SafItem>> {
@@ -281,11 +354,11 @@ impl Store for SqliteStore {
     }
 
     async fn saf_done(&self, id: i64, now_ms: i64) -> Result<()> {
-        self.write(move |c| queries::saf_done(c, id, now_ms)).await
+        self.write_keeping_terminals(move |c| queries::saf_done(c, id, now_ms)).await
     }
 
     async fn saf_retry(&self, id: i64, next_attempt_ms: i64) -> Result<()> {
-        self.write(move |c| queries::saf_retry(c, id, next_attempt_ms)).await
+        self.write_keeping_terminals(move |c| queries::saf_retry(c, id, next_attempt_ms)).await
     }
 
     async fn saf_depth(&self) -> Result<u64> {
