@@ -47,17 +47,76 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0012_settlement_debt.sql"),
 ];
 
-/// Called with the commit's result once the job's transaction has committed.
-type Completion = Box<dyn FnOnce(Result<()>) + Send>;
-/// Runs inside the writer's transaction (`None`: the transaction could not
-/// start, so only fail); `true` asks to roll the job back.
-type WriteJob = Box<dyn FnOnce(Option<&Connection>) -> (bool, Completion) + Send>;
+/// Work queued for the writer thread.
+trait WriteJob: Send {
+    /// Whether the job may run a second time after its first run was rolled
+    /// back (it keeps its inputs); such jobs run without a savepoint of their own.
+    fn repeatable(&self) -> bool;
+    /// Runs inside the writer's transaction; `true` means it failed, so its
+    /// changes must be rolled back.
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller with the commit's result (or what prevented it).
+    fn complete(self: Box<Self>, commit: Result<()>);
+}
+
+/// One caller's work and the channel its answer goes back on.
+struct Job<T, W> {
+    work: W,
+    result: Option<Result<T>>,
+    answer: oneshot::Sender<Result<T>>,
+}
+
+/// Work that runs once: an `FnOnce` (the office's closures consume their inputs).
+struct Once<F>(Option<F>);
+/// Work that can run again: an `Fn`.
+struct Again<F>(F);
+
+trait Work<T>: Send {
+    const REPEATABLE: bool;
+    fn run(&mut self, conn: &Connection) -> Result<T>;
+}
+
+impl<T, F: FnOnce(&Connection) -> Result<T> + Send> Work<T> for Once<F> {
+    const REPEATABLE: bool = false;
+    fn run(&mut self, conn: &Connection) -> Result<T> {
+        match self.0.take() {
+            Some(f) => f(conn),
+            None => Err(StoreError::Database("a write job ran twice".into())),
+        }
+    }
+}
+
+impl<T, F: Fn(&Connection) -> Result<T> + Send> Work<T> for Again<F> {
+    const REPEATABLE: bool = true;
+    fn run(&mut self, conn: &Connection) -> Result<T> {
+        (self.0)(conn)
+    }
+}
+
+impl<T: Send, W: Work<T>> WriteJob for Job<T, W> {
+    fn repeatable(&self) -> bool {
+        W::REPEATABLE
+    }
+
+    fn run(&mut self, conn: &Connection) -> bool {
+        let result = self.work.run(conn);
+        let failed = result.is_err();
+        self.result = Some(result);
+        failed
+    }
+
+    fn complete(self: Box<Self>, commit: Result<()>) {
+        let result = self.result.unwrap_or_else(|| Err(StoreError::Database("no transaction".into())));
+        let _ = self.answer.send(commit.and(result));
+    }
+}
+
 type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
 
 /// A handle to the store; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    writer: mpsc::Sender<WriteJob>,
+    writer: mpsc::Sender<Box<dyn WriteJob>>,
     reader: mpsc::Sender<ReadJob>,
     terminals: Arc<TerminalCache>,
 }
@@ -145,7 +204,7 @@ impl SqliteStore {
         let writer_conn = open_connection(path)?;
         migrate(&writer_conn)?;
         let reader_conn = open_connection(path)?;
-        let (writer, writer_rx) = mpsc::channel::<WriteJob>(QUEUE_MAX);
+        let (writer, writer_rx) = mpsc::channel::<Box<dyn WriteJob>>(QUEUE_MAX);
         let (reader, reader_rx) = mpsc::channel::<ReadJob>(QUEUE_MAX);
         thread::Builder::new()
             .name("kassa-store-writer".into())
@@ -166,30 +225,25 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let result = self.write_keeping_terminals(f).await;
+        let result = self.submit(Once(Some(f))).await;
         self.terminals.invalidate();
         result
     }
 
-    /// [`SqliteStore::write`] for work that touches neither terminals nor
-    /// merchants (transactions, reversals, the store-and-forward queue).
+    /// [`SqliteStore::write`] for the hot path: work that touches neither
+    /// terminals nor merchants (transactions, reversals, the store-and-forward
+    /// queue) and can run again, so it needs no savepoint of its own.
     async fn write_keeping_terminals<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: Fn(&Connection) -> Result<T> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: WriteJob = Box::new(move |conn| {
-            let result = match conn {
-                Some(conn) => f(conn),
-                None => Err(StoreError::Database("no transaction".into())),
-            };
-            let failed = result.is_err();
-            let completion: Completion = Box::new(move |commit| {
-                let _ = tx.send(commit.and(result));
-            });
-            (failed, completion)
-        });
+        self.submit(Again(f)).await
+    }
+
+    async fn submit<T: Send + 'static, W: Work<T> + 'static>(&self, work: W) -> Result<T> {
+        let (answer, rx) = oneshot::channel();
+        let job: Box<dyn WriteJob> = Box::new(Job { work, result: None, answer });
         self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
@@ -209,11 +263,10 @@ impl SqliteStore {
     }
 }
 
-/// Takes up to [`GROUP_COMMIT_MAX`] waiting jobs, runs each in a savepoint of
-/// one transaction, commits once, then answers them all.
-fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
-    let mut batch: Vec<WriteJob> = Vec::with_capacity(GROUP_COMMIT_MAX);
-    let mut completions: Vec<Completion> = Vec::with_capacity(GROUP_COMMIT_MAX);
+/// Takes up to [`GROUP_COMMIT_MAX`] waiting jobs, runs them in one
+/// transaction, commits once, then answers them all.
+fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>) {
+    let mut batch: Vec<Box<dyn WriteJob>> = Vec::with_capacity(GROUP_COMMIT_MAX);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);
         while batch.len() < GROUP_COMMIT_MAX {
@@ -222,31 +275,39 @@ fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<WriteJob>) {
                 Err(_) => break,
             }
         }
-        let begun = conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error);
-        if let Err(error) = begun {
-            batch.drain(..).for_each(|job| {
-                let (_, completion) = job(None);
-                completion(Err(error.clone()));
-            });
-            continue;
-        }
+        // Repeatable jobs first (a stable sort keeps each kind in arrival order).
+        batch.sort_by_key(|job| !job.repeatable());
+        let committed = run_batch(&conn, &mut batch);
         for job in batch.drain(..) {
-            let _ = statement(&conn, "SAVEPOINT job");
-            let (failed, completion) = job(Some(&conn));
-            if failed {
-                let _ = statement(&conn, "ROLLBACK TO job");
-            }
-            let _ = statement(&conn, "RELEASE job");
-            completions.push(completion);
-        }
-        let committed = conn.execute_batch("COMMIT").map_err(db_error);
-        if committed.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
-        for completion in completions.drain(..) {
-            completion(committed.clone());
+            job.complete(committed.clone());
         }
     }
+}
+
+/// The repeatable jobs run bare: savepoints cost a statement journal of every
+/// page a job touches. Should one fail, the transaction is rolled back and
+/// every job runs in a savepoint of its own, so a failure undoes only its job.
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+    let repeatable = batch.iter().take_while(|job| job.repeatable()).count();
+    let (bare, mut guarded) = batch.split_at_mut(repeatable);
+    if !bare.iter_mut().all(|job| !job.run(conn)) {
+        let _ = conn.execute_batch("ROLLBACK");
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(db_error)?;
+        guarded = batch;
+    }
+    for job in guarded.iter_mut() {
+        let _ = statement(conn, "SAVEPOINT job");
+        if job.run(conn) {
+            let _ = statement(conn, "ROLLBACK TO job");
+        }
+        let _ = statement(conn, "RELEASE job");
+    }
+    let committed = conn.execute_batch("COMMIT").map_err(db_error);
+    if committed.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    committed
 }
 
 /// Runs a parameterless statement, prepared once per connection.
@@ -470,5 +531,50 @@ impl Store for SqliteStore {
         F: FnOnce(&mut dyn crate::office::Sql) -> Result<T> + Send + 'static,
     {
         self.read(move |conn| work(&mut office::SqliteSql { conn, writable: false })).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job<T: Send + 'static, W: Work<T> + 'static>(work: W) -> (Box<dyn WriteJob>, oneshot::Receiver<Result<T>>) {
+        let (answer, rx) = oneshot::channel();
+        (Box::new(Job { work, result: None, answer }), rx)
+    }
+
+    fn insert(conn: &Connection, value: i64) -> Result<()> {
+        conn.execute("INSERT INTO t (v) VALUES (?1)", [value]).map(drop).map_err(db_error)
+    }
+
+    #[test]
+    fn a_failing_job_undoes_only_itself() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
+        let (a, a_rx) = job(Again(|c: &Connection| insert(c, 1)));
+        let (b, b_rx) = job(Again(|c: &Connection| {
+            insert(c, 2)?;
+            Err::<(), _>(StoreError::Database("refused".into()))
+        }));
+        let (c, c_rx) = job(Once(Some(|c: &Connection| insert(c, 3))));
+        let (d, d_rx) = job(Again(|c: &Connection| insert(c, 4)));
+        let mut batch = vec![a, b, c, d];
+        batch.sort_by_key(|job| !job.repeatable());
+        let committed = run_batch(&conn, &mut batch);
+        assert!(committed.is_ok());
+        batch.drain(..).for_each(|job| job.complete(committed.clone()));
+        let mut values: Vec<i64> = conn
+            .prepare("SELECT v FROM t ORDER BY v")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .flatten()
+            .collect();
+        values.sort();
+        assert_eq!(values, [1, 3, 4], "the failed job's row is gone, the others' are kept once");
+        assert!(a_rx.blocking_recv().unwrap().is_ok());
+        assert!(b_rx.blocking_recv().unwrap().is_err());
+        assert!(c_rx.blocking_recv().unwrap().is_ok());
+        assert!(d_rx.blocking_recv().unwrap().is_ok());
     }
 }

@@ -283,21 +283,25 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
 }
 
 pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffect, now_ms: i64) -> Result<()> {
-    let changed = c
-        .prepare_cached(
+    // The row comes back from the update itself: the ledger needs it.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
             "UPDATE transactions SET state = ?2, response_code = ?3, auth_code = ?4, rrn = ?5, card_org = ?6,
                  updated_at = ?7
-             WHERE id = ?1 AND state = 'in_flight'",
+             WHERE id = ?1 AND state = 'in_flight'
+             RETURNING {TXN_COLUMNS}"
         )
+    });
+    let finished = c
+        .prepare_cached(&SQL)
         .map_err(db_error)?
-        .execute(params![id, o.state.code(), o.response_code, o.auth_code, o.rrn, o.card_org, now_ms])
+        .query_row(params![id, o.state.code(), o.response_code, o.auth_code, o.rrn, o.card_org, now_ms], txn_from_row)
+        .optional()
         .map_err(db_error)?;
-    if changed == 0 || o.state != TxnState::Approved {
+    let Some(txn) = finished.filter(|_| o.state == TxnState::Approved) else {
         return Ok(());
-    }
-    if let Some(txn) = find_by_id(c, id)? {
-        super::ledger::post(c, &txn, &crate::ledger::approval(&txn, now_ms), now_ms)?;
-    }
+    };
+    super::ledger::post(c, &txn, &crate::ledger::approval(&txn, now_ms), now_ms)?;
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
         OriginalEffect::Void { original_id } => c
