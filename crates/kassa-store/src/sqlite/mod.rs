@@ -177,7 +177,7 @@ fn open_connection(path: &Path) -> Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         PRAGMA wal_autocheckpoint = 10000;",
+         PRAGMA wal_autocheckpoint = 2000;",
     )
     .map_err(db_error)?;
     // The hot path alone prepares more than rusqlite's default 16 statements.
@@ -204,11 +204,20 @@ impl SqliteStore {
         let writer_conn = open_connection(path)?;
         migrate(&writer_conn)?;
         let reader_conn = open_connection(path)?;
+        let checkpoint_conn = open_connection(path)?;
+        let (writer_alive, writer_gone) = std::sync::mpsc::channel::<()>();
+        thread::Builder::new()
+            .name("kassa-store-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpoint_conn, writer_gone))
+            .map_err(|e| StoreError::Database(e.to_string()))?;
         let (writer, writer_rx) = mpsc::channel::<Box<dyn WriteJob>>(QUEUE_MAX);
         let (reader, reader_rx) = mpsc::channel::<ReadJob>(QUEUE_MAX);
         thread::Builder::new()
             .name("kassa-store-writer".into())
-            .spawn(move || write_loop(writer_conn, writer_rx))
+            .spawn(move || {
+                write_loop(writer_conn, writer_rx);
+                drop(writer_alive);
+            })
             .map_err(|e| StoreError::Database(e.to_string()))?;
         thread::Builder::new()
             .name("kassa-store-reader".into())
@@ -308,6 +317,23 @@ fn run_batch(conn: &Connection, batch: &mut [Box<dyn WriteJob>]) -> Result<()> {
         let _ = conn.execute_batch("ROLLBACK");
     }
     committed
+}
+
+/// How often the checkpointer copies the log into the database.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Copies committed pages from the write-ahead log into the database file
+/// in the background, so that the writer's own checkpoint (every
+/// `wal_autocheckpoint` pages, which it needs to restart the log) finds little
+/// left to copy and no longer stalls the commits behind it. Both are SQLite's
+/// passive checkpoints: they never block a writer or each other. Stops when
+/// the writer does.
+fn checkpoint_loop(conn: Connection, writer_gone: std::sync::mpsc::Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = writer_gone.recv_timeout(CHECKPOINT_INTERVAL) {
+        if let Err(error) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(%error, "background checkpoint");
+        }
+    }
 }
 
 /// Runs a parameterless statement, prepared once per connection.
