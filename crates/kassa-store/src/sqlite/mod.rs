@@ -1,5 +1,6 @@
 //! The embedded SQLite store: one file in WAL mode with `synchronous=FULL`,
-//! a dedicated writer thread that group-commits, and a reader thread.
+//! a dedicated writer thread that group-commits, a reader thread, a
+//! background checkpointer, and terminals cached in memory.
 //!
 //! Why not sqlx here: it costs about 20 µs per SQLite statement on these
 //! machines, against a few µs for rusqlite on its own thread, and the host's
