@@ -108,6 +108,12 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
         terminals.push((demo_terminal.tid.clone(), batch, t));
     }
 
+    // The demo's CPU is only ours to read when it runs here, as `kassa`.
+    let demo_pid = facts.pid.filter(|pid| {
+        let local = ["127.0.0.1", "::1", "localhost"].contains(&facts.host.as_str());
+        local && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "kassa")
+    });
+    let cpu_before = (cpu_seconds(demo_pid), cpu_seconds(None));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(terminals.len());
     for (index, (tid, batch, mut t)) in terminals.into_iter().enumerate() {
@@ -188,8 +194,23 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
         results.push(task.await?);
     }
     let elapsed = started.elapsed();
+    let cpu = [(cpu_before.0, cpu_seconds(demo_pid)), (cpu_before.1, cpu_seconds(None))].map(|pair| match pair {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    });
     bar.finish_and_clear();
     report(&args, &results, elapsed)?;
+    let count = total as f64;
+    match cpu {
+        [Some(host), Some(bench)] => println!(
+            "  cpu             demo process {:.0} µs/transaction ({:.0}% of a core), bench {:.0} µs/transaction",
+            host * 1e6 / count,
+            host * 100.0 / elapsed.as_secs_f64().max(1e-9),
+            bench * 1e6 / count
+        ),
+        [None, Some(bench)] => println!("  cpu             bench {:.0} µs/transaction", bench * 1e6 / count),
+        _ => {}
+    }
     verify(&args, &results).await
 }
 
@@ -225,6 +246,24 @@ fn report(args: &BenchArgs, results: &[(Option<TerminalId>, u32, Tally)], elapse
     println!("  approved        {}   declined {declined}   errors {errors}", mix.join(", "));
     Ok(())
 }
+
+/// CPU time (user + system) a process has used so far, from `/proc`: the
+/// demo's when `pid` is given and it runs on this machine, else our own.
+fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_string(),
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
+    let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / USER_HZ)
+}
+
+/// The unit of `/proc/*/stat` times: Linux reports them in USER_HZ, 100 a
+/// second on every architecture it supports.
+const USER_HZ: f64 = 100.0;
 
 /// Every sale the terminals saw approved (and not voided) is in the store
 /// exactly once as approved, and the store holds no other approved sale in

@@ -67,6 +67,10 @@ pub struct DemoFacts {
     pub mid: String,
     pub terminals: Vec<DemoTerminal>,
     pub cards: Vec<DemoCard>,
+    /// The demo's process id, so that `kassa bench` on the same machine can
+    /// report the host's CPU time per transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
 }
 
 impl DemoFacts {
@@ -188,6 +192,7 @@ pub async fn start(
         port: host.address.port(),
         mid: DEMO_MID.into(),
         terminals: demo_terminals,
+        pid: Some(std::process::id()),
         cards: test_cards()
             .into_iter()
             .map(|c| DemoCard {
