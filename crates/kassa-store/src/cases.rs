@@ -30,13 +30,22 @@ pub fn open_case(sql: &mut dyn Sql, case: &NewCase<'_>, now_ms: i64) -> Result<i
 }
 
 /// The merchant's case that is not closed yet, newest first.
-pub fn live_case(sql: &mut dyn Sql, merchant: &str) -> Result<Option<(i64, String)>> {
+fn live_case(sql: &mut dyn Sql, merchant: &str) -> Result<Option<(i64, String)>> {
     sql.one(
         "SELECT id, priority FROM risk_cases WHERE merchant_id = ?1 AND state <> 'closed' ORDER BY id DESC LIMIT 1",
         sql_params![merchant],
     )?
     .map(|r| Ok((r.int(0)?, r.text(1)?)))
     .transpose()
+}
+
+/// The merchant's live case with its priority, or a case opened as `new`
+/// (then no priority: it already has the one asked for).
+pub fn live_or_open(sql: &mut dyn Sql, new: &NewCase<'_>, now_ms: i64) -> Result<(i64, Option<String>)> {
+    match live_case(sql, new.merchant)? {
+        Some((id, priority)) => Ok((id, Some(priority))),
+        None => Ok((open_case(sql, new, now_ms)?, None)),
+    }
 }
 
 /// Keeps a transaction with a case as evidence.

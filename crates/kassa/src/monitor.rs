@@ -143,21 +143,15 @@ pub async fn run<S: Store>(
                     held += 1;
                 }
                 let priority = Priority::of_decision(&outcome, score);
-                let case = match cases::live_case(sql, &merchant)? {
-                    Some((id, _)) => id,
-                    None => cases::open_case(
-                        sql,
-                        &cases::NewCase {
-                            merchant: &merchant,
-                            terminal: None,
-                            title: &title,
-                            priority: priority.code(),
-                            due_at: now_ms.saturating_add(priority.sla_ms()),
-                            actor: "system",
-                        },
-                        now_ms,
-                    )?,
+                let new = cases::NewCase {
+                    merchant: &merchant,
+                    terminal: None,
+                    title: &title,
+                    priority: priority.code(),
+                    due_at: now_ms.saturating_add(priority.sla_ms()),
+                    actor: "system",
                 };
+                let (case, _) = cases::live_or_open(sql, &new, now_ms)?;
                 cases::case_event(sql, case, now_ms, "system", "monitor", &title)?;
             }
             Ok(held)
