@@ -10,6 +10,16 @@ use kassa_store::Store;
 use kassa_terminal::Entry;
 
 /// The back office over the world's store, as `kassa serve` builds it.
+/// Settles today's business date with the standard fees; that day's merchant reports.
+async fn settle_today(w: &World) -> Vec<kassa_store::reports::MerchantDayReport> {
+    use kassa_core::time::Clock;
+    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
+    let date = clock.local().yyyymmdd();
+    let fees = kassa_settlement::FeeSchedule::standard();
+    kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    w.host.store.merchant_day_report(date, None).await.unwrap()
+}
+
 fn office(w: &World) -> std::sync::Arc<kassa_api::Office> {
     kassa::api::office(
         w.host.store.clone(),
@@ -83,13 +93,7 @@ async fn a_held_sale_is_approved_and_its_takings_settle_into_frozen_funds() {
     t.sign_in().await.unwrap();
     assert_eq!(sale(&mut t, &debit(), 7_777).await.code.as_str(), "00", "a hold lets the sale through");
     assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00");
-    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
-    use kassa_core::time::Clock;
-    let date = clock.local().yyyymmdd();
-    let fees = kassa_settlement::FeeSchedule::standard();
-    kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
-    use kassa_store::Store;
-    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    let report = settle_today(&w).await;
     let settled = report[0].settled.clone().unwrap();
     assert_eq!(settled.held, 7_777, "{report:?}");
     let audit = w.host.store.ledger_audit().await.unwrap();
@@ -117,14 +121,7 @@ async fn card_cycling_with_round_credit_amounts_holds_the_settlement() {
         assert_eq!(sale(&mut t, &card, amount).await.code.as_str(), "00");
     }
     assert_eq!(sale(&mut t, &credit(), 100_000).await.code.as_str(), "00", "held, not declined");
-    use kassa_core::time::Clock;
-    let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
-    let date = clock.local().yyyymmdd();
-    kassa::settle::run(&w.host.store, &date, &kassa_settlement::FeeSchedule::standard(), clock.now_ms(), |_, _| {})
-        .await
-        .unwrap();
-    use kassa_store::Store;
-    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    let report = settle_today(&w).await;
     assert_eq!(report[0].settled.clone().unwrap().held, 100_000, "{report:?}");
 }
 
@@ -156,7 +153,6 @@ async fn a_new_ruleset_takes_effect_without_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
     use kassa_api::cases::StepInput;
-    use kassa_core::time::Clock;
     use kassa_merchant::StaffRole;
     let w = world(Options { ruleset: Some(kassa_risk::STARTER.to_string()), ..Options::default() }).await;
     let mut t = w.terminal(0);
@@ -173,7 +169,6 @@ async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
     ] {
         assert_eq!(sale(&mut t, &card, amount).await.code.as_str(), "00");
     }
-    let clock = std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 });
     let office = office(&w);
     let staff = |name: &str| kassa_api::Actor::Staff { id: 1, username: name.into(), role: StaffRole::Risk };
     let (ana, bo) = (staff("ana"), staff("bo"));
@@ -232,11 +227,7 @@ async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
     assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "58");
 
     // The day settles with the whole net held.
-    let date = clock.local().yyyymmdd();
-    kassa::settle::run(&w.host.store, &date, &kassa_settlement::FeeSchedule::standard(), clock.now_ms(), |_, _| {})
-        .await
-        .unwrap();
-    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    let report = settle_today(&w).await;
     let settled = report[0].settled.clone().unwrap();
     assert_eq!((settled.net, settled.held), (0, report[0].approved_amount - settled.fees), "{report:?}");
     let profile = office.risk_profile(ana.clone(), MID.into()).await.unwrap();
@@ -317,10 +308,7 @@ async fn the_monitoring_job_holds_a_credit_heavy_day_before_it_settles() {
         .await
         .unwrap();
     assert_eq!(cases.len(), 1, "{cases:?}");
-    kassa::settle::run(&w.host.store, &date, &kassa_settlement::FeeSchedule::standard(), clock.now_ms(), |_, _| {})
-        .await
-        .unwrap();
-    let report = w.host.store.merchant_day_report(date, None).await.unwrap();
+    let report = settle_today(&w).await;
     assert_eq!(report[0].settled.clone().unwrap().held, 900_004, "{report:?}");
 }
 
