@@ -218,10 +218,7 @@ async fn the_scheduled_run_settles_reconciles_and_pays_out() {
     // A clock just short of the run five minutes after the next local midnight.
     let real = SystemClock { offset_minutes: 480 };
     let date = real.local().yyyymmdd();
-    let day_ms = 86_400_000;
-    let offset_ms = 480 * 60_000;
-    let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
-    let clock = Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480));
+    let clock = just_before_the_nightly_run(&real);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let run = kassa::world::DayRun {
         store: w.host.store.clone(),
@@ -274,10 +271,7 @@ async fn the_scheduled_run_reconciles_from_the_clearing_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(format!("clearing-{date}.csv")), kassa_network_sim::clearing_csv(&records)).unwrap();
 
-    let day_ms = 86_400_000;
-    let offset_ms = 480 * 60_000;
-    let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
-    let clock = Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480));
+    let clock = just_before_the_nightly_run(&real);
     let shutdown = tokio_util::sync::CancellationToken::new();
     let run = kassa::world::DayRun {
         store: w.host.store.clone(),
@@ -343,4 +337,12 @@ async fn a_day_owing_money_is_carried_until_takings_cover_it() {
     let report = w.host.store.merchant_day_report(day3, None).await.unwrap();
     let settled = report[0].settled.clone().unwrap();
     assert_eq!((settled.net, settled.paid, settled.carried), (49_810, 0, 30_190));
+}
+
+/// A clock 200 ms short of the day run, five minutes after the next local midnight.
+fn just_before_the_nightly_run(real: &SystemClock) -> Arc<kassa_core::time::ManualClock> {
+    let day_ms = 86_400_000;
+    let offset_ms = 480 * 60_000;
+    let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
+    Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480))
 }
