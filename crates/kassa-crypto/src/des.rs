@@ -271,12 +271,11 @@ impl DesCipher {
     /// IV zero; the last cipher block. IP is linear over XOR, so the chain
     /// stays between IP and FP: one FP in all.
     pub(crate) fn cbc_last_block(&self, data: &[u8]) -> [u8; 8] {
-        let mut state = 0u64;
-        let mut blocks = data.chunks(8).peekable();
-        if blocks.peek().is_none() {
-            state = self.core(0, false);
+        if data.is_empty() {
+            return self.encrypt([0u8; 8]);
         }
-        for chunk in blocks {
+        let mut state = 0u64;
+        for chunk in data.chunks(8) {
             let mut block = [0u8; 8];
             block[..chunk.len()].copy_from_slice(chunk);
             state = self.core(state ^ by_nibbles(u64::from_be_bytes(block), &IP_TABLES), false);
