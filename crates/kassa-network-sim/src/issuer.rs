@@ -99,7 +99,8 @@ pub trait PinVerifier {
 #[derive(Debug, Default)]
 pub struct Issuer {
     cards: HashMap<String, CardAccount>,
-    txns: HashMap<TxnKey, SimTxn>,
+    /// Boxed: the map grows to millions and a rehash then moves pointers, not records.
+    txns: HashMap<TxnKey, Box<SimTxn>>,
     order: std::collections::VecDeque<TxnKey>,
     next_rrn: u64,
 }
@@ -203,7 +204,7 @@ impl Issuer {
             self.txns.remove(&oldest);
         }
         self.order.push_back(key.clone());
-        self.txns.insert(key, txn);
+        self.txns.insert(key, Box::new(txn));
     }
 
     /// Checks in order: card known (14), lost (41) or stolen (43), expired (54),
