@@ -86,6 +86,7 @@ impl WrappedKey {
             "TDES-2" => KeyAlgorithm::Tdes2,
             "TDES-3" => KeyAlgorithm::Tdes3,
             "SM4" => KeyAlgorithm::Sm4,
+            "AES-128" => KeyAlgorithm::Aes128,
             _ => return Err(CryptoError::WrappedKey("unknown algorithm")),
         };
         let check_value: [u8; 4] =

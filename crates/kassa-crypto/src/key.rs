@@ -20,21 +20,23 @@ pub enum KeyAlgorithm {
     Tdes3,
     /// SM4, 16 bytes.
     Sm4,
+    /// AES-128, 16 bytes: the network link's MAC key (AES-CMAC).
+    Aes128,
 }
 
 impl KeyAlgorithm {
     pub const fn key_len(self) -> usize {
         match self {
             KeyAlgorithm::Des => 8,
-            KeyAlgorithm::Tdes2 | KeyAlgorithm::Sm4 => 16,
+            KeyAlgorithm::Tdes2 | KeyAlgorithm::Sm4 | KeyAlgorithm::Aes128 => 16,
             KeyAlgorithm::Tdes3 => 24,
         }
     }
 
     pub const fn block_len(self) -> usize {
         match self {
-            KeyAlgorithm::Sm4 => 16,
-            _ => 8,
+            KeyAlgorithm::Sm4 | KeyAlgorithm::Aes128 => 16,
+            KeyAlgorithm::Des | KeyAlgorithm::Tdes2 | KeyAlgorithm::Tdes3 => 8,
         }
     }
 
@@ -44,6 +46,7 @@ impl KeyAlgorithm {
             KeyAlgorithm::Tdes2 => "TDES-2",
             KeyAlgorithm::Tdes3 => "TDES-3",
             KeyAlgorithm::Sm4 => "SM4",
+            KeyAlgorithm::Aes128 => "AES-128",
         }
     }
 
@@ -57,13 +60,14 @@ impl KeyAlgorithm {
         }
     }
 
-    /// Parses `des`, `tdes`/`tdes2`, `tdes3` or `sm4` (case-insensitive).
+    /// Parses `des`, `tdes`/`tdes2`, `tdes3`, `sm4` or `aes`/`aes128` (case-insensitive).
     pub fn parse(text: &str) -> Option<KeyAlgorithm> {
         match text.to_ascii_lowercase().as_str() {
             "des" => Some(KeyAlgorithm::Des),
             "tdes" | "tdes2" | "3des" | "tdes-2" => Some(KeyAlgorithm::Tdes2),
             "tdes3" | "tdes-3" => Some(KeyAlgorithm::Tdes3),
             "sm4" => Some(KeyAlgorithm::Sm4),
+            "aes" | "aes128" | "aes-128" => Some(KeyAlgorithm::Aes128),
             _ => None,
         }
     }
@@ -104,7 +108,7 @@ impl SecretKey {
                 SecretKey::new(KeyAlgorithm::Des, &bytes[..8])?,
                 SecretKey::new(KeyAlgorithm::Des, &bytes[8..16])?,
             ))),
-            KeyAlgorithm::Des | KeyAlgorithm::Sm4 => None,
+            KeyAlgorithm::Des | KeyAlgorithm::Sm4 | KeyAlgorithm::Aes128 => None,
         };
         Ok(SecretKey { algorithm, bytes: bytes.to_vec(), cipher, halves })
     }
@@ -143,10 +147,20 @@ impl SecretKey {
         self.halves.as_deref().map(|(k1, k2)| (k1, k2))
     }
 
+    /// The AES cipher of an AES key.
+    pub(crate) fn aes(&self) -> Option<&aes::Aes128> {
+        match &self.cipher {
+            Cipher::Aes(aes) => Some(aes),
+            Cipher::Des(_) | Cipher::Sm4(_) => None,
+        }
+    }
+
     /// CBC over `data` zero-padded to whole blocks (at least one), IV zero:
     /// the last cipher block. DES family only.
     pub fn cbc_last_block(&self, data: &[u8]) -> Result<[u8; 8]> {
-        self.cipher.des_cbc_last_block(data).ok_or(CryptoError::Unsupported("a CBC MAC with an SM4 key"))
+        self.cipher
+            .des_cbc_last_block(data)
+            .ok_or(CryptoError::Unsupported("a CBC MAC with a key outside the DES family"))
     }
 
     /// Encrypts one block in place. `block` must be exactly one block long.
@@ -168,8 +182,14 @@ impl SecretKey {
         data.chunks_mut(self.block_len()).try_for_each(|block| self.cipher.apply(block, false))
     }
 
-    /// The key check value: the first 4 bytes of a zero block encrypted under the key.
+    /// The key check value: the first 4 bytes of a zero block encrypted under
+    /// the key — for AES, of the AES-CMAC of a zero block, as ANSI X9.24-1
+    /// recommends for AES keys (no plain encryption of a known block is shown).
     pub fn check_value(&self) -> [u8; 4] {
+        if let Cipher::Aes(aes) = &self.cipher {
+            let cmac = crate::mac::aes_cmac(aes, &[0u8; 16]);
+            return [cmac[0], cmac[1], cmac[2], cmac[3]];
+        }
         let mut block = [0u8; 16];
         let n = self.block_len();
         // A key always builds its cipher: its length was checked at construction.
@@ -204,6 +224,8 @@ pub(crate) enum Cipher {
     /// DES, and triple DES with double- or triple-length keys.
     Des(crate::des::DesCipher),
     Sm4(Sm4),
+    /// Boxed: both AES key schedules are larger than the other ciphers.
+    Aes(Box<aes::Aes128>),
 }
 
 impl Cipher {
@@ -214,6 +236,7 @@ impl Cipher {
                 Cipher::Des(crate::des::DesCipher::new(bytes).ok_or_else(invalid)?)
             }
             KeyAlgorithm::Sm4 => Cipher::Sm4(Sm4::new_from_slice(bytes).map_err(|_| invalid())?),
+            KeyAlgorithm::Aes128 => Cipher::Aes(Box::new(aes::Aes128::new_from_slice(bytes).map_err(|_| invalid())?)),
         })
     }
 
@@ -228,6 +251,10 @@ impl Cipher {
                 let block: &mut Array<u8, _> = block.try_into().map_err(|_| partial())?;
                 if encrypt { c.encrypt_block(block) } else { c.decrypt_block(block) }
             }
+            Cipher::Aes(c) => {
+                let block: &mut Array<u8, _> = block.try_into().map_err(|_| partial())?;
+                if encrypt { c.encrypt_block(block) } else { c.decrypt_block(block) }
+            }
         }
         Ok(())
     }
@@ -236,7 +263,7 @@ impl Cipher {
     pub(crate) fn des_cbc_last_block(&self, data: &[u8]) -> Option<[u8; 8]> {
         match self {
             Cipher::Des(c) => Some(c.cbc_last_block(data)),
-            Cipher::Sm4(_) => None,
+            Cipher::Sm4(_) | Cipher::Aes(_) => None,
         }
     }
 }

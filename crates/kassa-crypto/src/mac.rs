@@ -1,5 +1,5 @@
 //! Message authentication codes: the UnionPay POS "ECB" MAC (DES/TDES, and
-//! the SM4 16-byte variant), ANSI X9.9 and ANSI X9.19.
+//! the SM4 16-byte variant), ANSI X9.9, ANSI X9.19 and AES-CMAC.
 
 use crate::error::{CryptoError, Result, to_hex};
 use crate::key::{KeyAlgorithm, SecretKey};
@@ -13,6 +13,9 @@ pub enum MacAlgorithm {
     X99,
     /// ANSI X9.19 retail MAC: single-DES CBC under K1, last block D(K2), E(K1).
     X919,
+    /// AES-CMAC (NIST SP 800-38B, RFC 4493) under an AES-128 key, its first 8
+    /// bytes: the network link's MAC (`docs/network-profile.md`).
+    AesCmac,
 }
 
 impl MacAlgorithm {
@@ -21,6 +24,7 @@ impl MacAlgorithm {
             "cup-ecb" | "ecb" | "cup" => Some(MacAlgorithm::CupEcb),
             "x9.9" | "x99" => Some(MacAlgorithm::X99),
             "x9.19" | "x919" => Some(MacAlgorithm::X919),
+            "aes-cmac" | "cmac" => Some(MacAlgorithm::AesCmac),
             _ => None,
         }
     }
@@ -30,18 +34,36 @@ impl MacAlgorithm {
             MacAlgorithm::CupEcb => "cup-ecb",
             MacAlgorithm::X99 => "x9.9",
             MacAlgorithm::X919 => "x9.19",
+            MacAlgorithm::AesCmac => "aes-cmac",
         }
     }
 }
 
 /// Computes the 8-byte MAC of `data`. For `CupEcb` the bytes are 8 ASCII hex
-/// characters (as field 64 carries them); for X9.9/X9.19 they are the raw MAC.
+/// characters (as field 64 carries them); for X9.9/X9.19 they are the raw MAC,
+/// for AES-CMAC its first 8 bytes.
 pub fn compute(algorithm: MacAlgorithm, key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
     match algorithm {
         MacAlgorithm::CupEcb => cup_ecb(key, data),
         MacAlgorithm::X99 => cbc_mac(key, data),
         MacAlgorithm::X919 => retail_mac(key, data),
+        MacAlgorithm::AesCmac => {
+            let aes = key.aes().ok_or(CryptoError::Unsupported("AES-CMAC with a key that is not AES"))?;
+            let full = aes_cmac(aes, data);
+            let mut mac = [0u8; 8];
+            mac.copy_from_slice(&full[..8]);
+            Ok(mac)
+        }
     }
+}
+
+/// The full 16-byte AES-CMAC of `data`.
+pub(crate) fn aes_cmac(aes: &aes::Aes128, data: &[u8]) -> [u8; 16] {
+    use cmac::digest::{InnerInit, Update};
+    use cmac::{Cmac, Mac};
+    let mut mac = <Cmac<aes::Aes128> as InnerInit>::inner_init(aes.clone());
+    Update::update(&mut mac, data);
+    mac.finalize().into_bytes().into()
 }
 
 /// Constant-time check of a received MAC.
@@ -79,19 +101,19 @@ fn cup_ecb(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
 }
 
 fn require_des_family(key: &SecretKey, what: &'static str) -> Result<()> {
-    if key.algorithm() == KeyAlgorithm::Sm4 {
+    if matches!(key.algorithm(), KeyAlgorithm::Sm4 | KeyAlgorithm::Aes128) {
         return Err(CryptoError::Unsupported(what));
     }
     Ok(())
 }
 
 fn cbc_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
-    require_des_family(key, "X9.9 with an SM4 key")?;
+    require_des_family(key, "X9.9 with a key outside the DES family")?;
     key.cbc_last_block(data)
 }
 
 fn retail_mac(key: &SecretKey, data: &[u8]) -> Result<[u8; 8]> {
-    require_des_family(key, "X9.19 with an SM4 key")?;
+    require_des_family(key, "X9.19 with a key outside the DES family")?;
     let (k1, k2) = key.des_halves().ok_or(CryptoError::KeyLength {
         length: key.expose().len(),
         algorithm: "X9.19",
@@ -122,5 +144,44 @@ mod tests {
         let mac = compute(MacAlgorithm::CupEcb, &key, &[0x11; 40]).unwrap();
         assert!(mac.iter().all(u8::is_ascii_hexdigit));
         assert!(compute(MacAlgorithm::X919, &key, b"x").is_err());
+    }
+
+    /// RFC 4493 §4: the four examples under its AES-128 key.
+    #[test]
+    fn aes_cmac_matches_rfc_4493() {
+        let key = SecretKey::from_hex("2B7E151628AED2A6ABF7158809CF4F3C", Some(KeyAlgorithm::Aes128)).unwrap();
+        let message = crate::from_hex(
+            "6BC1BEE22E409F96E93D7E117393172AAE2D8A571E03AC9C9EB76FAC45AF8E51\
+             30C81C46A35CE411E5FBC1191A0A52EFF69F2445DF4F9B17AD2B417BE66C3710",
+        )
+        .unwrap();
+        let examples = [
+            (0, "BB1D6929E95937287FA37D129B756746"),
+            (16, "070A16B46B4D4144F79BDD9DD04A287C"),
+            (40, "DFA66747DE9AE63030CA32611497C827"),
+            (64, "51F0BEBF7E3B9D92FC49741779363CFE"),
+        ];
+        let aes = key.aes().unwrap();
+        for (len, expected) in examples {
+            assert_eq!(crate::to_hex(&aes_cmac(aes, &message[..len])), expected, "{len} bytes");
+            let mac = compute(MacAlgorithm::AesCmac, &key, &message[..len]).unwrap();
+            assert_eq!(crate::to_hex(&mac), expected[..16], "{len} bytes, truncated");
+            assert!(verify(MacAlgorithm::AesCmac, &key, &message[..len], &mac).unwrap());
+        }
+    }
+
+    #[test]
+    fn aes_cmac_needs_an_aes_key_and_aes_keys_make_no_des_macs() {
+        let tdes = SecretKey::from_hex("2B7E151628AED2A6ABF7158809CF4F3C", None).unwrap();
+        assert!(compute(MacAlgorithm::AesCmac, &tdes, b"x").is_err());
+        let aes = SecretKey::from_hex("2B7E151628AED2A6ABF7158809CF4F3C", Some(KeyAlgorithm::Aes128)).unwrap();
+        assert!(compute(MacAlgorithm::X919, &aes, b"x").is_err());
+        assert!(compute(MacAlgorithm::X99, &aes, b"x").is_err());
+        // Its check value is the CMAC of a zero block (RFC 4493 has no such
+        // example: checked against the full CMAC computed here).
+        let zero_cmac = aes_cmac(aes.aes().unwrap(), &[0u8; 16]);
+        assert_eq!(aes.check_value(), zero_cmac[..4]);
+        assert_eq!(MacAlgorithm::parse("AES-CMAC"), Some(MacAlgorithm::AesCmac));
+        assert_eq!(KeyAlgorithm::parse("aes"), Some(KeyAlgorithm::Aes128));
     }
 }

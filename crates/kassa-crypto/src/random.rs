@@ -16,7 +16,7 @@ pub fn generate_key(algorithm: KeyAlgorithm) -> Result<SecretKey> {
     let mut bytes = Zeroizing::new(vec![0u8; algorithm.key_len()]);
     loop {
         fill(&mut bytes)?;
-        if algorithm == KeyAlgorithm::Sm4 {
+        if matches!(algorithm, KeyAlgorithm::Sm4 | KeyAlgorithm::Aes128) {
             break;
         }
         set_odd_parity(&mut bytes);

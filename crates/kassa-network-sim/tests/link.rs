@@ -25,7 +25,9 @@ async fn world(mac_key: &str, timeout_ms: u64) -> World {
     let shutdown = CancellationToken::new();
     let sim_hsm = Arc::new(SoftwareSecurityModule::new(&[1; 32]));
     let import = |hsm: &SoftwareSecurityModule, usage, hex: &str| {
-        hsm.import_key(usage, &SecretKey::from_hex(hex, Some(KeyAlgorithm::Tdes2)).unwrap()).unwrap()
+        // The zone PIN key is double-length TDES; the zone MAC key AES-128 (AES-CMAC).
+        let algorithm = if usage == KeyUsage::Mac { KeyAlgorithm::Aes128 } else { KeyAlgorithm::Tdes2 };
+        hsm.import_key(usage, &SecretKey::from_hex(hex, Some(algorithm)).unwrap()).unwrap()
     };
     let keys = SimKeys { pin: import(&sim_hsm, KeyUsage::Pin, ZPK), mac: import(&sim_hsm, KeyUsage::Mac, ZAK) };
     let today = Arc::new(|| Today { yymm: "2611".into(), mmdd: "1122".into() });

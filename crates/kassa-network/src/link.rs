@@ -40,8 +40,8 @@ pub fn link_codec() -> LengthDelimitedCodec {
 /// The field the link's MAC travels in.
 pub const NETWORK_MAC_FIELD: u8 = 128;
 
-/// The MAC algorithm of the link: ANSI X9.19 under the zone MAC key.
-pub const LINK_MAC: MacAlgorithm = MacAlgorithm::X919;
+/// The MAC algorithm of the link: AES-CMAC (first 8 bytes) under the zone MAC key, an AES-128 key.
+pub const LINK_MAC: MacAlgorithm = MacAlgorithm::AesCmac;
 
 #[derive(Clone, Debug)]
 pub struct LinkConfig {

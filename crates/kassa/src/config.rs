@@ -280,8 +280,8 @@ address = "127.0.0.1:5800"       # the card network (kassa network-sim listens h
 acquirer = "49980000"            # our acquiring institution id (fields 32, 44)
 timeout_ms = 10000               # no answer in this time: reverse, and answer the terminal 98
 echo_interval_secs = 30
-zone_pin_key = "0123456789ABCDEFFEDCBA9876543210"   # TEST KEYS: shared with the simulator
-zone_mac_key = "7CA110454A1A6E570131D9619DC1376E"
+zone_pin_key = "0123456789ABCDEFFEDCBA9876543210"   # TEST KEYS: shared with the simulator; TDES
+zone_mac_key = "7CA110454A1A6E570131D9619DC1376E"   # AES-128: the link's AES-CMAC
 
 [store]
 url = "sqlite://kassa.db"        # or postgres://user@host/db

@@ -30,9 +30,9 @@ pub enum CryptoCommand {
         #[arg(long)]
         key: Option<String>,
     },
-    /// Compute a MAC: 8 ASCII characters for cup-ecb, 16 hex digits for x9.9 and x9.19.
+    /// Compute a MAC: 8 ASCII characters for cup-ecb, 16 hex digits for x9.9, x9.19 and aes-cmac.
     Mac {
-        /// cup-ecb, x9.9 or x9.19.
+        /// cup-ecb, x9.9, x9.19 or aes-cmac.
         #[arg(long)]
         alg: String,
         #[command(flatten)]
@@ -43,7 +43,7 @@ pub enum CryptoCommand {
     },
     /// Generate a random key from the OS random source, with its check value.
     GenKey {
-        /// des, tdes (double length), tdes3 or sm4.
+        /// des, tdes (double length), tdes3, sm4 or aes.
         #[arg(long, default_value = "tdes")]
         alg: String,
         /// Also split it into this many components (XOR) for dual control.
@@ -94,17 +94,18 @@ pub enum CryptoCommand {
 
 #[derive(Debug, Args)]
 pub struct KeyArg {
-    /// The key, hex: 16 (DES), 32 (TDES or SM4) or 48 (TDES) digits.
+    /// The key, hex: 16 (DES), 32 (TDES, SM4 or AES-128) or 48 (TDES) digits.
     #[arg(long)]
     key: String,
-    /// Key algorithm when the length is ambiguous: des, tdes, tdes3, sm4.
+    /// Key algorithm when the length is ambiguous: des, tdes, tdes3, sm4, aes
+    /// (AES-CMAC takes its key as AES without it).
     #[arg(long = "key-alg")]
     key_alg: Option<String>,
 }
 
 fn algorithm(text: Option<&str>) -> Result<Option<KeyAlgorithm>> {
     text.map(|t| {
-        KeyAlgorithm::parse(t).with_context(|| format!("unknown key algorithm {t:?}: use des, tdes, tdes3 or sm4"))
+        KeyAlgorithm::parse(t).with_context(|| format!("unknown key algorithm {t:?}: use des, tdes, tdes3, sm4 or aes"))
     })
     .transpose()
 }
@@ -139,9 +140,13 @@ pub fn run(command: CryptoCommand) -> Result<ExitCode> {
         }
         CryptoCommand::Mac { alg, key, data } => {
             let algorithm = MacAlgorithm::parse(&alg)
-                .with_context(|| format!("unknown MAC algorithm {alg:?}: use cup-ecb, x9.9 or x9.19"))?;
+                .with_context(|| format!("unknown MAC algorithm {alg:?}: use cup-ecb, x9.9, x9.19 or aes-cmac"))?;
             let data = from_hex(&data).context("--data")?;
-            let mac = mac::compute(algorithm, &key.secret()?, &data)?;
+            let secret = match (algorithm, &key.key_alg) {
+                (MacAlgorithm::AesCmac, None) => self::key(&key.key, Some("aes"), "--key")?,
+                _ => key.secret()?,
+            };
+            let mac = mac::compute(algorithm, &secret, &data)?;
             match algorithm {
                 MacAlgorithm::CupEcb => println!("{}", String::from_utf8_lossy(&mac)),
                 _ => println!("{}", to_hex(&mac)),
@@ -184,7 +189,7 @@ pub fn run(command: CryptoCommand) -> Result<ExitCode> {
 
 fn gen_key(alg: &str, components: usize) -> Result<()> {
     let algorithm = KeyAlgorithm::parse(alg)
-        .with_context(|| format!("unknown key algorithm {alg:?}: use des, tdes, tdes3 or sm4"))?;
+        .with_context(|| format!("unknown key algorithm {alg:?}: use des, tdes, tdes3, sm4 or aes"))?;
     if components > 9 {
         bail!("--components: at most 9");
     }

@@ -42,10 +42,10 @@ pub struct ServeArgs {
 pub struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:5800")]
     listen: String,
-    /// Zone PIN key shared with the host (hex; test key by default).
+    /// Zone PIN key shared with the host (hex, TDES; test key by default).
     #[arg(long, default_value = TEST_ZONE_PIN_KEY)]
     zone_pin_key: String,
-    /// Zone MAC key shared with the host (hex; test key by default).
+    /// Zone MAC key shared with the host (32 hex digits, AES-128; test key by default).
     #[arg(long, default_value = TEST_ZONE_MAC_KEY)]
     zone_mac_key: String,
     /// Delay before every answer, in milliseconds.

@@ -18,7 +18,8 @@ use tokio_util::sync::CancellationToken;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// The keys the acquirer shares with the network: zone PIN key and zone MAC key.
+/// The keys the acquirer shares with the network: the zone PIN key (TDES) and
+/// the zone MAC key (AES-128, for the link's AES-CMAC).
 #[derive(Clone, Debug)]
 pub struct ZoneKeys {
     pub pin: SecretKey,
@@ -29,12 +30,15 @@ impl ZoneKeys {
     pub fn generate() -> Result<ZoneKeys, Error> {
         Ok(ZoneKeys {
             pin: random::generate_key(KeyAlgorithm::Tdes2)?,
-            mac: random::generate_key(KeyAlgorithm::Tdes2)?,
+            mac: random::generate_key(KeyAlgorithm::Aes128)?,
         })
     }
 
     pub fn from_hex(pin: &str, mac: &str) -> Result<ZoneKeys, Error> {
-        Ok(ZoneKeys { pin: SecretKey::from_hex(pin, None)?, mac: SecretKey::from_hex(mac, None)? })
+        Ok(ZoneKeys {
+            pin: SecretKey::from_hex(pin, None)?,
+            mac: SecretKey::from_hex(mac, Some(KeyAlgorithm::Aes128))?,
+        })
     }
 }
 

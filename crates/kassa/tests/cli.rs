@@ -143,6 +143,9 @@ fn crypto_commands_give_the_published_vectors() {
     let data = kassa_crypto::to_hex(b"Hello World !!!!");
     let x919 = ["crypto", "mac", "--alg", "x9.19", "--key", "7CA110454A1A6E570131D9619DC1376E", "--data", &data];
     assert_eq!(ok(&x919), "F09B856213BAB83B\n");
+    // RFC 4493 example 2, truncated to the link's 8 bytes.
+    let cmac = ["crypto", "mac", "--alg", "aes-cmac", "--key", "2B7E151628AED2A6ABF7158809CF4F3C", "--data"];
+    assert_eq!(ok(&[&cmac[..], &["6BC1BEE22E409F96E93D7E117393172A"]].concat()), "070A16B46B4D4144\n");
     let mab = "0200302004C020C0981100000000000000005100183402100006324392260009942820D1312101120084393136363838303134303030303030303030303030303031313536ACF46E73838A82F92600000000000000000822000001";
     assert_eq!(ok(&["crypto", "mac", "--alg", "cup-ecb", "--key", "C24A8FB57AA20123", "--data", mab]), "8A9E91B8\n");
     let kek = "70F2A84CCBC2AE8625CBB0F2C22AB923";
