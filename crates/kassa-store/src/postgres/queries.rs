@@ -265,7 +265,7 @@ pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
              pan_masked, pan_hash, pan_sealed, request_digest, original_id, link_transmitted, local_date,
              local_time, business_date, entry_mode, operator, created_at, updated_at, location)
          VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20)
-         ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING
+         ON CONFLICT (terminal_id, batch, trace, merchant_id) DO NOTHING
          RETURNING id",
         &[
             &t.key.merchant.as_str(),
@@ -392,7 +392,7 @@ pub(super) async fn reverse(c: &impl GenericClient, r: &ReversalRequest) -> Resu
             "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
                  request_digest, business_date, reversal_reason, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 'reversal_only', $6, $7, $8, $9, $10, $11, $11)
-             ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING",
+             ON CONFLICT (terminal_id, batch, trace, merchant_id) DO NOTHING",
             &[
                 &r.key.merchant.as_str(),
                 &r.key.terminal.as_str(),

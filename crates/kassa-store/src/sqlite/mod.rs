@@ -20,7 +20,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::model::*;
@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_risk_rulesets.sql"),
     include_str!("../../migrations/sqlite/0011_merchant_risk_profile.sql"),
     include_str!("../../migrations/sqlite/0012_settlement_debt.sql"),
+    include_str!("../../migrations/sqlite/0013_transaction_key_order.sql"),
 ];
 
 /// Work queued for the writer thread.
@@ -190,13 +191,31 @@ fn open_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Runs the migrations not yet applied, each in its own transaction. Foreign
+/// keys are off meanwhile (SQLite's way to rebuild a table others refer to)
+/// and checked before each commit: a migration that breaks one is rolled back.
 fn migrate(conn: &Connection) -> Result<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(db_error)?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", index + 1)).map_err(db_error)?;
+    let pending = MIGRATIONS.iter().enumerate().skip(version.max(0) as usize);
+    conn.execute_batch("PRAGMA foreign_keys = OFF").map_err(db_error)?;
+    let outcome = pending.into_iter().try_for_each(|(index, sql)| {
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {};", index + 1)).map_err(db_error)?;
+        let broken: Option<String> =
+            conn.query_row("PRAGMA foreign_key_check", [], |row| row.get(0)).optional().map_err(db_error)?;
+        if let Some(table) = broken {
+            conn.execute_batch("ROLLBACK").map_err(db_error)?;
+            return Err(StoreError::Corrupt(format!("migration {} breaks a foreign key of {table}", index + 1)));
+        }
+        conn.execute_batch("COMMIT").map_err(db_error)?;
         tracing::info!(version = index + 1, "store migrated");
+        Ok(())
+    });
+    if outcome.is_err() {
+        // A failed statement leaves its transaction open.
+        let _ = conn.execute_batch("ROLLBACK");
     }
-    Ok(())
+    conn.execute_batch("PRAGMA foreign_keys = ON").map_err(db_error)?;
+    outcome
 }
 
 impl SqliteStore {
@@ -572,6 +591,62 @@ mod tests {
 
     fn insert(conn: &Connection, value: i64) -> Result<()> {
         conn.execute("INSERT INTO t (v) VALUES (?1)", [value]).map(drop).map_err(db_error)
+    }
+
+    /// Migration 13 rebuilds `transactions` under other tables' foreign keys:
+    /// rows, ids and references survive, and the new key both refuses a
+    /// duplicate and serves a batch's query.
+    #[test]
+    fn rebuilding_the_transactions_table_keeps_rows_and_references() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+        for (index, sql) in MIGRATIONS.iter().enumerate().take(12) {
+            conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", index + 1)).unwrap();
+        }
+        let insert = "INSERT INTO transactions (id, merchant_id, terminal_id, batch, trace, kind, state, amount,
+                currency, request_digest, business_date, original_id, created_at, updated_at, risk_held, location)
+            VALUES (?1, 'M1', 'T1', 1, ?2, ?3, 'approved', 100, 156, x'00', '20261122', ?4, 0, 0, ?5, ?6)";
+        conn.execute(insert, rusqlite::params![7, 1, "sale", None::<i64>, 1, "Hangzhou"]).unwrap();
+        conn.execute(insert, rusqlite::params![9, 2, "sale_void", Some(7), 0, None::<String>]).unwrap();
+        conn.execute(
+            "INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES (9, 'timeout', 0, 0)",
+            [],
+        )
+        .unwrap();
+
+        migrate(&conn).unwrap();
+
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        let foreign_keys: i64 = conn.query_row("PRAGMA foreign_keys", [], |row| row.get(0)).unwrap();
+        assert_eq!(foreign_keys, 1, "foreign keys are on again");
+        let rows: Vec<(i64, Option<i64>, i64, Option<String>)> = conn
+            .prepare("SELECT id, original_id, risk_held, location FROM transactions ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(rows, vec![(7, None, 1, Some("Hangzhou".into())), (9, Some(7), 0, None)]);
+        let queued: i64 = conn.query_row("SELECT txn_id FROM saf_queue", [], |row| row.get(0)).unwrap();
+        assert_eq!(queued, 9);
+        // The queue still refers to the rebuilt table, and the key still holds.
+        assert!(
+            conn.execute(
+                "INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES (99, 'x', 0, 0)",
+                []
+            )
+            .is_err()
+        );
+        assert!(conn.execute(insert, rusqlite::params![10, 1, "sale", None::<i64>, 0, None::<String>]).is_err());
+        let plan: String = conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT id FROM transactions WHERE terminal_id = 'T1' AND batch = 1",
+                [],
+                |row| row.get(3),
+            )
+            .unwrap();
+        assert!(plan.contains("sqlite_autoindex_transactions_1"), "{plan}");
     }
 
     #[test]

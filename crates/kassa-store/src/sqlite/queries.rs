@@ -242,7 +242,7 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
                  local_time, business_date, entry_mode, operator, created_at, updated_at, location)
              VALUES (?1, ?2, ?3, ?4, ?5, 'in_flight', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                  ?19, ?19, ?20)
-             ON CONFLICT (merchant_id, terminal_id, batch, trace) DO NOTHING
+             ON CONFLICT (terminal_id, batch, trace, merchant_id) DO NOTHING
              RETURNING id",
         )
         .map_err(db_error)?
