@@ -113,7 +113,9 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
         let local = ["127.0.0.1", "::1", "localhost"].contains(&facts.host.as_str());
         local && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "kassa")
     });
-    let cpu_before = (cpu_seconds(demo_pid), cpu_seconds(None));
+    let demo_cpu = || demo_pid.and_then(|pid| cpu_seconds(&format!("/proc/{pid}/stat")));
+    let own_cpu = || cpu_seconds("/proc/self/stat");
+    let cpu_before = (demo_cpu(), own_cpu());
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(terminals.len());
     for (index, (tid, batch, mut t)) in terminals.into_iter().enumerate() {
@@ -194,7 +196,7 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
         results.push(task.await?);
     }
     let elapsed = started.elapsed();
-    let cpu = [(cpu_before.0, cpu_seconds(demo_pid)), (cpu_before.1, cpu_seconds(None))].map(|pair| match pair {
+    let cpu = [(cpu_before.0, demo_cpu()), (cpu_before.1, own_cpu())].map(|pair| match pair {
         (Some(before), Some(after)) => Some(after - before),
         _ => None,
     });
@@ -247,14 +249,9 @@ fn report(args: &BenchArgs, results: &[(Option<TerminalId>, u32, Tally)], elapse
     Ok(())
 }
 
-/// CPU time (user + system) a process has used so far, from `/proc`: the
-/// demo's when `pid` is given and it runs on this machine, else our own.
-fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
-    let path = match pid {
-        Some(pid) => format!("/proc/{pid}/stat"),
-        None => "/proc/self/stat".to_string(),
-    };
-    let stat = std::fs::read_to_string(path).ok()?;
+/// CPU time (user + system) a process has used so far, from its `/proc/*/stat`.
+fn cpu_seconds(stat_path: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat_path).ok()?;
     // The fields after the command name, which is in parentheses and may hold spaces.
     let fields: Vec<&str> = stat.get(stat.rfind(')')? + 1..)?.split_whitespace().collect();
     let ticks = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;

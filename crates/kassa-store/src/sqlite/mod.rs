@@ -179,7 +179,7 @@ fn open_connection(path: &Path) -> Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         PRAGMA wal_autocheckpoint = 2000;",
+         PRAGMA wal_autocheckpoint = 5000;",
     )
     .map_err(db_error)?;
     // The hot path alone prepares more than rusqlite's default 16 statements.
