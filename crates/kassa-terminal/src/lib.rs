@@ -114,7 +114,8 @@ pub struct ScriptedTerminal {
     config: TerminalConfig,
     profile: Profile,
     state: TerminalState,
-    keys: Option<WorkingKeys>,
+    /// Shared: every transaction holds them while its own `&mut self` calls run.
+    keys: Option<std::sync::Arc<WorkingKeys>>,
     connection: Option<Framed<TcpStream, LengthDelimitedCodec>>,
     tpdu: Tpdu,
     header: Header,
@@ -150,7 +151,7 @@ impl ScriptedTerminal {
             header: Header([0x60, 0x31, 0x00, 0x31, 0x13, 0x01]),
             location: None,
         };
-        terminal.keys = terminal.load_keys()?;
+        terminal.keys = terminal.load_keys()?.map(std::sync::Arc::new);
         Ok(terminal)
     }
 
@@ -216,11 +217,12 @@ impl ScriptedTerminal {
     /// Packs, MACs when asked, sends, and waits for the answer with this trace.
     async fn exchange(&mut self, mut message: Message, with_mac: bool) -> Result<(Message, Vec<u8>)> {
         let body = if with_mac {
-            let key = self.keys.as_ref().map(|k| k.mac.clone()).ok_or(TerminalError::NotSignedIn)?;
+            let keys = self.keys.clone().ok_or(TerminalError::NotSignedIn)?;
+            let key = &keys.mac;
             mac_block::reserve(&mut message, TERMINAL_MAC_FIELD);
             let mut packed = pack(&self.profile, &message)?;
             let (data, _) = mac_block::split(&message, &packed, TERMINAL_MAC_FIELD).ok_or(TerminalError::BadMac)?;
-            let code = mac::compute(MacAlgorithm::CupEcb, &key, data)?;
+            let code = mac::compute(MacAlgorithm::CupEcb, key, data)?;
             mac_block::fill(&mut packed, code);
             packed
         } else {
@@ -293,7 +295,7 @@ impl ScriptedTerminal {
         self.state.batch_open = true;
         self.state.key_mode = Some(self.config.key_mode.code());
         self.state.key_block = Some(to_hex(block));
-        self.keys = Some(keys);
+        self.keys = Some(std::sync::Arc::new(keys));
         self.save()?;
         Ok((field60.batch, check_values))
     }
