@@ -3,6 +3,8 @@
 //! cases. The host opens cases when the rules hit; the API works them. The
 //! state machine itself is `kassa-risk`'s (`case.rs`).
 
+use kassa_risk::case::Priority;
+
 use crate::Result;
 use crate::office::Sql;
 use crate::sql_params;
@@ -39,13 +41,27 @@ fn live_case(sql: &mut dyn Sql, merchant: &str) -> Result<Option<(i64, String)>>
     .transpose()
 }
 
-/// The merchant's live case with its priority, or a case opened as `new`
-/// (then no priority: it already has the one asked for).
-pub fn live_or_open(sql: &mut dyn Sql, new: &NewCase<'_>, now_ms: i64) -> Result<(i64, Option<String>)> {
-    match live_case(sql, new.merchant)? {
-        Some((id, priority)) => Ok((id, Some(priority))),
-        None => Ok((open_case(sql, new, now_ms)?, None)),
+/// The merchant's live case, or a case opened as `new`. A live case of lower
+/// priority than `new` asks for takes the higher one, and its SLA is brought
+/// forward to match (never moved back): whoever found the new hit — the
+/// switch or the monitoring job — the case is worked as urgently as its most
+/// urgent hit.
+pub fn live_or_open(sql: &mut dyn Sql, new: &NewCase<'_>, now_ms: i64) -> Result<i64> {
+    let Some((id, current)) = live_case(sql, new.merchant)? else {
+        return open_case(sql, new, now_ms);
+    };
+    let (current, asked) = (Priority::from_code(&current), Priority::from_code(new.priority));
+    if let (Some(current), Some(asked)) = (current, asked)
+        && asked < current
+    {
+        sql.exec(
+            "UPDATE risk_cases SET priority = ?2,
+                 due_at = CASE WHEN opened_at + ?3 < due_at THEN opened_at + ?3 ELSE due_at END
+             WHERE id = ?1",
+            sql_params![id, asked.code(), asked.sla_ms()],
+        )?;
     }
+    Ok(id)
 }
 
 /// Keeps a transaction with a case as evidence.

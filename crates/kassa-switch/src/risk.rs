@@ -142,14 +142,8 @@ pub fn keep_decision(
         due_at: now_ms.saturating_add(priority.sla_ms()),
         actor: "system",
     };
-    let (case, current) = cases::live_or_open(sql, &new, now_ms)?;
     // A higher priority brings a live case's SLA forward; it never moves back.
-    if current.as_deref().and_then(Priority::from_code).is_some_and(|p| priority < p) {
-        sql.exec(
-            "UPDATE risk_cases SET priority = ?2, due_at = CASE WHEN opened_at + ?3 < due_at THEN opened_at + ?3 ELSE due_at END WHERE id = ?1",
-            kassa_store::sql_params![case, priority.code(), priority.sla_ms()],
-        )?;
-    }
+    let case = cases::live_or_open(sql, &new, now_ms)?;
     cases::attach_txn(sql, case, txn_id)?;
     cases::case_event(
         sql,

@@ -151,7 +151,7 @@ pub async fn run<S: Store>(
                     due_at: now_ms.saturating_add(priority.sla_ms()),
                     actor: "system",
                 };
-                let (case, _) = cases::live_or_open(sql, &new, now_ms)?;
+                let case = cases::live_or_open(sql, &new, now_ms)?;
                 cases::case_event(sql, case, now_ms, "system", "monitor", &title)?;
             }
             Ok(held)

@@ -292,8 +292,40 @@ async fn the_monitoring_job_holds_a_credit_heavy_day_before_it_settles() {
     assert_eq!(sale(&mut t, &card(VISA, Some("1234"), Entry::Swipe), 450_003).await.code.as_str(), "00");
     let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
     let date = clock.local().yyyymmdd();
+    // A low-priority case is already open for the merchant: the monitoring
+    // job's hold makes it high, and brings its SLA forward to match.
+    let opened_at = clock.now_ms();
+    let low = w
+        .host
+        .store
+        .office_write(move |sql| {
+            let new = kassa_store::cases::NewCase {
+                merchant: MID,
+                terminal: None,
+                title: "reviewed earlier",
+                priority: "low",
+                due_at: opened_at + 72 * 3_600_000,
+                actor: "rita",
+            };
+            kassa_store::cases::open_case(sql, &new, opened_at)
+        })
+        .await
+        .unwrap();
     let monitor = w.host.monitor.clone().unwrap();
     let first = kassa::monitor::run(&w.host.store, &monitor, &date, clock.now_ms()).await.unwrap();
+    let escalated = w
+        .host
+        .store
+        .office_read(move |sql| {
+            sql.query(
+                "SELECT priority, due_at - opened_at FROM risk_cases WHERE id = ?1",
+                kassa_store::sql_params![low],
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(escalated.len(), 1);
+    assert_eq!((escalated[0].text(0).unwrap(), escalated[0].int(1).unwrap()), ("high".to_string(), 4 * 3_600_000));
     assert_eq!(
         first.hits,
         vec![(MID.to_string(), "hold_settlement".to_string(), vec!["credit-heavy-day".to_string()])]
