@@ -34,6 +34,12 @@ impl Priority {
         }
     }
 
+    /// What a live case of this priority becomes when a new hit asks for
+    /// `asked`: the more urgent of the two, when that is a change.
+    pub fn raised_to(self, asked: Priority) -> Option<Priority> {
+        (asked < self).then_some(asked)
+    }
+
     /// A case opened by the engine: money held back or a terminal frozen is
     /// high; a decline, or a score of 50 or more, medium; a review, low.
     pub fn of_decision(outcome: &str, score: u32) -> Priority {
@@ -351,6 +357,14 @@ mod tests {
             Ok(next) => next,
             Err(e) => panic!("{step:?} by {actor}: {e}"),
         }
+    }
+
+    #[test]
+    fn a_case_is_raised_only_to_a_more_urgent_priority() {
+        assert_eq!(Priority::Low.raised_to(Priority::High), Some(Priority::High));
+        assert_eq!(Priority::Medium.raised_to(Priority::High), Some(Priority::High));
+        assert_eq!(Priority::High.raised_to(Priority::Low), None);
+        assert_eq!(Priority::Medium.raised_to(Priority::Medium), None);
     }
 
     fn freeze() -> Step {

@@ -51,14 +51,12 @@ pub fn live_or_open(sql: &mut dyn Sql, new: &NewCase<'_>, now_ms: i64) -> Result
         return open_case(sql, new, now_ms);
     };
     let (current, asked) = (Priority::from_code(&current), Priority::from_code(new.priority));
-    if let (Some(current), Some(asked)) = (current, asked)
-        && asked < current
-    {
+    if let Some(raised) = current.zip(asked).and_then(|(current, asked)| current.raised_to(asked)) {
         sql.exec(
             "UPDATE risk_cases SET priority = ?2,
                  due_at = CASE WHEN opened_at + ?3 < due_at THEN opened_at + ?3 ELSE due_at END
              WHERE id = ?1",
-            sql_params![id, asked.code(), asked.sla_ms()],
+            sql_params![id, raised.code(), raised.sla_ms()],
         )?;
     }
     Ok(id)
