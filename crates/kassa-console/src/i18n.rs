@@ -253,6 +253,15 @@ impl T {
     }
 }
 
+/// `2026-11-22 14:05:09` (with `seconds`) or `2026-11-22 14:05`: a moment as
+/// staff read it, at the host's UTC offset in minutes.
+pub fn when(ms: i64, offset: i32, seconds: bool) -> String {
+    let t = kassa_core::time::LocalTime::from_unix_ms(ms, offset);
+    let (d, h) = (t.yyyymmdd(), t.hhmmss());
+    let minute = format!("{}-{}-{} {}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4]);
+    if seconds { format!("{minute}:{}", &h[4..]) } else { minute }
+}
+
 /// ¥99.00 from minor units; negative amounts keep their sign.
 pub fn money(minor: i64) -> String {
     let sign = if minor < 0 { "-" } else { "" };
@@ -367,6 +376,14 @@ pub fn state_text(t: &T, state: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn when_reads_as_a_local_moment() {
+        // 2026-11-22 06:05:09 UTC, shown at UTC+8.
+        let ms = 1_795_327_509_000;
+        assert_eq!(when(ms, 480, true), "2026-11-22 14:05:09");
+        assert_eq!(when(ms, 480, false), "2026-11-22 14:05");
+    }
 
     #[test]
     fn money_reads_as_money() {

@@ -9,10 +9,10 @@ use axum::routing::{get, post};
 use kassa_api::Actor;
 use kassa_api::merchants::ApplicationView;
 use kassa_api::office::Login;
-use kassa_core::time::LocalTime;
 use serde::Deserialize;
 
 use crate::auth::{self, CsrfForm, IdleQuery};
+use crate::i18n::when;
 use crate::merchant::error_page;
 use crate::{Ctx, Shared, page};
 
@@ -52,12 +52,6 @@ pub(crate) fn staff(ctx: &Ctx) -> Result<Actor, Response> {
         Some(actor @ Actor::Staff { .. }) => Ok(actor.clone()),
         _ => Err(Redirect::to("/console/login").into_response()),
     }
-}
-
-fn when(ms: i64, offset: i32) -> String {
-    let t = LocalTime::from_unix_ms(ms, offset);
-    let (d, h) = (t.yyyymmdd(), t.hhmmss());
-    format!("{}-{}-{} {}:{}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4], &h[4..])
 }
 
 async fn login_page(c: Ctx, Query(q): Query<IdleQuery>) -> Response {
@@ -199,7 +193,7 @@ async fn sms(State(console): State<Shared>, c: Ctx) -> Response {
     let offset = console.office.clock.offset_minutes();
     match console.office.outbox(None, 100).await {
         Ok(rows) => {
-            let messages = rows.into_iter().map(|m| (when(m.created_at, offset), m.phone, m.text)).collect();
+            let messages = rows.into_iter().map(|m| (when(m.created_at, offset, true), m.phone, m.text)).collect();
             page(&c.clone(), &SmsPage { c, messages })
         }
         Err(e) => error_page(c, &e),
@@ -222,7 +216,7 @@ async fn audit(State(console): State<Shared>, c: Ctx) -> Response {
     match console.office.audit_log(actor, 200).await {
         Ok(rows) => {
             let entries =
-                rows.into_iter().map(|e| (when(e.at, offset), e.actor, e.action, e.target, e.detail)).collect();
+                rows.into_iter().map(|e| (when(e.at, offset, true), e.actor, e.action, e.target, e.detail)).collect();
             page(&c.clone(), &AuditPage { c, entries })
         }
         Err(e) => error_page(c, &e),
@@ -541,7 +535,7 @@ async fn risk(State(console): State<Shared>, c: Ctx) -> Response {
                 .into_iter()
                 .map(|d| {
                     let hits = crate::risk::hits_in_words(&d.hits);
-                    (when(d.created_at, offset), d.txn_id, d.merchant_id, d.outcome, hits, d.ruleset_version)
+                    (when(d.created_at, offset, true), d.txn_id, d.merchant_id, d.outcome, hits, d.ruleset_version)
                 })
                 .collect();
             page(&c.clone(), &RiskPage { c, rows })

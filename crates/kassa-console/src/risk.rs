@@ -9,9 +9,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kassa_api::cases::{CaseDetail, CaseView, RiskProfile, StepInput};
-use kassa_core::time::LocalTime;
 use serde::Deserialize;
 
+use crate::i18n::when;
 use crate::merchant::error_page;
 use crate::ops::{staff, staff_post};
 use crate::{Ctx, Shared, page};
@@ -28,12 +28,6 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/risk/rulesets", get(rulesets).post(draft_ruleset))
         .route("/console/risk/rulesets/{version}", get(ruleset))
         .route("/console/risk/rulesets/{version}/{step}", post(ruleset_step))
-}
-
-fn when(ms: i64, offset: i32) -> String {
-    let t = LocalTime::from_unix_ms(ms, offset);
-    let (d, h) = (t.yyyymmdd(), t.hhmmss());
-    format!("{}-{}-{} {}:{}", &d[..4], &d[4..6], &d[6..], &h[..2], &h[2..4])
 }
 
 /// A decision's hits in one line: `rule +score`, monitor-mode ones marked.
@@ -62,7 +56,11 @@ pub struct CaseRow {
 fn rows(cases: Vec<CaseView>, offset: i32) -> Vec<CaseRow> {
     cases
         .into_iter()
-        .map(|case| CaseRow { opened: when(case.opened_at, offset), due: when(case.due_at, offset), case })
+        .map(|case| CaseRow {
+            opened: when(case.opened_at, offset, false),
+            due: when(case.due_at, offset, false),
+            case,
+        })
         .collect()
 }
 
@@ -154,14 +152,14 @@ async fn case_view(console: &Shared, c: Ctx, id: i64) -> Response {
             let events = d
                 .events
                 .iter()
-                .map(|e| (e.id, when(e.at, offset), e.actor.clone(), e.kind.clone(), e.detail.clone()))
+                .map(|e| (e.id, when(e.at, offset, false), e.actor.clone(), e.kind.clone(), e.detail.clone()))
                 .collect();
             let txns = d
                 .transactions
                 .iter()
                 .map(|t| TxnRow {
                     id: t.id,
-                    time: when(t.created_at, offset),
+                    time: when(t.created_at, offset, false),
                     terminal: t.terminal_id.clone(),
                     kind: t.kind.clone(),
                     state: t.state.clone(),
@@ -178,9 +176,11 @@ async fn case_view(console: &Shared, c: Ctx, id: i64) -> Response {
             let overrides = d
                 .overrides
                 .iter()
-                .map(|o| (o.kind.clone(), o.label.clone(), when(o.expires_at, offset), o.active, o.reason.clone()))
+                .map(|o| {
+                    (o.kind.clone(), o.label.clone(), when(o.expires_at, offset, false), o.active, o.reason.clone())
+                })
                 .collect();
-            let (opened, due) = (when(d.case.opened_at, offset), when(d.case.due_at, offset));
+            let (opened, due) = (when(d.case.opened_at, offset, false), when(d.case.due_at, offset, false));
             let actions = kassa_risk::case::CaseAction::ALL.map(|a| a.code());
             page(&c.clone(), &CasePage { c, d, opened, due, me, events, txns, decisions, overrides, actions })
         }
@@ -298,7 +298,7 @@ async fn profile(State(console): State<Shared>, c: Ctx, Path(id): Path<String>) 
             let decisions = p
                 .decisions
                 .iter()
-                .map(|d| (when(d.created_at, offset), d.txn_id, d.outcome.clone(), d.ruleset_version))
+                .map(|d| (when(d.created_at, offset, false), d.txn_id, d.outcome.clone(), d.ruleset_version))
                 .collect();
             let (frozen, pending, available) = (
                 crate::i18n::money(p.frozen_funds),
@@ -474,7 +474,7 @@ async fn transaction(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>)
                     condition: text(&h["condition"]),
                 })
                 .collect();
-            let (time, amount) = (when(d.txn.created_at, offset), crate::i18n::money(d.txn.amount));
+            let (time, amount) = (when(d.txn.created_at, offset, false), crate::i18n::money(d.txn.amount));
             page(&c.clone(), &TransactionPage { c, d, time, amount, hits })
         }
         Err(e) => error_page(c, &e),
