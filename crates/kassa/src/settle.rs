@@ -96,7 +96,7 @@ pub async fn run<S: Store>(
     Ok(summary)
 }
 
-/// Minor units as a person reads them: `¥1,234.56`.
+/// Minor units as a person reads them: `¥1234.56`.
 pub fn money(minor: u64) -> String {
     Amount(minor).display(Currency::CNY)
 }
