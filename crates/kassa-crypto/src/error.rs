@@ -55,11 +55,5 @@ pub fn from_hex(text: &str) -> Result<Vec<u8>> {
 
 /// Upper-case hex.
 pub fn to_hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 0x0F)]));
-    }
-    text
+    hex::encode_upper(bytes)
 }

@@ -40,7 +40,7 @@ impl Tpdu {
 
 impl fmt::Debug for Tpdu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Tpdu({})", hex_upper(&self.0))
+        write!(f, "Tpdu({})", crate::hex(&self.0))
     }
 }
 
@@ -86,7 +86,7 @@ impl Header {
 
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Header({})", hex_upper(&self.0))
+        write!(f, "Header({})", crate::hex(&self.0))
     }
 }
 
@@ -175,14 +175,4 @@ pub fn write_frame(tpdu: &Tpdu, header: &Header, body: &[u8], out: &mut Vec<u8>)
     out.extend_from_slice(&header.0);
     out.extend_from_slice(body);
     Ok(())
-}
-
-pub(crate) fn hex_upper(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        text.push(char::from(DIGITS[usize::from(b >> 4)]));
-        text.push(char::from(DIGITS[usize::from(b & 0x0F)]));
-    }
-    text
 }

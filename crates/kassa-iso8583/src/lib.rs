@@ -27,5 +27,5 @@ pub use spec::{FieldSpec, Kind, Length};
 
 /// Upper-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
-    frame::hex_upper(bytes)
+    hex::encode_upper(bytes)
 }
