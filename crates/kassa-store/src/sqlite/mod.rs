@@ -203,7 +203,6 @@ fn migrate(conn: &Connection) -> Result<()> {
         let broken: Option<String> =
             conn.query_row("PRAGMA foreign_key_check", [], |row| row.get(0)).optional().map_err(db_error)?;
         if let Some(table) = broken {
-            conn.execute_batch("ROLLBACK").map_err(db_error)?;
             return Err(StoreError::Corrupt(format!("migration {} breaks a foreign key of {table}", index + 1)));
         }
         conn.execute_batch("COMMIT").map_err(db_error)?;
@@ -211,7 +210,7 @@ fn migrate(conn: &Connection) -> Result<()> {
         Ok(())
     });
     if outcome.is_err() {
-        // A failed statement leaves its transaction open.
+        // A failed migration leaves its transaction open: nothing of it stays.
         let _ = conn.execute_batch("ROLLBACK");
     }
     conn.execute_batch("PRAGMA foreign_keys = ON").map_err(db_error)?;
