@@ -500,3 +500,89 @@ pub(super) fn record_breaks(
     }
     Ok(new)
 }
+
+#[cfg(test)]
+mod tests {
+    use kassa_ledger::{Entry, Side};
+
+    use super::*;
+
+    fn ledger() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        super::super::migrate(&conn).unwrap();
+        for (owner, kind) in
+            [("acquirer", "NetworkSettlement"), ("898310058120001", "MerchantPending"), ("acquirer", "FeeIncome")]
+        {
+            conn.execute("INSERT INTO ledger_accounts (owner, kind, currency) VALUES (?1, ?2, 156)", [owner, kind])
+                .unwrap();
+        }
+        conn
+    }
+
+    fn balances(c: &Connection, id: u32) -> [i64; 4] {
+        c.query_row(
+            "SELECT debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_accounts WHERE id = ?1",
+            [id],
+            |row| Ok([row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?]),
+        )
+        .unwrap()
+    }
+
+    fn entries(c: &Connection, posting: u128) -> i64 {
+        c.query_row("SELECT COUNT(*) FROM ledger_entries WHERE posting_id = ?1", [posting.to_string()], |row| {
+            row.get(0)
+        })
+        .unwrap()
+    }
+
+    fn entry(account: u32, side: Side, amount: u64) -> Entry {
+        Entry { account: AccountId(account), side, amount }
+    }
+
+    /// The durable ledger keeps `kassa_ledger`'s rules: a repeat changes
+    /// nothing, another request under the same id is refused, a refusal is
+    /// remembered, an account named twice gets the sum, and a hold posts in part.
+    #[test]
+    fn postings_are_idempotent_and_add_up() {
+        let c = ledger();
+        let sale = Request::Post { entries: vec![entry(1, Side::Debit, 500), entry(2, Side::Credit, 500)] };
+        assert_eq!(apply(&c, PostingId(1), sale.clone(), 7, 0).unwrap(), Ok(Outcome::Applied));
+        assert_eq!(apply(&c, PostingId(1), sale, 7, 0).unwrap(), Ok(Outcome::AlreadyApplied));
+        let other = Request::Post { entries: vec![entry(1, Side::Debit, 1), entry(2, Side::Credit, 1)] };
+        assert_eq!(apply(&c, PostingId(1), other, 7, 0).unwrap(), Err(Rejection::ExistsWithDifferentContent));
+        assert_eq!((balances(&c, 1), balances(&c, 2)), ([500, 0, 0, 0], [0, 500, 0, 0]));
+        assert_eq!(entries(&c, 1), 2);
+
+        let unbalanced = Request::Post { entries: vec![entry(1, Side::Debit, 5), entry(2, Side::Credit, 4)] };
+        assert_eq!(apply(&c, PostingId(2), unbalanced.clone(), 0, 0).unwrap(), Err(Rejection::NotBalanced));
+        assert_eq!(apply(&c, PostingId(2), unbalanced, 0, 0).unwrap(), Err(Rejection::NotBalanced));
+        assert_eq!(entries(&c, 2), 0);
+
+        // Account 2 twice, account 3 twice: four journal entries.
+        let fee = Request::Post {
+            entries: vec![
+                entry(2, Side::Debit, 30),
+                entry(3, Side::Credit, 30),
+                entry(2, Side::Debit, 20),
+                entry(3, Side::Credit, 20),
+            ],
+        };
+        assert_eq!(apply(&c, PostingId(3), fee, 0, 0).unwrap(), Ok(Outcome::Applied));
+        assert_eq!((balances(&c, 2), balances(&c, 3)), ([50, 500, 0, 0], [0, 50, 0, 0]));
+        assert_eq!(entries(&c, 3), 4);
+
+        let hold = Request::Hold { debit: AccountId(1), credit: AccountId(2), amount: 80, expires_at_ms: 1_000 };
+        assert_eq!(apply(&c, PostingId(4), hold, 0, 0).unwrap(), Ok(Outcome::Applied));
+        let post = Request::PostHold { hold: PostingId(4), amount: Some(60) };
+        assert_eq!(apply(&c, PostingId(5), post, 0, 10).unwrap(), Ok(Outcome::Applied));
+        assert_eq!((balances(&c, 1), balances(&c, 2)), ([560, 0, 0, 0], [50, 560, 0, 0]));
+        let total: i64 = c
+            .query_row(
+                "SELECT SUM(debits_posted - credits_posted + debits_pending - credits_pending) FROM ledger_accounts",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(total, 0, "the ledger sums to zero");
+    }
+}
