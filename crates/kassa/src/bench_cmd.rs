@@ -41,6 +41,10 @@ pub struct BenchArgs {
     /// SQLite store (no demo needed) and time its settlement and reconciliation.
     #[arg(long)]
     settlement: bool,
+    /// The load generator's threads (0: half the cores, at least one — the
+    /// host under test has the rest on the same machine).
+    #[arg(long, default_value_t = 0)]
+    workers: usize,
 }
 
 /// The demo's load-test card (see the README's test cards).
@@ -56,7 +60,9 @@ struct Tally {
 }
 
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = if args.workers == 0 { (cores / 2).max(1) } else { args.workers };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?;
     if args.settlement {
         runtime.block_on(crate::bench_settle::run(args.transactions as u64))?;
         return Ok(ExitCode::SUCCESS);

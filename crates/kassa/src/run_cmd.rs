@@ -106,6 +106,11 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
 }
 
+/// The runtime of a host: `workers` threads (`kassa::config::runtime_workers`).
+fn host_runtime(workers: usize) -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?)
+}
+
 fn init_logs(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KASSA_LOG").unwrap_or_else(|_| level.into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
@@ -122,7 +127,9 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     if args.terminals == 0 || args.terminals > 100_000 {
         bail!("--terminals: 1 to 100000");
     }
-    runtime()?.block_on(async {
+    // The demo's store is SQLite: its writer gets a core of its own.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    host_runtime(kassa::config::runtime_workers(0, cores, true))?.block_on(async {
         let shutdown = CancellationToken::new();
         let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
         let rules = args.risk == "starter";
@@ -162,7 +169,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     init_logs(&config.log.level);
     let zone = ZoneKeys::from_hex(&config.network.zone_pin_key, &config.network.zone_mac_key)
         .map_err(|e| anyhow!("network zone keys: {e}"))?;
-    runtime()?.block_on(async {
+    host_runtime(config.workers())?.block_on(async {
         let shutdown = CancellationToken::new();
         let store = kassa_store::AnyStore::open(&config.store.url)
             .await
