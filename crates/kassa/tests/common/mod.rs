@@ -62,6 +62,34 @@ impl Default for Options {
     }
 }
 
+/// The operating system's clock moved to the same moment of today's local
+/// date (UTC+8) after 12:00, so rules that look at the hour (the starter's
+/// night-time rules) see daytime whatever hour the tests run at. The shift is
+/// fixed at first use, so the clock runs on, and every date it gives is today's.
+#[derive(Debug, Clone, Copy)]
+pub struct DaytimeClock {
+    shift_ms: i64,
+}
+
+pub fn daytime() -> DaytimeClock {
+    static SHIFT: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let shift_ms = *SHIFT.get_or_init(|| {
+        let hour = SystemClock { offset_minutes: 480 }.local().hour as i64;
+        if (8..20).contains(&hour) { 0 } else { (12 - hour) * 3_600_000 }
+    });
+    DaytimeClock { shift_ms }
+}
+
+impl Clock for DaytimeClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock { offset_minutes: 480 }.now_ms() + self.shift_ms
+    }
+
+    fn offset_minutes(&self) -> i32 {
+        480
+    }
+}
+
 /// SQLite by default; PostgreSQL (a fresh database) with `KASSA_TEST_STORE=postgres`.
 pub async fn test_store(dir: &tempfile::TempDir) -> AnyStore {
     if std::env::var("KASSA_TEST_STORE").as_deref() == Ok("postgres") {
