@@ -62,7 +62,7 @@ struct Tally {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = if args.workers == 0 { (cores / 2).max(1) } else { args.workers };
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build()?;
+    let runtime = crate::run_cmd::host_runtime(workers)?;
     if args.settlement {
         runtime.block_on(crate::bench_settle::run(args.transactions as u64))?;
         return Ok(ExitCode::SUCCESS);
