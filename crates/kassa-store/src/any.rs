@@ -7,7 +7,7 @@ use kassa_core::{Amount, Batch, MerchantId, TerminalId, Trace};
 
 use crate::model::*;
 use crate::postgres::PostgresStore;
-use crate::sqlite::SqliteStore;
+use crate::sqlite::{SqliteOptions, SqliteStore};
 use crate::{Result, Standing, Store, StoreError};
 
 #[derive(Clone, Debug)]
@@ -18,8 +18,13 @@ pub enum AnyStore {
 
 impl AnyStore {
     pub async fn open(url: &str) -> Result<AnyStore> {
+        AnyStore::open_with(url, SqliteOptions::default()).await
+    }
+
+    /// [`AnyStore::open`]; `sqlite` applies when the URL is SQLite's.
+    pub async fn open_with(url: &str, sqlite: SqliteOptions) -> Result<AnyStore> {
         if let Some(path) = url.strip_prefix("sqlite://") {
-            return Ok(AnyStore::Sqlite(SqliteStore::open(Path::new(path))?));
+            return Ok(AnyStore::Sqlite(SqliteStore::open_with(Path::new(path), sqlite)?));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(AnyStore::Postgres(PostgresStore::open(url).await?));

@@ -62,12 +62,44 @@ struct Tally {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = if args.workers == 0 { (cores / 2).max(1) } else { args.workers };
+    if !args.settlement {
+        keep_off_the_writer(&args.demo);
+    }
     let runtime = crate::run_cmd::host_runtime(workers)?;
     if args.settlement {
         runtime.block_on(crate::bench_settle::run(args.transactions as u64))?;
         return Ok(ExitCode::SUCCESS);
     }
     runtime.block_on(run_async(args))
+}
+
+/// The demo's process id when it runs here, as `kassa`: only then are its
+/// CPU time and its CPUs ours to look at.
+fn local_demo_pid(facts: &DemoFacts) -> Option<u32> {
+    facts.pid.filter(|pid| {
+        let local = ["127.0.0.1", "::1", "localhost"].contains(&facts.host.as_str());
+        local && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "kassa")
+    })
+}
+
+/// A demo on this machine whose store writer has a CPU to itself: the load
+/// generator keeps off that CPU (before its threads start, so they all do),
+/// as load from other machines would.
+fn keep_off_the_writer(demo: &std::path::Path) {
+    let Ok(facts) = DemoFacts::load(demo) else {
+        return; // run_async says why
+    };
+    let Some(writer) = facts.writer_cpu.filter(|_| local_demo_pid(&facts).is_some()) else {
+        return;
+    };
+    let others: Vec<usize> = kassa::affinity::allowed_cpus().into_iter().filter(|&cpu| cpu != writer).collect();
+    if others.is_empty() {
+        return;
+    }
+    match kassa::affinity::pin_current_thread(&others) {
+        Ok(()) => eprintln!("bench: off CPU {writer}, which the demo's store writer has to itself"),
+        Err(error) => eprintln!("bench: {error}"),
+    }
 }
 
 async fn run_async(args: BenchArgs) -> Result<ExitCode> {
@@ -114,11 +146,7 @@ async fn run_async(args: BenchArgs) -> Result<ExitCode> {
         terminals.push((demo_terminal.tid.clone(), batch, t));
     }
 
-    // The demo's CPU is only ours to read when it runs here, as `kassa`.
-    let demo_pid = facts.pid.filter(|pid| {
-        let local = ["127.0.0.1", "::1", "localhost"].contains(&facts.host.as_str());
-        local && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "kassa")
-    });
+    let demo_pid = local_demo_pid(&facts);
     let demo_cpu = || demo_pid.and_then(|pid| cpu_seconds(&format!("/proc/{pid}/stat")));
     let own_cpu = || cpu_seconds("/proc/self/stat");
     let cpu_before = (demo_cpu(), own_cpu());

@@ -56,6 +56,9 @@ pub struct HostSection {
     pub shutdown_grace_secs: u64,
     /// Runtime worker threads; 0 chooses (see [`runtime_workers`]).
     pub workers: usize,
+    /// With SQLite and `workers = 0`: the writer thread alone on a core (see
+    /// [`thread_placement`]).
+    pub pin_threads: bool,
 }
 
 impl Default for HostSection {
@@ -67,6 +70,7 @@ impl Default for HostSection {
             idle_timeout_secs: 300,
             shutdown_grace_secs: 10,
             workers: 0,
+            pin_threads: true,
         }
     }
 }
@@ -278,6 +282,7 @@ connections_max = 4096           # terminal connections at once; more are refuse
 idle_timeout_secs = 300          # a silent connection is closed after this
 shutdown_grace_secs = 10         # how long shutdown waits for requests in progress
 workers = 0                      # runtime threads; 0: one per core, less one for SQLite's writer thread
+pin_threads = true               # SQLite, workers = 0, 2+ cores: the writer alone on the last core, the rest on the others
 
 [network]
 address = "127.0.0.1:5800"       # the card network (kassa network-sim listens here by default)
@@ -338,6 +343,29 @@ pub fn runtime_workers(configured: usize, cores: usize, sqlite: bool) -> usize {
     }
 }
 
+/// The CPUs a host's threads are pinned to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// SQLite's writer thread, alone.
+    pub writer: usize,
+    /// Every other thread: the runtime, the store's reader and checkpointer.
+    pub others: Vec<usize>,
+}
+
+/// Where the host's threads run, given the CPUs the process may use: the
+/// SQLite writer — the one thread every approval waits for, twice — alone on
+/// the last, every other thread on the rest, so that the writer never waits
+/// for a core when its log sync ends or work arrives. Only with `pin` on,
+/// SQLite, the workers chosen automatically (one per core less one) and at
+/// least two CPUs; otherwise the kernel places every thread. On 2 cores
+/// `kassa bench` measured 5–7% more throughput with the writer alone on its
+/// core (interleaved runs, 2 of 2 for each arrangement).
+pub fn thread_placement(pin: bool, configured_workers: usize, cpus: &[usize], sqlite: bool) -> Option<Placement> {
+    let (writer, others) = cpus.split_last()?;
+    (pin && sqlite && configured_workers == 0 && !others.is_empty())
+        .then(|| Placement { writer: *writer, others: others.to_vec() })
+}
+
 impl Config {
     /// Reads `path` (when given) and applies environment overrides.
     pub fn load(path: Option<&Path>) -> Result<Config, String> {
@@ -359,6 +387,9 @@ impl Config {
         if let Some(v) = var("KASSA_HOST_WORKERS") {
             self.host.workers = v.parse().map_err(|_| format!("KASSA_HOST_WORKERS {v:?}: a number of threads"))?;
         }
+        if let Some(v) = var("KASSA_HOST_PIN_THREADS") {
+            self.host.pin_threads = v.parse().map_err(|_| format!("KASSA_HOST_PIN_THREADS {v:?}: true or false"))?;
+        }
         if let Some(v) = var("KASSA_NETWORK_ADDRESS") {
             self.network.address = v;
         }
@@ -378,6 +409,12 @@ impl Config {
     pub fn workers(&self) -> usize {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         runtime_workers(self.host.workers, cores, self.store.url.starts_with("sqlite:"))
+    }
+
+    /// Where this configuration's threads run, on the CPUs this process may use.
+    pub fn placement(&self) -> Option<Placement> {
+        let sqlite = self.store.url.starts_with("sqlite:");
+        thread_placement(self.host.pin_threads, self.host.workers, &crate::affinity::allowed_cpus(), sqlite)
     }
 
     /// The host's settings; an unreadable cut-off is an error.
@@ -427,6 +464,10 @@ mod tests {
         assert_eq!(config.host.workers, 3);
         let refused = config.apply_env(|name| (name == "KASSA_HOST_WORKERS").then(|| "many".to_string()));
         assert!(refused.is_err_and(|e| e.contains("KASSA_HOST_WORKERS")));
+        config.apply_env(|name| (name == "KASSA_HOST_PIN_THREADS").then(|| "false".to_string())).unwrap();
+        assert!(!config.host.pin_threads);
+        let refused = config.apply_env(|name| (name == "KASSA_HOST_PIN_THREADS").then(|| "no".to_string()));
+        assert!(refused.is_err_and(|e| e.contains("KASSA_HOST_PIN_THREADS")));
     }
 
     #[test]
@@ -436,6 +477,19 @@ mod tests {
         assert_eq!(runtime_workers(0, 1, true), 1, "never none");
         assert_eq!(runtime_workers(0, 2, false), 2, "PostgreSQL writes on its own server");
         assert_eq!(runtime_workers(4, 2, true), 4, "a configured count is kept");
+    }
+
+    #[test]
+    fn the_writer_gets_the_last_cpu_to_itself() {
+        let placed = thread_placement(true, 0, &[0, 1], true);
+        assert_eq!(placed, Some(Placement { writer: 1, others: vec![0] }));
+        let placed = thread_placement(true, 0, &[2, 5, 7], true);
+        assert_eq!(placed, Some(Placement { writer: 7, others: vec![2, 5] }));
+        assert_eq!(thread_placement(true, 0, &[0], true), None, "one CPU: nothing to share out");
+        assert_eq!(thread_placement(true, 0, &[], true), None, "CPUs unknown");
+        assert_eq!(thread_placement(false, 0, &[0, 1], true), None, "turned off");
+        assert_eq!(thread_placement(true, 3, &[0, 1], true), None, "workers chosen by hand");
+        assert_eq!(thread_placement(true, 0, &[0, 1], false), None, "PostgreSQL has no writer thread here");
     }
 
     #[test]

@@ -71,6 +71,10 @@ pub struct DemoFacts {
     /// report the host's CPU time per transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid: Option<u32>,
+    /// The CPU the demo's store writer has to itself, when it is pinned: a
+    /// `kassa bench` on the same machine keeps off it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer_cpu: Option<usize>,
 }
 
 impl DemoFacts {
@@ -109,18 +113,20 @@ pub fn load_or_create_lmk(path: &Path) -> Result<SoftwareSecurityModule, Error> 
 }
 
 /// Starts the demo in `dir` with `terminals` terminals, the host on `port` (0: any).
-/// `rules`: the starter risk ruleset on (off for load tests).
+/// `rules`: the starter risk ruleset on (off for load tests). `placement`:
+/// the CPU for the store's writer (the caller has pinned itself to the others).
 pub async fn start(
     dir: &Path,
     terminals: u32,
     port: u16,
     rules: bool,
+    placement: Option<&crate::config::Placement>,
     shutdown: CancellationToken,
 ) -> Result<Demo, Error> {
     std::fs::create_dir_all(dir.join("terminals"))?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
     let hsm = Arc::new(load_or_create_lmk(&dir.join("lmk.hex"))?);
-    let store = SqliteStore::open(&dir.join("kassa.db"))?;
+    let store = SqliteStore::open_with(&dir.join("kassa.db"), crate::affinity::writer_options(placement))?;
     let zone = ZoneKeys::generate()?;
     let sim =
         world::start_simulator("127.0.0.1:0", &zone, Faults::default(), test_cards(), clock.clone(), shutdown.clone())
@@ -193,6 +199,7 @@ pub async fn start(
         mid: DEMO_MID.into(),
         terminals: demo_terminals,
         pid: Some(std::process::id()),
+        writer_cpu: placement.map(|p| p.writer),
         cards: test_cards()
             .into_iter()
             .map(|c| DemoCard {

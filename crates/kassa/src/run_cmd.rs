@@ -141,15 +141,22 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     if args.terminals == 0 || args.terminals > 100_000 {
         bail!("--terminals: 1 to 100000");
     }
-    // The demo's store is SQLite: its writer gets a core of its own.
+    // The demo's store is SQLite: its writer gets a core of its own
+    // (KASSA_HOST_PIN_THREADS=false leaves the threads to the kernel).
+    let config = Config::load(None).map_err(|e| anyhow!(e))?;
+    let placement = kassa::config::thread_placement(config.host.pin_threads, 0, &kassa::affinity::allowed_cpus(), true);
+    if let Some(placement) = &placement {
+        kassa::affinity::pin_others(placement);
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     host_runtime(kassa::config::runtime_workers(0, cores, true))?.block_on(async {
         let shutdown = CancellationToken::new();
         let recorder = kassa::metrics::install_recorder().map_err(|e| anyhow!("metrics: {e}"))?;
         let rules = args.risk == "starter";
-        let demo = kassa::demo::start(&args.data_dir, args.terminals, args.port, rules, shutdown.clone())
-            .await
-            .map_err(|e| anyhow!("start the demo: {e}"))?;
+        let demo =
+            kassa::demo::start(&args.data_dir, args.terminals, args.port, rules, placement.as_ref(), shutdown.clone())
+                .await
+                .map_err(|e| anyhow!("start the demo: {e}"))?;
         println!("{}", kassa::demo::banner(&demo));
         let clock: Arc<dyn Clock> = Arc::new(SystemClock { offset_minutes: 480 });
         let cutoff = kassa_settlement::CutOff::MIDNIGHT;
@@ -183,11 +190,16 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     init_logs(&config.log.level);
     let zone = ZoneKeys::from_hex(&config.network.zone_pin_key, &config.network.zone_mac_key)
         .map_err(|e| anyhow!("network zone keys: {e}"))?;
+    let placement = config.placement();
+    if let Some(placement) = &placement {
+        kassa::affinity::pin_others(placement);
+    }
     host_runtime(config.workers())?.block_on(async {
         let shutdown = CancellationToken::new();
-        let store = kassa_store::AnyStore::open(&config.store.url)
-            .await
-            .map_err(|e| anyhow!("open the store at {}: {e}", config.store.url))?;
+        let store =
+            kassa_store::AnyStore::open_with(&config.store.url, kassa::affinity::writer_options(placement.as_ref()))
+                .await
+                .map_err(|e| anyhow!("open the store at {}: {e}", config.store.url))?;
         let hsm = Arc::new(
             kassa::demo::load_or_create_lmk(&config.security.lmk_file).map_err(|e| anyhow!("local master key: {e}"))?,
         );

@@ -224,9 +224,30 @@ fn migrate(conn: &Connection) -> Result<()> {
     outcome
 }
 
+/// Work the writer thread runs first, before any job: the binary uses it to
+/// give the writer a core of its own.
+pub type ThreadStart = Box<dyn FnOnce() + Send>;
+
+/// How to open a store, beyond its file.
+#[derive(Default)]
+pub struct SqliteOptions {
+    pub writer_start: Option<ThreadStart>,
+}
+
+impl std::fmt::Debug for SqliteOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteOptions").field("writer_start", &self.writer_start.is_some()).finish()
+    }
+}
+
 impl SqliteStore {
     /// Opens (creating and migrating when needed) the database at `path`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        SqliteStore::open_with(path, SqliteOptions::default())
+    }
+
+    /// [`SqliteStore::open`] with options.
+    pub fn open_with(path: &Path, options: SqliteOptions) -> Result<SqliteStore> {
         let writer_conn = open_connection(path)?;
         migrate(&writer_conn)?;
         let reader_conn = open_connection(path)?;
@@ -241,6 +262,9 @@ impl SqliteStore {
         thread::Builder::new()
             .name("kassa-store-writer".into())
             .spawn(move || {
+                if let Some(start) = options.writer_start {
+                    start();
+                }
                 write_loop(writer_conn, writer_rx);
                 drop(writer_alive);
             })
