@@ -39,10 +39,14 @@ pub fn pin_current_thread(cpus: &[usize]) -> Result<(), String> {
     }
 }
 
-/// Keeps the calling thread on the placement's other CPUs. Call it before the
-/// runtime is built: the threads started afterwards inherit them. A failure
-/// is logged, and the threads stay where the kernel puts them.
-pub fn pin_others(placement: &Placement) {
+/// Keeps the calling thread on the placement's other CPUs (none: nothing to
+/// do). Call it before the runtime is built: the threads started afterwards
+/// inherit them. A failure is logged, and the threads stay where the kernel
+/// puts them.
+pub fn pin_others(placement: Option<&Placement>) {
+    let Some(placement) = placement else {
+        return;
+    };
     if let Err(error) = pin_current_thread(&placement.others) {
         tracing::warn!(%error, "the host's threads are not pinned");
     }

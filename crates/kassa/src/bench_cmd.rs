@@ -62,15 +62,15 @@ struct Tally {
 pub fn run(args: BenchArgs) -> Result<ExitCode> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = if args.workers == 0 { (cores / 2).max(1) } else { args.workers };
-    if !args.settlement {
-        keep_off_the_writer(&args.demo);
-    }
-    let runtime = crate::run_cmd::host_runtime(workers)?;
     if args.settlement {
+        let runtime = crate::run_cmd::host_runtime(workers)?;
         runtime.block_on(crate::bench_settle::run(args.transactions as u64))?;
         return Ok(ExitCode::SUCCESS);
     }
-    runtime.block_on(run_async(args))
+    let facts = DemoFacts::load(&args.demo).map_err(|e| anyhow!("{e}"))?;
+    keep_off_the_writer(&facts);
+    let runtime = crate::run_cmd::host_runtime(workers)?;
+    runtime.block_on(run_async(args, facts))
 }
 
 /// The demo's process id when it runs here, as `kassa`: only then are its
@@ -85,11 +85,8 @@ fn local_demo_pid(facts: &DemoFacts) -> Option<u32> {
 /// A demo on this machine whose store writer has a CPU to itself: the load
 /// generator keeps off that CPU (before its threads start, so they all do),
 /// as load from other machines would.
-fn keep_off_the_writer(demo: &std::path::Path) {
-    let Ok(facts) = DemoFacts::load(demo) else {
-        return; // run_async says why
-    };
-    let Some(writer) = facts.writer_cpu.filter(|_| local_demo_pid(&facts).is_some()) else {
+fn keep_off_the_writer(facts: &DemoFacts) {
+    let Some(writer) = facts.writer_cpu.filter(|_| local_demo_pid(facts).is_some()) else {
         return;
     };
     let others: Vec<usize> = kassa::affinity::allowed_cpus().into_iter().filter(|&cpu| cpu != writer).collect();
@@ -102,8 +99,7 @@ fn keep_off_the_writer(demo: &std::path::Path) {
     }
 }
 
-async fn run_async(args: BenchArgs) -> Result<ExitCode> {
-    let facts = DemoFacts::load(&args.demo).map_err(|e| anyhow!("{e}"))?;
+async fn run_async(args: BenchArgs, facts: DemoFacts) -> Result<ExitCode> {
     if args.terminals == 0 || args.terminals > facts.terminals.len() {
         bail!("--terminals {}: the demo has {} (start it with --terminals N)", args.terminals, facts.terminals.len());
     }

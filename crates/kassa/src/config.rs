@@ -358,8 +358,8 @@ pub struct Placement {
 /// for a core when its log sync ends or work arrives. Only with `pin` on,
 /// SQLite, the workers chosen automatically (one per core less one) and at
 /// least two CPUs; otherwise the kernel places every thread. On 2 cores
-/// `kassa bench` measured 5–7% more throughput with the writer alone on its
-/// core (interleaved runs, 2 of 2 for each arrangement).
+/// `kassa bench` measured about 9% more throughput with the writer alone on
+/// its core (100 × 500, 6 of 7 interleaved runs).
 pub fn thread_placement(pin: bool, configured_workers: usize, cpus: &[usize], sqlite: bool) -> Option<Placement> {
     let (writer, others) = cpus.split_last()?;
     (pin && sqlite && configured_workers == 0 && !others.is_empty())

@@ -145,9 +145,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     // (KASSA_HOST_PIN_THREADS=false leaves the threads to the kernel).
     let config = Config::load(None).map_err(|e| anyhow!(e))?;
     let placement = kassa::config::thread_placement(config.host.pin_threads, 0, &kassa::affinity::allowed_cpus(), true);
-    if let Some(placement) = &placement {
-        kassa::affinity::pin_others(placement);
-    }
+    kassa::affinity::pin_others(placement.as_ref());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     host_runtime(kassa::config::runtime_workers(0, cores, true))?.block_on(async {
         let shutdown = CancellationToken::new();
@@ -191,9 +189,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     let zone = ZoneKeys::from_hex(&config.network.zone_pin_key, &config.network.zone_mac_key)
         .map_err(|e| anyhow!("network zone keys: {e}"))?;
     let placement = config.placement();
-    if let Some(placement) = &placement {
-        kassa::affinity::pin_others(placement);
-    }
+    kassa::affinity::pin_others(placement.as_ref());
     host_runtime(config.workers())?.block_on(async {
         let shutdown = CancellationToken::new();
         let store =

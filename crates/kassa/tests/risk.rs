@@ -9,6 +9,11 @@ use common::*;
 use kassa_store::Store;
 use kassa_terminal::Entry;
 
+/// A world running `ruleset` at daytime (the starter's night rules stay quiet).
+async fn starter_world(ruleset: String) -> World {
+    world(Options { clock: Some(std::sync::Arc::new(daytime())), ruleset: Some(ruleset), ..Options::default() }).await
+}
+
 /// The back office over the world's store, as `kassa serve` builds it.
 /// Settles today's business date with the standard fees; that day's merchant reports.
 async fn settle_today(w: &World) -> Vec<kassa_store::reports::MerchantDayReport> {
@@ -32,12 +37,7 @@ fn office(w: &World) -> std::sync::Arc<kassa_api::Office> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst() {
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let mut terminals: Vec<_> = (0..3).map(|i| w.terminal(i)).collect();
     for t in &mut terminals {
         t.sign_in().await.unwrap();
@@ -92,12 +92,7 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_sale_is_approved_and_its_takings_settle_into_frozen_funds() {
     let hold = "\n[[rule]]\nid = \"hold-7777\"\nversion = 1\ndescription = \"test\"\ncondition = \"amount == 7777\"\naction = \"hold_settlement\"\nscore = 10\nmode = \"enforce\"\n";
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(format!("{}{hold}", kassa_risk::STARTER)),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(format!("{}{hold}", kassa_risk::STARTER)).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
     assert_eq!(sale(&mut t, &debit(), 7_777).await.code.as_str(), "00", "a hold lets the sale through");
@@ -114,12 +109,7 @@ async fn a_held_sale_is_approved_and_its_takings_settle_into_frozen_funds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_cycling_with_round_credit_amounts_holds_the_settlement() {
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
     let rich = card("6222021234500000058", Some("888888"), Entry::Swipe);
@@ -141,12 +131,7 @@ async fn card_cycling_with_round_credit_amounts_holds_the_settlement() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_ruleset_takes_effect_without_a_restart() {
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
     assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
@@ -173,12 +158,7 @@ async fn a_new_ruleset_takes_effect_without_a_restart() {
 async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
     use kassa_api::cases::StepInput;
     use kassa_merchant::StaffRole;
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
     let rich = card("6222021234500000058", Some("888888"), Entry::Swipe);
@@ -309,12 +289,7 @@ async fn a_cash_out_pattern_opens_a_case_actioned_with_four_eyes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monitoring_job_holds_a_credit_heavy_day_before_it_settles() {
     use kassa_core::time::Clock;
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
     assert_eq!(sale(&mut t, &credit(), 450_001).await.code.as_str(), "00");
@@ -380,12 +355,7 @@ async fn the_monitoring_job_holds_a_credit_heavy_day_before_it_settles() {
 async fn a_ruleset_drafted_approved_and_activated_in_the_store_runs_on_the_host() {
     use kassa_merchant::StaffRole;
     use kassa_risk::lifecycle::RulesetStep;
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
     assert_eq!(sale(&mut t, &debit(), 4_242).await.code.as_str(), "00");
@@ -450,12 +420,7 @@ async fn a_ruleset_drafted_approved_and_activated_in_the_store_runs_on_the_host(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_far_mobile_reader_and_a_churning_merchant_profile_are_reviewed() {
     use kassa_merchant::StaffRole;
-    let w = world(Options {
-        clock: Some(std::sync::Arc::new(daytime())),
-        ruleset: Some(kassa_risk::STARTER.to_string()),
-        ..Options::default()
-    })
-    .await;
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
     let office = office(&w);
     let ops = kassa_api::Actor::Staff { id: 1, username: "otto".into(), role: StaffRole::Operations };
     let risk = kassa_api::Actor::Staff { id: 2, username: "rita".into(), role: StaffRole::Risk };
