@@ -89,6 +89,11 @@ impl From<OtpError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
+        if let StoreError::Refused(reason) = error {
+            // Nothing of the operation was kept: the caller may try again
+            // once the funds are there.
+            return ApiError::new(StatusCode::CONFLICT, "ledger_refused", reason);
+        }
         tracing::error!(%error, "store failure");
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", "the store is unavailable; try again")
     }

@@ -10,6 +10,8 @@ use crate::fees::FeeSchedule;
 /// One transaction as settlement sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SettleItem {
+    /// The transaction's id in the store (what proves the day unchanged).
+    pub txn_id: i64,
     pub merchant: MerchantId,
     pub mcc: String,
     pub kind: TxnKind,

@@ -32,7 +32,9 @@ proptest! {
         let kinds = [TxnKind::Sale, TxnKind::Completion, TxnKind::SaleVoid, TxnKind::Refund, TxnKind::PreAuth];
         let items: Vec<SettleItem> = items
             .into_iter()
-            .map(|(m, k, amount, voided, risk_held)| SettleItem {
+            .enumerate()
+            .map(|(i, (m, k, amount, voided, risk_held))| SettleItem {
+                txn_id: i as i64,
                 merchant: merchants[m].clone(),
                 mcc: "5812".into(),
                 kind: kinds[k],

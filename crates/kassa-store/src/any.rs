@@ -131,8 +131,16 @@ impl Store for AnyStore {
     async fn day_items(&self, business_date: String) -> Result<Vec<kassa_settlement::SettleItem>> {
         forward!(self.day_items(business_date))
     }
-    async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
-        forward!(self.record_settlement(day, now_ms))
+    async fn record_settlement(
+        &self,
+        day: crate::ledger::MerchantSettlement,
+        digest: crate::ledger::DayDigest,
+        now_ms: i64,
+    ) -> Result<crate::ledger::Recorded> {
+        forward!(self.record_settlement(day, digest, now_ms))
+    }
+    async fn day_settled(&self, merchant: MerchantId, business_date: String) -> Result<bool> {
+        forward!(self.day_settled(merchant, business_date))
     }
     async fn reconcilable(&self, business_date: String) -> Result<Vec<kassa_settlement::HostItem>> {
         forward!(self.reconcilable(business_date))

@@ -59,11 +59,38 @@ pub(crate) fn transfer(
     }
 }
 
-/// A posting the ledger refused stays recorded (and fails the audit); it
-/// does not undo the transaction, which the network has already decided.
-pub(crate) fn refused(result: Result<kassa_ledger::Outcome, kassa_ledger::Rejection>, txn_id: i64) {
-    if let Err(rejection) = result {
-        tracing::error!(txn = txn_id, %rejection, "ledger refused a posting");
+/// What a refused posting does to the operation it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnRefusal {
+    /// The authorization path: the network has already decided and the money
+    /// moved at the issuer, so the transaction is recorded whatever the
+    /// ledger says; the refusal stays recorded with the posting (and fails the
+    /// audit). Its accounts (merchant pending, network) have no floor.
+    Record,
+    /// Everything else (payouts, withdrawals, deposits, settlement, holds and
+    /// releases): the operation stops, and the store's transaction is rolled
+    /// back with it, so nothing of it is left half done.
+    Stop,
+}
+
+/// Acts on a posting's result as `on` says: `Ok` unless it was refused and
+/// the operation must stop.
+pub(crate) fn refused(
+    result: Result<kassa_ledger::Outcome, kassa_ledger::Rejection>,
+    posting: PostingId,
+    txn_id: i64,
+    on: OnRefusal,
+) -> crate::Result<()> {
+    let Err(rejection) = result else { return Ok(()) };
+    match on {
+        OnRefusal::Record => {
+            tracing::error!(txn = txn_id, posting = posting.0, %rejection, "ledger refused a posting");
+            Ok(())
+        }
+        OnRefusal::Stop => {
+            tracing::warn!(posting = posting.0, %rejection, "ledger refused a posting; the operation stops");
+            Err(crate::StoreError::Refused(format!("the ledger refused posting {}: {rejection}", posting.0)))
+        }
     }
 }
 
@@ -370,6 +397,18 @@ impl Payout {
     }
 }
 
+/// A merchant's available funds as the floor sees them (posted, less what is
+/// reserved), as an SQL expression over `s.merchant_id` for both stores.
+pub(crate) const AVAILABLE: &str = "COALESCE((SELECT a.credits_posted - a.debits_posted - a.debits_pending
+     FROM ledger_accounts a WHERE a.owner = s.merchant_id AND a.kind = 'MerchantAvailable' AND a.currency = 156), 0)";
+
+/// What a day's payout pays: the day's settled `paid`, but never more than the
+/// merchant's available funds now — a merchant with no card when the day was
+/// paid may have withdrawn part of it since. `None`: nothing left to pay.
+pub(crate) fn payout_amount(paid: i64, available: i64) -> Option<u64> {
+    u64::try_from(paid.min(available)).ok().filter(|amount| *amount > 0)
+}
+
 pub fn payout_id(merchant: &kassa_core::MerchantId, date: &str) -> String {
     format!("{merchant}-{date}")
 }
@@ -420,4 +459,66 @@ pub fn withdrawal_date(number: i64) -> String {
 
 pub fn withdrawal_number(business_date: &str) -> Option<i64> {
     business_date.strip_prefix('W')?.parse().ok()
+}
+
+/// What proves a merchant's day unchanged between the settlement run's read
+/// and its record: the count of its items, the sum of their ids and the sum of
+/// the voided ones' ids (a new, reversed or voided transaction changes it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DayDigest {
+    pub count: i64,
+    pub ids: i64,
+    pub voided_ids: i64,
+}
+
+impl DayDigest {
+    /// The digest of `merchant`'s items among `items`.
+    pub fn of(items: &[kassa_settlement::SettleItem], merchant: &kassa_core::MerchantId) -> DayDigest {
+        items.iter().filter(|i| &i.merchant == merchant).fold(DayDigest::default(), |d, i| DayDigest {
+            count: d.count + 1,
+            ids: d.ids.wrapping_add(i.txn_id),
+            voided_ids: d.voided_ids.wrapping_add(if i.voided { i.txn_id } else { 0 }),
+        })
+    }
+}
+
+/// The same digest over the stored rows (`?1` merchant, `?2` business date),
+/// with `day_items`' selection. Integers are 64-bit in both stores.
+pub(crate) const DAY_DIGEST_SQL: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(id), 0) AS BIGINT),
+        CAST(COALESCE(SUM(CASE WHEN state = 'voided' THEN id ELSE 0 END), 0) AS BIGINT)
+     FROM transactions WHERE merchant_id = ?1 AND business_date = ?2 AND state IN ('approved', 'voided')
+       AND kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')";
+
+/// Whether a transaction that could still change the merchant's day `?2` is
+/// in flight: one of that day, or one whose original is of that day (a void).
+pub(crate) const DAY_IN_FLIGHT_SQL: &str = "SELECT COUNT(*) FROM transactions t
+     WHERE t.state = 'in_flight' AND t.merchant_id = ?1
+       AND (t.business_date = ?2 OR EXISTS (SELECT 1 FROM transactions o WHERE o.id = t.original_id AND o.business_date = ?2))";
+
+/// Whether the merchant's business day `?2` is settled.
+pub(crate) const DAY_SETTLED_SQL: &str =
+    "SELECT COUNT(*) FROM merchant_settlements WHERE merchant_id = ?1 AND business_date = ?2";
+
+/// How many settled days in a row a new transaction's business date may skip.
+pub(crate) const SETTLED_DAYS_SKIP_MAX: usize = 366;
+
+/// What recording a merchant's settled day did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Settled now, with its postings.
+    Now,
+    /// Settled before: nothing changed.
+    Before,
+    /// Not settled: the day changed since it was read, or a transaction that
+    /// could change it is in flight. Read the day again and retry.
+    Retry(&'static str),
+}
+
+/// The day after `date` (YYYYMMDD). A new transaction whose merchant's
+/// business day is settled goes to the first day after it that is not: once
+/// a merchant's day is settled nothing may change it.
+pub(crate) fn next_business_date(date: &str) -> crate::Result<String> {
+    kassa_core::time::day_number_of(date)
+        .map(|number| kassa_core::time::date_of_day_number(number + 1))
+        .ok_or_else(|| crate::StoreError::Corrupt(format!("business date {date:?}")))
 }

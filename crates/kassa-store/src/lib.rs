@@ -31,6 +31,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// The ledger refused a posting the operation needs (funds below a
+    /// floor, a hold already resolved, …); nothing of the operation was kept.
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -127,12 +131,18 @@ pub trait Store: Clone + Send + Sync + 'static {
         business_date: String,
     ) -> impl Future<Output = Result<Vec<kassa_settlement::SettleItem>>> + Send;
     /// Records a merchant's settled day with its ledger postings, in one
-    /// commit; `false` when that day was settled already (nothing changes).
+    /// commit, when the day is still what `digest` says was read and nothing
+    /// that could change it is in flight (else [`ledger::Recorded::Retry`]).
+    /// From then on the day takes no more: a new transaction of the merchant
+    /// goes to the next open day, and a void of one of its sales is refused.
     fn record_settlement(
         &self,
         day: ledger::MerchantSettlement,
+        digest: ledger::DayDigest,
         now_ms: i64,
-    ) -> impl Future<Output = Result<bool>> + Send;
+    ) -> impl Future<Output = Result<ledger::Recorded>> + Send;
+    /// Whether the merchant's business day is settled.
+    fn day_settled(&self, merchant: MerchantId, business_date: String) -> impl Future<Output = Result<bool>> + Send;
     /// The day's approved, standing sales, completions and refunds, as the
     /// network's clearing file should list them.
     fn reconcilable(

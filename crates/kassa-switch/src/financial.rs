@@ -244,6 +244,15 @@ impl<S: Store, N: Network> Switch<S, N> {
                 }
                 _ => false,
             };
+        // A void would change the merchant's day it belongs to: never once settled.
+        let original_day_settled = match original {
+            Some(o) if matches!(request.kind, TxnKind::SaleVoid | TxnKind::CompletionVoid) => self
+                .store
+                .day_settled(o.key.merchant.clone(), o.business_date.clone())
+                .await
+                .map_err(|_| ResponseCode::SystemMalfunction)?,
+            _ => false,
+        };
         let business_date = self.business_date();
         let facts = RuleFacts {
             kind: request.kind,
@@ -253,6 +262,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             terminal_batch: terminal.batch,
             batch_open: terminal.batch_open,
             original_completed,
+            original_day_settled,
             limits: self.config.limits,
         };
         check_original(original, &facts)

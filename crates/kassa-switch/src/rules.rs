@@ -5,8 +5,10 @@
 //! Checks run in this order, and the first failure is the answer:
 //! 1. the original exists, is of a kind this transaction may refer to, and is
 //!    still usable — approved, not voided, reversed or already completed (`25`);
-//! 2. a void's original is from today's business day and its batch is not
-//!    settled (`25`);
+//! 2. a void's original is from today's business day, its batch is not
+//!    settled, the merchant's day it belongs to is not settled, and no refund
+//!    of it stands — a void returns the whole amount, so together voids and
+//!    refunds never exceed the sale (`25`);
 //! 3. a refund's or completion's original is within its period (`22`);
 //! 4. the card is the original's (`14`);
 //! 5. the amount fits: voids and pre-auth voids equal the original (`64`),
@@ -42,6 +44,9 @@ pub struct RuleFacts<'a> {
     pub batch_open: bool,
     /// Whether the original pre-auth already has an approved completion.
     pub original_completed: bool,
+    /// Whether the merchant's business day the original belongs to is
+    /// settled (nothing may change it then).
+    pub original_day_settled: bool,
     pub limits: RuleLimits,
 }
 
@@ -65,7 +70,8 @@ pub fn check_original(original: Option<&TxnRecord>, facts: &RuleFacts<'_>) -> Re
     if is_void {
         let same_day = original.business_date == facts.business_date;
         let batch_open = original.key.batch == facts.terminal_batch && facts.batch_open;
-        if !same_day || !batch_open {
+        let refunded = original.refunded > Amount::ZERO;
+        if !same_day || !batch_open || facts.original_day_settled || refunded {
             return Err(OriginalNotFound);
         }
     }
@@ -160,6 +166,7 @@ mod tests {
             terminal_batch: Batch(1),
             batch_open: true,
             original_completed: false,
+            original_day_settled: false,
             limits: RuleLimits::default(),
         }
     }
@@ -186,6 +193,24 @@ mod tests {
         assert_eq!(check_original(None, &facts(TxnKind::SaleVoid, 1, "20261122")), Err(ResponseCode::OriginalNotFound));
         let preauth = original(TxnKind::PreAuth, 10_000, "20261122");
         assert_eq!(check(TxnKind::SaleVoid, 10_000, "20261122", &preauth), Err("25".into()));
+    }
+
+    /// A void returns the whole sale: never once a refund of it stands, nor
+    /// once the merchant's day it belongs to is settled; a refund never
+    /// after a void.
+    #[test]
+    fn voids_and_refunds_never_return_more_than_the_sale() {
+        let mut sale = original(TxnKind::Sale, 3_000, "20261122");
+        sale.refunded = Amount(1_000);
+        assert_eq!(check(TxnKind::SaleVoid, 3_000, "20261122", &sale), Err("25".into()));
+        sale.refunded = Amount(3_000);
+        assert_eq!(check(TxnKind::SaleVoid, 3_000, "20261122", &sale), Err("25".into()));
+        sale.refunded = Amount::ZERO;
+        let mut settled = facts(TxnKind::SaleVoid, 3_000, "20261122");
+        settled.original_day_settled = true;
+        assert_eq!(check_original(Some(&sale), &settled), Err(ResponseCode::OriginalNotFound));
+        sale.state = TxnState::Voided;
+        assert_eq!(check(TxnKind::Refund, 1, "20261122", &sale), Err("25".into()));
     }
 
     #[test]

@@ -76,7 +76,8 @@ pub struct SettleArgs {
     /// Settle the demo's store in this directory.
     #[arg(long)]
     demo: Option<PathBuf>,
-    /// Settle the business day still open: its later transactions will never settle.
+    /// Settle the business day still open: each merchant's transactions from then on
+    /// belong to its next business day, and voids of the settled day's sales are refused.
     #[arg(long)]
     open_day: bool,
 }
@@ -377,7 +378,8 @@ pub fn settle(args: SettleArgs) -> Result<ExitCode> {
     if date >= open && !args.open_day {
         bail!(
             "business day {date} has not closed yet (cut-off {:02}:{:02}); a day settles once, so its later \
-             transactions would never settle. Wait for the cut-off, or pass --open-day to settle it anyway.",
+             transactions would go to the next day and its sales could no longer be voided. Wait for the \
+             cut-off, or pass --open-day to settle it anyway.",
             cutoff.hour,
             cutoff.minute
         );

@@ -5,7 +5,7 @@
 use kassa_core::{Amount, Currency};
 use kassa_settlement::{FeeSchedule, settle_day};
 use kassa_store::Store;
-use kassa_store::ledger::MerchantSettlement;
+use kassa_store::ledger::{DayDigest, MerchantSettlement, Recorded};
 
 use crate::world::Error;
 
@@ -35,8 +35,50 @@ pub async fn run<S: Store>(
     if kassa_core::time::day_number_of(business_date).is_none() {
         return Err(format!("{business_date:?} is not a date (YYYYMMDD)").into());
     }
-    let items = store.day_items(business_date.to_string()).await?;
-    let mut days = settle_day(&items, fees);
+    let mut summary = RunSummary { business_date: business_date.to_string(), ..RunSummary::default() };
+    // Merchants still to record: all of the day's at first, then those whose
+    // day changed (or had a transaction in flight) between the read and the record.
+    let mut left: Option<Vec<kassa_core::MerchantId>> = None;
+    for attempt in 0..RECORD_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(RECORD_RETRY_WAIT).await;
+        }
+        let items = store.day_items(business_date.to_string()).await?;
+        let mut days = settle_day(&items, fees);
+        if let Some(left) = &left {
+            days.retain(|merchant, _| left.contains(merchant));
+        } else {
+            summary.merchants = days.len();
+        }
+        let retry = record_days(store, business_date, &items, days, now_ms, &mut summary, &progress).await?;
+        if retry.is_empty() {
+            return Ok(summary);
+        }
+        left = Some(retry.into_iter().map(|(merchant, _)| merchant).collect());
+    }
+    let why: Vec<String> = left.unwrap_or_default().iter().map(|m| m.to_string()).collect();
+    Err(format!(
+        "settlement of {business_date}: the day of {} kept changing or had transactions in flight; run it again",
+        why.join(", ")
+    )
+    .into())
+}
+
+/// How often a merchant's day is read and recorded again before the run gives up.
+const RECORD_ATTEMPTS: usize = 50;
+const RECORD_RETRY_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Records each merchant's day of `days` (read from `items`); returns those
+/// to read again, with why.
+async fn record_days<S: Store>(
+    store: &S,
+    business_date: &str,
+    items: &[kassa_settlement::SettleItem],
+    mut days: std::collections::BTreeMap<kassa_core::MerchantId, kassa_settlement::MerchantDay>,
+    now_ms: i64,
+    summary: &mut RunSummary,
+    progress: &impl Fn(u64, u64),
+) -> Result<Vec<(kassa_core::MerchantId, &'static str)>, Error> {
     // Merchants whose settlement a risk case holds: the whole day to frozen funds.
     let held: Vec<String> = store
         .office_read(|sql| {
@@ -48,9 +90,6 @@ pub async fn run<S: Store>(
             day.hold_all();
         }
     }
-    let mut summary =
-        RunSummary { business_date: business_date.to_string(), merchants: days.len(), ..RunSummary::default() };
-    let total = days.len() as u64;
     // What each merchant still owes from earlier days (refunds above takings).
     let date = business_date.to_string();
     let debts: std::collections::HashMap<String, u64> = store
@@ -66,9 +105,12 @@ pub async fn run<S: Store>(
             .collect()
         })
         .await?;
-    for (done, (merchant, day)) in days.into_iter().enumerate() {
+    let total = summary.merchants as u64;
+    let mut retry = Vec::new();
+    for (merchant, day) in days {
         let debt_in = debts.get(merchant.as_str()).copied().unwrap_or(0);
         let (paid, carried) = kassa_settlement::carry(day.net, debt_in);
+        let digest = DayDigest::of(items, &merchant);
         let settled = MerchantSettlement {
             merchant,
             business_date: business_date.to_string(),
@@ -82,8 +124,14 @@ pub async fn run<S: Store>(
             paid,
             carried,
         };
-        if store.record_settlement(settled.clone(), now_ms).await? {
-            summary.newly_settled += 1;
+        match store.record_settlement(settled.clone(), digest, now_ms).await? {
+            Recorded::Now => summary.newly_settled += 1,
+            Recorded::Before => {}
+            Recorded::Retry(why) => {
+                tracing::info!(merchant = %settled.merchant, why, "settlement: the day is read again");
+                retry.push((settled.merchant, why));
+                continue;
+            }
         }
         summary.gross += settled.gross;
         summary.voids += settled.voids;
@@ -91,9 +139,9 @@ pub async fn run<S: Store>(
         summary.fees += settled.fees;
         summary.net += settled.net;
         summary.days.push(settled);
-        progress(done as u64 + 1, total);
+        progress(summary.days.len() as u64, total);
     }
-    Ok(summary)
+    Ok(retry)
 }
 
 /// Minor units as a person reads them: `¥1234.56`.

@@ -13,7 +13,7 @@ use kassa_api::Actor;
 use kassa_api::office::SimulatedBankDirectory;
 use kassa_core::MerchantId;
 use kassa_core::time::{Clock, ManualClock, SystemClock};
-use kassa_crypto::{KeyMode, SecretKey, random};
+use kassa_crypto::{KeyMode, SecretKey, SecurityModule, random};
 use kassa_merchant::StaffRole;
 use kassa_store::Store;
 use kassa_terminal::{ScriptedTerminal, TerminalConfig};
@@ -106,4 +106,73 @@ async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
     assert_eq!(sale(&mut t, &debit(), 100).await.code.as_str(), "00");
     let audit = w.host.store.ledger_audit().await.unwrap();
     assert!(audit.check().is_ok(), "{audit:?}");
+}
+
+/// The merchant had no card when its day was paid, so the net waited in its
+/// wallet; it then bound a card and withdrew part. The day's payout, made
+/// later, pays only what is left: the card never gets more than was settled,
+/// and a refused ledger reservation never becomes a payout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payout_never_pays_more_than_the_wallet_holds() {
+    use kassa::payout::{SimulatedBank, run};
+    let w = world(Options::default()).await;
+    let clock = SystemClock { offset_minutes: 480 };
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        Arc::new(clock),
+        Arc::new(SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    office
+        .adopt_merchant(
+            MerchantId::parse(MID).unwrap(),
+            "张三".into(),
+            "11010519491231002X".into(),
+            "13800138000".into(),
+            "北京市".into(),
+            "shop-pass-1".into(),
+            "135790".into(),
+        )
+        .await
+        .unwrap();
+    let merchant = Actor::Merchant { user: 1, merchant: MerchantId::parse(MID) };
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 50_000).await.code.as_str(), "00");
+    assert_eq!(sale(&mut t, &debit(), 20_000).await.code.as_str(), "00");
+    let date = clock.local().yyyymmdd();
+    let fees = kassa_settlement::FeeSchedule::standard();
+    let day = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    assert_eq!(day.net, 69_734, "¥700.00 less the 0.38% fee");
+    let bank = SimulatedBank::new(Default::default(), std::time::Duration::ZERO, Arc::new(clock));
+    let first = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), clock.now_ms()).await.unwrap();
+    assert_eq!(first.created, 0, "no card: the net waits in the wallet");
+    assert_eq!(office.wallet(merchant.clone()).await.unwrap().available, 69_734);
+
+    let card = "6222021234567890128";
+    let sealed = w.hsm.encrypt_pan(card).unwrap();
+    let id = MerchantId::parse(MID).unwrap();
+    w.host.store.put_settlement_card(id, sealed, kassa_core::mask_pan(card), "张三".into()).await.unwrap();
+    office.withdraw(merchant.clone(), 30_000, "135790".into()).await.unwrap();
+    let second = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), clock.now_ms()).await.unwrap();
+    assert_eq!((second.created, second.paid), (1, 2), "the day's payout and the withdrawal");
+    let refused = office.withdraw(merchant.clone(), 1, "135790".into()).await.unwrap_err();
+    assert_eq!(refused.code, "insufficient_funds");
+    let again = run(&w.host.store, &bank, w.hsm.as_ref(), Some(&date), clock.now_ms()).await.unwrap();
+    assert_eq!(again, kassa::payout::RunSummary::default(), "nothing more to pay");
+
+    let paid: i64 = w
+        .host
+        .store
+        .office_read(|sql| {
+            sql.scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM payouts WHERE state = 'paid'", &[])
+        })
+        .await
+        .unwrap();
+    assert_eq!(paid, 69_734, "the card got exactly the day's net: ¥300.00, then ¥397.34");
+    let audit = w.host.store.ledger_audit().await.unwrap();
+    audit.check().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(audit.rejected, 0, "no refused posting");
+    assert_eq!(audit.available, [(MID.to_string(), 0)]);
 }

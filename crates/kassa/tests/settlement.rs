@@ -13,7 +13,7 @@ use kassa_core::time::{Clock, SystemClock};
 use kassa_core::{Amount, TxnKind};
 use kassa_settlement::FeeSchedule;
 use kassa_store::Store;
-use kassa_terminal::Entry;
+use kassa_terminal::{Entry, TxnAnswer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_day_settles_once_and_the_ledger_adds_up() {
@@ -345,4 +345,108 @@ fn just_before_the_nightly_run(real: &SystemClock) -> Arc<kassa_core::time::Manu
     let offset_ms = 480 * 60_000;
     let next_midnight = ((real.now_ms() + offset_ms) / day_ms + 1) * day_ms - offset_ms;
     Arc::new(kassa_core::time::ManualClock::new(next_midnight + 5 * 60_000 - 200, 480))
+}
+
+/// What a sale gave back: its void (the whole amount) and its refunds.
+async fn returned(w: &World, answer: &TxnAnswer) -> (u64, u64) {
+    let key = kassa_store::TxnKey {
+        merchant: kassa_core::MerchantId::parse(MID).unwrap(),
+        terminal: w.terminals[0].0.clone(),
+        batch: kassa_core::Batch(answer.batch),
+        trace: kassa_core::Trace(answer.trace),
+    };
+    let sale = w.host.store.find(key).await.unwrap().unwrap();
+    let voided = if sale.state == kassa_store::TxnState::Voided { sale.amount.minor_units() } else { 0 };
+    (sale.amount.minor_units(), voided + sale.refunded.minor_units())
+}
+
+/// A void takes the whole sale back, so it is refused once any refund of the
+/// sale stands, and a refund is refused once the sale is voided: a sale never
+/// returns more than it took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voids_and_refunds_never_return_more_than_the_sale() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let today = SystemClock { offset_minutes: 480 }.local().mmdd();
+    let refund = async |t: &mut kassa_terminal::ScriptedTerminal, of: &TxnAnswer, amount: u64| {
+        t.transact(TxnKind::Refund, &debit(), Amount(amount), Some(&original_of(of, Some(&today)))).await.unwrap()
+    };
+    let void = async |t: &mut kassa_terminal::ScriptedTerminal, of: &TxnAnswer, amount: u64| {
+        t.transact(TxnKind::SaleVoid, &debit(), Amount(amount), Some(&original_of(of, None))).await.unwrap()
+    };
+    // Refunded in full, then voided.
+    let full = sale(&mut t, &debit(), 17_500).await;
+    assert_eq!(refund(&mut t, &full, 17_500).await.code.as_str(), "00");
+    assert_eq!(void(&mut t, &full, 17_500).await.code.as_str(), "25");
+    assert_eq!(returned(&w, &full).await, (17_500, 17_500));
+    // Refunded in part, then voided.
+    let part = sale(&mut t, &debit(), 3_000).await;
+    assert_eq!(refund(&mut t, &part, 1_000).await.code.as_str(), "00");
+    assert_eq!(void(&mut t, &part, 3_000).await.code.as_str(), "25");
+    assert_eq!(returned(&w, &part).await, (3_000, 1_000));
+    // Voided, then refunded.
+    let voided = sale(&mut t, &debit(), 5_000).await;
+    assert_eq!(void(&mut t, &voided, 5_000).await.code.as_str(), "00");
+    assert_eq!(refund(&mut t, &voided, 1).await.code.as_str(), "25");
+    assert_eq!(returned(&w, &voided).await, (5_000, 5_000));
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+}
+
+/// Once a merchant's day is settled nothing changes it: a void of one of its
+/// sales is refused, a refund and a new sale belong to the next day, and the
+/// settled day's report stays what it was, adding up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_settled_day_takes_nothing_more() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let clock = SystemClock { offset_minutes: 480 };
+    let today = clock.local();
+    let date = today.yyyymmdd();
+    let kept = sale(&mut t, &debit(), 20_000).await;
+    let other = sale(&mut t, &debit(), 10_000).await;
+    let fees = FeeSchedule::standard();
+    let first = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    assert_eq!((first.newly_settled, first.gross), (1, 30_000));
+    let before = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
+
+    let void = t.transact(TxnKind::SaleVoid, &debit(), Amount(10_000), Some(&original_of(&other, None))).await.unwrap();
+    assert_eq!(void.code.as_str(), "25", "a settled day's sale is not voided");
+    let refund = t
+        .transact(TxnKind::Refund, &debit(), Amount(5_000), Some(&original_of(&kept, Some(&today.mmdd()))))
+        .await
+        .unwrap();
+    assert_eq!(refund.code.as_str(), "00");
+    let later = sale(&mut t, &debit(), 3_000).await;
+    assert_eq!(later.code.as_str(), "00");
+    let next = kassa_core::time::date_of_day_number(kassa_core::time::day_number_of(&date).unwrap() + 1);
+    for answer in [&refund, &later] {
+        let key = kassa_store::TxnKey {
+            merchant: kassa_core::MerchantId::parse(MID).unwrap(),
+            terminal: w.terminals[0].0.clone(),
+            batch: kassa_core::Batch(answer.batch),
+            trace: kassa_core::Trace(answer.trace),
+        };
+        let record = w.host.store.find(key).await.unwrap().unwrap();
+        assert_eq!(record.business_date, next, "after settlement, the merchant's next day");
+    }
+
+    let after = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
+    assert_eq!(after, before, "a settled day never changes");
+    let r = &after[0];
+    let settled = r.settled.clone().unwrap();
+    assert_eq!(
+        r.approved_amount as i64 - (r.voids_amount + r.refunds_amount + settled.fees + settled.held) as i64,
+        settled.net,
+        "approved − voids − refunds − fees − held = net"
+    );
+    let again = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    assert_eq!((again.newly_settled, again.gross), (0, 30_000), "a day settles once, as it was");
+    // The next day counts them.
+    let second = kassa::settle::run(&w.host.store, &next, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    assert_eq!((second.newly_settled, second.gross, second.refunds), (1, 3_000, 5_000));
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
 }

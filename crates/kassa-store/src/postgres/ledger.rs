@@ -11,7 +11,9 @@ use kassa_ledger::{
 };
 
 use super::pg_error;
-use crate::ledger::{ACQUIRER, LedgerAudit, Loaded, Planned, Role, narrow, refused, transfer};
+use crate::ledger::{
+    ACQUIRER, DayDigest, LedgerAudit, Loaded, OnRefusal, Planned, Recorded, Role, narrow, refused, transfer,
+};
 use crate::model::TxnRecord;
 use crate::{Result, StoreError};
 
@@ -228,38 +230,56 @@ async fn apply(
     Ok(decided.map(|_| Outcome::Applied))
 }
 
+/// Makes the postings `planned` for `txn`. A refusal is recorded with the
+/// posting (and shows in the audit); it does not undo the transaction.
 pub(super) async fn post(c: &impl GenericClient, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
-    post_for(c, &txn.key.merchant, txn.currency.0, txn.id, planned, now_ms).await
+    post_planned(c, &txn.key.merchant, txn.currency.0, txn.id, planned, now_ms, OnRefusal::Record).await
 }
 
-/// Makes the postings `planned` for a merchant's money in `currency`
-/// (`txn_id` 0 for postings that belong to no one transaction).
+/// Makes the postings `planned` for a merchant's money in `currency`, for
+/// an operation that is not an authorization: a refused posting is an error
+/// ([`StoreError::Refused`]) that stops the operation and rolls back its
+/// store transaction.
 pub(super) async fn post_for(
+    c: &impl GenericClient,
+    merchant: &MerchantId,
+    currency: u16,
+    planned: &[Planned],
+    now_ms: i64,
+) -> Result<()> {
+    post_planned(c, merchant, currency, 0, planned, now_ms, OnRefusal::Stop).await
+}
+
+/// `txn_id` is 0 for postings that belong to no one transaction.
+async fn post_planned(
     c: &impl GenericClient,
     merchant: &MerchantId,
     currency: u16,
     txn_id: i64,
     planned: &[Planned],
     now_ms: i64,
+    on: OnRefusal,
 ) -> Result<()> {
     for plan in planned {
         match *plan {
             Planned::Transfer { id, debit, credit, amount } => {
                 let (d, k) =
                     (account_id(c, merchant, debit, currency).await?, account_id(c, merchant, credit, currency).await?);
-                refused(apply(c, id, transfer(d, k, amount), txn_id, now_ms).await?, txn_id);
+                refused(apply(c, id, transfer(d, k, amount), txn_id, now_ms).await?, id, txn_id, on)?;
             }
             Planned::Hold { id, debit, credit, amount, expires_at_ms } => {
                 let (d, k) =
                     (account_id(c, merchant, debit, currency).await?, account_id(c, merchant, credit, currency).await?);
                 refused(
                     apply(c, id, Request::Hold { debit: d, credit: k, amount, expires_at_ms }, txn_id, now_ms).await?,
+                    id,
                     txn_id,
-                );
+                    on,
+                )?;
             }
             Planned::VoidHold { id, hold } => {
                 let hold = live_hold(c, hold).await?;
-                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms).await?, txn_id);
+                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms).await?, id, txn_id, on)?;
             }
             Planned::RestoreHold { id, from } => {
                 if let Some(h) = load_hold(c, from).await?
@@ -272,7 +292,7 @@ pub(super) async fn post_for(
                         amount: h.amount,
                         expires_at_ms: h.expires_at_ms,
                     };
-                    refused(apply(c, id, request, txn_id, now_ms).await?, txn_id);
+                    refused(apply(c, id, request, txn_id, now_ms).await?, id, txn_id, on)?;
                 }
             }
             Planned::Complete { id, hold, amount, excess_id } => {
@@ -283,16 +303,20 @@ pub(super) async fn post_for(
                 if from_hold > 0 {
                     refused(
                         apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn_id, now_ms).await?,
+                        id,
                         txn_id,
-                    );
+                        on,
+                    )?;
                 }
                 if amount > from_hold {
                     let network = account_id(c, merchant, Role::Network, currency).await?;
                     let pending = account_id(c, merchant, Role::MerchantPending, currency).await?;
                     refused(
                         apply(c, excess_id, transfer(network, pending, amount - from_hold), txn_id, now_ms).await?,
+                        excess_id,
                         txn_id,
-                    );
+                        on,
+                    )?;
                 }
             }
         }
@@ -379,7 +403,7 @@ pub(super) async fn day_items(
 ) -> Result<Vec<kassa_settlement::SettleItem>> {
     let statement = c
         .prepare_cached(
-            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held FROM transactions t
+            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held, t.id FROM transactions t
              JOIN merchants m ON m.id = t.merchant_id
              WHERE t.business_date = $1 AND t.state IN ('approved', 'voided')
                AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
@@ -396,6 +420,7 @@ pub(super) async fn day_items(
             amount: kassa_core::Amount(row.get::<_, i64>(3).max(0) as u64),
             voided: row.get(4),
             risk_held: row.get(5),
+            txn_id: row.get(6),
         });
     }
     Ok(items)
@@ -404,8 +429,27 @@ pub(super) async fn day_items(
 pub(super) async fn record_settlement(
     c: &impl GenericClient,
     day: &crate::ledger::MerchantSettlement,
+    digest: DayDigest,
     now_ms: i64,
-) -> Result<bool> {
+) -> Result<Recorded> {
+    // Against every begin of this merchant's transactions (they take the lock shared).
+    super::queries::lock_merchant_day(c, &day.merchant, true).await?;
+    let merchant_date: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&day.merchant.as_str(), &day.business_date];
+    if super::queries::day_settled(c, &day.merchant, &day.business_date).await? {
+        return Ok(Recorded::Before);
+    }
+    let statement =
+        c.prepare_cached(&crate::office::for_postgres(crate::ledger::DAY_IN_FLIGHT_SQL)).await.map_err(pg_error)?;
+    let in_flight: i64 = c.query_one(&statement, &merchant_date).await.map_err(pg_error)?.get(0);
+    if in_flight > 0 {
+        return Ok(Recorded::Retry("a transaction of the day is in flight"));
+    }
+    let statement =
+        c.prepare_cached(&crate::office::for_postgres(crate::ledger::DAY_DIGEST_SQL)).await.map_err(pg_error)?;
+    let row = c.query_one(&statement, &merchant_date).await.map_err(pg_error)?;
+    if (DayDigest { count: row.get(0), ids: row.get(1), voided_ids: row.get(2) }) != digest {
+        return Ok(Recorded::Retry("the day changed since it was read"));
+    }
     let n = |v: u64| v as i64;
     let statement = c
         .prepare_cached(
@@ -434,10 +478,10 @@ pub(super) async fn record_settlement(
         .await
         .map_err(pg_error)?;
     if inserted == 0 {
-        return Ok(false);
+        return Ok(Recorded::Before);
     }
-    post_for(c, &day.merchant, day.currency, 0, &crate::ledger::settlement(day), now_ms).await?;
-    Ok(true)
+    post_for(c, &day.merchant, day.currency, &crate::ledger::settlement(day), now_ms).await?;
+    Ok(Recorded::Now)
 }
 
 pub(super) async fn reconcilable(

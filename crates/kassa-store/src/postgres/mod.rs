@@ -260,8 +260,17 @@ impl Store for PostgresStore {
         ledger::day_items(&self.client().await?, &business_date).await
     }
 
-    async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
-        in_transaction!(self, |tx| ledger::record_settlement(&tx, &day, now_ms).await?)
+    async fn record_settlement(
+        &self,
+        day: crate::ledger::MerchantSettlement,
+        digest: crate::ledger::DayDigest,
+        now_ms: i64,
+    ) -> Result<crate::ledger::Recorded> {
+        in_transaction!(self, |tx| ledger::record_settlement(&tx, &day, digest, now_ms).await?)
+    }
+
+    async fn day_settled(&self, merchant: MerchantId, business_date: String) -> Result<bool> {
+        queries::day_settled(&self.client().await?, &merchant, &business_date).await
     }
 
     async fn reconcilable(&self, business_date: String) -> Result<Vec<kassa_settlement::HostItem>> {

@@ -81,6 +81,6 @@ impl Sql for PgSql<'_> {
         if !self.writable {
             return Err(StoreError::Database("a read may not post to the ledger".into()));
         }
-        self.handle.block_on(super::ledger::post_for(self.tx, merchant, 156, 0, planned, now_ms))
+        self.handle.block_on(super::ledger::post_for(self.tx, merchant, 156, planned, now_ms))
     }
 }

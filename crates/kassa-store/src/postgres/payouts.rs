@@ -5,7 +5,7 @@ use kassa_core::MerchantId;
 
 use super::ledger::post_for;
 use super::pg_error;
-use crate::ledger::{Payout, PayoutState, payout_id, payout_postings};
+use crate::ledger::{AVAILABLE, Payout, PayoutState, payout_amount, payout_id, payout_postings};
 use crate::{Result, StoreError};
 
 const CNY: u16 = 156;
@@ -43,13 +43,13 @@ pub(super) async fn put_settlement_card(
 
 pub(super) async fn create_payouts(c: &impl GenericClient, business_date: &str, now_ms: i64) -> Result<Vec<Payout>> {
     let statement = c
-        .prepare_cached(
-            "SELECT s.merchant_id, s.paid, c.pan_sealed, c.pan_masked FROM merchant_settlements s
+        .prepare_cached(&format!(
+            "SELECT s.merchant_id, s.paid, {AVAILABLE}, c.pan_sealed, c.pan_masked FROM merchant_settlements s
              JOIN merchant_cards c ON c.merchant_id = s.merchant_id
              WHERE s.business_date = $1 AND s.paid > 0
                AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.merchant_id = s.merchant_id AND p.business_date = s.business_date)
-             ORDER BY s.merchant_id FOR UPDATE OF s",
-        )
+             ORDER BY s.merchant_id FOR UPDATE OF s"
+        ))
         .await
         .map_err(pg_error)?;
     let rows = c.query(&statement, &[&business_date]).await.map_err(pg_error)?;
@@ -63,13 +63,14 @@ pub(super) async fn create_payouts(c: &impl GenericClient, business_date: &str, 
     let mut created = Vec::with_capacity(rows.len());
     for row in rows {
         let merchant = MerchantId::parse(row.get(0)).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?;
+        let Some(amount) = payout_amount(row.get(1), row.get(2)) else { continue };
         let payout = Payout {
             id: payout_id(&merchant, business_date),
             merchant,
             business_date: business_date.to_string(),
-            amount: row.get::<_, i64>(1).max(0) as u64,
-            card_sealed: row.get(2),
-            card_masked: row.get(3),
+            amount,
+            card_sealed: row.get(3),
+            card_masked: row.get(4),
             state: PayoutState::Created,
         };
         let amount = payout.amount as i64;
@@ -79,7 +80,7 @@ pub(super) async fn create_payouts(c: &impl GenericClient, business_date: &str, 
         )
         .await
         .map_err(pg_error)?;
-        post_for(c, &payout.merchant, CNY, 0, &payout_postings(&payout, PayoutState::Created), now_ms).await?;
+        post_for(c, &payout.merchant, CNY, &payout_postings(&payout, PayoutState::Created), now_ms).await?;
         created.push(payout);
     }
     Ok(created)
@@ -124,7 +125,7 @@ pub(super) async fn finish_payout(
     let statement = c.prepare_cached(&sql).await.map_err(pg_error)?;
     let row = c.query(&statement, &[&id]).await.map_err(pg_error)?.into_iter().next();
     let payout = payout(&row.ok_or_else(|| StoreError::NotFound(format!("payout {id}")))?)?;
-    post_for(c, &payout.merchant, CNY, 0, &payout_postings(&payout, state), now_ms).await?;
+    post_for(c, &payout.merchant, CNY, &payout_postings(&payout, state), now_ms).await?;
     if !paid {
         let text = payout.failure_notice(reason);
         let statement = c

@@ -257,7 +257,48 @@ pub(super) async fn batch_transactions(
     query_txns(c, "terminal_id = $1 AND batch = $2 ORDER BY trace", &[&terminal.as_str(), &(batch.0 as i32)]).await
 }
 
+/// Serializes a merchant's settlement (`exclusive`) against the begins of its
+/// transactions (shared, so they never wait for each other), for the rest of
+/// the database transaction. The two-key form keeps apart from the
+/// single-key locks of migrations and the back office.
+pub(super) async fn lock_merchant_day(c: &impl GenericClient, merchant: &MerchantId, exclusive: bool) -> Result<()> {
+    const NAMESPACE: i32 = 0x4b53_4d44; // "KSMD"
+    let key = (merchant.as_str().bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b))) >> 1) as i32;
+    let sql = if exclusive {
+        "SELECT pg_advisory_xact_lock($1, $2)::text"
+    } else {
+        "SELECT pg_advisory_xact_lock_shared($1, $2)::text"
+    };
+    let statement = c.prepare_cached(sql).await.map_err(pg_error)?;
+    c.query_one(&statement, &[&NAMESPACE, &key]).await.map_err(pg_error)?;
+    Ok(())
+}
+
+/// Whether the merchant's business day `date` is settled.
+pub(super) async fn day_settled(c: &impl GenericClient, merchant: &MerchantId, date: &str) -> Result<bool> {
+    let statement =
+        c.prepare_cached(&crate::office::for_postgres(crate::ledger::DAY_SETTLED_SQL)).await.map_err(pg_error)?;
+    let n: i64 = c.query_one(&statement, &[&merchant.as_str(), &date]).await.map_err(pg_error)?.get(0);
+    Ok(n > 0)
+}
+
 pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
+    // A settled day takes nothing more: the transaction is the next open day's.
+    lock_merchant_day(c, &t.key.merchant, false).await?;
+    let rolled;
+    let t = if day_settled(c, &t.key.merchant, &t.business_date).await? {
+        let mut date = crate::ledger::next_business_date(&t.business_date)?;
+        for _ in 0..crate::ledger::SETTLED_DAYS_SKIP_MAX {
+            if !day_settled(c, &t.key.merchant, &date).await? {
+                break;
+            }
+            date = crate::ledger::next_business_date(&date)?;
+        }
+        rolled = NewTxn { business_date: date, ..t.clone() };
+        &rolled
+    } else {
+        t
+    };
     let hash = t.pan_hash.map(|h| h.to_vec());
     let inserted = row(
         c,

@@ -11,7 +11,9 @@ use kassa_ledger::{
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db_error;
-use crate::ledger::{ACQUIRER, LedgerAudit, Loaded, Planned, Role, narrow, refused, transfer};
+use crate::ledger::{
+    ACQUIRER, DayDigest, LedgerAudit, Loaded, OnRefusal, Planned, Recorded, Role, narrow, refused, transfer,
+};
 use crate::model::TxnRecord;
 use crate::{Result, StoreError};
 
@@ -247,32 +249,46 @@ fn apply(
 /// Makes the postings `planned` for `txn`. A refusal is recorded with the
 /// posting (and shows in the audit); it does not undo the transaction.
 pub(super) fn post(c: &Connection, txn: &TxnRecord, planned: &[Planned], now_ms: i64) -> Result<()> {
-    post_for(c, &txn.key.merchant, txn.currency.0, txn.id, planned, now_ms)
+    post_planned(c, &txn.key.merchant, txn.currency.0, txn.id, planned, now_ms, OnRefusal::Record)
 }
 
-/// Makes the postings `planned` for a merchant's money in `currency`
-/// (`txn_id` 0 for postings that belong to no one transaction).
+/// Makes the postings `planned` for a merchant's money in `currency`, for
+/// an operation that is not an authorization: a refused posting is an error
+/// ([`StoreError::Refused`]) that stops the operation and rolls back its
+/// store transaction.
 pub(super) fn post_for(
+    c: &Connection,
+    merchant: &MerchantId,
+    currency: u16,
+    planned: &[Planned],
+    now_ms: i64,
+) -> Result<()> {
+    post_planned(c, merchant, currency, 0, planned, now_ms, OnRefusal::Stop)
+}
+
+/// `txn_id` is 0 for postings that belong to no one transaction.
+fn post_planned(
     c: &Connection,
     merchant: &MerchantId,
     currency: u16,
     txn_id: i64,
     planned: &[Planned],
     now_ms: i64,
+    on: OnRefusal,
 ) -> Result<()> {
     let role = |r: Role| account_id(c, merchant, r, currency);
     for plan in planned {
         match *plan {
             Planned::Transfer { id, debit, credit, amount } => {
-                refused(apply(c, id, transfer(role(debit)?, role(credit)?, amount), txn_id, now_ms)?, txn_id);
+                refused(apply(c, id, transfer(role(debit)?, role(credit)?, amount), txn_id, now_ms)?, id, txn_id, on)?;
             }
             Planned::Hold { id, debit, credit, amount, expires_at_ms } => {
                 let request = Request::Hold { debit: role(debit)?, credit: role(credit)?, amount, expires_at_ms };
-                refused(apply(c, id, request, txn_id, now_ms)?, txn_id);
+                refused(apply(c, id, request, txn_id, now_ms)?, id, txn_id, on)?;
             }
             Planned::VoidHold { id, hold } => {
                 let hold = live_hold(c, hold)?;
-                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms)?, txn_id);
+                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms)?, id, txn_id, on)?;
             }
             Planned::RestoreHold { id, from } => {
                 if let Some(h) = load_hold(c, from)?
@@ -285,7 +301,7 @@ pub(super) fn post_for(
                         amount: h.amount,
                         expires_at_ms: h.expires_at_ms,
                     };
-                    refused(apply(c, id, request, txn_id, now_ms)?, txn_id);
+                    refused(apply(c, id, request, txn_id, now_ms)?, id, txn_id, on)?;
                 }
             }
             Planned::Complete { id, hold, amount, excess_id } => {
@@ -294,11 +310,16 @@ pub(super) fn post_for(
                 let held = load_hold(c, hold)?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
                 let from_hold = amount.min(held);
                 if from_hold > 0 {
-                    refused(apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn_id, now_ms)?, txn_id);
+                    refused(
+                        apply(c, id, Request::PostHold { hold, amount: Some(from_hold) }, txn_id, now_ms)?,
+                        id,
+                        txn_id,
+                        on,
+                    )?;
                 }
                 if amount > from_hold {
                     let request = transfer(role(Role::Network)?, role(Role::MerchantPending)?, amount - from_hold);
-                    refused(apply(c, excess_id, request, txn_id, now_ms)?, txn_id);
+                    refused(apply(c, excess_id, request, txn_id, now_ms)?, excess_id, txn_id, on)?;
                 }
             }
         }
@@ -387,7 +408,7 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
 pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::SettleItem>> {
     let mut statement = c
         .prepare_cached(
-            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held FROM transactions t
+            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held, t.id FROM transactions t
              JOIN merchants m ON m.id = t.merchant_id
              WHERE t.business_date = ?1 AND t.state IN ('approved', 'voided')
                AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
@@ -403,12 +424,13 @@ pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa
                 row.get::<_, i64>(3)?,
                 row.get::<_, bool>(4)?,
                 row.get::<_, bool>(5)?,
+                row.get::<_, i64>(6)?,
             ))
         })
         .map_err(db_error)?;
     let mut items = Vec::new();
     for row in rows {
-        let (merchant, mcc, kind, amount, voided, risk_held) = row.map_err(db_error)?;
+        let (merchant, mcc, kind, amount, voided, risk_held, txn_id) = row.map_err(db_error)?;
         items.push(kassa_settlement::SettleItem {
             merchant: MerchantId::parse(&merchant).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?,
             mcc,
@@ -416,12 +438,38 @@ pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa
             amount: kassa_core::Amount(amount.max(0) as u64),
             voided,
             risk_held,
+            txn_id,
         });
     }
     Ok(items)
 }
 
-pub(super) fn record_settlement(c: &Connection, day: &crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
+pub(super) fn record_settlement(
+    c: &Connection,
+    day: &crate::ledger::MerchantSettlement,
+    digest: DayDigest,
+    now_ms: i64,
+) -> Result<Recorded> {
+    let merchant_date = params![day.merchant.as_str(), day.business_date];
+    if super::queries::day_settled(c, &day.merchant, &day.business_date)? {
+        return Ok(Recorded::Before);
+    }
+    let in_flight: i64 = c
+        .prepare_cached(crate::ledger::DAY_IN_FLIGHT_SQL)
+        .map_err(db_error)?
+        .query_row(merchant_date, |row| row.get(0))
+        .map_err(db_error)?;
+    if in_flight > 0 {
+        return Ok(Recorded::Retry("a transaction of the day is in flight"));
+    }
+    let stored = c
+        .prepare_cached(crate::ledger::DAY_DIGEST_SQL)
+        .map_err(db_error)?
+        .query_row(merchant_date, |row| Ok(DayDigest { count: row.get(0)?, ids: row.get(1)?, voided_ids: row.get(2)? }))
+        .map_err(db_error)?;
+    if stored != digest {
+        return Ok(Recorded::Retry("the day changed since it was read"));
+    }
     let n = |v: u64| v as i64;
     let inserted = c
         .prepare_cached(
@@ -444,10 +492,10 @@ pub(super) fn record_settlement(c: &Connection, day: &crate::ledger::MerchantSet
         ])
         .map_err(db_error)?;
     if inserted == 0 {
-        return Ok(false);
+        return Ok(Recorded::Before);
     }
-    post_for(c, &day.merchant, day.currency, 0, &crate::ledger::settlement(day), now_ms)?;
-    Ok(true)
+    post_for(c, &day.merchant, day.currency, &crate::ledger::settlement(day), now_ms)?;
+    Ok(Recorded::Now)
 }
 
 pub(super) fn reconcilable(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::HostItem>> {
@@ -584,5 +632,28 @@ mod tests {
             )
             .unwrap();
         assert_eq!(total, 0, "the ledger sums to zero");
+    }
+
+    /// Outside the authorization path a refused posting is an error, so the
+    /// operation it belongs to stops; on the authorization path it is
+    /// recorded and the transaction stands.
+    #[test]
+    fn a_refused_posting_stops_its_operation() {
+        let c = ledger();
+        let merchant = MerchantId::parse("898310058120001").unwrap();
+        let payout = [Planned::Transfer {
+            id: PostingId(900),
+            debit: Role::MerchantAvailable,
+            credit: Role::PayoutsInFlight,
+            amount: 1,
+        }];
+        match post_for(&c, &merchant, 156, &payout, 0) {
+            Err(StoreError::Refused(reason)) => assert!(reason.contains("900"), "{reason}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+        assert_eq!(post_planned(&c, &merchant, 156, 7, &payout, 0, OnRefusal::Record).ok(), Some(()));
+        let recorded: String =
+            c.query_row("SELECT result FROM ledger_postings WHERE id = '900'", [], |row| row.get(0)).unwrap();
+        assert_ne!(recorded, "ok");
     }
 }

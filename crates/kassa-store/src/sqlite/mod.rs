@@ -518,8 +518,17 @@ impl Store for SqliteStore {
         self.read(move |c| ledger::day_items(c, &business_date)).await
     }
 
-    async fn record_settlement(&self, day: crate::ledger::MerchantSettlement, now_ms: i64) -> Result<bool> {
-        self.write(move |c| ledger::record_settlement(c, &day, now_ms)).await
+    async fn record_settlement(
+        &self,
+        day: crate::ledger::MerchantSettlement,
+        digest: crate::ledger::DayDigest,
+        now_ms: i64,
+    ) -> Result<crate::ledger::Recorded> {
+        self.write(move |c| ledger::record_settlement(c, &day, digest, now_ms)).await
+    }
+
+    async fn day_settled(&self, merchant: MerchantId, business_date: String) -> Result<bool> {
+        self.read(move |c| queries::day_settled(c, &merchant, &business_date)).await
     }
 
     async fn reconcilable(&self, business_date: String) -> Result<Vec<kassa_settlement::HostItem>> {

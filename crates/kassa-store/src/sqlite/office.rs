@@ -60,6 +60,6 @@ impl Sql for SqliteSql<'_> {
         if !self.writable {
             return Err(crate::StoreError::Database("a read may not post to the ledger".into()));
         }
-        super::ledger::post_for(self.conn, merchant, 156, 0, planned, now_ms)
+        super::ledger::post_for(self.conn, merchant, 156, planned, now_ms)
     }
 }

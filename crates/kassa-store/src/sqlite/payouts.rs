@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::db_error;
 use super::ledger::post_for;
-use crate::ledger::{Payout, PayoutState, payout_id, payout_postings};
+use crate::ledger::{AVAILABLE, Payout, PayoutState, payout_amount, payout_id, payout_postings};
 use crate::{Result, StoreError};
 
 const CNY: u16 = 156;
@@ -49,29 +49,30 @@ fn payout(row: PayoutRow) -> Result<Payout> {
 }
 
 pub(super) fn create_payouts(c: &Connection, business_date: &str, now_ms: i64) -> Result<Vec<Payout>> {
-    let due: Vec<(String, i64, Vec<u8>, String)> = {
+    let due: Vec<(String, i64, i64, Vec<u8>, String)> = {
         let mut statement = c
-            .prepare_cached(
-                "SELECT s.merchant_id, s.paid, c.pan_sealed, c.pan_masked FROM merchant_settlements s
+            .prepare_cached(&format!(
+                "SELECT s.merchant_id, s.paid, {AVAILABLE}, c.pan_sealed, c.pan_masked FROM merchant_settlements s
                  JOIN merchant_cards c ON c.merchant_id = s.merchant_id
                  WHERE s.business_date = ?1 AND s.paid > 0
                    AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.merchant_id = s.merchant_id AND p.business_date = s.business_date)
-                 ORDER BY s.merchant_id",
-            )
+                 ORDER BY s.merchant_id"
+            ))
             .map_err(db_error)?;
         let rows = statement
-            .query_map([business_date], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .query_map([business_date], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))
             .map_err(db_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?
     };
     let mut created = Vec::with_capacity(due.len());
-    for (merchant, net, card_sealed, card_masked) in due {
+    for (merchant, paid, available, card_sealed, card_masked) in due {
         let merchant = MerchantId::parse(&merchant).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?;
+        let Some(amount) = payout_amount(paid, available) else { continue };
         let payout = Payout {
             id: payout_id(&merchant, business_date),
             merchant,
             business_date: business_date.to_string(),
-            amount: net.max(0) as u64,
+            amount,
             card_sealed,
             card_masked,
             state: PayoutState::Created,
@@ -90,7 +91,7 @@ pub(super) fn create_payouts(c: &Connection, business_date: &str, now_ms: i64) -
             now_ms
         ])
         .map_err(db_error)?;
-        post_for(c, &payout.merchant, CNY, 0, &payout_postings(&payout, PayoutState::Created), now_ms)?;
+        post_for(c, &payout.merchant, CNY, &payout_postings(&payout, PayoutState::Created), now_ms)?;
         created.push(payout);
     }
     Ok(created)
@@ -139,7 +140,7 @@ pub(super) fn finish_payout(c: &Connection, id: &str, paid: bool, reason: Option
         .map_err(db_error)?
         .ok_or_else(|| StoreError::NotFound(format!("payout {id}")))?;
     let payout = payout(row)?;
-    post_for(c, &payout.merchant, CNY, 0, &payout_postings(&payout, state), now_ms)?;
+    post_for(c, &payout.merchant, CNY, &payout_postings(&payout, state), now_ms)?;
     if !paid {
         let text = payout.failure_notice(reason);
         c.prepare_cached(

@@ -234,7 +234,32 @@ pub(super) fn batch_transactions(c: &Connection, terminal: &TerminalId, batch: B
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
 }
 
+/// Whether the merchant's business day `date` is settled.
+pub(super) fn day_settled(c: &Connection, merchant: &MerchantId, date: &str) -> Result<bool> {
+    let n: i64 = c
+        .prepare_cached(crate::ledger::DAY_SETTLED_SQL)
+        .map_err(db_error)?
+        .query_row(params![merchant.as_str(), date], |row| row.get(0))
+        .map_err(db_error)?;
+    Ok(n > 0)
+}
+
 pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
+    // A settled day takes nothing more: the transaction is the next open day's.
+    let rolled;
+    let t = if day_settled(c, &t.key.merchant, &t.business_date)? {
+        let mut date = crate::ledger::next_business_date(&t.business_date)?;
+        for _ in 0..crate::ledger::SETTLED_DAYS_SKIP_MAX {
+            if !day_settled(c, &t.key.merchant, &date)? {
+                break;
+            }
+            date = crate::ledger::next_business_date(&date)?;
+        }
+        rolled = NewTxn { business_date: date, ..t.clone() };
+        &rolled
+    } else {
+        t
+    };
     let inserted: Option<i64> = c
         .prepare_cached(
             "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
