@@ -329,7 +329,7 @@ impl Office {
             format!("AMOUNT:        {}", t.amount_text),
             format!(
                 "DATE/TIME:     {}-{} {}",
-                t.business_date.get(..4).unwrap_or(""),
+                local_year(&t.business_date, &date),
                 format_mmdd(&date),
                 format_time(&time)
             ),
@@ -404,6 +404,15 @@ fn format_time(hhmmss: &str) -> String {
     }
 }
 
+/// The year of a transaction's local date (MMDD): its business day's, less
+/// one when the business day ran into a new year past the cut-off (a sale on
+/// 31 December after the cut-off belongs to 1 January's business day).
+fn local_year(business_date: &str, mmdd: &str) -> String {
+    let year: i32 = business_date.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
+    let business_mmdd = business_date.get(4..8).unwrap_or("");
+    if mmdd.len() == 4 && mmdd > business_mmdd { format!("{:04}", year - 1) } else { format!("{year:04}") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,5 +426,12 @@ mod tests {
         assert_eq!(entry_words("071"), "CONTACTLESS");
         assert_eq!(business_date("from", "2026-11-22"), Ok("20261122".into()));
         assert!(business_date("from", "2026-13-22").is_err());
+    }
+
+    #[test]
+    fn a_receipt_year_follows_the_local_date() {
+        assert_eq!(local_year("20261206", "1206"), "2026");
+        assert_eq!(local_year("20270101", "1231"), "2026", "after the cut-off on New Year's Eve");
+        assert_eq!(local_year("20261207", "1206"), "2026", "a settled day's later sale");
     }
 }

@@ -63,7 +63,8 @@ impl LocalTime {
     }
 }
 
-/// Days since 1970-01-01 of a YYYYMMDD date; `None` when it is not one.
+/// Days since 1970-01-01 of a YYYYMMDD date; `None` when it is not one
+/// (`20260230` is not: February has no 30th).
 pub fn day_number_of(yyyymmdd: &str) -> Option<i64> {
     if yyyymmdd.len() != 8 || !yyyymmdd.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -71,7 +72,12 @@ pub fn day_number_of(yyyymmdd: &str) -> Option<i64> {
     let year: i32 = yyyymmdd[..4].parse().ok()?;
     let month: u32 = yyyymmdd[4..6].parse().ok()?;
     let day: u32 = yyyymmdd[6..].parse().ok()?;
-    ((1..=12).contains(&month) && (1..=31).contains(&day)).then(|| days_from_civil(year, month, day))
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    // A day past its month's end comes back as another date.
+    (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
 /// The YYYYMMDD date of a day number (days since 1970-01-01).
@@ -183,5 +189,15 @@ mod tests {
         assert_eq!(LocalTime::from_unix_ms(0, 0).yyyymmdd(), "19700101");
         assert_eq!(LocalTime::from_unix_ms(951_782_400_000, 0).yyyymmdd(), "20000229");
         assert_eq!(date_of_day_number(t.day_number() + 40), "20270101");
+    }
+
+    #[test]
+    fn impossible_dates_are_not_dates() {
+        for bad in ["20260230", "20260229", "20261131", "20260431", "20261300", "20260001"] {
+            assert_eq!(day_number_of(bad), None, "{bad}");
+        }
+        for good in ["20240229", "20000229", "20261231", "20260131"] {
+            assert_eq!(day_number_of(good).map(date_of_day_number).as_deref(), Some(good));
+        }
     }
 }

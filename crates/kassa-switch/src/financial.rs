@@ -214,8 +214,10 @@ impl<S: Store, N: Network> Switch<S, N> {
             pan_sealed: self.hsm.encrypt_pan(card.pan.expose()).ok(),
             request_digest: digest.finalize().into(),
             original_id: original.map(|o| o.id),
-            local_date: request.local_date.clone(),
-            local_time: request.local_time.clone(),
+            // The host's moment, as its answer gives it in 12 and 13 (a
+            // terminal's own, where it sends them, is only its clock).
+            local_date: now.mmdd(),
+            local_time: now.hhmmss(),
             business_date: self.business_date(),
             entry_mode: request.entry_mode.clone(),
             operator: request.operator.clone(),
@@ -452,8 +454,15 @@ impl<S: Store, N: Network> Switch<S, N> {
     fn respond(&self, m: &Message, code: ResponseCode, answer: Answer, session: &Session, pad: u8) -> Reply {
         let label = answer.record.as_ref().map_or("financial", |r| r.kind.code());
         let Some(mut response) = skeleton(m, &code) else { return Reply::none(label) };
+        // The moment recorded with the transaction, so the slip and the records agree.
         let now = self.clock.local();
-        response.set(12, now.hhmmss()).set(13, now.mmdd()).set(32, &self.config.acquirer);
+        let (time, date) = match &answer.record {
+            Some(r) if r.local_time.len() == 6 && r.local_date.len() == 4 => {
+                (r.local_time.clone(), r.local_date.clone())
+            }
+            _ => (now.hhmmss(), now.mmdd()),
+        };
+        response.set(12, time).set(13, date).set(32, &self.config.acquirer);
         for n in [25, 49, 60] {
             if let Some(v) = m.get(n) {
                 response.set(n, v);

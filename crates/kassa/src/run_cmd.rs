@@ -324,7 +324,7 @@ pub fn config(command: ConfigCommand) -> Result<ExitCode> {
 pub(crate) fn business_date(text: &str) -> Result<String> {
     let date: String = text.chars().filter(char::is_ascii_digit).collect();
     if date.len() != 8 || kassa_core::time::day_number_of(&date).is_none() {
-        bail!("--date {text:?}: use YYYY-MM-DD");
+        bail!("--date {text:?} is not a date: use YYYY-MM-DD (a day its month has)");
     }
     Ok(date)
 }

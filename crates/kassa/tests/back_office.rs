@@ -87,6 +87,16 @@ async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
     assert_eq!((mine.len(), mine[0].amount, mine[0].status.as_str()), (1, 9_900, "approved"));
     let receipt = office.receipt(merchant.clone(), mine[0].id).await.unwrap();
     assert!(receipt.text.contains(&added.terminal_id) && receipt.text.contains("¥99.00"), "{}", receipt.text);
+    // The host's date and time of the sale, on the slip, in the list and in the CSV.
+    let local = kassa_core::time::LocalTime::from_unix_ms(clock.now_ms(), 480);
+    let (mmdd, hhmmss) = (mine[0].local_date.clone().unwrap(), mine[0].local_time.clone().unwrap());
+    assert_eq!((mmdd.len(), hhmmss.len()), (4, 6), "{mmdd} {hhmmss}");
+    assert_eq!(mmdd, local.mmdd());
+    let slip_date =
+        format!("DATE/TIME:     {}-{}-{} {}:", &local.yyyymmdd()[..4], &mmdd[..2], &mmdd[2..], &hhmmss[..2]);
+    assert!(receipt.text.contains(&slip_date), "{slip_date:?} in {}", receipt.text);
+    let csv = office.transactions_csv(merchant.clone(), Default::default()).await.unwrap();
+    assert!(csv.lines().nth(1).unwrap().contains(&format!(",{mmdd},{hhmmss},")), "{csv}");
 
     // A frozen merchant is refused (03), then serves again.
     let risk = staff(StaffRole::Risk);

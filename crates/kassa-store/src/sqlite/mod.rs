@@ -47,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0011_merchant_risk_profile.sql"),
     include_str!("../../migrations/sqlite/0012_settlement_debt.sql"),
     include_str!("../../migrations/sqlite/0013_transaction_key_order.sql"),
+    include_str!("../../migrations/sqlite/0014_transaction_local_time.sql"),
 ];
 
 /// Work queued for the writer thread.
@@ -630,6 +631,33 @@ mod tests {
 
     fn insert(conn: &Connection, value: i64) -> Result<()> {
         conn.execute("INSERT INTO t (v) VALUES (?1)", [value]).map(drop).map_err(db_error)
+    }
+
+    /// Migration 14 gives every earlier transaction the host's local date and
+    /// time from when it was recorded (UTC+8), and leaves those it had alone.
+    #[test]
+    fn earlier_transactions_get_their_local_date_and_time() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (index, sql) in MIGRATIONS.iter().enumerate().take(13) {
+            conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", index + 1)).unwrap();
+        }
+        let insert = "INSERT INTO transactions (id, merchant_id, terminal_id, batch, trace, kind, state, amount,
+                currency, request_digest, business_date, created_at, updated_at, local_date, local_time)
+            VALUES (?1, 'M1', 'T1', 1, ?1, 'sale', 'approved', 100, 156, x'00', '20261122', ?2, 0, ?3, ?4)";
+        // 2026-11-22 01:13:36 UTC is 09:13:36 in China.
+        conn.execute(insert, rusqlite::params![1, 1_795_310_016_000_i64, "", ""]).unwrap();
+        conn.execute(insert, rusqlite::params![2, 1_795_310_016_000_i64, None::<String>, None::<String>]).unwrap();
+        conn.execute(insert, rusqlite::params![3, 1_795_310_016_000_i64, "1121", "235959"]).unwrap();
+        migrate(&conn).unwrap();
+        let rows: Vec<(String, String)> = conn
+            .prepare("SELECT local_date, local_time FROM transactions ORDER BY id")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let at = ("1122".to_string(), "091336".to_string());
+        assert_eq!(rows, vec![at.clone(), at, ("1121".into(), "235959".into())]);
     }
 
     /// Migration 13 rebuilds `transactions` under other tables' foreign keys:
