@@ -149,7 +149,7 @@ impl LinkRequest {
         if let Some(track) = &self.track3 {
             m.set(36, track);
         }
-        m.set(41, &self.terminal).set(42, &self.merchant).set(43, format!("{:<40.40}", self.merchant_name));
+        m.set(41, &self.terminal).set(42, &self.merchant).set(43, merchant_name_field(&self.merchant_name));
         m.set(49, self.currency.code());
         if let Some(block) = &self.pin_block {
             m.set(52, block).set(53, "2600000000000000");
@@ -206,7 +206,7 @@ impl LinkRequest {
             mcc: required(18)?,
             terminal: required(41)?,
             merchant: required(42)?,
-            merchant_name: text(43).unwrap_or_default().trim_end().to_string(),
+            merchant_name: m.get(43).map(merchant_name_of).unwrap_or_default(),
             acquirer: required(32)?,
             local_time: required(12)?,
             local_date: required(13)?,
@@ -271,6 +271,33 @@ pub fn management_request(code: &str, stan: u32, transmitted: &str, acquirer: &s
     m
 }
 
+/// The length of field 43, in bytes.
+pub const MERCHANT_NAME_BYTES: usize = 40;
+
+/// Field 43 (`docs/network-profile.md`): the merchant's name in GBK, as the
+/// domestic networks carry Chinese, space-padded to 40 bytes. A longer name
+/// is cut at a character boundary (a Chinese character is two bytes, never
+/// split); a character GBK cannot hold travels as `?`.
+pub fn merchant_name_field(name: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(MERCHANT_NAME_BYTES);
+    let mut one = [0u8; 4];
+    for c in name.chars() {
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(c.encode_utf8(&mut one));
+        let bytes: &[u8] = if unmappable || c.is_control() { b"?" } else { &bytes };
+        if out.len() + bytes.len() > MERCHANT_NAME_BYTES {
+            break;
+        }
+        out.extend_from_slice(bytes);
+    }
+    out.resize(MERCHANT_NAME_BYTES, b' ');
+    out
+}
+
+/// The merchant's name from field 43 (GBK), without its padding.
+pub fn merchant_name_of(field: &[u8]) -> String {
+    encoding_rs::GBK.decode_without_bom_handling(field).0.trim_end().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +343,31 @@ mod tests {
         let bytes = kassa_iso8583::pack(&NETWORK, &message).unwrap();
         let back = LinkRequest::from_message(&kassa_iso8583::unpack(&NETWORK, &bytes).unwrap()).unwrap();
         assert_eq!(back, reversal);
+    }
+
+    /// Chinese, mixed and over-long names travel in field 43's 40 bytes as
+    /// GBK, cut at a character boundary.
+    #[test]
+    fn merchant_names_travel_in_gbk() {
+        let cases = [
+            ("李四便利店", "李四便利店"),
+            ("Kassa 咖啡 No.7", "Kassa 咖啡 No.7"),
+            // 20 characters of two bytes each fill it; a 21st does not fit.
+            ("北京市朝阳区建国路八十八号现代城购物中心", "北京市朝阳区建国路八十八号现代城购物中心"),
+            ("北京市朝阳区建国路八十八号现代城购物中心店", "北京市朝阳区建国路八十八号现代城购物中心"),
+            ("A北京市朝阳区建国路八十八号现代城购物中心", "A北京市朝阳区建国路八十八号现代城购物中"),
+            ("emoji 🍜 shop", "emoji ? shop"),
+        ];
+        for (name, travels) in cases {
+            let mut request = sale();
+            request.merchant_name = name.into();
+            let field = merchant_name_field(name);
+            assert_eq!(field.len(), MERCHANT_NAME_BYTES, "{name}");
+            let bytes = kassa_iso8583::pack(&NETWORK, &request.to_message()).unwrap();
+            let back = LinkRequest::from_message(&kassa_iso8583::unpack(&NETWORK, &bytes).unwrap()).unwrap();
+            assert_eq!(back.merchant_name, travels, "{name}");
+        }
+        assert_eq!(&merchant_name_field("李四")[..4], &[0xC0, 0xEE, 0xCB, 0xC4], "GBK, not UTF-8");
     }
 
     #[test]

@@ -76,7 +76,8 @@ impl<S: Store, N: Network> Switch<S, N> {
         };
         let daily_total = match self.daily.get(&self.store, &merchant.id, &self.business_date()).await {
             Ok(total) => total,
-            Err(_) => {
+            Err(error) => {
+                tracing::error!(%error, "read the merchant's daily total: answering 96");
                 return self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await;
             }
         };
@@ -108,6 +109,7 @@ impl<S: Store, N: Network> Switch<S, N> {
                 return self.declined(m, record, code, &session, terminal.pad_nibble).await;
             }
             Ok(crate::risk::Verdict::HoldSettlement) if !held => {
+                tracing::error!("a risk hold could not be marked: answering 96");
                 // A hold that could not be marked is not let through.
                 return self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await;
             }
@@ -240,7 +242,7 @@ impl<S: Store, N: Network> Switch<S, N> {
         let original_completed =
             match original {
                 Some(o) if o.kind == TxnKind::PreAuth => {
-                    self.store.children(o.id).await.map_err(|_| ResponseCode::SystemMalfunction)?.iter().any(|c| {
+                    self.store.children(o.id).await.map_err(store_failure)?.iter().any(|c| {
                         matches!(c.kind, TxnKind::Completion | TxnKind::CompletionAdvice | TxnKind::PreAuthVoid)
                     })
                 }
@@ -248,11 +250,9 @@ impl<S: Store, N: Network> Switch<S, N> {
             };
         // A void would change the merchant's day it belongs to: never once settled.
         let original_day_settled = match original {
-            Some(o) if matches!(request.kind, TxnKind::SaleVoid | TxnKind::CompletionVoid) => self
-                .store
-                .day_settled(o.key.merchant.clone(), o.business_date.clone())
-                .await
-                .map_err(|_| ResponseCode::SystemMalfunction)?,
+            Some(o) if matches!(request.kind, TxnKind::SaleVoid | TxnKind::CompletionVoid) => {
+                self.store.day_settled(o.key.merchant.clone(), o.business_date.clone()).await.map_err(store_failure)?
+            }
             _ => false,
         };
         let business_date = self.business_date();
@@ -488,4 +488,10 @@ impl<S: Store, N: Network> Switch<S, N> {
         let body = seal(self.hsm.as_ref(), response, mac_key, pad);
         Reply { body, sign_in_again: asks_sign_in(&code), label, code: code.as_str().to_string() }
     }
+}
+
+/// A store failure while deciding: `96`, with why in the log.
+fn store_failure(error: kassa_store::StoreError) -> ResponseCode {
+    tracing::error!(%error, "read the original's facts: answering 96");
+    ResponseCode::SystemMalfunction
 }

@@ -23,12 +23,17 @@ impl Network for NetworkLink {
     async fn request(&self, request: LinkRequest) -> Result<LinkResponse, NoAnswer> {
         match NetworkLink::request(self, &request).await {
             Ok(response) => Ok(response),
-            Err(LinkError::Down | LinkError::Busy | LinkError::Encode(_) | LinkError::Crypto(_)) => {
+            // Every `96` says why in the log (link errors carry no card data).
+            Err(error @ (LinkError::Down | LinkError::Busy | LinkError::Encode(_) | LinkError::Crypto(_))) => {
+                tracing::warn!(%error, kind = ?request.kind, "network request not sent: answering 96");
                 Err(NoAnswer::NotSent)
             }
             Err(LinkError::Timeout(_)) => Err(NoAnswer::Unanswered("98")),
             Err(LinkError::BadMac) => Err(NoAnswer::Unanswered("A0")),
-            Err(LinkError::Format(_)) => Err(NoAnswer::Unanswered("96")),
+            Err(error @ LinkError::Format(_)) => {
+                tracing::warn!(%error, kind = ?request.kind, "network answer unreadable: answering 96, reversing");
+                Err(NoAnswer::Unanswered("96"))
+            }
         }
     }
 }

@@ -170,3 +170,18 @@ async fn the_cut_off_ends_the_business_day() {
     let (network, host) = w.agreement().await;
     assert_eq!(network, host);
 }
+
+/// A merchant's business name travels to the network in GBK (field 43):
+/// Chinese, mixed and longest names sell and answer balance inquiries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chinese_merchant_names_sell() {
+    for name in ["李四便利店", "Kassa 咖啡 No.7 (朝阳店)", "北京市朝阳区建国路八十八号现代城购物中心二层东侧"]
+    {
+        let w = world(Options { merchant_name: name.into(), ..Options::default() }).await;
+        let mut t = w.terminal(0);
+        t.sign_in().await.unwrap();
+        assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00", "{name}");
+        let inquiry = t.transact(TxnKind::BalanceInquiry, &debit(), Amount::ZERO, None).await.unwrap();
+        assert_eq!(inquiry.code.as_str(), "00", "{name}");
+    }
+}

@@ -46,6 +46,8 @@ pub struct Options {
     pub mail_order: bool,
     /// A risk ruleset for the rules engine (None: limits and block lists only).
     pub ruleset: Option<String>,
+    /// The merchant's business name.
+    pub merchant_name: String,
 }
 
 impl Default for Options {
@@ -58,6 +60,7 @@ impl Default for Options {
             daily_limit: Amount(100_000_000),
             mail_order: false,
             ruleset: None,
+            merchant_name: "Kassa Test Store".into(),
         }
     }
 }
@@ -114,7 +117,7 @@ pub async fn world(options: Options) -> World {
     let store = test_store(&dir).await;
     let merchant = MerchantSpec {
         id: MerchantId::parse(MID).unwrap(),
-        name: "Kassa Test Store".into(),
+        name: options.merchant_name.clone(),
         mcc: "5411".into(),
         mail_order: options.mail_order,
         single_limit: options.single_limit,
