@@ -309,9 +309,18 @@ pub enum ReversalOutcome {
     /// The original was undone (and, if the network had approved it, queued for a 0420).
     Reversed,
     AlreadyReversed,
+    /// Nothing undone: the original's money has already gone back through a
+    /// void or a refund of it, and undoing it too would return it twice.
+    AlreadyReturned,
     /// Nothing to undo; the key is kept so a late original is refused.
     OriginalNotFound,
     AmountMismatch,
+}
+
+/// Whether `original`'s money has already gone back (voided, or refunded in
+/// part or in full): a reversal then has nothing left to undo.
+pub fn already_returned(original: &TxnRecord) -> bool {
+    original.state == TxnState::Voided || original.refunded > Amount::ZERO
 }
 
 /// A reversal the host owes the network.

@@ -55,6 +55,10 @@ impl<S: Store, N: Network> Switch<S, N> {
                 ResponseCode::Approved
             }
             Ok(ReversalOutcome::AlreadyReversed | ReversalOutcome::OriginalNotFound) => ResponseCode::Approved,
+            Ok(ReversalOutcome::AlreadyReturned) => {
+                tracing::warn!("reversal of a transaction already voided or refunded: nothing undone");
+                ResponseCode::Approved
+            }
             Ok(ReversalOutcome::AmountMismatch) => ResponseCode::AmountMismatch,
             Err(error) => {
                 tracing::error!(%error, "apply reversal");

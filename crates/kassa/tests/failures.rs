@@ -227,3 +227,35 @@ async fn settlement_balances_or_uploads() {
     assert_eq!(unbalanced.host_totals.unwrap().domestic.debit_amount, 7_000);
     assert_eq!(unbalanced.uploaded, 1);
 }
+
+/// A terminal's reversal of a sale whose money already went back (voided, or
+/// refunded) undoes nothing more: the card gets its money back once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversal_of_a_voided_or_refunded_sale_returns_nothing_twice() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let today = kassa_core::time::Clock::local(&kassa_core::time::SystemClock { offset_minutes: 480 }).mmdd();
+    let voided = sale(&mut t, &debit(), 5_500).await;
+    let void = t.transact(TxnKind::SaleVoid, &debit(), Amount(5_500), Some(&original_of(&voided, None))).await;
+    assert_eq!(void.unwrap().code.as_str(), "00");
+    let refunded = sale(&mut t, &debit(), 4_000).await;
+    let refund =
+        t.transact(TxnKind::Refund, &debit(), Amount(1_000), Some(&original_of(&refunded, Some(&today)))).await;
+    assert_eq!(refund.unwrap().code.as_str(), "00");
+    for (sold, amount) in [(&voided, 5_500), (&refunded, 4_000)] {
+        let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
+        m.set(3, "000000").set(4, format!("{amount:012}")).set(11, format!("{:06}", sold.trace)).set(22, "021");
+        m.set(25, "00").set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156");
+        m.set(60, format!("22{:06}000", sold.batch));
+        let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
+        t.state_mut().pending_reversal = Some(kassa_terminal::PendingReversal { fields, reason: "98".into() });
+        assert!(t.send_pending_reversal().await.unwrap());
+    }
+    assert!(saf_drained(&w, Duration::from_secs(10)).await);
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    // Paid 5,500 and 4,000; got back 5,500 (the void) and 1,000 (the refund): out 3,000.
+    let card = w.sim.simulator.with_issuer(|i| i.card(DEBIT).map(|c| c.available()));
+    assert_eq!(card, Some(Amount(10_000_000 - 3_000)));
+}

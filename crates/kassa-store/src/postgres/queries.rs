@@ -464,6 +464,9 @@ pub(super) async fn reverse(c: &impl GenericClient, r: &ReversalRequest) -> Resu
     if txn.amount != r.amount {
         return Ok(ReversalOutcome::AmountMismatch);
     }
+    if already_returned(&txn) {
+        return Ok(ReversalOutcome::AlreadyReturned);
+    }
     execute(
         c,
         "UPDATE transactions SET state = 'reversed', reversal_reason = $2, updated_at = $3 WHERE id = $1",

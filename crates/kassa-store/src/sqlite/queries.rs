@@ -415,6 +415,9 @@ pub(super) fn reverse(c: &Connection, r: &ReversalRequest) -> Result<ReversalOut
     if txn.amount != r.amount {
         return Ok(ReversalOutcome::AmountMismatch);
     }
+    if already_returned(&txn) {
+        return Ok(ReversalOutcome::AlreadyReturned);
+    }
     c.prepare_cached("UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3 WHERE id = ?1")
         .map_err(db_error)?
         .execute(params![txn.id, r.reason, r.now_ms])
