@@ -24,14 +24,38 @@ pub const ACTIVATION_TRIES_MAX: i64 = 5;
 /// Operators a terminal may have.
 pub const OPERATORS_MAX: i64 = 20;
 
-/// A new terminal's master key, shown once: check value and two components.
+/// Components a terminal master key is split into, each for its own custodian.
+pub const KEY_COMPONENTS: i64 = 2;
+
+/// A new terminal: its master key's check value, and the components waiting
+/// for their custodians (never a clear component: split knowledge).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct NewTerminal {
     pub serial: String,
     pub terminal_id: String,
     pub kcv: String,
-    /// Clear components, XOR to the key: inject them into the device, then forget them.
-    pub components: Vec<String>,
+    /// One per custodian, to collect with `POST …/key-components/{part}`.
+    pub components: Vec<ComponentView>,
+}
+
+/// A key component as the record shows it: its check value, and who collected it.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ComponentView {
+    pub part: i64,
+    pub kcv: String,
+    pub collected_by: Option<String>,
+}
+
+/// A key component handed to its custodian, once.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct CollectedComponent {
+    pub serial: String,
+    pub part: i64,
+    /// The clear component (hex): inject it into the device, then destroy it.
+    pub component: String,
+    pub kcv: String,
+    /// The whole key's check value, to confirm the device once both are in.
+    pub key_kcv: String,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -47,6 +71,8 @@ pub struct TerminalView {
     pub deposit_state: String,
     /// Day of the last transaction or activation, YYYYMMDD.
     pub last_active: Option<String>,
+    /// Components of its master key still waiting for their custodians.
+    pub components_waiting: i64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
@@ -73,7 +99,9 @@ fn new_activation_code() -> ApiResult<String> {
     }
 }
 
-const VIEW_COLUMNS: &str = "serial, terminal_id, model, state, merchant_id, kcv, deposit, deposit_state, last_active_day FROM terminal_inventory";
+const VIEW_COLUMNS: &str = "serial, terminal_id, model, state, merchant_id, kcv, deposit, deposit_state, last_active_day,
+    (SELECT COUNT(*) FROM terminal_key_components k WHERE k.serial = terminal_inventory.serial AND k.collected_by IS NULL)
+    FROM terminal_inventory";
 
 fn view(r: &kassa_store::office::Row) -> kassa_store::Result<TerminalView> {
     Ok(TerminalView {
@@ -86,6 +114,7 @@ fn view(r: &kassa_store::office::Row) -> kassa_store::Result<TerminalView> {
         deposit: r.int(6)?,
         deposit_state: r.text(7)?,
         last_active: r.opt_int(8)?.map(kassa_core::time::date_of_day_number),
+        components_waiting: r.int(9)?,
     })
 }
 
@@ -183,10 +212,19 @@ impl Office {
             return Err(FieldError::new("model", "1 to 40 characters").into());
         }
         let key = random::generate_key(KeyAlgorithm::Tdes2).map_err(crate::merchants::crypto_error)?;
-        let components = random::split_components(&key, 2).map_err(crate::merchants::crypto_error)?;
+        let components =
+            random::split_components(&key, KEY_COMPONENTS as usize).map_err(crate::merchants::crypto_error)?;
         let wrapped = self.hsm.import_key(KeyUsage::Master, &key).map_err(crate::merchants::crypto_error)?;
         let kcv = key.check_value_hex();
-        let shown: Vec<String> = components.iter().map(|c| to_hex(c.expose())).collect();
+        let mut sealed = Vec::with_capacity(components.len());
+        for component in &components {
+            let blob = self.hsm.seal_component(component).map_err(crate::merchants::crypto_error)?;
+            sealed.push((blob, component.check_value_hex()));
+        }
+        let shown: Vec<ComponentView> = (1..)
+            .zip(&sealed)
+            .map(|(part, (_, kcv))| ComponentView { part, kcv: kcv.clone(), collected_by: None })
+            .collect();
         let now = self.now_ms();
         let answer_kcv = kcv.clone();
         let terminal_id = self
@@ -201,11 +239,71 @@ impl Office {
                      VALUES (?1, ?2, ?3, ?4, ?5, 'in_stock', ?6, ?6)",
                     sql_params![serial.as_str(), terminal_id.as_str(), wrapped.encode(), kcv.as_str(), model.trim(), now],
                 )?;
+                for (part, (blob, component_kcv)) in (1i64..).zip(sealed) {
+                    sql.exec(
+                        "INSERT INTO terminal_key_components (serial, part, sealed, kcv) VALUES (?1, ?2, ?3, ?4)",
+                        sql_params![serial.as_str(), part, blob, component_kcv],
+                    )?;
+                }
                 audit(sql, now, &actor.name(), "add_terminal", &serial, &format!("{terminal_id}, kcv {kcv}"))?;
                 Ok(Ok((serial, terminal_id)))
             })
             .await?;
         Ok(NewTerminal { serial: terminal_id.0, terminal_id: terminal_id.1, kcv: answer_kcv, components: shown })
+    }
+
+    /// Hands component `part` of a terminal's master key to the custodian
+    /// calling, once: never a second component to the same person, and the
+    /// sealed copy is destroyed as it is collected.
+    pub async fn collect_key_component(
+        &self,
+        actor: Actor,
+        serial: String,
+        part: i64,
+    ) -> ApiResult<CollectedComponent> {
+        require(&actor, Permission::ManageTerminals)?;
+        if !(1..=KEY_COMPONENTS).contains(&part) {
+            return Err(FieldError::new("part", "1 or 2").into());
+        }
+        let custodian = actor.name();
+        let now = self.now_ms();
+        let hsm = self.hsm.clone();
+        self.write(move |sql| {
+            let Some(key) = sql.one("SELECT kcv FROM terminal_inventory WHERE serial = ?1", sql_params![serial.as_str()])?
+            else {
+                return Ok(Err(ApiError::not_found("terminal")));
+            };
+            let rows = sql.query(
+                "SELECT part, sealed, kcv, collected_by FROM terminal_key_components WHERE serial = ?1 ORDER BY part",
+                sql_params![serial.as_str()],
+            )?;
+            let Some(row) = rows.iter().find(|r| r.int(0).ok() == Some(part)) else {
+                return Ok(Err(ApiError::conflict("no_components", "this terminal's key was not split for custodians")));
+            };
+            if let Some(by) = row.opt_text(3)? {
+                return Ok(Err(ApiError::conflict("component_collected", format!("component {part} was collected by {by}"))));
+            }
+            for other in rows.iter().filter(|r| r.int(0).ok() != Some(part)) {
+                if other.opt_text(3)?.as_deref() == Some(custodian.as_str()) {
+                    return Ok(Err(ApiError::forbidden(
+                        "split knowledge: you hold another component of this key; a different custodian collects this one",
+                    )));
+                }
+            }
+            let clear = hsm.open_component(&row.blob(1)?).map_err(|e| {
+                tracing::error!(error = %e, "open a key component");
+                kassa_store::StoreError::Corrupt("a sealed key component".into())
+            })?;
+            sql.exec(
+                "UPDATE terminal_key_components SET sealed = NULL, collected_by = ?3, collected_at = ?4
+                 WHERE serial = ?1 AND part = ?2 AND collected_by IS NULL",
+                sql_params![serial.as_str(), part, custodian.as_str(), now],
+            )?;
+            let kcv = row.text(2)?;
+            audit(sql, now, &custodian, "collect_key_component", &serial, &format!("component {part}, kcv {kcv}"))?;
+            Ok(Ok(CollectedComponent { serial, part, component: to_hex(&clear), kcv, key_kcv: key.text(0)? }))
+        })
+        .await
     }
 
     pub async fn inventory(&self, actor: Actor, state: Option<String>) -> ApiResult<Vec<TerminalView>> {

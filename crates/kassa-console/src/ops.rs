@@ -27,6 +27,7 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/sms", get(sms))
         .route("/console/terminals", get(inventory).post(add_terminal))
         .route("/console/terminals/{serial}/assign", post(assign_terminal))
+        .route("/console/terminals/{serial}/components/{part}", post(collect_component))
         .route("/console/merchants", get(merchants))
         .route("/console/merchants/{id}/freeze", post(freeze))
         .route("/console/merchants/{id}/unfreeze", post(unfreeze))
@@ -344,16 +345,48 @@ async fn add_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<Te
         Err(r) => return r,
     };
     match console.office.add_terminal(actor, form.serial.trim().to_string(), form.model).await {
-        // The components are shown this once; only the check value stays on record.
+        // No clear component is shown here: each custodian collects their own below.
         Ok(t) => {
+            let parts: Vec<String> = t.components.iter().map(|p| format!("{} (KCV {})", p.part, p.kcv)).collect();
             let key = format!(
-                "{} → {} · KCV {} · components (inject, then destroy): {}",
+                "{} → {} · KCV {} · {}: {}",
                 t.serial,
                 t.terminal_id,
                 t.kcv,
-                t.components.join("  ")
+                c.t.s("components_waiting"),
+                parts.join(", ")
             );
             inventory_view(&console, c, Some(key)).await
+        }
+        Err(e) => inventory_view(&console, c.fail(&e), None).await,
+    }
+}
+
+/// A custodian collects one component of a terminal's master key, shown this once.
+async fn collect_component(
+    State(console): State<Shared>,
+    c: Ctx,
+    axum::extract::Path((serial, part)): axum::extract::Path<(String, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match console.office.collect_key_component(actor, serial, part).await {
+        Ok(k) => {
+            let shown = format!(
+                "{} · {} {} · {} · KCV {} ({}: KCV {}) — {}",
+                k.serial,
+                c.t.s("component"),
+                k.part,
+                k.component,
+                k.kcv,
+                c.t.s("whole_key"),
+                k.key_kcv,
+                c.t.s("inject_then_destroy")
+            );
+            inventory_view(&console, c, Some(shown)).await
         }
         Err(e) => inventory_view(&console, c.fail(&e), None).await,
     }

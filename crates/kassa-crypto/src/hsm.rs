@@ -145,6 +145,11 @@ pub trait SecurityModule: Send + Sync + fmt::Debug {
     fn decrypt_pan(&self, sealed: &[u8]) -> Result<Zeroizing<String>>;
     /// A keyed hash of a card number, for lookups without decrypting.
     fn pan_fingerprint(&self, pan: &str) -> [u8; 32];
+    /// Seals one component of a key for its custodian, who collects it once
+    /// (split knowledge: no one person ever holds two components).
+    fn seal_component(&self, component: &SecretKey) -> Result<Vec<u8>>;
+    /// Opens a sealed component for the custodian collecting it.
+    fn open_component(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>>;
 }
 
 /// Bytes of the local master key.
@@ -337,6 +342,14 @@ impl SecurityModule for SoftwareSecurityModule {
     fn decrypt_pan(&self, sealed: &[u8]) -> Result<Zeroizing<String>> {
         let clear = self.open(b"kassa-pan", sealed)?;
         String::from_utf8(clear.to_vec()).map(Zeroizing::new).map_err(|_| CryptoError::Unwrap)
+    }
+
+    fn seal_component(&self, component: &SecretKey) -> Result<Vec<u8>> {
+        self.seal(b"kassa-key-component", component.expose())
+    }
+
+    fn open_component(&self, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        self.open(b"kassa-key-component", sealed)
     }
 
     fn pan_fingerprint(&self, pan: &str) -> [u8; 32] {

@@ -51,9 +51,19 @@ async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
     let ops = staff(StaffRole::Operations);
 
     let added = office.add_terminal(ops.clone(), "SN9001".into(), "Kassa K9".into()).await.unwrap();
-    let parts: Vec<SecretKey> = added.components.iter().map(|c| SecretKey::from_hex(c, None).unwrap()).collect();
+    assert_eq!(added.components.len(), 2);
+    // Split knowledge: each component to its own custodian, once; never both to one.
+    let other = Actor::Staff { id: 2, username: "custodian2".into(), role: StaffRole::Operations };
+    let first = office.collect_key_component(ops.clone(), "SN9001".into(), 1).await.unwrap();
+    let refused = office.collect_key_component(ops.clone(), "SN9001".into(), 2).await.unwrap_err();
+    assert_eq!(refused.status, 403, "{refused:?}");
+    let second = office.collect_key_component(other.clone(), "SN9001".into(), 2).await.unwrap();
+    assert_eq!(office.collect_key_component(other, "SN9001".into(), 2).await.unwrap_err().code, "component_collected");
+    let parts: Vec<SecretKey> =
+        [&first, &second].iter().map(|c| SecretKey::from_hex(&c.component, None).unwrap()).collect();
+    assert_eq!((parts[0].check_value_hex(), parts[1].check_value_hex()), (first.kcv.clone(), second.kcv.clone()));
     let tmk = random::combine_components(&parts).unwrap();
-    assert_eq!(tmk.check_value_hex(), added.kcv);
+    assert_eq!((tmk.check_value_hex(), first.key_kcv.clone()), (added.kcv.clone(), added.kcv.clone()));
     office.assign_terminal(ops.clone(), "SN9001".into(), MID.into()).await.unwrap();
     let mut t = ScriptedTerminal::new(TerminalConfig {
         address: w.host.address.to_string(),

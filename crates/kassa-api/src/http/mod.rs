@@ -30,7 +30,7 @@ use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
 use crate::office::DailySummary;
 use crate::office::{Actor, Office, end_session, session_actor};
 use crate::ops::{AuditEntry, SmsView};
-use crate::terminals::{NewTerminal, TerminalView};
+use crate::terminals::{CollectedComponent, NewTerminal, TerminalView};
 use crate::txns::{Receipt, Statement, TxnFilter, TxnView};
 
 /// Largest JSON body.
@@ -184,6 +184,7 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(merchant::set_operator, merchant::remove_operator))
         .routes(routes!(ops::add_terminal, ops::inventory))
         .routes(routes!(ops::assign))
+        .routes(routes!(ops::collect_key_component))
         .routes(routes!(ops::run_daily))
         .routes(routes!(merchant::cancellation_checklist, merchant::submit_cancellation))
         .routes(routes!(merchant::withdraw_cancellation))

@@ -119,7 +119,8 @@ pub struct AssignRequest {
     pub merchant_id: String,
 }
 
-/// Adds a terminal to the inventory; answers its master key once (check value and components).
+/// Adds a terminal to the inventory with a fresh master key: answers its check value and
+/// its two components' check values; each component goes to its own custodian (`…/key-components/{part}`).
 #[utoipa::path(post, path = "/api/v1/ops/terminals", tag = "operations", request_body = NewTerminalRequest,
     responses((status = 201, body = NewTerminal), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn add_terminal(
@@ -139,6 +140,19 @@ pub(crate) async fn inventory(
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<TerminalView>>> {
     Ok(Json(office.inventory(actor, q.state).await?))
+}
+
+/// Hands one component of a terminal's master key to the custodian calling, once. Split
+/// knowledge: whoever collected one component of a key may not collect another (403).
+#[utoipa::path(post, path = "/api/v1/ops/terminals/{serial}/key-components/{part}", tag = "operations",
+    params(("serial" = String, Path), ("part" = i64, Path, description = "1 or 2")),
+    responses((status = 200, body = CollectedComponent), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn collect_key_component(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path((serial, part)): Path<(String, i64)>,
+) -> ApiResult<Json<CollectedComponent>> {
+    Ok(Json(office.collect_key_component(actor, serial, part).await?))
 }
 
 /// Assigns a terminal to a merchant: takes the deposit, sends the activation code to the merchant.

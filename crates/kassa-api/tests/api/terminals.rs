@@ -22,12 +22,29 @@ async fn terminal_inventory_activation_dormancy_and_deposits() {
         s.post("/api/v1/ops/terminals", Some(&ops), json!({"serial": "SN0001", "model": "K9"})).await.code(),
         "serial_taken"
     );
+    assert!(added.body["components"][0].get("component").is_none(), "no clear component to the one who added it");
     let stock = s.get("/api/v1/ops/terminals?state=in_stock", &ops).await;
     assert_eq!(stock.body[0]["kcv"], added.body["kcv"]);
-    assert!(
-        !stock.body.to_string().contains(added.body["components"][0].as_str().unwrap()),
-        "components are shown once"
-    );
+    assert_eq!(stock.body[0]["components_waiting"], 2);
+    // Split knowledge: each component to a different custodian, once.
+    let root = s.staff("root").await;
+    let one = s.post("/api/v1/ops/terminals/SN0001/key-components/1", Some(&ops), json!({})).await;
+    assert_eq!(one.status, 200, "{one:?}");
+    assert_eq!(one.body["kcv"], added.body["components"][0]["kcv"]);
+    let both = s.post("/api/v1/ops/terminals/SN0001/key-components/2", Some(&ops), json!({})).await;
+    assert_eq!(both.status, 403, "{both:?}");
+    assert_eq!(s.post("/api/v1/ops/terminals/SN0001/key-components/2", Some(&risk), json!({})).await.status, 403);
+    let two = s.post("/api/v1/ops/terminals/SN0001/key-components/2", Some(&root), json!({})).await;
+    assert_eq!(two.status, 200, "{two:?}");
+    let again = s.post("/api/v1/ops/terminals/SN0001/key-components/2", Some(&root), json!({})).await;
+    assert_eq!(again.code(), "component_collected");
+    let stock = s.get("/api/v1/ops/terminals?state=in_stock", &ops).await;
+    assert_eq!(stock.body[0]["components_waiting"], 0);
+    for part in [&one, &two] {
+        assert!(!stock.body.to_string().contains(part.body["component"].as_str().unwrap()), "shown once");
+    }
+    let log = s.get("/api/v1/ops/audit-log", &root).await.body.to_string();
+    assert!(log.contains("collect_key_component") && log.contains("staff:otto") && log.contains("staff:root"), "{log}");
 
     let assigned = s.post("/api/v1/ops/terminals/SN0001/assign", Some(&ops), json!({"merchant_id": merchant})).await;
     assert_eq!((assigned.status, assigned.body["state"].as_str()), (200, Some("assigned")), "{assigned:?}");

@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0012_settlement_debt.sql"),
     include_str!("../../migrations/sqlite/0013_transaction_key_order.sql"),
     include_str!("../../migrations/sqlite/0014_transaction_local_time.sql"),
+    include_str!("../../migrations/sqlite/0015_terminal_key_components.sql"),
 ];
 
 /// Work queued for the writer thread.
