@@ -69,13 +69,15 @@ async function staff(name) {
 }
 const ops = await staff("ops");
 const risk = await staff("risk");
+// Staff see the outbox's codes masked; in the demo an admin may show them (audited).
+const codes = await staff("admin");
 
 // The newest code sent to `number`, read from the console's SMS outbox.
 async function codeFor(number, digits = 6) {
   let code = "";
   await until(`an SMS to ${number}`, async () => {
-    await ops.goto(`${base}/console/sms`);
-    const rows = await ops.locator("tr").allInnerTexts();
+    await codes.goto(`${base}/console/sms?reveal=1`);
+    const rows = await codes.locator("tr").allInnerTexts();
     const row = rows.find((r) => r.includes(number));
     const m = row && row.match(new RegExp(`is (\\d{${digits}})`));
     if (m) { code = m[1]; }
@@ -311,6 +313,12 @@ await journey("every page renders for its role, with the security headers; a for
   assert.equal((await support.goto(`${base}/console/risk`)).status(), 403);
   assert.equal(await support.locator("nav a[href='/console/risk/cases']").count(), 0);
   assert.equal((await support.goto(`${base}/console/risk/cases`)).status(), 403);
+  // Support reads the outbox with every code masked, and cannot show them.
+  await support.goto(`${base}/console/sms`);
+  const masked = (await support.locator("td.sms").allInnerTexts()).join("\n");
+  assert.doesNotMatch(masked, / is \d{6}/, "codes are masked to support");
+  assert.equal(await support.locator("#reveal-codes").count(), 0);
+  assert.equal((await support.goto(`${base}/console/sms?reveal=1`)).status(), 403);
   const forged = await d.request.post(`${base}/wallet`, { form: { amount: "1.00", payment_password: "135790" } });
   assert.equal(forged.status(), 403);
   const api = await d.request.post(`${base}/api/v1/merchant/wallet/withdrawals`, { data: { amount: 100, payment_password: "135790" } });

@@ -87,6 +87,9 @@ pub struct Policies {
     pub calendar: kassa_merchant::BusinessCalendar,
     /// Issuer prefixes of credit cards (the host's `risk.credit_bins`), for ruleset previews.
     pub credit_bins: Vec<String>,
+    /// Whether an admin may see the SMS outbox's codes in clear (`kassa demo`
+    /// only: its phones are not real). Off, every code is masked to staff.
+    pub reveal_sms_codes: bool,
 }
 
 impl Default for Policies {
@@ -100,6 +103,7 @@ impl Default for Policies {
             lifecycle: kassa_merchant::terminal::LifecyclePolicy::default(),
             calendar: kassa_merchant::BusinessCalendar::default(),
             credit_bins: Vec::new(),
+            reveal_sms_codes: false,
         }
     }
 }

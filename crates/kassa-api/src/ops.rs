@@ -103,7 +103,30 @@ pub(crate) fn next_counter(sql: &mut dyn Sql, name: &str) -> kassa_store::Result
     sql.scalar("SELECT value FROM office_counters WHERE name = ?1", sql_params![name])
 }
 
-/// The SMS outbox, newest first (`phone` narrows it; at most 1,000).
+/// An SMS as staff may read it: every code it carries (the word after " is "
+/// in the codes Kassa sends: one-time and activation codes) masked.
+pub fn mask_codes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(" is ") {
+        let (before, after) = rest.split_at(at + 4);
+        out.push_str(before);
+        let end = after.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(after.len());
+        let (word, tail) = after.split_at(end);
+        if (4..=12).contains(&word.len()) && word.bytes().any(|b| b.is_ascii_digit()) {
+            out.extend(std::iter::repeat_n('•', word.len()));
+        } else {
+            out.push_str(word);
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The SMS outbox, newest first (`phone` narrows it; at most 1,000), as the
+/// gateway wrote it — codes included: for the machine's operator (`kassa sms
+/// outbox`) and tests. Staff read it through [`Office::staff_outbox`].
 pub fn outbox(sql: &mut dyn Sql, phone: Option<&str>, limit: i64) -> kassa_store::Result<Vec<SmsView>> {
     let limit = limit.clamp(1, 1000);
     let rows = match phone {
@@ -440,9 +463,50 @@ impl Office {
         .await
     }
 
-    /// The SMS outbox, newest first (`phone` narrows it).
+    /// The SMS outbox, newest first (`phone` narrows it), codes in clear:
+    /// not for staff (see [`Office::staff_outbox`]).
     pub async fn outbox(&self, phone: Option<String>, limit: i64) -> ApiResult<Vec<SmsView>> {
         self.read(move |sql| Ok(Ok(outbox(sql, phone.as_deref(), limit)?))).await
+    }
+
+    /// The SMS outbox as staff see it: codes masked, or in clear (`reveal`)
+    /// for an admin where the deployment allows it (the demo). Who looked,
+    /// and whether they saw codes, goes to the audit log.
+    pub async fn staff_outbox(
+        &self,
+        actor: Actor,
+        phone: Option<String>,
+        limit: i64,
+        reveal: bool,
+    ) -> ApiResult<Vec<SmsView>> {
+        require(&actor, Permission::ViewSmsOutbox)?;
+        if reveal {
+            require(&actor, Permission::RevealSmsCodes)?;
+            if !self.policies.reveal_sms_codes {
+                return Err(ApiError::forbidden("codes are masked here; only the demo shows them, to an admin"));
+            }
+        }
+        let now = self.now_ms();
+        self.write(move |sql| {
+            let mut rows = outbox(sql, phone.as_deref(), limit)?;
+            let action = if reveal { "reveal_sms_codes" } else { "view_sms_outbox" };
+            let detail = format!(
+                "{} messages{}",
+                rows.len(),
+                phone
+                    .as_deref()
+                    .map(|p| format!(" to {}", kassa_merchant::identity::mask_phone(p)))
+                    .unwrap_or_default()
+            );
+            audit(sql, now, &actor.name(), action, "sms_outbox", &detail)?;
+            if !reveal {
+                for row in &mut rows {
+                    row.text = mask_codes(&row.text);
+                }
+            }
+            Ok(Ok(rows))
+        })
+        .await
     }
 
     /// Gives a merchant set up outside the API (provisioning, the demo, a
@@ -562,5 +626,24 @@ impl Office {
             Ok(Ok(rows.iter().map(decision_view).collect::<kassa_store::Result<_>>()?))
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_codes;
+
+    #[test]
+    fn codes_are_masked_for_staff() {
+        assert_eq!(
+            mask_codes("【Kassa】Your code to register is 493021. It is valid for 5 minutes."),
+            "【Kassa】Your code to register is ••••••. It is valid for 5 minutes."
+        );
+        assert_eq!(
+            mask_codes("【Kassa】The activation code of terminal SN9001 is K7Q2M9X4. Enter it in the merchant app."),
+            "【Kassa】The activation code of terminal SN9001 is ••••••••. Enter it in the merchant app."
+        );
+        let notice = "Your payout of ¥697.34 is paid.";
+        assert_eq!(mask_codes(notice), notice, "words and amounts stay");
     }
 }

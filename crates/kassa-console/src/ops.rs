@@ -180,22 +180,31 @@ async fn reject(State(console): State<Shared>, c: Ctx, Path(id): Path<i64>, Form
 #[template(path = "sms.html")]
 struct SmsPage {
     c: Ctx,
+    /// Whether to offer the codes in clear (an admin, in the demo).
+    can_reveal: bool,
     messages: Vec<(String, String, String)>,
 }
 
-async fn sms(State(console): State<Shared>, c: Ctx) -> Response {
+#[derive(Debug, Deserialize)]
+struct SmsQuery {
+    #[serde(default)]
+    reveal: Option<u8>,
+}
+
+/// The outbox with codes masked; an admin in the demo may show them (audited).
+async fn sms(State(console): State<Shared>, c: Ctx, Query(q): Query<SmsQuery>) -> Response {
     let actor = match staff(&c) {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(e) = kassa_api::ops::require(&actor, kassa_merchant::Permission::ViewSmsOutbox) {
-        return error_page(c, &e);
-    }
+    let reveal = q.reveal == Some(1);
+    let can_reveal = console.office.policies.reveal_sms_codes
+        && kassa_api::ops::require(&actor, kassa_merchant::Permission::RevealSmsCodes).is_ok();
     let offset = console.office.clock.offset_minutes();
-    match console.office.outbox(None, 100).await {
+    match console.office.staff_outbox(actor, None, 100, reveal).await {
         Ok(rows) => {
             let messages = rows.into_iter().map(|m| (when(m.created_at, offset, true), m.phone, m.text)).collect();
-            page(&c.clone(), &SmsPage { c, messages })
+            page(&c.clone(), &SmsPage { c, messages, can_reveal: can_reveal && !reveal })
         }
         Err(e) => error_page(c, &e),
     }
@@ -366,7 +375,7 @@ async fn add_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<Te
 async fn collect_component(
     State(console): State<Shared>,
     c: Ctx,
-    axum::extract::Path((serial, part)): axum::extract::Path<(String, i64)>,
+    Path((serial, part)): Path<(String, i64)>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let actor = match staff_post(&c, &form._csrf) {

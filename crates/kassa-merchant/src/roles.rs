@@ -27,7 +27,11 @@ pub enum Permission {
     /// Open a cancellation on a merchant's behalf.
     OpenCancellations,
     ViewAuditLog,
+    /// The SMS outbox, with one-time and activation codes masked.
     ViewSmsOutbox,
+    /// The outbox's codes in clear: the admin's, and only where the
+    /// deployment allows it (the demo, which has no real phones).
+    RevealSmsCodes,
     /// Change a merchant's registered name, category or location.
     EditMerchants,
     /// Work risk cases: claim, note, propose and approve actions (a
@@ -88,6 +92,9 @@ mod tests {
         assert!(StaffRole::Operations.allows(Permission::ReviewCancellations));
         assert!(!StaffRole::Operations.allows(Permission::ManageStaff));
         assert!(StaffRole::Admin.allows(Permission::ManageStaff));
+        assert!(StaffRole::Admin.allows(Permission::RevealSmsCodes));
+        assert!(!StaffRole::Operations.allows(Permission::RevealSmsCodes));
+        assert!(!StaffRole::Support.allows(Permission::RevealSmsCodes));
         assert_eq!(StaffRole::from_code("risk"), Some(StaffRole::Risk));
     }
 }

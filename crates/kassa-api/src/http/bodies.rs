@@ -138,3 +138,11 @@ pub struct ListQuery {
     pub phone: Option<String>,
     pub limit: Option<i64>,
 }
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct OutboxQuery {
+    pub phone: Option<String>,
+    pub limit: Option<i64>,
+    /// Codes in clear: an admin's, and only where the deployment allows it (the demo).
+    pub reveal: Option<bool>,
+}

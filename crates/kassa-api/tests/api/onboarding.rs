@@ -287,3 +287,27 @@ async fn block_list_and_freezing() {
     assert!(log.contains("\"freeze\"") && log.contains("\"unfreeze\"") && log.contains("\"block\""), "{log}");
     assert!(!log.contains(ID_LI) && !log.contains(CARD_LI), "the block list keeps no clear values");
 }
+
+/// Staff read the SMS outbox with every code masked, and each look is in the
+/// audit log; codes in clear are the demo's alone, and only an admin's.
+#[tokio::test]
+async fn staff_see_sms_codes_masked_and_who_looked_is_kept() {
+    let s = server().await;
+    let sent = s.post("/api/v1/sms/codes", None, json!({"phone": "13800138000", "purpose": "register"})).await;
+    assert_eq!(sent.status, 202, "{sent:?}");
+    let code = s.last_code("13800138000").await;
+    for name in ["otto", "sue"] {
+        let staff = s.staff(name).await;
+        let outbox = s.get("/api/v1/ops/sms-outbox", &staff).await;
+        assert_eq!(outbox.status, 200, "{outbox:?}");
+        let text = outbox.body.to_string();
+        assert!(text.contains("13800138000") && !text.contains(&code), "{name}: {text}");
+        let reveal = s.get("/api/v1/ops/sms-outbox?reveal=true", &staff).await;
+        assert_eq!(reveal.status, 403, "{name}");
+    }
+    let root = s.staff("root").await;
+    assert_eq!(s.get("/api/v1/ops/sms-outbox?reveal=true", &root).await.status, 403, "not a demo");
+    assert_eq!(s.get("/api/v1/ops/sms-outbox", &s.staff("rita").await).await.status, 403);
+    let log = s.get("/api/v1/ops/audit-log?limit=50", &root).await.body.to_string();
+    assert!(log.contains("view_sms_outbox") && log.contains("staff:otto") && log.contains("staff:sue"), "{log}");
+}
