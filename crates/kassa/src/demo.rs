@@ -133,6 +133,15 @@ pub async fn start(
             .await?;
 
     let previous = DemoFacts::load(dir).ok().filter(|f| f.terminals.len() == terminals as usize);
+    // A restart keeps what the merchant did (its name, state, settlement card):
+    // the demo merchant is set up only in a new store.
+    let mid = MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?;
+    let known = kassa_store::Store::terminal(
+        &store,
+        kassa_core::TerminalId::parse(&format!("{DEMO_FIRST_TID:08}")).ok_or("demo terminal id")?,
+    )
+    .await?
+    .is_some();
     let demo_terminals = match previous {
         Some(facts) => facts.terminals,
         None => {
@@ -145,8 +154,11 @@ pub async fn start(
                 // High enough that repeated load tests never reach it.
                 daily_limit: Amount(900_000_000_000),
             };
-            let provisioned =
-                world::provision(&store, hsm.as_ref(), &merchant, DEMO_FIRST_TID, terminals, clock.now_ms()).await?;
+            let provisioned = if known {
+                world::provision_terminals(&store, hsm.as_ref(), &mid, DEMO_FIRST_TID, terminals).await?
+            } else {
+                world::provision(&store, hsm.as_ref(), &merchant, DEMO_FIRST_TID, terminals, clock.now_ms()).await?
+            };
             // Fresh master keys: old terminal state (keys under the old TMKs) is void.
             for entry in std::fs::read_dir(dir.join("terminals"))?.flatten() {
                 let _ = std::fs::remove_file(entry.path());
@@ -174,10 +186,11 @@ pub async fn start(
             .collect(),
         ..HostSettings::default()
     };
-    let sealed = kassa_crypto::SecurityModule::encrypt_pan(hsm.as_ref(), DEMO_PAYOUT_CARD)?;
-    let merchant = MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?;
-    let masked = kassa_core::mask_pan(DEMO_PAYOUT_CARD);
-    kassa_store::Store::put_settlement_card(&store, merchant, sealed, masked, DEMO_MERCHANT_NAME.into()).await?;
+    if !known {
+        let sealed = kassa_crypto::SecurityModule::encrypt_pan(hsm.as_ref(), DEMO_PAYOUT_CARD)?;
+        let masked = kassa_core::mask_pan(DEMO_PAYOUT_CARD);
+        kassa_store::Store::put_settlement_card(&store, mid, sealed, masked, DEMO_MERCHANT_NAME.into()).await?;
+    }
     let bank = Arc::new(kassa_api::office::SimulatedBankDirectory::default());
     bank.open_account(DEMO_PAYOUT_CARD, DEMO_MERCHANT_NAME);
     bank.open_account(DEMO_SECOND_CARD, DEMO_LEGAL_NAME);

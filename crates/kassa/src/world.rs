@@ -487,13 +487,25 @@ pub async fn provision<S: Store>(
             now_ms,
         )
         .await?;
+    provision_terminals(store, hsm, &merchant.id, first_tid, count).await
+}
+
+/// Terminals `first_tid`… of an existing merchant, each with a fresh master
+/// key (returned in clear for the scripted terminals), the merchant left as it is.
+pub async fn provision_terminals<S: Store>(
+    store: &S,
+    hsm: &dyn SecurityModule,
+    merchant: &MerchantId,
+    first_tid: u32,
+    count: u32,
+) -> Result<Vec<(TerminalId, SecretKey)>, Error> {
     let mut terminals = Vec::with_capacity(count as usize);
     for n in first_tid..first_tid + count {
         let id = TerminalId::parse(&format!("{n:08}")).ok_or("terminal numbers have at most 8 digits")?;
         let tmk = random::generate_key(KeyAlgorithm::Tdes2)?;
         let terminal = Terminal {
             id: id.clone(),
-            merchant: merchant.id.clone(),
+            merchant: merchant.clone(),
             serial: format!("KS{n:010}"),
             status: TerminalStatus::Active,
             tmk: hsm.import_key(KeyUsage::Master, &tmk)?,

@@ -1,0 +1,51 @@
+//! `kassa demo` started again on its data directory keeps what the merchant
+//! did: its settlement card and its name, even when the terminal count changes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use kassa::demo::{DEMO_MID, DEMO_SECOND_CARD};
+use kassa_crypto::SecurityModule;
+use kassa_store::Store;
+use tokio_util::sync::CancellationToken;
+
+async fn card_and_name(demo: &kassa::demo::Demo) -> (String, String) {
+    demo.host
+        .store
+        .office_read(|sql| {
+            let card = sql.one(
+                "SELECT pan_masked FROM merchant_cards WHERE merchant_id = ?1",
+                kassa_store::sql_params![DEMO_MID],
+            )?;
+            let name = sql.one("SELECT name FROM merchants WHERE id = ?1", kassa_store::sql_params![DEMO_MID])?;
+            Ok((card.unwrap().text(0)?, name.unwrap().text(0)?))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_the_merchants_card_and_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = CancellationToken::new();
+    let demo = kassa::demo::start(dir.path(), 2, 0, false, None, first.clone()).await.unwrap();
+    let merchant = kassa_core::MerchantId::parse(DEMO_MID).unwrap();
+    let sealed = demo.office.hsm.encrypt_pan(DEMO_SECOND_CARD).unwrap();
+    let masked = kassa_core::mask_pan(DEMO_SECOND_CARD);
+    demo.host.store.put_settlement_card(merchant, sealed, masked.clone(), "张三".into()).await.unwrap();
+    demo.host
+        .store
+        .office_write(|sql| {
+            sql.exec("UPDATE merchants SET name = '张三便利店' WHERE id = ?1", kassa_store::sql_params![DEMO_MID])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    first.cancel();
+    drop(demo);
+    for terminals in [2, 3] {
+        let again = CancellationToken::new();
+        let demo = kassa::demo::start(dir.path(), terminals, 0, false, None, again.clone()).await.unwrap();
+        assert_eq!(card_and_name(&demo).await, (masked.clone(), "张三便利店".to_string()), "{terminals} terminals");
+        again.cancel();
+    }
+}
