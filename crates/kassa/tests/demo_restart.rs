@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
 use kassa::demo::{DEMO_MID, DEMO_SECOND_CARD};
-use kassa_crypto::SecurityModule;
 use kassa_store::Store;
 use tokio_util::sync::CancellationToken;
 
