@@ -46,6 +46,15 @@ pub struct CancellationView {
     pub cooling_off_days_left: Option<u32>,
 }
 
+/// A cancellation whose cooling-off ended but whose checklist no longer holds.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct HeldCancellation {
+    pub id: i64,
+    pub merchant_id: String,
+    /// What is not met, in words.
+    pub unmet: Vec<String>,
+}
+
 /// The live checklist and where the merchant stands.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Checklist {
@@ -444,8 +453,11 @@ impl Office {
         .await
     }
 
-    /// Closes every cancellation whose cooling-off has ended; returns their ids.
-    pub async fn close_due_cancellations(&self) -> ApiResult<Vec<i64>> {
+    /// Closes every cancellation whose cooling-off has ended and whose
+    /// checklist still holds; returns the ids closed, and those held back
+    /// with why (they stay in cooling-off, for operations, and are tried
+    /// again on the next run).
+    pub async fn close_due_cancellations(&self) -> ApiResult<(Vec<i64>, Vec<HeldCancellation>)> {
         let (now, today, policy) = (self.now_ms(), self.today(), self.policies.lifecycle);
         self.write(move |sql| {
             let due = sql.query(
@@ -453,9 +465,19 @@ impl Office {
                 sql_params![today],
             )?;
             let mut closed = Vec::new();
+            let mut held = Vec::new();
             for row in due {
                 let (id, merchant, only) = (row.int(0)?, row.text(1)?, row.opt_text(2)?);
                 let merchant = MerchantId::parse(&merchant).ok_or_else(|| kassa_store::StoreError::Corrupt("merchant".into()))?;
+                // What held at approval must still hold (a sale in the cooling-off, a payout in flight…).
+                let owner = owner_of(sql, &merchant)?;
+                let items = checklist(&facts(sql, &merchant, only.as_deref(), owner, now)?, only.is_none());
+                if !all_met(&items) {
+                    let unmet: Vec<String> = items.iter().filter(|i| !i.met).map(|i| i.explanation.clone()).collect();
+                    audit(sql, now, "system", "hold_cancellation", &format!("cancellation:{id}"), &unmet.join("; "))?;
+                    held.push(HeldCancellation { id, merchant_id: merchant.to_string(), unmet });
+                    continue;
+                }
                 let serials: Vec<String> = match &only {
                     Some(serial) => vec![serial.clone()],
                     None => sql
@@ -499,7 +521,7 @@ impl Office {
                 audit(sql, now, "system", "close_cancellation", &format!("cancellation:{id}"), &format!("deposits refunded {refunded} fen"))?;
                 closed.push(id);
             }
-            Ok(Ok(closed))
+            Ok(Ok((closed, held)))
         })
         .await
     }

@@ -455,6 +455,32 @@ pub async fn session_actor(office: &Office, token: String) -> ApiResult<Actor> {
         .await
 }
 
+/// A merchant's account state (`active`, `frozen`, `closed`, …); `None` for
+/// staff and applicants.
+pub async fn merchant_status(office: &Office, actor: &Actor) -> ApiResult<Option<String>> {
+    let Actor::Merchant { merchant: Some(merchant), .. } = actor else { return Ok(None) };
+    let merchant = merchant.clone();
+    office
+        .read(move |sql| {
+            let row = sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])?;
+            Ok(Ok(row.map(|r| r.text(0)).transpose()?))
+        })
+        .await
+}
+
+/// A closed account is read-only: statements, receipts and exports, and
+/// logging out; anything that would change it is refused.
+pub async fn refuse_if_closed(office: &Office, actor: &Actor) -> ApiResult<()> {
+    if merchant_status(office, actor).await?.as_deref() == Some("closed") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_closed",
+            "the account is closed: statements, receipts and exports stay readable, nothing can change",
+        ));
+    }
+    Ok(())
+}
+
 /// Ends a session.
 pub async fn end_session(office: &Office, token: String) -> ApiResult<()> {
     office
@@ -471,12 +497,16 @@ pub struct DailySummary {
     pub terminals: crate::terminals::LifecycleSummary,
     /// Cancellations closed because their cooling-off ended.
     pub cancellations_closed: Vec<i64>,
+    /// Cancellations due but not closed: their checklist no longer holds
+    /// (operations sort it out; the next run tries again).
+    pub cancellations_held: Vec<crate::cancellation::HeldCancellation>,
 }
 
 impl Office {
     /// The daily jobs, driven by the injected clock: terminal lifecycle, then cancellations due.
     pub async fn daily_jobs(&self) -> ApiResult<DailySummary> {
         let terminals = self.run_lifecycle().await?;
-        Ok(DailySummary { terminals, cancellations_closed: self.close_due_cancellations().await? })
+        let (cancellations_closed, cancellations_held) = self.close_due_cancellations().await?;
+        Ok(DailySummary { terminals, cancellations_closed, cancellations_held })
     }
 }

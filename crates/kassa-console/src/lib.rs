@@ -231,6 +231,26 @@ pub fn router(office: Arc<Office>) -> axum::Router {
         .merge(merchant::routes())
         .merge(ops::routes())
         .merge(risk::routes())
+        .layer(axum::middleware::from_fn_with_state(console.clone(), closed_read_only))
         .with_state(console)
         .layer(axum::middleware::from_fn(security::headers))
+}
+
+/// A closed merchant account is read-only in the portal too: statements,
+/// receipts and exports, and logging out; every other form is refused.
+async fn closed_read_only(
+    axum::extract::State(console): axum::extract::State<Shared>,
+    c: Ctx,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let safe = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    if !safe
+        && request.uri().path() != "/logout"
+        && let Some(actor) = &c.actor
+        && let Err(error) = kassa_api::office::refuse_if_closed(&console.office, actor).await
+    {
+        return merchant::error_page(c, &error);
+    }
+    next.run(request).await
 }

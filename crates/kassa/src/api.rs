@@ -56,6 +56,14 @@ pub async fn daily_jobs(office: Arc<Office>, shutdown: CancellationToken) {
                         cancellations_closed = summary.cancellations_closed.len(),
                         "daily back-office jobs ran"
                     );
+                    for held in &summary.cancellations_held {
+                        tracing::warn!(
+                            cancellation = held.id,
+                            merchant = %held.merchant_id,
+                            unmet = %held.unmet.join("; "),
+                            "cancellation due but not closed: its checklist no longer holds (operations: see the audit log)"
+                        );
+                    }
                 }
                 Err(error) => tracing::warn!(%error, "daily back-office jobs failed; retrying in a minute"),
             }

@@ -68,10 +68,12 @@ pub(crate) async fn logout(State(office): State<Shared>, Caller(_actor, token): 
 /// Who the session belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
 pub(crate) async fn me(State(office): State<Shared>, Caller(actor, _token): Caller) -> ApiResult<Json<Me>> {
+    let status = crate::office::merchant_status(&office, &actor).await?;
     Ok(Json(match actor {
         Actor::Merchant { user, merchant } => Me {
             kind: if merchant.is_some() { "merchant".into() } else { "applicant".into() },
             merchant_id: merchant.map(|m| m.to_string()),
+            status,
             phone: Some(kassa_merchant::identity::mask_phone(&office.phone_of(user).await?)),
             username: None,
             role: None,
@@ -79,6 +81,7 @@ pub(crate) async fn me(State(office): State<Shared>, Caller(actor, _token): Call
         Actor::Staff { username, role, .. } => Me {
             kind: "staff".into(),
             merchant_id: None,
+            status: None,
             phone: None,
             username: Some(username),
             role: Some(role.code().into()),

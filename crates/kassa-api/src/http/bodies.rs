@@ -120,6 +120,8 @@ pub struct Me {
     /// `merchant`, `applicant` or `staff`.
     pub kind: String,
     pub merchant_id: Option<String>,
+    /// The merchant account's state: `active`, `frozen`, `closed` (read-only), …
+    pub status: Option<String>,
     pub phone: Option<String>,
     pub username: Option<String>,
     pub role: Option<String>,

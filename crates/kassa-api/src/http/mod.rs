@@ -97,6 +97,9 @@ impl FromRequestParts<Shared> for Caller {
             }
         }
         let actor = session_actor(office, token.clone()).await?;
+        if !safe && parts.uri.path() != "/api/v1/logout" {
+            crate::office::refuse_if_closed(office, &actor).await?;
+        }
         Ok(Caller(actor, token))
     }
 }

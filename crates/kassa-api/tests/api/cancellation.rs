@@ -100,6 +100,34 @@ async fn account_cancellation_with_cooling_off_and_closing() {
     );
     s.clock.advance_ms(DAY_MS);
     let ops = s.staff("otto").await;
+    // Something started in the cooling-off (a payout in flight): the job re-checks the
+    // checklist and holds the closing back, telling operations, until it holds again.
+    let merchant_id = approved.body["merchant_id"].as_str().unwrap().to_string();
+    let m = merchant_id.clone();
+    s.office
+        .store
+        .office_write(move |sql| {
+            sql.exec(
+                "INSERT INTO payouts (id, merchant_id, business_date, amount, card_masked, state, created_at, updated_at)
+                 VALUES ('held-test', ?1, 'W0', 100, '', 'sent', 0, 0)",
+                kassa_store::sql_params![m.as_str()],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let run = s.post("/api/v1/ops/jobs/daily", Some(&ops), Value::Null).await;
+    assert_eq!(run.body["cancellations_closed"], json!([]), "{run:?}");
+    assert_eq!(run.body["cancellations_held"][0]["id"], json!(id), "{run:?}");
+    assert!(!run.body["cancellations_held"][0]["unmet"].as_array().unwrap().is_empty());
+    s.office
+        .store
+        .office_write(|sql| {
+            sql.exec("UPDATE payouts SET state = 'paid' WHERE id = 'held-test'", &[])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
     let run = s.post("/api/v1/ops/jobs/daily", Some(&ops), Value::Null).await;
     assert_eq!(run.body["cancellations_closed"], json!([id]), "{run:?}");
 
@@ -115,6 +143,22 @@ async fn account_cancellation_with_cooling_off_and_closing() {
     assert_eq!(refunds.iter().map(|p| p.amount).collect::<Vec<_>>(), [49_00]);
     let token = s.login("13800138000").await;
     assert_eq!(s.get("/api/v1/merchant/cards", &token).await.body, json!([]));
+    // Closed is read-only: it says so, its records stay readable, nothing changes.
+    assert_eq!(s.get("/api/v1/me", &token).await.body["status"], "closed");
+    assert_eq!(s.get("/api/v1/merchant/transactions", &token).await.status, 200);
+    let bind = s
+        .post(
+            "/api/v1/merchant/cards",
+            Some(&token),
+            json!({"card_number": CARD_ZHANG_2, "holder": "张三", "code": "000000"}),
+        )
+        .await;
+    assert_eq!((bind.status, bind.code()), (403, "account_closed"), "{bind:?}");
+    let withdraw = s
+        .post("/api/v1/merchant/wallet/withdrawals", Some(&token), json!({"amount": 1, "payment_password": "135790"}))
+        .await;
+    assert_eq!(withdraw.code(), "account_closed");
+    assert_eq!(s.post("/api/v1/logout", Some(&token), Value::Null).await.status, 200);
     let host = s
         .office
         .store
