@@ -118,7 +118,7 @@ pub use bodies::*;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kassa merchant and operations API", description = "The merchant app and the operations console of Kassa, as JSON. Amounts are integer minor units (fen). Errors are {code, reason}."),
+    info(title = "Kassa merchant and operations API", description = "The merchant app and the operations console of Kassa, as JSON. Amounts are integer minor units (fen). Every error, whatever answers it, is {code, reason} (and field, for a field that fails its check). Besides the codes each operation names, any operation may answer: 400 bad_request (a query string that does not parse), 401 unauthorized, 403 forbidden or account_closed, 404 not_found (also an unknown route), 405 method_not_allowed, 413 body_too_large, 415 unsupported_media_type, 422 invalid_body or invalid_field, 429 too_many_requests, 503 store_unavailable, 5xx server_error."),
     tags((name = "auth"), (name = "merchant"), (name = "operations"), (name = "risk"))
 )]
 struct ApiDoc;
@@ -203,8 +203,69 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
     let document = spec.clone();
     let router = router
         .route("/api/v1/openapi.json", axum::routing::get(move || async move { Json(document) }))
-        .fallback(|| async { ApiError::not_found("endpoint").into_response() });
+        .fallback(|| async { ApiError::not_found("endpoint").into_response() })
+        .layer(axum::middleware::from_fn(json_errors));
     (router, spec)
+}
+
+/// The stable code of an error answer that came from axum itself (an
+/// extractor's rejection, a body limit, a wrong method), by its status.
+pub fn code_of_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "body_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        s if s.is_server_error() => "server_error",
+        _ => "error",
+    }
+}
+
+/// Most of an error text kept as its reason.
+const REASON_BYTES_MAX: usize = 1024;
+
+/// Every error the API answers is `{"code", "reason"}` JSON: answers axum
+/// wrote as plain text or with no body (a query that does not parse, a
+/// body over its limit, a wrong method) are rewritten in that shape.
+async fn json_errors(request: Request, next: axum::middleware::Next) -> axum::response::Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let mut reason = String::from_utf8_lossy(&text).trim().to_string();
+    if reason.len() > REASON_BYTES_MAX {
+        let mut end = REASON_BYTES_MAX;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    if reason.is_empty() {
+        reason = status.canonical_reason().unwrap_or("error").to_lowercase();
+    }
+    let body = ErrorBody { code: code_of_status(status).into(), reason, field: None };
+    let mut answer = (status, Json(body)).into_response();
+    // Keep what the answer said beside its body (Allow on a 405, say).
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 pub fn router(office: Arc<Office>) -> axum::Router {

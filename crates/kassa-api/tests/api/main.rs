@@ -5,6 +5,7 @@
 
 mod cancellation;
 mod common;
+mod edges;
 mod money;
 mod onboarding;
 mod openapi;
