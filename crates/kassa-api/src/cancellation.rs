@@ -280,11 +280,6 @@ impl Office {
         let (policy, now, today, calendar) =
             (self.policies.otp, self.now_ms(), self.today(), self.policies.calendar.clone());
         self.write(move |sql| {
-            if let Some(phone) = &phone
-                && let Err(e) = check_code(sql, &policy, phone, OtpPurpose::Cancellation, code.as_deref().unwrap_or(""), now)?
-            {
-                return Ok(Err(e.into()));
-            }
             if sql.one("SELECT status FROM merchants WHERE id = ?1", sql_params![merchant.as_str()])?.is_none() {
                 return Ok(Err(ApiError::not_found("merchant")));
             }
@@ -297,6 +292,12 @@ impl Office {
                     }
                     Some(_) => {}
                 }
+            }
+            // Another merchant's terminal is not found, whatever the code: one policy for refusals.
+            if let Some(phone) = &phone
+                && let Err(e) = check_code(sql, &policy, phone, OtpPurpose::Cancellation, code.as_deref().unwrap_or(""), now)?
+            {
+                return Ok(Err(e.into()));
             }
             if let Some(open) = open_cancellation(sql, &merchant, terminal.as_deref())? {
                 return Ok(Err(ApiError::conflict("cancellation_exists", format!("cancellation {open} is already open"))));

@@ -322,6 +322,14 @@ impl Office {
 
     /// Sends a one-time code for `purpose` to `phone`, within the rate limits.
     pub async fn send_code(&self, phone: String, purpose: OtpPurpose) -> ApiResult<()> {
+        self.send_code_for(None, phone, purpose).await
+    }
+
+    /// [`Office::send_code`], asked by merchant user `requester` for a number
+    /// not theirs yet (the new phone of `change_phone_new`): a number another
+    /// account uses is refused, the requester's own allowance is spent, and
+    /// the number's owner keeps theirs.
+    pub async fn send_code_for(&self, requester: Option<i64>, phone: String, purpose: OtpPurpose) -> ApiResult<()> {
         kassa_merchant::identity::check_phone(&phone)?;
         let (policy, now, sms) = (self.policies.otp, self.now_ms(), self.sms.clone());
         let code = loop {
@@ -330,12 +338,19 @@ impl Office {
             }
         };
         self.write(move |sql| {
-            if let Err(e) = may_send(sql, &policy, &phone, now)? {
+            if let Some(user) = requester {
+                if sql.one("SELECT id FROM merchant_users WHERE phone = ?1", sql_params![phone.as_str()])?.is_some() {
+                    return Ok(Err(ApiError::conflict("phone_taken", "another account uses this phone")));
+                }
+                if let Err(e) = may_send_asked(sql, &policy, &phone, user, now)? {
+                    return Ok(Err(e.into()));
+                }
+            } else if let Err(e) = may_send(sql, &policy, &phone, now)? {
                 return Ok(Err(e.into()));
             }
             let id = sql.insert(
-                "INSERT INTO otp_codes (phone, purpose, digest, sent_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
-                sql_params![phone.as_str(), purpose.code(), Vec::<u8>::new(), now],
+                "INSERT INTO otp_codes (phone, purpose, digest, sent_at, requested_by) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                sql_params![phone.as_str(), purpose.code(), Vec::<u8>::new(), now, requester],
             )?;
             sql.exec("UPDATE otp_codes SET digest = ?2 WHERE id = ?1", sql_params![id, digest(id, &code)])?;
             let minutes = policy.ttl_ms / 60_000;
@@ -350,23 +365,52 @@ impl Office {
     }
 }
 
-/// Whether `phone` may be sent another code now (every code sent to it counts,
-/// one-time and activation codes alike).
+/// Whether `phone` may be sent another code now (every code its owner or
+/// the public asked for counts, one-time and activation codes alike; codes
+/// other accounts asked for, to a number not theirs, do not).
 pub fn may_send(
     sql: &mut dyn Sql,
     policy: &OtpPolicy,
     phone: &str,
     now_ms: i64,
 ) -> kassa_store::Result<Result<(), kassa_merchant::OtpError>> {
-    let sent: Vec<i64> = sql
-        .query(
-            "SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2",
-            sql_params![phone, now_ms - 3_600_000],
-        )?
-        .iter()
-        .map(|r| r.int(0))
-        .collect::<kassa_store::Result<_>>()?;
+    let sent = sent_since(
+        sql,
+        "SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2 AND requested_by IS NULL",
+        sql_params![phone, now_ms - 3_600_000],
+    )?;
     Ok(policy.may_send(&sent, now_ms))
+}
+
+/// Whether merchant user `requester` may have a code sent to `phone`, a
+/// number not theirs: within the requester's own allowance, and within the
+/// number's allowance for such codes (so many accounts cannot flood it).
+fn may_send_asked(
+    sql: &mut dyn Sql,
+    policy: &OtpPolicy,
+    phone: &str,
+    requester: i64,
+    now_ms: i64,
+) -> kassa_store::Result<Result<(), kassa_merchant::OtpError>> {
+    let since = now_ms - 3_600_000;
+    let mine = sent_since(
+        sql,
+        "SELECT sent_at FROM otp_codes WHERE requested_by = ?1 AND sent_at > ?2",
+        sql_params![requester, since],
+    )?;
+    if let Err(e) = policy.may_send(&mine, now_ms) {
+        return Ok(Err(e));
+    }
+    let asked = sent_since(
+        sql,
+        "SELECT sent_at FROM otp_codes WHERE phone = ?1 AND sent_at > ?2 AND requested_by IS NOT NULL",
+        sql_params![phone, since],
+    )?;
+    Ok(policy.may_send(&asked, now_ms))
+}
+
+fn sent_since(sql: &mut dyn Sql, query: &str, params: &[kassa_store::office::Value]) -> kassa_store::Result<Vec<i64>> {
+    sql.query(query, params)?.iter().map(|r| r.int(0)).collect()
 }
 
 /// Checks (and uses up) the newest code sent to `phone` for `purpose`, in

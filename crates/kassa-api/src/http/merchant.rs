@@ -4,7 +4,7 @@ use super::*;
 
 /// Sends a code to the merchant's bound phone (or, for `change_phone_new`, to the new one).
 #[utoipa::path(post, path = "/api/v1/merchant/sms/codes", tag = "merchant", request_body = MyCodeRequest,
-    responses((status = 202, body = Done), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 202, body = Done), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(crate) async fn send_my_code(
     State(office): State<Shared>,
     Caller(actor, _token): Caller,
@@ -14,14 +14,15 @@ pub(crate) async fn send_my_code(
     let purpose = OtpPurpose::from_code(&req.purpose)
         .filter(|p| !matches!(p, OtpPurpose::Register | OtpPurpose::ResetPassword | OtpPurpose::Login))
         .ok_or_else(|| ApiError::bad_request("invalid_purpose", "not a purpose for a logged-in merchant"))?;
-    let phone = match (purpose, req.phone) {
-        (OtpPurpose::ChangePhoneNew, Some(phone)) => phone,
+    let (phone, requester) = match (purpose, req.phone) {
+        // A number not the caller's: their own allowance, never its owner's.
+        (OtpPurpose::ChangePhoneNew, Some(phone)) => (phone, Some(user)),
         (OtpPurpose::ChangePhoneNew, None) => {
             return Err(ApiError::bad_request("phone_required", "give the new phone number"));
         }
-        _ => office.phone_of(user).await?,
+        _ => (office.phone_of(user).await?, None),
     };
-    office.send_code(phone, purpose).await?;
+    office.send_code_for(requester, phone, purpose).await?;
     Ok((StatusCode::ACCEPTED, Json(DONE)))
 }
 

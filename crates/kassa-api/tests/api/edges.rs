@@ -107,3 +107,57 @@ async fn random_requests_at_every_route_answer_documented_errors() {
         assert!(answer.status < 500 || answer.status == 503, "{method} {target}: {answer:?}");
     }
 }
+
+/// A logged-in merchant cannot spend another's code allowance: a number
+/// another account uses is refused for `change_phone_new`, and codes to a
+/// new number count against the one asking, never the number's owner.
+#[tokio::test]
+async fn codes_go_only_to_numbers_a_caller_may_reach() {
+    let s = server().await;
+    let (token, _) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    s.merchant("13900139000", "李四", ID_LI, CARD_LI).await;
+    let ask = |phone: &'static str| {
+        let token = token.clone();
+        let s = &s;
+        async move {
+            s.post("/api/v1/merchant/sms/codes", Some(&token), json!({"purpose": "change_phone_new", "phone": phone}))
+                .await
+        }
+    };
+    for _ in 0..6 {
+        let answer = ask("13900139000").await;
+        assert_eq!((answer.status, answer.code()), (409, "phone_taken"), "{answer:?}");
+        s.clock.advance_ms(61_000);
+    }
+    // The other merchant's own codes still come.
+    let own = s.post("/api/v1/sms/codes", None, json!({"phone": "13900139000", "purpose": "reset_password"})).await;
+    assert_eq!(own.status, 202, "{own:?}");
+    // Codes to a free number spend the asker's allowance (5 an hour)…
+    for _ in 0..5 {
+        assert_eq!(ask("13700137000").await.status, 202);
+        s.clock.advance_ms(61_000);
+    }
+    assert_eq!(ask("13600136000").await.status, 429, "the asker's hour is spent");
+    // …and not the number's: whoever takes it later can still sign up with it.
+    let signup = s.post("/api/v1/sms/codes", None, json!({"phone": "13700137000", "purpose": "register"})).await;
+    assert_eq!(signup.status, 202, "{signup:?}");
+}
+
+/// Another merchant's resource is `404`, before any code is checked.
+#[tokio::test]
+async fn another_merchants_terminal_is_not_found() {
+    let s = server().await;
+    let (token, _) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    let (_, other_merchant) = s.merchant("13900139000", "李四", ID_LI, CARD_LI).await;
+    let ops = s.staff("otto").await;
+    assert_eq!(
+        s.post("/api/v1/ops/terminals", Some(&ops), json!({"serial": "SN7001", "model": "K9"})).await.status,
+        201
+    );
+    let assigned =
+        s.post("/api/v1/ops/terminals/SN7001/assign", Some(&ops), json!({"merchant_id": other_merchant})).await;
+    assert_eq!(assigned.status, 200, "{assigned:?}");
+    let theirs =
+        s.post("/api/v1/merchant/terminals/SN7001/cancellation", Some(&token), json!({"code": "000000"})).await;
+    assert_eq!((theirs.status, theirs.code()), (404, "not_found"), "{theirs:?}");
+}

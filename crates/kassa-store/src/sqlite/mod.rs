@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0013_transaction_key_order.sql"),
     include_str!("../../migrations/sqlite/0014_transaction_local_time.sql"),
     include_str!("../../migrations/sqlite/0015_terminal_key_components.sql"),
+    include_str!("../../migrations/sqlite/0016_otp_requester.sql"),
 ];
 
 /// Work queued for the writer thread.
