@@ -140,8 +140,9 @@ impl<S: Store, N: Network> Switch<S, N> {
     }
 
     /// Reads the card: track 2 (decrypted when 53.3 says so) or field 2, with
-    /// its expiry. Keyed entry needs a mail-order merchant (`12`); a bad or
-    /// inconsistent card number is `14`.
+    /// its expiry. Keyed entry needs a mail-order merchant and a credit card
+    /// (`12`: never a debit card, product.md §2); a bad or inconsistent card
+    /// number is `14`.
     fn card(&self, request: &Financial, merchant: &Merchant, session: &Session) -> Result<Card, ResponseCode> {
         let keyed = request.entry_mode.starts_with("01");
         if keyed && !merchant.mail_order {
@@ -164,10 +165,28 @@ impl<S: Store, N: Network> Switch<S, N> {
             (None, None) => return Err(ResponseCode::InvalidCardNumber),
         };
         let pan = CardNumber::parse(&digits).filter(CardNumber::luhn_ok).ok_or(ResponseCode::InvalidCardNumber)?;
+        if keyed && !self.keyed_allowed(pan.expose()) {
+            tracing::info!(bin = pan.expose().get(..6).unwrap_or(""), "keyed entry of a debit card: answering 12");
+            return Err(ResponseCode::InvalidTransaction);
+        }
         let expiry =
             request.expiry.clone().or_else(|| from_track.and_then(|(_, rest)| rest.get(..4)).map(String::from));
         let fingerprint = self.hsm.pan_fingerprint(pan.expose());
         Ok(Card { pan, expiry, track2, track3, fingerprint })
+    }
+
+    /// Whether a card number may be keyed in: a domestic credit card (its
+    /// issuer prefix among `credit_bins`) or a foreign scheme's card (Visa,
+    /// Mastercard, American Express, JCB: `4`, `5`, `34`/`37`, `35`), which
+    /// mail and telephone orders take. Every other domestic card is debit.
+    fn keyed_allowed(&self, pan: &str) -> bool {
+        let bin = pan.get(..6).unwrap_or("");
+        let foreign = pan.starts_with('4')
+            || pan.starts_with('5')
+            || pan.starts_with("34")
+            || pan.starts_with("37")
+            || pan.starts_with("35");
+        foreign || self.config.credit_bins.contains(bin)
     }
 
     fn decrypt_track(&self, key: &kassa_crypto::WrappedKey, track: &str) -> Result<String, ResponseCode> {

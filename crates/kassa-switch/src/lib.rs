@@ -47,6 +47,9 @@ pub struct SwitchConfig {
     pub limits: RuleLimits,
     /// Transactions at or after this local time belong to the next business day.
     pub cutoff: kassa_settlement::CutOff,
+    /// Issuer prefixes (6 digits) of domestic credit cards: a keyed card
+    /// number is taken only for these, and for foreign schemes' cards.
+    pub credit_bins: std::collections::HashSet<String>,
 }
 
 /// The switch; cheap to clone (one per connection).

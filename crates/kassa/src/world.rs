@@ -180,6 +180,7 @@ pub async fn start_host<S: Store>(
         zone_pin_key: hsm.import_key(KeyUsage::Pin, &zone.pin)?,
         limits: settings.rules,
         cutoff: settings.cutoff,
+        credit_bins: settings.credit_bins.iter().cloned().collect(),
     };
     let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk_step, clock.clone(), config);
     tokio::spawn(kassa_switch::saf::run(

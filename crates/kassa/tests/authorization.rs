@@ -185,3 +185,19 @@ async fn chinese_merchant_names_sell() {
         assert_eq!(inquiry.code.as_str(), "00", "{name}");
     }
 }
+
+/// A keyed card number is taken only from a mail/telephone-order merchant,
+/// and never for a debit card (product.md §2).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyed_entry_is_refused_for_debit_cards() {
+    let w = world(Options { mail_order: true, ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let keyed_debit = card(DEBIT, Some("123456"), Entry::Keyed);
+    assert_eq!(sale(&mut t, &keyed_debit, 1_000).await.code.as_str(), "12", "debit, keyed");
+    let keyed_credit = card(CREDIT, None, Entry::Keyed);
+    assert_eq!(sale(&mut t, &keyed_credit, 1_000).await.code.as_str(), "00", "credit, keyed, mail order");
+    assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00", "debit, swiped");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+}
