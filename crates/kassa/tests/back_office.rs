@@ -24,14 +24,13 @@ fn staff(role: StaffRole) -> Actor {
     Actor::Staff { id: 1, username: role.code().into(), role }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
-    let w = world(Options::default()).await;
-    let clock = ManualClock::new(SystemClock { offset_minutes: 480 }.now_ms(), 480);
+/// The back office over the world's store, on `clock`, with the test merchant's log-in
+/// (payment password `135790`).
+async fn office_with_merchant(w: &World, clock: Arc<dyn Clock>) -> Arc<kassa_api::Office> {
     let office = kassa::api::office(
         w.host.store.clone(),
         w.hsm.clone(),
-        Arc::new(clock.clone()),
+        clock,
         Arc::new(SimulatedBankDirectory::default()),
         kassa_api::Policies::default(),
     );
@@ -47,6 +46,14 @@ async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
         )
         .await
         .unwrap();
+    office
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
+    let w = world(Options::default()).await;
+    let clock = ManualClock::new(SystemClock { offset_minutes: 480 }.now_ms(), 480);
+    let office = office_with_merchant(&w, Arc::new(clock.clone())).await;
     let merchant = Actor::Merchant { user: 1, merchant: MerchantId::parse(MID) };
     let ops = staff(StaffRole::Operations);
 
@@ -137,25 +144,7 @@ async fn a_payout_never_pays_more_than_the_wallet_holds() {
     use kassa::payout::{SimulatedBank, run};
     let w = world(Options::default()).await;
     let clock = SystemClock { offset_minutes: 480 };
-    let office = kassa::api::office(
-        w.host.store.clone(),
-        w.hsm.clone(),
-        Arc::new(clock),
-        Arc::new(SimulatedBankDirectory::default()),
-        kassa_api::Policies::default(),
-    );
-    office
-        .adopt_merchant(
-            MerchantId::parse(MID).unwrap(),
-            "张三".into(),
-            "11010519491231002X".into(),
-            "13800138000".into(),
-            "北京市".into(),
-            "shop-pass-1".into(),
-            "135790".into(),
-        )
-        .await
-        .unwrap();
+    let office = office_with_merchant(&w, Arc::new(clock)).await;
     let merchant = Actor::Merchant { user: 1, merchant: MerchantId::parse(MID) };
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();

@@ -244,13 +244,7 @@ async fn a_reversal_of_a_voided_or_refunded_sale_returns_nothing_twice() {
         t.transact(TxnKind::Refund, &debit(), Amount(1_000), Some(&original_of(&refunded, Some(&today)))).await;
     assert_eq!(refund.unwrap().code.as_str(), "00");
     for (sold, amount) in [(&voided, 5_500), (&refunded, 4_000)] {
-        let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
-        m.set(3, "000000").set(4, format!("{amount:012}")).set(11, format!("{:06}", sold.trace)).set(22, "021");
-        m.set(25, "00").set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156");
-        m.set(60, format!("22{:06}000", sold.batch));
-        let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
-        t.state_mut().pending_reversal = Some(kassa_terminal::PendingReversal { fields, reason: "98".into() });
-        assert!(t.send_pending_reversal().await.unwrap());
+        assert!(reverse_sale(&w, &mut t, sold, amount).await);
     }
     assert!(saf_drained(&w, Duration::from_secs(10)).await);
     let (network, host) = w.agreement().await;

@@ -26,6 +26,14 @@ use kassa_store::reports::MerchantDayReport;
 use kassa_terminal::{ScriptedTerminal, TxnAnswer};
 use proptest::prelude::*;
 
+/// `PROPTEST_CASES` cases (12 by default), without shrinking: shrinking
+/// replays sequences against a world that has moved on; the failing
+/// sequence itself is what to read.
+fn runner() -> proptest::test_runner::TestRunner {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12);
+    proptest::test_runner::TestRunner::new(ProptestConfig { cases, max_shrink_iters: 0, ..ProptestConfig::default() })
+}
+
 #[derive(Clone, Debug)]
 enum Op {
     Sale(u64),
@@ -85,13 +93,7 @@ async fn apply(w: &World, t: &mut ScriptedTerminal, clock: &ManualClock, model: 
             // day's sale is not part of this test (see the README's Settlement).
             let today = clock.local().mmdd();
             let Some(sold) = model.sales.last().filter(|s| s.mmdd == today) else { return };
-            let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
-            m.set(3, "000000").set(4, format!("{:012}", sold.amount)).set(11, format!("{:06}", sold.answer.trace));
-            m.set(22, "021").set(25, "00").set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156");
-            m.set(60, format!("22{:06}000", sold.answer.batch));
-            let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
-            t.state_mut().pending_reversal = Some(kassa_terminal::PendingReversal { fields, reason: "98".into() });
-            assert!(t.send_pending_reversal().await.unwrap(), "the reversal was answered");
+            assert!(reverse_sale(w, t, &sold.answer, sold.amount).await, "the reversal was answered");
         }
         Op::Settle => {
             let date = clock.local().yyyymmdd();
@@ -110,15 +112,8 @@ async fn apply(w: &World, t: &mut ScriptedTerminal, clock: &ManualClock, model: 
 }
 
 async fn check(w: &World, model: &Model) -> Result<(), TestCaseError> {
-    let merchant = kassa_core::MerchantId::parse(MID).unwrap();
     for sold in &model.sales {
-        let key = kassa_store::TxnKey {
-            merchant: merchant.clone(),
-            terminal: w.terminals[0].0.clone(),
-            batch: kassa_core::Batch(sold.answer.batch),
-            trace: kassa_core::Trace(sold.answer.trace),
-        };
-        let sale = w.host.store.find(key).await.unwrap().unwrap();
+        let sale = record_of(w, &sold.answer).await;
         let voided = if sale.state == kassa_store::TxnState::Voided { sale.amount.minor_units() } else { 0 };
         let returned = voided + sale.refunded.minor_units();
         prop_assert!(returned <= sold.amount, "sale {} returned {returned}", sold.amount);
@@ -148,14 +143,7 @@ fn a_sale_never_returns_more_than_it_took_and_a_settled_day_never_changes() {
         t.sign_in().await.unwrap();
         (w, tokio::sync::Mutex::new(t))
     });
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12);
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases,
-        // Shrinking replays sequences against a world that has moved on; the
-        // failing sequence itself is what to read.
-        max_shrink_iters: 0,
-        ..ProptestConfig::default()
-    });
+    let mut runner = runner();
     runner
         .run(&proptest::collection::vec(op(), 1..16), |ops| {
             runtime.block_on(async {
@@ -249,12 +237,7 @@ fn the_cards_never_get_more_than_was_settled() {
         let at = text.find(" is ")? + 4;
         text.get(at..at + 6).map(str::to_string)
     };
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12);
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases,
-        max_shrink_iters: 0,
-        ..ProptestConfig::default()
-    });
+    let mut runner = runner();
     runner
         .run(&proptest::collection::vec(money_op(), 1..16), |ops| {
             runtime.block_on(async {

@@ -349,13 +349,7 @@ fn just_before_the_nightly_run(real: &SystemClock) -> Arc<kassa_core::time::Manu
 
 /// What a sale gave back: its void (the whole amount) and its refunds.
 async fn returned(w: &World, answer: &TxnAnswer) -> (u64, u64) {
-    let key = kassa_store::TxnKey {
-        merchant: kassa_core::MerchantId::parse(MID).unwrap(),
-        terminal: w.terminals[0].0.clone(),
-        batch: kassa_core::Batch(answer.batch),
-        trace: kassa_core::Trace(answer.trace),
-    };
-    let sale = w.host.store.find(key).await.unwrap().unwrap();
+    let sale = record_of(w, answer).await;
     let voided = if sale.state == kassa_store::TxnState::Voided { sale.amount.minor_units() } else { 0 };
     (sale.amount.minor_units(), voided + sale.refunded.minor_units())
 }
@@ -423,13 +417,7 @@ async fn a_settled_day_takes_nothing_more() {
     assert_eq!(later.code.as_str(), "00");
     let next = kassa_core::time::date_of_day_number(kassa_core::time::day_number_of(&date).unwrap() + 1);
     for answer in [&refund, &later] {
-        let key = kassa_store::TxnKey {
-            merchant: kassa_core::MerchantId::parse(MID).unwrap(),
-            terminal: w.terminals[0].0.clone(),
-            batch: kassa_core::Batch(answer.batch),
-            trace: kassa_core::Trace(answer.trace),
-        };
-        let record = w.host.store.find(key).await.unwrap().unwrap();
+        let record = record_of(&w, answer).await;
         assert_eq!(record.business_date, next, "after settlement, the merchant's next day");
     }
 

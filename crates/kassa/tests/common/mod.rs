@@ -263,3 +263,27 @@ pub async fn saf_drained(w: &World, limit: Duration) -> bool {
     }
     false
 }
+
+/// The host's record of what terminal 0 was answered `answer` for.
+pub async fn record_of(w: &World, answer: &TxnAnswer) -> kassa_store::TxnRecord {
+    use kassa_store::Store;
+    let key = kassa_store::TxnKey {
+        merchant: MerchantId::parse(MID).unwrap(),
+        terminal: w.terminals[0].0.clone(),
+        batch: kassa_core::Batch(answer.batch),
+        trace: kassa_core::Trace(answer.trace),
+    };
+    w.host.store.find(key).await.unwrap().unwrap()
+}
+
+/// Has terminal 0 keep a reversal of its sale `sold` of `amount`, as when its
+/// answer never arrived, and send it; true when the host answered it.
+pub async fn reverse_sale(w: &World, t: &mut ScriptedTerminal, sold: &TxnAnswer, amount: u64) -> bool {
+    let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
+    m.set(3, "000000").set(4, format!("{amount:012}")).set(11, format!("{:06}", sold.trace)).set(22, "021");
+    m.set(25, "00").set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156");
+    m.set(60, format!("22{:06}000", sold.batch));
+    let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
+    t.state_mut().pending_reversal = Some(kassa_terminal::PendingReversal { fields, reason: "98".into() });
+    t.send_pending_reversal().await.unwrap()
+}
