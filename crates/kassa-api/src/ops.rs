@@ -44,6 +44,8 @@ pub struct MerchantRow {
     pub name: String,
     pub mcc: String,
     pub status: String,
+    /// Whether it has a mail/telephone-order agreement (keyed card numbers, credit cards only).
+    pub mail_order: bool,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -387,6 +389,25 @@ impl Office {
         .await
     }
 
+    /// Gives a merchant a mail/telephone-order agreement, or ends it
+    /// (operations; audited): with it, the host takes keyed card numbers of
+    /// credit cards; without it, none (`12`). Off for every new merchant.
+    pub async fn set_mail_order(&self, actor: Actor, merchant: String, enabled: bool, reason: String) -> ApiResult<()> {
+        require(&actor, Permission::EditMerchants)?;
+        let now = self.now_ms();
+        self.write(move |sql| {
+            let changed = sql
+                .exec("UPDATE merchants SET mail_order = ?2 WHERE id = ?1", sql_params![merchant.as_str(), enabled])?;
+            if changed == 0 {
+                return Ok(Err(ApiError::not_found("merchant")));
+            }
+            let detail = format!("{}: {reason}", if enabled { "agreement on" } else { "agreement off" });
+            audit(sql, now, &actor.name(), "mail_order", &merchant, &detail)?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
     /// Changes a merchant's registered name or category (audited); each
     /// change is remembered for the risk rule on repeated changes.
     pub async fn change_merchant_profile(
@@ -415,7 +436,7 @@ impl Office {
         let now = self.now_ms();
         self.write(move |sql| {
             let Some(row) = sql.one(
-                "SELECT name, mcc, profile_changes, status FROM merchants WHERE id = ?1",
+                "SELECT name, mcc, profile_changes, status, mail_order FROM merchants WHERE id = ?1",
                 sql_params![merchant.as_str()],
             )?
             else {
@@ -433,7 +454,8 @@ impl Office {
             )?;
             let detail = format!("{old_name} / {old_mcc} → {new_name} / {new_mcc}: {reason}");
             audit(sql, now, &actor.name(), "merchant_profile", &merchant, &detail)?;
-            Ok(Ok(MerchantRow { id: merchant, name: new_name, mcc: new_mcc, status: row.text(3)? }))
+            let mail_order = row.flag(4)?;
+            Ok(Ok(MerchantRow { id: merchant, name: new_name, mcc: new_mcc, status: row.text(3)?, mail_order }))
         })
         .await
     }
@@ -566,11 +588,16 @@ impl Office {
     pub async fn merchants(&self, actor: Actor) -> ApiResult<Vec<MerchantRow>> {
         require(&actor, Permission::ViewMerchants)?;
         self.read(move |sql| {
-            let rows =
-                sql.query("SELECT id, name, mcc, status FROM merchants ORDER BY created_at DESC, id LIMIT 500", &[])?;
+            let rows = sql.query(
+                "SELECT id, name, mcc, status, mail_order FROM merchants ORDER BY created_at DESC, id LIMIT 500",
+                &[],
+            )?;
             Ok(Ok(rows
                 .iter()
-                .map(|r| Ok(MerchantRow { id: r.text(0)?, name: r.text(1)?, mcc: r.text(2)?, status: r.text(3)? }))
+                .map(|r| {
+                    let (id, name, mcc, status) = (r.text(0)?, r.text(1)?, r.text(2)?, r.text(3)?);
+                    Ok(MerchantRow { id, name, mcc, status, mail_order: r.flag(4)? })
+                })
                 .collect::<kassa_store::Result<_>>()?))
         })
         .await

@@ -103,6 +103,8 @@ impl T {
             "cancellations" => ("注销审核", "Cancellation review"),
             "inventory" => ("终端库存", "Terminal inventory"),
             "components_waiting" => ("主密钥分量待各保管人领取", "master key components, each for its own custodian"),
+            "mail_order_on" => ("开通邮购/电话订购（手输卡号）", "Allow mail/phone orders (keyed cards)"),
+            "mail_order_off" => ("关闭邮购/电话订购", "End mail/phone orders"),
             "collect_component" => ("领取密钥分量", "Collect key component"),
             "component" => ("分量", "component"),
             "whole_key" => ("完整密钥", "whole key"),

@@ -69,6 +69,8 @@ pub struct Ctx {
     pub can_cancellations: bool,
     pub can_audit: bool,
     pub can_freeze: bool,
+    /// May change a merchant's profile and agreements (operations, admin).
+    pub can_edit_merchants: bool,
     pub can_cases: bool,
     pub can_open: bool,
     pub can_outbox: bool,
@@ -152,6 +154,7 @@ impl FromRequestParts<Shared> for Ctx {
             can_cancellations: allows(Permission::ReviewCancellations),
             can_audit: allows(Permission::ViewAuditLog),
             can_freeze: allows(Permission::FreezeMerchants),
+            can_edit_merchants: allows(Permission::EditMerchants),
             can_cases: allows(Permission::WorkCases),
             can_open: allows(Permission::OpenCancellations),
             can_outbox: allows(Permission::ViewSmsOutbox),

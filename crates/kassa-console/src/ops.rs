@@ -31,6 +31,7 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/merchants", get(merchants))
         .route("/console/merchants/{id}/freeze", post(freeze))
         .route("/console/merchants/{id}/unfreeze", post(unfreeze))
+        .route("/console/merchants/{id}/mail-order", post(mail_order))
         .route("/console/payouts", get(payouts))
         .route("/console/cancellations", get(cancellations).post(open_cancellation))
         .route("/console/cancellations/{id}/phone", post(phone_confirmation))
@@ -475,6 +476,35 @@ async fn unfreeze(
     Form(form): Form<RejectForm>,
 ) -> Response {
     set_frozen(console, c, id, form, false).await
+}
+
+#[derive(Debug, Deserialize)]
+struct MailOrderForm {
+    #[serde(default)]
+    _csrf: String,
+    #[serde(default)]
+    enabled: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Operations turn a merchant's mail/telephone-order agreement on or off.
+async fn mail_order(
+    State(console): State<Shared>,
+    c: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<MailOrderForm>,
+) -> Response {
+    let actor = match staff_post(&c, &form._csrf) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let enabled = form.enabled.as_deref() == Some("1");
+    let c = match console.office.set_mail_order(actor, id, enabled, form.reason).await {
+        Ok(()) => c,
+        Err(e) => c.fail(&e),
+    };
+    merchants_view(&console, c).await
 }
 
 #[derive(Template)]

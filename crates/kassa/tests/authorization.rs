@@ -190,12 +190,23 @@ async fn chinese_merchant_names_sell() {
 /// and never for a debit card (product.md §2).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keyed_entry_is_refused_for_debit_cards() {
-    let w = world(Options { mail_order: true, ..Options::default() }).await;
+    let w = world(Options::default()).await;
     let mut t = w.terminal(0);
     t.sign_in().await.unwrap();
+    let keyed_credit = card(CREDIT, None, Entry::Keyed);
+    assert_eq!(sale(&mut t, &keyed_credit, 1_000).await.code.as_str(), "12", "no mail-order agreement");
+    // Operations give the merchant its agreement (off by default).
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 }),
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    let ops = kassa_api::Actor::Staff { id: 1, username: "ops".into(), role: kassa_merchant::StaffRole::Operations };
+    office.set_mail_order(ops, MID.into(), true, "signed agreement".into()).await.unwrap();
     let keyed_debit = card(DEBIT, Some("123456"), Entry::Keyed);
     assert_eq!(sale(&mut t, &keyed_debit, 1_000).await.code.as_str(), "12", "debit, keyed");
-    let keyed_credit = card(CREDIT, None, Entry::Keyed);
     assert_eq!(sale(&mut t, &keyed_credit, 1_000).await.code.as_str(), "00", "credit, keyed, mail order");
     assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00", "debit, swiped");
     let (network, host) = w.agreement().await;

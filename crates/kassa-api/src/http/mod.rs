@@ -162,6 +162,7 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(ops::merchant_location))
         .routes(routes!(ops::merchant_profile))
         .routes(routes!(ops::merchant_tier))
+        .routes(routes!(ops::merchant_mail_order))
         .routes(routes!(ops::audit_log))
         .routes(routes!(ops::sms_outbox))
         .routes(routes!(ops::add_staff))

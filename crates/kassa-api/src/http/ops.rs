@@ -332,6 +332,27 @@ pub(crate) async fn merchant_profile(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct MailOrderRequest {
+    pub enabled: bool,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Gives a merchant a mail/telephone-order agreement or ends it (operations or admin): with it the
+/// host takes keyed card numbers of credit cards; without it, none (`12`). Off by default.
+#[utoipa::path(put, path = "/api/v1/ops/merchants/{id}/mail-order", tag = "operations", params(("id" = String, Path)), request_body = MailOrderRequest,
+    responses((status = 200, body = Done), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn merchant_mail_order(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Path(id): Path<String>,
+    Body(req): Body<MailOrderRequest>,
+) -> ApiResult<Json<Done>> {
+    office.set_mail_order(actor, id, req.enabled, req.reason).await?;
+    Ok(Json(DONE))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct TierRequest {
     /// small, standard or large.
     pub tier: String,
