@@ -160,7 +160,7 @@ impl Issuer {
         };
         let (response, state, effect, remaining) = match outcome {
             Ok((effect, remaining)) => {
-                let mut response = self.approval(&pan, today);
+                let mut response = self.approval(&pan, today, request.rrn.as_deref());
                 if kind == TxnKind::BalanceInquiry {
                     response.balances = self.cards.get(&pan).map(balances);
                 }
@@ -184,12 +184,19 @@ impl Issuer {
         response
     }
 
-    fn approval(&mut self, pan: &str, today: &Today) -> LinkResponse {
-        self.next_rrn += 1;
-        let rrn = self.next_rrn;
+    /// An approval: the acquirer's reference number when it sent one (else
+    /// the issuer's own counter), and an authorization code from it.
+    fn approval(&mut self, pan: &str, today: &Today, acquirer_rrn: Option<&str>) -> LinkResponse {
+        let rrn = match acquirer_rrn.and_then(|r| r.trim().parse::<u64>().ok()) {
+            Some(rrn) => rrn,
+            None => {
+                self.next_rrn += 1;
+                self.next_rrn
+            }
+        };
         LinkResponse {
             code: ResponseCode::Approved,
-            auth_code: Some(format!("{:06}", (rrn * 7919) % 1_000_000)),
+            auth_code: Some(format!("{:06}", rrn.wrapping_mul(7919).wrapping_add(104_729) % 1_000_000)),
             rrn: Some(format!("{rrn:012}")),
             balances: None,
             card_organisation: Some(crate::cards::organisation_of(pan).to_string()),
@@ -557,6 +564,7 @@ mod tests {
                 local_time: "101010".into(),
                 local_date: "1122".into(),
                 original: None,
+                rrn: None,
             }
         }
 

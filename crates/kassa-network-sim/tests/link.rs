@@ -75,6 +75,7 @@ fn sale(stan: u32, pan: &str, pin_digits: &str) -> LinkRequest {
         local_time: "101010".into(),
         local_date: "1122".into(),
         original: None,
+        rrn: None,
     }
 }
 

@@ -74,6 +74,10 @@ pub struct LinkRequest {
     pub local_time: String,
     pub local_date: String,
     pub original: Option<OriginalRef>,
+    /// The acquirer's retrieval reference number (field 37, 12 digits): the
+    /// host's transaction id, unique across restarts and hosts sharing a
+    /// store. The network answers with it.
+    pub rrn: Option<String>,
 }
 
 /// The network's answer.
@@ -149,6 +153,9 @@ impl LinkRequest {
         if let Some(track) = &self.track3 {
             m.set(36, track);
         }
+        if let Some(rrn) = &self.rrn {
+            m.set(37, format!("{rrn:<12.12}"));
+        }
         m.set(41, &self.terminal).set(42, &self.merchant).set(43, merchant_name_field(&self.merchant_name));
         m.set(49, self.currency.code());
         if let Some(block) = &self.pin_block {
@@ -211,6 +218,7 @@ impl LinkRequest {
             local_time: required(12)?,
             local_date: required(13)?,
             original: text(90).and_then(|t| OriginalRef::parse(&t)),
+            rrn: text(37).map(|r| r.trim_end().to_string()),
         })
     }
 
@@ -322,6 +330,7 @@ mod tests {
             terminal: "10000001".into(),
             merchant: "898310048990001".into(),
             merchant_name: "Kassa Demo Store".into(),
+            rrn: Some("000000004242".into()),
             acquirer: "49980000".into(),
             local_time: "101010".into(),
             local_date: "1122".into(),

@@ -378,6 +378,8 @@ impl<S: Store, N: Network> Switch<S, N> {
             local_time: if request.local_time.is_empty() { now.hhmmss() } else { request.local_time.clone() },
             local_date: if request.local_date.is_empty() { now.mmdd() } else { request.local_date.clone() },
             original,
+            // The acquirer's reference: the transaction's id in the store.
+            rrn: Some(format!("{:012}", record.id)),
         })
     }
 

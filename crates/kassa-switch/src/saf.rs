@@ -63,6 +63,7 @@ pub fn reversal_request(item: &SafItem, hsm: &dyn SecurityModule, clock: &dyn Cl
             stan: txn.link_stan,
             transmitted: txn.link_transmitted.clone(),
         }),
+        rrn: None,
     }
 }
 

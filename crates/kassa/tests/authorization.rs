@@ -20,6 +20,9 @@ async fn a_terminal_signs_in_and_sells() {
     let answer = sale(&mut t, &debit(), 9_900).await;
     assert_eq!(answer.code.as_str(), "00", "{answer:?}");
     assert_eq!(answer.rrn.len(), 12);
+    // The acquirer's reference: the transaction's id in the store, so it never
+    // starts again after a restart, nor repeats on another host over the store.
+    assert_eq!(answer.rrn, format!("{:012}", record_of(&w, &answer).await.id));
     assert_eq!(answer.card_organisation, "CUP");
     let chip = sale(&mut t, &credit(), 12_345).await;
     assert_eq!(chip.code.as_str(), "00");
