@@ -204,7 +204,7 @@ pub async fn start(
     };
     let office =
         crate::api::office(kassa_store::AnyStore::Sqlite(store.clone()), hsm.clone(), clock.clone(), bank, policies);
-    seed_office(&office).await?;
+    seed_office(&office, known).await?;
     let api_port = if port == 0 { 0 } else { port.saturating_add(2) };
     let api = crate::api::serve(&format!("127.0.0.1:{api_port}"), office.clone(), shutdown.clone()).await?;
     let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown).await?;
@@ -234,8 +234,11 @@ pub async fn start(
     Ok(Demo { facts, host, sim, dir: dir.to_path_buf(), api, office })
 }
 
-/// The demo's staff (one per role) and the demo merchant's log-in; kept when they exist.
-async fn seed_office(office: &kassa_api::Office) -> Result<(), Error> {
+/// The demo's staff (one per role) and the demo merchant's log-in; kept when
+/// they exist. The merchant's registered location only in a new store
+/// (`known`: the store had the demo merchant already), so a restart keeps an
+/// operator's change.
+async fn seed_office(office: &kassa_api::Office, known: bool) -> Result<(), Error> {
     for (name, role) in DEMO_STAFF {
         match office.create_staff(name.into(), role, DEMO_PASSWORD.into()).await {
             Ok(()) => {}
@@ -255,6 +258,9 @@ async fn seed_office(office: &kassa_api::Office) -> Result<(), Error> {
         )
         .await
         .map_err(|e| e.to_string())?;
+    if known {
+        return Ok(());
+    }
     // Registered in Beijing (its address): a mobile reader far from it is reviewed.
     let admin = kassa_api::Actor::Staff { id: 0, username: "demo".into(), role: kassa_merchant::StaffRole::Admin };
     office.set_merchant_location(admin, DEMO_MID.into(), "39.9087,116.4605".into()).await.map_err(|e| e.to_string())?;

@@ -1,5 +1,6 @@
 //! `kassa demo` started again on its data directory keeps what the merchant
-//! did: its settlement card and its name, even when the terminal count changes.
+//! did: its settlement card, name and registered location, even when the
+//! terminal count changes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
@@ -15,7 +16,10 @@ async fn card_and_name(demo: &kassa::demo::Demo) -> (String, String) {
                 "SELECT pan_masked FROM merchant_cards WHERE merchant_id = ?1",
                 kassa_store::sql_params![DEMO_MID],
             )?;
-            let name = sql.one("SELECT name FROM merchants WHERE id = ?1", kassa_store::sql_params![DEMO_MID])?;
+            let name = sql.one(
+                "SELECT name || ' ' || location FROM merchants WHERE id = ?1",
+                kassa_store::sql_params![DEMO_MID],
+            )?;
             Ok((card.unwrap().text(0)?, name.unwrap().text(0)?))
         })
         .await
@@ -35,6 +39,10 @@ async fn a_restart_keeps_the_merchants_card_and_name() {
         .store
         .office_write(|sql| {
             sql.exec("UPDATE merchants SET name = '张三便利店' WHERE id = ?1", kassa_store::sql_params![DEMO_MID])?;
+            sql.exec(
+                "UPDATE merchants SET location = '31.2304,121.4737' WHERE id = ?1",
+                kassa_store::sql_params![DEMO_MID],
+            )?;
             Ok(())
         })
         .await
@@ -44,7 +52,11 @@ async fn a_restart_keeps_the_merchants_card_and_name() {
     for terminals in [2, 3] {
         let again = CancellationToken::new();
         let demo = kassa::demo::start(dir.path(), terminals, 0, false, None, again.clone()).await.unwrap();
-        assert_eq!(card_and_name(&demo).await, (masked.clone(), "张三便利店".to_string()), "{terminals} terminals");
+        assert_eq!(
+            card_and_name(&demo).await,
+            (masked.clone(), "张三便利店 31.2304,121.4737".to_string()),
+            "{terminals} terminals"
+        );
         again.cancel();
     }
 }
