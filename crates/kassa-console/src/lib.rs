@@ -241,19 +241,23 @@ pub fn router(office: Arc<Office>) -> axum::Router {
 
 /// A closed merchant account is read-only in the portal too: statements,
 /// receipts and exports, and logging out; every other form is refused.
+/// (The session is resolved here only for forms: pages resolve it once, in
+/// their handler.)
 async fn closed_read_only(
     axum::extract::State(console): axum::extract::State<Shared>,
-    c: Ctx,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
     let safe = matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
-    if !safe
-        && request.uri().path() != "/logout"
-        && let Some(actor) = &c.actor
+    if safe || request.uri().path() == "/logout" {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(c) = Ctx::from_request_parts(&mut parts, &console).await;
+    if let Some(actor) = &c.actor
         && let Err(error) = kassa_api::office::refuse_if_closed(&console.office, actor).await
     {
         return merchant::error_page(c, &error);
     }
-    next.run(request).await
+    next.run(axum::extract::Request::from_parts(parts, body)).await
 }

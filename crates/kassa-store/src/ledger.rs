@@ -472,13 +472,19 @@ pub struct DayDigest {
 }
 
 impl DayDigest {
-    /// The digest of `merchant`'s items among `items`.
-    pub fn of(items: &[kassa_settlement::SettleItem], merchant: &kassa_core::MerchantId) -> DayDigest {
-        items.iter().filter(|i| &i.merchant == merchant).fold(DayDigest::default(), |d, i| DayDigest {
-            count: d.count + 1,
-            ids: d.ids.wrapping_add(i.txn_id),
-            voided_ids: d.voided_ids.wrapping_add(if i.voided { i.txn_id } else { 0 }),
-        })
+    /// Each merchant's digest of `items`, in one pass.
+    pub fn by_merchant(
+        items: &[kassa_settlement::SettleItem],
+    ) -> std::collections::HashMap<kassa_core::MerchantId, DayDigest> {
+        let mut digests: std::collections::HashMap<kassa_core::MerchantId, DayDigest> =
+            std::collections::HashMap::new();
+        for item in items {
+            let d = digests.entry(item.merchant.clone()).or_default();
+            d.count += 1;
+            d.ids = d.ids.wrapping_add(item.txn_id);
+            d.voided_ids = d.voided_ids.wrapping_add(if item.voided { item.txn_id } else { 0 });
+        }
+        digests
     }
 }
 

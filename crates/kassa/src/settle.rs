@@ -106,11 +106,12 @@ async fn record_days<S: Store>(
         })
         .await?;
     let total = summary.merchants as u64;
+    let digests = DayDigest::by_merchant(items);
     let mut retry = Vec::new();
     for (merchant, day) in days {
         let debt_in = debts.get(merchant.as_str()).copied().unwrap_or(0);
         let (paid, carried) = kassa_settlement::carry(day.net, debt_in);
-        let digest = DayDigest::of(items, &merchant);
+        let digest = digests.get(&merchant).copied().unwrap_or_default();
         let settled = MerchantSettlement {
             merchant,
             business_date: business_date.to_string(),
