@@ -63,6 +63,9 @@ pub struct TerminalView {
     pub serial: String,
     pub terminal_id: String,
     pub model: String,
+    /// `countertop`, or `mobile_reader` (a card reader paired with the merchant's
+    /// phone: the host refuses its requests without the phone's location).
+    pub kind: String,
     pub state: String,
     pub merchant_id: Option<String>,
     pub kcv: String,
@@ -100,8 +103,11 @@ fn new_activation_code() -> ApiResult<String> {
 }
 
 const VIEW_COLUMNS: &str = "serial, terminal_id, model, state, merchant_id, kcv, deposit, deposit_state, last_active_day,
-    (SELECT COUNT(*) FROM terminal_key_components k WHERE k.serial = terminal_inventory.serial AND k.collected_by IS NULL)
-    FROM terminal_inventory";
+    (SELECT COUNT(*) FROM terminal_key_components k WHERE k.serial = terminal_inventory.serial AND k.collected_by IS NULL),
+    kind FROM terminal_inventory";
+
+/// The kinds of terminal the inventory holds.
+pub const TERMINAL_KINDS: [&str; 2] = ["countertop", "mobile_reader"];
 
 fn view(r: &kassa_store::office::Row) -> kassa_store::Result<TerminalView> {
     Ok(TerminalView {
@@ -115,6 +121,7 @@ fn view(r: &kassa_store::office::Row) -> kassa_store::Result<TerminalView> {
         deposit_state: r.text(7)?,
         last_active: r.opt_int(8)?.map(kassa_core::time::date_of_day_number),
         components_waiting: r.int(9)?,
+        kind: r.text(10)?,
     })
 }
 
@@ -202,9 +209,19 @@ fn deposit_number(sql: &mut dyn Sql, serial: &str) -> kassa_store::Result<i64> {
 }
 
 impl Office {
-    /// Adds a terminal to the inventory with a fresh master key (shown once).
-    pub async fn add_terminal(&self, actor: Actor, serial: String, model: String) -> ApiResult<NewTerminal> {
+    /// Adds a terminal of `kind` ([`TERMINAL_KINDS`]) to the inventory with a
+    /// fresh master key, split in components for their custodians.
+    pub async fn add_terminal(
+        &self,
+        actor: Actor,
+        serial: String,
+        model: String,
+        kind: String,
+    ) -> ApiResult<NewTerminal> {
         require(&actor, Permission::ManageTerminals)?;
+        if !TERMINAL_KINDS.contains(&kind.as_str()) {
+            return Err(FieldError::new("kind", "countertop or mobile_reader").into());
+        }
         if !(4..=32).contains(&serial.len()) || !serial.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(FieldError::new("serial", "4 to 32 letters and digits").into());
         }
@@ -235,9 +252,9 @@ impl Office {
                 let n = next_counter(sql, "terminal")?;
                 let terminal_id = format!("{:08}", 60_000_000 + n);
                 sql.exec(
-                    "INSERT INTO terminal_inventory (serial, terminal_id, tmk, kcv, model, state, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, 'in_stock', ?6, ?6)",
-                    sql_params![serial.as_str(), terminal_id.as_str(), wrapped.encode(), kcv.as_str(), model.trim(), now],
+                    "INSERT INTO terminal_inventory (serial, terminal_id, tmk, kcv, model, state, created_at, updated_at, kind)
+                     VALUES (?1, ?2, ?3, ?4, ?5, 'in_stock', ?6, ?6, ?7)",
+                    sql_params![serial.as_str(), terminal_id.as_str(), wrapped.encode(), kcv.as_str(), model.trim(), now, kind.as_str()],
                 )?;
                 for (part, (blob, component_kcv)) in (1i64..).zip(sealed) {
                     sql.exec(
@@ -245,7 +262,7 @@ impl Office {
                         sql_params![serial.as_str(), part, blob, component_kcv],
                     )?;
                 }
-                audit(sql, now, &actor.name(), "add_terminal", &serial, &format!("{terminal_id}, kcv {kcv}"))?;
+                audit(sql, now, &actor.name(), "add_terminal", &serial, &format!("{terminal_id}, {kind}, kcv {kcv}"))?;
                 Ok(Ok((serial, terminal_id)))
             })
             .await?;
@@ -343,11 +360,13 @@ impl Office {
             }
             let tmk = sql.one("SELECT tmk FROM terminal_inventory WHERE serial = ?1", sql_params![serial.as_str()])?;
             let tmk = tmk.map(|r| r.text(0)).transpose()?.unwrap_or_default();
+            let mobile_reader = terminal.kind == "mobile_reader";
             sql.exec("DELETE FROM terminals WHERE serial = ?1", sql_params![serial.as_str()])?;
             sql.exec(
-                "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_version, batch, batch_open)
-                 VALUES (?1, ?2, ?3, 'assigned', ?4, 0, 0, 0, ?5)",
-                sql_params![terminal.terminal_id.as_str(), merchant.as_str(), serial.as_str(), tmk, false],
+                "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_version, batch, batch_open,
+                     mobile_reader)
+                 VALUES (?1, ?2, ?3, 'assigned', ?4, 0, 0, 0, ?5, ?6)",
+                sql_params![terminal.terminal_id.as_str(), merchant.as_str(), serial.as_str(), tmk, false, mobile_reader],
             )?;
             sql.exec(
                 "UPDATE terminal_inventory SET merchant_id = ?2, assigned_day = ?3, last_active_day = NULL, deposit = ?4,

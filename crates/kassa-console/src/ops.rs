@@ -347,6 +347,8 @@ struct TerminalForm {
     _csrf: String,
     serial: String,
     model: String,
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 async fn add_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<TerminalForm>) -> Response {
@@ -354,7 +356,16 @@ async fn add_terminal(State(console): State<Shared>, c: Ctx, Form(form): Form<Te
         Ok(a) => a,
         Err(r) => return r,
     };
-    match console.office.add_terminal(actor, form.serial.trim().to_string(), form.model).await {
+    match console
+        .office
+        .add_terminal(
+            actor,
+            form.serial.trim().to_string(),
+            form.model,
+            form.kind.unwrap_or_else(|| "countertop".into()),
+        )
+        .await
+    {
         // No clear component is shown here: each custodian collects their own below.
         Ok(t) => {
             let parts: Vec<String> = t.components.iter().map(|p| format!("{} (KCV {})", p.part, p.kcv)).collect();

@@ -113,6 +113,9 @@ pub struct Terminal {
     pub session: Option<Session>,
     pub batch: Batch,
     pub batch_open: bool,
+    /// A card reader paired with the merchant's phone: its requests must carry
+    /// the phone's location (field 59).
+    pub mobile_reader: bool,
 }
 
 /// Where a transaction stands.

@@ -41,6 +41,7 @@ async fn provision<S: Store>(store: &S) {
         session: None,
         batch: Batch(0),
         batch_open: false,
+        mobile_reader: true,
     };
     store.put_terminal(terminal).await.unwrap();
 }
@@ -104,6 +105,7 @@ async fn sign_in_opens_and_settlement_closes_batches<S: Store>(store: S) {
     let (terminal, merchant) = store.terminal(tid()).await.unwrap().unwrap();
     assert_eq!(merchant.mcc, "5411");
     assert!(terminal.session.is_none() && !terminal.batch_open);
+    assert!(terminal.mobile_reader, "the kind of terminal is kept");
     assert_eq!(store.sign_in(tid(), session()).await.unwrap(), Batch(1));
     assert_eq!(store.sign_in(tid(), session()).await.unwrap(), Batch(1), "sign-in does not open a new batch");
     let (terminal, _) = store.terminal(tid()).await.unwrap().unwrap();

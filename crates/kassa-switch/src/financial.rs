@@ -51,6 +51,12 @@ impl<S: Store, N: Network> Switch<S, N> {
         if let Err(code) = self.verify_mac(m, body, &session) {
             return self.plain(m, code, label);
         }
+        // A mobile reader without the phone's location (product.md §2): `30`,
+        // nothing recorded; the reader asks for location access and tries again.
+        if terminal.mobile_reader && request.location.is_none() {
+            tracing::info!(terminal = %terminal.id, "a mobile reader sent no usable location (59): answering 30");
+            return self.plain(m, ResponseCode::FormatError, label);
+        }
         let card = match self.card(&request, &merchant, &session) {
             Ok(card) => card,
             Err(code) => return self.plain(m, code, label),

@@ -19,6 +19,8 @@ pub const DEMO_MID: &str = "898310048990001";
 pub const DEMO_MERCHANT_NAME: &str = "Kassa Demo Store";
 /// The first demo terminal id; the others follow.
 pub const DEMO_FIRST_TID: u32 = 10_000_001;
+/// The demo's card reader paired with the merchant's phone (`kassa terminal --mobile`).
+pub const DEMO_READER_TID: u32 = 19_000_001;
 /// The demo merchant's own bank card, where its settled takings are paid out.
 pub const DEMO_PAYOUT_CARD: &str = "6222020200112233446";
 /// The demo merchant's log-in: its legal person, phone and passwords.
@@ -65,7 +67,15 @@ pub struct DemoFacts {
     pub host: String,
     pub port: u16,
     pub mid: String,
+    /// Countertop terminals (what `kassa bench` drives).
     pub terminals: Vec<DemoTerminal>,
+    /// Card readers paired with the merchant's phone: their requests carry
+    /// the phone's location (field 59), or the host refuses them.
+    #[serde(default)]
+    pub mobile_readers: Vec<DemoTerminal>,
+    /// The merchant and operations API and the console, `host:port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api: Option<String>,
     pub cards: Vec<DemoCard>,
     /// The demo's process id, so that `kassa bench` on the same machine can
     /// report the host's CPU time per transaction.
@@ -132,7 +142,17 @@ pub async fn start(
         world::start_simulator("127.0.0.1:0", &zone, Faults::default(), test_cards(), clock.clone(), shutdown.clone())
             .await?;
 
-    let previous = DemoFacts::load(dir).ok().filter(|f| f.terminals.len() == terminals as usize);
+    let last = DemoFacts::load(dir).ok();
+    // `--port 0` on a data directory that ran before takes the same ports again
+    // (a terminal left running finds its host), unless something else holds them now.
+    let (port, api_port) = match &last {
+        Some(facts) if port == 0 => {
+            let api = facts.api.as_deref().and_then(|a| a.parse::<std::net::SocketAddr>().ok()).map(|a| a.port());
+            (free_or_any(facts.port), api.map_or(0, free_or_any))
+        }
+        _ => (port, if port == 0 { 0 } else { port.saturating_add(2) }),
+    };
+    let previous = last.filter(|f| f.terminals.len() == terminals as usize);
     // A restart keeps what the merchant did (its name, state, settlement card):
     // the demo merchant is set up only in a new store.
     let mid = MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?;
@@ -142,8 +162,14 @@ pub async fn start(
     )
     .await?
     .is_some();
-    let demo_terminals = match previous {
-        Some(facts) => facts.terminals,
+    let demo_terminal = |(tid, tmk): &(kassa_core::TerminalId, SecretKey)| DemoTerminal {
+        tid: tid.to_string(),
+        tmk: to_hex(tmk.expose()),
+        kcv: tmk.check_value_hex(),
+    };
+    let kept_readers = previous.as_ref().map(|f| f.mobile_readers.clone()).filter(|r| !r.is_empty());
+    let demo_terminals = match &previous {
+        Some(facts) => facts.terminals.clone(),
         None => {
             let merchant = MerchantSpec {
                 id: MerchantId::parse(DEMO_MID).ok_or("demo merchant id")?,
@@ -155,7 +181,7 @@ pub async fn start(
                 daily_limit: Amount(900_000_000_000),
             };
             let provisioned = if known {
-                world::provision_terminals(&store, hsm.as_ref(), &mid, DEMO_FIRST_TID, terminals).await?
+                world::provision_terminals(&store, hsm.as_ref(), &mid, DEMO_FIRST_TID, terminals, false).await?
             } else {
                 world::provision(&store, hsm.as_ref(), &merchant, DEMO_FIRST_TID, terminals, clock.now_ms()).await?
             };
@@ -163,14 +189,18 @@ pub async fn start(
             for entry in std::fs::read_dir(dir.join("terminals"))?.flatten() {
                 let _ = std::fs::remove_file(entry.path());
             }
-            provisioned
-                .iter()
-                .map(|(tid, tmk): &(kassa_core::TerminalId, SecretKey)| DemoTerminal {
-                    tid: tid.to_string(),
-                    tmk: to_hex(tmk.expose()),
-                    kcv: tmk.check_value_hex(),
-                })
-                .collect()
+            provisioned.iter().map(demo_terminal).collect()
+        }
+    };
+    let mobile_readers = match kept_readers {
+        Some(readers) if previous.is_some() => readers,
+        _ => {
+            let provisioned = world::provision_terminals(&store, hsm.as_ref(), &mid, DEMO_READER_TID, 1, true).await?;
+            let readers: Vec<DemoTerminal> = provisioned.iter().map(demo_terminal).collect();
+            for reader in &readers {
+                let _ = std::fs::remove_file(dir.join("terminals").join(format!("{}.json", reader.tid)));
+            }
+            readers
         }
     };
     // Risk control on, with the starter ruleset, as an acquirer would run it
@@ -205,7 +235,6 @@ pub async fn start(
     let office =
         crate::api::office(kassa_store::AnyStore::Sqlite(store.clone()), hsm.clone(), clock.clone(), bank, policies);
     seed_office(&office, known).await?;
-    let api_port = if port == 0 { 0 } else { port.saturating_add(2) };
     let api = crate::api::serve(&format!("127.0.0.1:{api_port}"), office.clone(), shutdown.clone()).await?;
     let host = world::start_host(&settings, store, hsm, &zone, clock, shutdown).await?;
     let facts = DemoFacts {
@@ -213,6 +242,8 @@ pub async fn start(
         port: host.address.port(),
         mid: DEMO_MID.into(),
         terminals: demo_terminals,
+        mobile_readers,
+        api: Some(api.to_string()),
         pid: Some(std::process::id()),
         writer_cpu: placement.map(|p| p.writer),
         cards: test_cards()
@@ -232,6 +263,14 @@ pub async fn start(
     std::fs::write(dir.join("demo.json.tmp"), text)?;
     std::fs::rename(dir.join("demo.json.tmp"), dir.join("demo.json"))?;
     Ok(Demo { facts, host, sim, dir: dir.to_path_buf(), api, office })
+}
+
+/// `port` when nothing listens on it now, else 0 (any).
+fn free_or_any(port: u16) -> u16 {
+    match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => port,
+        Err(_) => 0,
+    }
 }
 
 /// The demo's staff (one per role) and the demo merchant's log-in; kept when
@@ -288,6 +327,9 @@ pub fn banner(demo: &Demo) -> String {
     }
     if f.terminals.len() > 10 {
         out.push_str(&format!("  … and {} more in demo.json\n", f.terminals.len() - 10));
+    }
+    for t in &f.mobile_readers {
+        out.push_str(&format!("  {}   {}     {}  mobile reader\n", t.tid, t.tmk, t.kcv));
     }
     out.push_str("\n  card  number               PIN     kind    state   expiry  funds\n");
     for (i, c) in f.cards.iter().enumerate() {

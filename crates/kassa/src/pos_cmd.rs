@@ -120,7 +120,7 @@ pub async fn run(
     let terminal_id = config.terminal_id.clone();
     let mut t = ScriptedTerminal::new(config)?;
     let mode = if mobile {
-        t.set_location(Some(location.to_string()));
+        t.set_location((location != "none").then(|| location.to_string()));
         Mode::Mobile
     } else {
         Mode::Countertop

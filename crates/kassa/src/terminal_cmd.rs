@@ -17,7 +17,8 @@ pub struct TerminalArgs {
     /// The demo's data directory (reads demo.json; keeps terminal state there).
     #[arg(long, default_value = "kassa-demo")]
     demo: PathBuf,
-    /// Which demo terminal: its id, or its position (1 = the first).
+    /// Which demo terminal: its id, or its position (1 = the first); with
+    /// --mobile the position counts the demo's mobile readers.
     #[arg(long, default_value = "1")]
     terminal: String,
     /// Sign-in key scheme: 001 (DES), 003 (3DES), 004 (3DES + track key).
@@ -30,7 +31,8 @@ pub struct TerminalArgs {
     /// log-in; the phone's location goes with each transaction).
     #[arg(long)]
     mobile: bool,
-    /// The phone's location for --mobile, `lat,lon` in degrees (default: near the demo merchant).
+    /// The phone's location for --mobile, `lat,lon` in degrees (default: near
+    /// the demo merchant); `none` sends none (the host refuses it, `30`).
     #[arg(long, default_value = "39.9100,116.4600")]
     location: String,
     /// Without a command: the terminal on screen, as the real device.
@@ -204,11 +206,14 @@ fn describe(kind: &str, amount: Option<u64>, card: Option<&Card>, answer: &TxnAn
 
 async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
     let facts = DemoFacts::load(&args.demo).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A mobile reader is its own kind of terminal: the host wants its location.
+    let listed = if args.mobile { &facts.mobile_readers } else { &facts.terminals };
     let terminal = match args.terminal.parse::<usize>() {
-        Ok(n) if n >= 1 && n <= facts.terminals.len() && args.terminal.len() < 8 => &facts.terminals[n - 1],
+        Ok(n) if n >= 1 && n <= listed.len() && args.terminal.len() < 8 => &listed[n - 1],
         _ => facts
             .terminals
             .iter()
+            .chain(&facts.mobile_readers)
             .find(|t| t.tid == args.terminal)
             .with_context(|| format!("no demo terminal {}", args.terminal))?,
     };
@@ -230,6 +235,9 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
         return crate::pos_cmd::run(&facts, config, &args.demo, args.mobile, &args.location).await;
     };
     let mut t = ScriptedTerminal::new(config)?;
+    if args.mobile && args.location != "none" {
+        t.set_location(Some(args.location.clone()));
+    }
     let current_batch = t.state().batch;
     // The batch log as the terminal holds it: voids and refunds find their original here.
     let log = t.state().log.clone();

@@ -488,17 +488,19 @@ pub async fn provision<S: Store>(
             now_ms,
         )
         .await?;
-    provision_terminals(store, hsm, &merchant.id, first_tid, count).await
+    provision_terminals(store, hsm, &merchant.id, first_tid, count, false).await
 }
 
 /// Terminals `first_tid`… of an existing merchant, each with a fresh master
-/// key (returned in clear for the scripted terminals), the merchant left as it is.
+/// key (returned in clear for the scripted terminals), the merchant left as it
+/// is; `mobile_reader`: card readers paired with a phone (they send its location).
 pub async fn provision_terminals<S: Store>(
     store: &S,
     hsm: &dyn SecurityModule,
     merchant: &MerchantId,
     first_tid: u32,
     count: u32,
+    mobile_reader: bool,
 ) -> Result<Vec<(TerminalId, SecretKey)>, Error> {
     let mut terminals = Vec::with_capacity(count as usize);
     for n in first_tid..first_tid + count {
@@ -514,6 +516,7 @@ pub async fn provision_terminals<S: Store>(
             session: None,
             batch: Batch(0),
             batch_open: false,
+            mobile_reader,
         };
         store.put_terminal(terminal).await?;
         terminals.push((id, tmk));

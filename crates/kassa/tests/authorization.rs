@@ -215,3 +215,29 @@ async fn keyed_entry_is_refused_for_debit_cards() {
     let (network, host) = w.agreement().await;
     assert_eq!(network, host);
 }
+
+/// A mobile reader must send the phone's location (product.md §2): a request
+/// without it, or with one that is not `lat,lon`, is refused `30` and nothing
+/// is recorded; with it, it sells. A countertop terminal needs none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mobile_reader_without_its_location_is_refused() {
+    use kassa_store::Store;
+    let w = world(Options::default()).await;
+    let (reader, _) = w.host.store.terminal(w.terminals[1].0.clone()).await.unwrap().unwrap();
+    w.host.store.put_terminal(kassa_store::Terminal { mobile_reader: true, ..reader }).await.unwrap();
+    let mut t = w.terminal(1);
+    t.sign_in().await.unwrap();
+    for location in [None, Some("north of the river"), Some("91.0,200.0")] {
+        t.set_location(location.map(str::to_string));
+        let answer = sale(&mut t, &debit(), 1_500).await;
+        assert_eq!(answer.code.as_str(), "30", "{location:?}: {answer:?}");
+    }
+    let refused = t.transact(TxnKind::BalanceInquiry, &debit(), Amount::ZERO, None).await.unwrap();
+    assert_eq!(refused.code.as_str(), "30", "a balance inquiry too");
+    assert!(w.host.store.standing().await.unwrap().is_empty(), "nothing went to the network");
+    t.set_location(Some("39.9100,116.4600".into()));
+    assert_eq!(sale(&mut t, &debit(), 1_500).await.code.as_str(), "00");
+    let mut countertop = w.terminal(0);
+    countertop.sign_in().await.unwrap();
+    assert_eq!(sale(&mut countertop, &debit(), 1_500).await.code.as_str(), "00", "a countertop sends none");
+}

@@ -57,7 +57,8 @@ async fn an_inventory_terminal_transacts_until_dormant_or_frozen() {
     let merchant = Actor::Merchant { user: 1, merchant: MerchantId::parse(MID) };
     let ops = staff(StaffRole::Operations);
 
-    let added = office.add_terminal(ops.clone(), "SN9001".into(), "Kassa K9".into()).await.unwrap();
+    let added =
+        office.add_terminal(ops.clone(), "SN9001".into(), "Kassa K9".into(), "countertop".into()).await.unwrap();
     assert_eq!(added.components.len(), 2);
     // Split knowledge: each component to its own custodian, once; never both to one.
     let other = Actor::Staff { id: 2, username: "custodian2".into(), role: StaffRole::Operations };

@@ -60,3 +60,32 @@ async fn a_restart_keeps_the_merchants_card_and_name() {
         again.cancel();
     }
 }
+
+/// `--port 0` picks free ports once; a restart on the same data directory
+/// takes them again (a terminal left running finds its host), and demo.json
+/// names the API too. The mobile reader is kept, with its key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_its_ports() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = CancellationToken::new();
+    let demo = kassa::demo::start(dir.path(), 1, 0, false, None, first.clone()).await.unwrap();
+    let facts = kassa::demo::DemoFacts::load(dir.path()).unwrap();
+    assert_eq!(facts.api.as_deref(), Some(demo.api.to_string().as_str()));
+    assert_eq!(facts.mobile_readers.len(), 1);
+    let (port, api) = (facts.port, demo.api.port());
+    first.cancel();
+    drop(demo);
+    let started = std::time::Instant::now();
+    while std::net::TcpListener::bind(("127.0.0.1", port)).is_err()
+        || std::net::TcpListener::bind(("127.0.0.1", api)).is_err()
+    {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "the first demo let its ports go");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let again = CancellationToken::new();
+    let demo = kassa::demo::start(dir.path(), 1, 0, false, None, again.clone()).await.unwrap();
+    let kept = kassa::demo::DemoFacts::load(dir.path()).unwrap();
+    assert_eq!((kept.port, demo.api.port()), (port, api));
+    assert_eq!(kept.mobile_readers, facts.mobile_readers);
+    again.cancel();
+}

@@ -112,6 +112,10 @@ pub(crate) async fn sms_outbox(
 pub struct NewTerminalRequest {
     pub serial: String,
     pub model: String,
+    /// `countertop` (the default) or `mobile_reader`: a card reader paired with
+    /// the merchant's phone, whose requests must carry the phone's location.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -128,7 +132,10 @@ pub(crate) async fn add_terminal(
     Caller(actor, _token): Caller,
     Body(req): Body<NewTerminalRequest>,
 ) -> ApiResult<(StatusCode, Json<NewTerminal>)> {
-    Ok((StatusCode::CREATED, Json(office.add_terminal(actor, req.serial, req.model).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(office.add_terminal(actor, req.serial, req.model, req.kind.unwrap_or_else(|| "countertop".into())).await?),
+    ))
 }
 
 /// The terminal inventory (`state`: in_stock, assigned, active, dormant, deregistered).

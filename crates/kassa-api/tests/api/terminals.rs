@@ -151,3 +151,37 @@ async fn terminal_inventory_activation_dormancy_and_deposits() {
     assert_eq!(reassigned.body["merchant_id"].as_str(), Some(other_merchant.as_str()), "{reassigned:?}");
     assert_eq!(s.get("/api/v1/merchant/terminals", &token).await.body.as_array().map(Vec::len), Some(0));
 }
+
+/// A card reader paired with a phone is added as such, and the host learns it
+/// at assignment (it then refuses the reader's requests without a location).
+#[tokio::test]
+async fn a_mobile_reader_is_its_own_kind_of_terminal() {
+    let s = server().await;
+    let (_token, merchant) = s.merchant("13800138000", "张三", ID_ZHANG, CARD_ZHANG).await;
+    let ops = s.staff("otto").await;
+    let bad =
+        s.post("/api/v1/ops/terminals", Some(&ops), json!({"serial": "MR0001", "model": "M1", "kind": "pager"})).await;
+    assert_eq!((bad.status, bad.body["field"].as_str()), (422, Some("kind")), "{bad:?}");
+    let added = s
+        .post(
+            "/api/v1/ops/terminals",
+            Some(&ops),
+            json!({"serial": "MR0001", "model": "Kassa M1", "kind": "mobile_reader"}),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{added:?}");
+    s.post("/api/v1/ops/terminals", Some(&ops), json!({"serial": "CT0001", "model": "Kassa K9"})).await;
+    let stock = s.get("/api/v1/ops/terminals?state=in_stock", &ops).await.body;
+    let kind_of = |serial: &str| {
+        stock.as_array().unwrap().iter().find(|t| t["serial"] == serial).map(|t| t["kind"].clone()).unwrap()
+    };
+    assert_eq!((kind_of("MR0001"), kind_of("CT0001")), (json!("mobile_reader"), json!("countertop")));
+    for serial in ["MR0001", "CT0001"] {
+        let assigned = s
+            .post(&format!("/api/v1/ops/terminals/{serial}/assign"), Some(&ops), json!({"merchant_id": merchant}))
+            .await;
+        assert_eq!(assigned.status, 200, "{assigned:?}");
+    }
+    let reader = kassa_core::TerminalId::parse(added.body["terminal_id"].as_str().unwrap()).unwrap();
+    assert!(s.office.store.terminal(reader).await.unwrap().unwrap().0.mobile_reader);
+}

@@ -70,11 +70,11 @@ pub(super) async fn put_terminal(c: &impl GenericClient, t: &Terminal) -> Result
     execute(
         c,
         "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_mode, pin_key, mac_key,
-             track_key, key_version, batch, batch_open)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+             track_key, key_version, batch, batch_open, mobile_reader)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          ON CONFLICT (id) DO UPDATE SET merchant_id = $2, serial = $3, status = $4, tmk = $5, pad_nibble = $6,
              key_mode = $7, pin_key = $8, mac_key = $9, track_key = $10, key_version = $11, batch = $12,
-             batch_open = $13",
+             batch_open = $13, mobile_reader = $14",
         &[
             &t.id.as_str(),
             &t.merchant.as_str(),
@@ -89,6 +89,7 @@ pub(super) async fn put_terminal(c: &impl GenericClient, t: &Terminal) -> Result
             &version,
             &(t.batch.0 as i32),
             &t.batch_open,
+            &t.mobile_reader,
         ],
     )
     .await
@@ -104,7 +105,8 @@ pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<
         c,
         "SELECT t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
                 t.track_key, t.key_version, t.batch, t.batch_open,
-                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes, m.tier
+                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes, m.tier,
+                t.mobile_reader
          FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = $1",
         &[&id.as_str()],
     )
@@ -134,6 +136,7 @@ pub(super) async fn terminal(c: &impl GenericClient, id: &TerminalId) -> Result<
         session,
         batch: Batch(r.get::<_, i32>(10) as u32),
         batch_open: r.get(11),
+        mobile_reader: r.get(21),
     };
     let merchant = Merchant {
         id: merchant_id,

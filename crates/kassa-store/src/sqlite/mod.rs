@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0014_transaction_local_time.sql"),
     include_str!("../../migrations/sqlite/0015_terminal_key_components.sql"),
     include_str!("../../migrations/sqlite/0016_otp_requester.sql"),
+    include_str!("../../migrations/sqlite/0017_mobile_readers.sql"),
 ];
 
 /// Work queued for the writer thread.

@@ -40,11 +40,11 @@ pub(super) fn put_terminal(c: &Connection, t: &Terminal) -> Result<()> {
     let session = t.session.as_ref();
     c.prepare_cached(
         "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_mode, pin_key, mac_key,
-             track_key, key_version, batch, batch_open)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             track_key, key_version, batch, batch_open, mobile_reader)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (id) DO UPDATE SET merchant_id = ?2, serial = ?3, status = ?4, tmk = ?5, pad_nibble = ?6,
              key_mode = ?7, pin_key = ?8, mac_key = ?9, track_key = ?10, key_version = ?11, batch = ?12,
-             batch_open = ?13",
+             batch_open = ?13, mobile_reader = ?14",
     )
     .map_err(db_error)?
     .execute(params![
@@ -61,6 +61,7 @@ pub(super) fn put_terminal(c: &Connection, t: &Terminal) -> Result<()> {
         session.map_or(0, |s| s.key_version),
         t.batch.0,
         t.batch_open,
+        t.mobile_reader,
     ])
     .map_err(db_error)?;
     Ok(())
@@ -75,7 +76,8 @@ pub(super) fn terminal(c: &Connection, id: &TerminalId) -> Result<Option<(Termin
     c.prepare_cached(
         "SELECT t.id, t.merchant_id, t.serial, t.status, t.tmk, t.pad_nibble, t.key_mode, t.pin_key, t.mac_key,
                 t.track_key, t.key_version, t.batch, t.batch_open,
-                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes, m.tier
+                m.name, m.mcc, m.status, m.mail_order, m.single_limit, m.daily_limit, m.location, m.profile_changes, m.tier,
+                t.mobile_reader
          FROM terminals t JOIN merchants m ON m.id = t.merchant_id WHERE t.id = ?1",
     )
     .map_err(db_error)?
@@ -100,6 +102,7 @@ pub(super) fn terminal(c: &Connection, id: &TerminalId) -> Result<Option<(Termin
             session,
             batch: Batch(row.get(11)?),
             batch_open: row.get(12)?,
+            mobile_reader: row.get(22)?,
         };
         let merchant_status: String = row.get(15)?;
         let merchant = Merchant {
