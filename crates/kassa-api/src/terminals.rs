@@ -76,7 +76,22 @@ pub struct TerminalView {
     pub last_active: Option<String>,
     /// Components of its master key still waiting for their custodians.
     pub components_waiting: i64,
+    /// Frozen by risk control: the host refuses its transactions (`58`) until
+    /// an analyst unfreezes it. What the merchant should do is in `frozen_help`.
+    pub frozen: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frozen_help: Option<String>,
+    /// Whether it came through the inventory (deposit, activation, cancellation);
+    /// false for terminals the host was given directly, as the demo's.
+    pub inventory: bool,
 }
+
+/// What a merchant is told about a frozen terminal.
+pub const FROZEN_HELP: &str = "风控冻结：此终端的交易被拒绝（58）。风控团队正在核查其近期交易，期间请用其他终端收款；\
+如为您本人的正常交易，请联系 Kassa 客服并提供终端号，核实后即解冻。 Frozen by risk control: this \
+terminal's transactions are refused (58) while the risk team reviews its recent activity. Take \
+payments on another terminal meanwhile; if the activity was yours, contact Kassa support with the \
+terminal number, and it is unfrozen once checked.";
 
 #[derive(Clone, Debug, Default, Serialize, ToSchema)]
 pub struct LifecycleSummary {
@@ -104,7 +119,7 @@ fn new_activation_code() -> ApiResult<String> {
 
 const VIEW_COLUMNS: &str = "serial, terminal_id, model, state, merchant_id, kcv, deposit, deposit_state, last_active_day,
     (SELECT COUNT(*) FROM terminal_key_components k WHERE k.serial = terminal_inventory.serial AND k.collected_by IS NULL),
-    kind FROM terminal_inventory";
+    kind, (SELECT t.status FROM terminals t WHERE t.serial = terminal_inventory.serial) FROM terminal_inventory";
 
 /// The kinds of terminal the inventory holds.
 pub const TERMINAL_KINDS: [&str; 2] = ["countertop", "mobile_reader"];
@@ -122,7 +137,40 @@ fn view(r: &kassa_store::office::Row) -> kassa_store::Result<TerminalView> {
         last_active: r.opt_int(8)?.map(kassa_core::time::date_of_day_number),
         components_waiting: r.int(9)?,
         kind: r.text(10)?,
-    })
+        frozen: false,
+        frozen_help: None,
+        inventory: true,
+    }
+    .frozen_if(r.opt_text(11)?.as_deref() == Some("blocked")))
+}
+
+impl TerminalView {
+    fn frozen_if(self, frozen: bool) -> TerminalView {
+        TerminalView { frozen, frozen_help: frozen.then(|| FROZEN_HELP.to_string()), ..self }
+    }
+}
+
+/// A terminal the host knows that never went through the inventory (provisioned
+/// directly, as the demo's are), as the merchant sees it.
+fn host_view(r: &kassa_store::office::Row) -> kassa_store::Result<TerminalView> {
+    let status = r.text(2)?;
+    Ok(TerminalView {
+        serial: r.text(0)?,
+        terminal_id: r.text(1)?,
+        model: String::new(),
+        kind: r.text(3)?,
+        state: if status == "blocked" { "active".into() } else { status.clone() },
+        merchant_id: Some(r.text(4)?),
+        kcv: String::new(),
+        deposit: 0,
+        deposit_state: "none".into(),
+        last_active: None,
+        components_waiting: 0,
+        frozen: false,
+        frozen_help: None,
+        inventory: false,
+    }
+    .frozen_if(status == "blocked"))
 }
 
 pub(crate) fn load(sql: &mut dyn Sql, serial: &str) -> kassa_store::Result<Option<TerminalView>> {
@@ -395,7 +443,17 @@ impl Office {
                 &format!("SELECT {VIEW_COLUMNS} WHERE merchant_id = ?1 ORDER BY serial"),
                 sql_params![merchant.as_str()],
             )?;
-            Ok(Ok(rows.iter().map(view).collect::<kassa_store::Result<_>>()?))
+            let mut views = rows.iter().map(view).collect::<kassa_store::Result<Vec<_>>>()?;
+            let direct = sql.query(
+                "SELECT serial, id, status, CASE WHEN mobile_reader THEN 'mobile_reader' ELSE 'countertop' END, merchant_id
+                 FROM terminals WHERE merchant_id = ?1 AND serial NOT IN (SELECT serial FROM terminal_inventory)
+                 ORDER BY serial LIMIT 1000",
+                sql_params![merchant.as_str()],
+            )?;
+            for row in &direct {
+                views.push(host_view(row)?);
+            }
+            Ok(Ok(views))
         })
         .await
     }

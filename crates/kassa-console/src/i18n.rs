@@ -155,6 +155,7 @@ impl T {
             "operator_password" => ("操作员密码（4–6位）", "Operator password (4–6 digits)"),
             "add_terminal" => ("入库", "Add to inventory"),
             "terminal_kind" => ("类型", "Kind"),
+            "terminal_frozen" => ("终端已冻结", "Terminal frozen"),
             "countertop" => ("台式POS", "Countertop"),
             "mobile_reader" => ("手机刷卡器", "Mobile reader"),
             "assign" => ("分配", "Assign"),

@@ -71,7 +71,7 @@ impl Facts {
     pub fn context(&self) -> Context<'static> {
         let mut c = Context::default();
         let v = &self.velocity;
-        let ints: [(&str, i64); 21] = [
+        let ints: [(&str, i64); 22] = [
             ("merchant_changes_30d", self.merchant_changes_30d),
             ("amount", self.amount),
             ("hour", self.hour),
@@ -85,6 +85,7 @@ impl Facts {
             ("terminal_credit_round_1h", v.terminal_credit_round_1h),
             ("terminal_count_1h", v.terminal_count_1h),
             ("terminal_declines_10m", v.terminal_declines_10m),
+            ("terminal_declined_cards_10m", v.terminal_declined_cards_10m),
             ("terminal_count_24h", v.terminal_count_24h),
             ("same_amount_cards_1h", v.same_amount_cards_1h),
             ("card_terminal_count_1h", v.card_terminal_count_1h),

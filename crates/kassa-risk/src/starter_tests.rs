@@ -168,14 +168,16 @@ fn every_starter_rule_fires_on_its_pattern_and_not_below() {
         spike(f);
         f.terminal_idle_days = 29
     });
+    // Refunds of earlier takings: ¥2,000 beyond the day's sales is reviewed.
     let refund = |f: &mut Facts| {
         f.kind = "refund".into();
-        f.amount = 5_001;
+        f.amount = 200_001;
+        f.velocity.merchant_refunds_day = 10_000;
         f.velocity.merchant_sales_day = 10_000
     };
     check("refund-ratio", Scope::Realtime, refund, |f| {
         refund(f);
-        f.amount = 5_000
+        f.amount = 200_000
     });
     check(
         "night-refund",
@@ -202,8 +204,12 @@ fn every_starter_rule_fires_on_its_pattern_and_not_below() {
     check(
         "decline-burst",
         Scope::Realtime,
-        |f| f.velocity.terminal_declines_10m = 5,
-        |f| f.velocity.terminal_declines_10m = 4,
+        |f| f.velocity.terminal_declined_cards_10m = 5,
+        |f| {
+            // One customer's many wrong PINs and a few declined cards: a shop's hour.
+            f.velocity.terminal_declines_10m = 9;
+            f.velocity.terminal_declined_cards_10m = 4
+        },
     );
     check("merchant-profile-churn", Scope::Realtime, |f| f.merchant_changes_30d = 3, |f| f.merchant_changes_30d = 2);
     let heavy = |f: &mut Facts| {
@@ -221,7 +227,7 @@ fn every_starter_rule_fires_on_its_pattern_and_not_below() {
 fn the_strongest_enforced_action_wins_and_monitor_mode_enforces_nothing() {
     let engine = engine();
     let mut f = quiet();
-    f.velocity.terminal_declines_10m = 9;
+    f.velocity.terminal_declined_cards_10m = 9;
     f.terminal_blocked = true;
     let d = engine.decide(&f, Scope::Realtime);
     assert_eq!(d.outcome, Outcome::Decline { code: "59".into() }, "decline outranks freezing");
@@ -234,7 +240,7 @@ fn the_strongest_enforced_action_wins_and_monitor_mode_enforces_nothing() {
     assert_eq!(d.hits.len(), 1);
     assert!(!d.hits[0].enforced && d.score == 0);
     let mut f = quiet();
-    f.velocity.terminal_declines_10m = 5;
+    f.velocity.terminal_declined_cards_10m = 5;
     assert_eq!(engine.decide(&f, Scope::Realtime).outcome, Outcome::FreezeTerminal { code: "59".into() });
 }
 

@@ -51,6 +51,10 @@ pub struct Features {
     pub terminal_count_24h: i64,
     /// Declines 51, 55 or 14 at this terminal in the last 10 minutes.
     pub terminal_declines_10m: i64,
+    /// Distinct cards declined (51, 55, 14, 54, 41, 43) at this terminal in the
+    /// last 10 minutes: card testing, or PINs tried on stolen cards. One
+    /// customer's wrong PINs are one card, however many tries.
+    pub terminal_declined_cards_10m: i64,
     /// Other cards that paid this same amount at this terminal in the last hour.
     pub same_amount_cards_1h: i64,
     /// This card at this terminal in the last hour: count and sum, this one included.
@@ -127,6 +131,10 @@ impl Velocity {
             .collect();
         let here: Vec<&VelocityEvent> =
             since(card, now, HOUR_MS).filter(|e| e.terminal == event.terminal && e.approved()).collect();
+        let declined_cards: BTreeSet<&str> = since(terminal, now, 10 * MINUTE_MS)
+            .filter(|e| matches!(e.code.as_str(), "51" | "55" | "14" | "54" | "41" | "43"))
+            .map(|e| e.card.as_str())
+            .collect();
         let day = self.days.get(&(event.merchant.clone(), event.day)).cloned().unwrap_or_default();
         Features {
             card_count_1h: since(card, now, HOUR_MS).count() as i64,
@@ -140,6 +148,7 @@ impl Velocity {
             terminal_declines_10m: since(terminal, now, 10 * MINUTE_MS)
                 .filter(|e| matches!(e.code.as_str(), "51" | "55" | "14"))
                 .count() as i64,
+            terminal_declined_cards_10m: declined_cards.len() as i64,
             same_amount_cards_1h: same_amount.len() as i64,
             card_terminal_count_1h: here.len() as i64 + 1,
             card_terminal_sum_1h: here.iter().map(|e| e.amount).sum::<i64>() + event.amount,
@@ -160,14 +169,25 @@ impl Velocity {
                 self.days.retain(|(_, d), _| *d >= event.day);
             }
             let day = self.days.entry(key).or_default();
-            if event.kind == "refund" {
-                day.refunds += event.amount;
-            } else {
-                day.sales += event.amount;
-                if event.credit {
-                    day.credit += event.amount;
+            // Only what moves the merchant's takings: a void takes its sale
+            // back out; pre-auths and balance inquiries are no sales.
+            match event.kind.as_str() {
+                "refund" => day.refunds += event.amount,
+                "sale" | "completion" | "completion_advice" => {
+                    day.sales += event.amount;
+                    if event.credit {
+                        day.credit += event.amount;
+                    }
+                    day.count += 1;
                 }
-                day.count += 1;
+                "sale_void" | "completion_void" => {
+                    day.sales = (day.sales - event.amount).max(0);
+                    if event.credit {
+                        day.credit = (day.credit - event.amount).max(0);
+                    }
+                    day.count = (day.count - 1).max(0);
+                }
+                _ => {}
             }
         }
         self.recorded += 1;
@@ -239,8 +259,25 @@ mod tests {
         assert_eq!(f.same_amount_cards_1h, 2, "b and c paid 200.00 too");
         assert_eq!(f.card_terminals_30m, 2);
         assert_eq!((f.card_terminal_count_1h, f.card_terminal_sum_1h), (2, 40_000));
-        assert_eq!(f.terminal_declines_10m, 1);
+        assert_eq!((f.terminal_declines_10m, f.terminal_declined_cards_10m), (1, 1));
         assert_eq!((f.merchant_sales_day, f.merchant_count_day), (61_000, 4));
+    }
+
+    #[test]
+    fn one_customers_wrong_pins_are_one_declined_card_and_voids_leave_the_day() {
+        let mut v = Velocity::new();
+        for i in 0..4 {
+            v.record(&event(i * MINUTE_MS, "a", "t1", 1_000, "55"));
+        }
+        v.record(&event(5 * MINUTE_MS, "b", "t1", 1_000, "51"));
+        let f = v.features(&event(6 * MINUTE_MS, "c", "t1", 1_000, "00"));
+        assert_eq!((f.terminal_declines_10m, f.terminal_declined_cards_10m), (5, 2));
+        v.record(&VelocityEvent { kind: "sale_void".into(), ..event(7 * MINUTE_MS, "c", "t1", 20_000, "00") });
+        v.record(&VelocityEvent { kind: "balance".into(), ..event(7 * MINUTE_MS, "c", "t1", 0, "00") });
+        v.record(&event(8 * MINUTE_MS, "c", "t1", 30_000, "00"));
+        v.record(&VelocityEvent { kind: "sale_void".into(), ..event(9 * MINUTE_MS, "c", "t1", 30_000, "00") });
+        let f = v.features(&event(10 * MINUTE_MS, "c", "t1", 1_000, "00"));
+        assert_eq!((f.merchant_sales_day, f.merchant_count_day), (0, 0), "voided, and no sales else");
     }
 
     #[test]

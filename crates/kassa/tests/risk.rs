@@ -56,14 +56,26 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
     assert_eq!(sale(&mut fresh, &debit(), 1_000).await.code.as_str(), "59");
     // Back to the first host: the terminal signs in again (the other host gave it new keys).
     terminals[2].sign_in().await.unwrap();
-    // Five declines for want of funds at one terminal: the next transaction there, with any card, is declined.
-    let poor = card(POOR, Some("111111"), Entry::Swipe);
-    for _ in 0..5 {
-        assert_eq!(sale(&mut terminals[2], &poor, 5_000).await.code.as_str(), "51");
+    // Five different cards declined at one terminal within minutes (card
+    // testing): the next transaction there, with any card, is declined.
+    let tried = [
+        (card(POOR, Some("111111"), Entry::Swipe), "51"),
+        (card(EXPIRED, Some("222222"), Entry::Swipe), "54"),
+        (card(LOST, Some("333333"), Entry::Swipe), "41"),
+        (card(STOLEN, Some("444444"), Entry::Swipe), "43"),
+        (card(UNKNOWN, Some("123456"), Entry::Swipe), "14"),
+    ];
+    for (tried, code) in &tried {
+        assert_eq!(sale(&mut terminals[2], tried, 5_000).await.code.as_str(), *code);
     }
     assert_eq!(sale(&mut terminals[2], &credit(), 100).await.code.as_str(), "59");
-    // Frozen: refused as a blocked terminal from then on.
+    // Frozen: refused as a blocked terminal from then on, and the merchant is told why.
     assert_eq!(sale(&mut terminals[2], &credit(), 100).await.code.as_str(), "58");
+    let merchant = kassa_api::Actor::Merchant { user: 1, merchant: kassa_core::MerchantId::parse(MID) };
+    let mine = office(&w).my_terminals(merchant).await.unwrap();
+    let frozen: Vec<_> = mine.iter().filter(|t| t.frozen).map(|t| t.terminal_id.clone()).collect();
+    assert_eq!(frozen, [w.terminals[2].0.to_string()], "{mine:?}");
+    assert!(mine[2].frozen_help.as_deref().is_some_and(|h| h.contains("58") && h.contains("support")));
     // The other terminals serve on.
     assert_eq!(sale(&mut terminals[0], &credit(), 100).await.code.as_str(), "00");
     let (network, host) = w.agreement().await;
@@ -81,6 +93,11 @@ async fn the_starter_rules_decline_a_card_on_many_terminals_and_a_decline_burst(
         .map(|r| r.int(0).unwrap())
         .collect();
     assert_eq!(ids.len(), 2, "the card on a third terminal, and the burst: {ids:?}");
+    let frozen_by = office.risk_decision(
+        kassa_api::Actor::Staff { id: 1, username: "rita".into(), role: kassa_merchant::StaffRole::Risk },
+        ids[1],
+    );
+    assert_eq!(frozen_by.await.unwrap().hits[0]["rule"], "decline-burst");
     let risk = kassa_api::Actor::Staff { id: 1, username: "rita".into(), role: kassa_merchant::StaffRole::Risk };
     let first = office.risk_decision(risk, ids[0]).await.unwrap();
     assert_eq!((first.outcome.as_str(), first.ruleset_version), ("decline 59", 1));
@@ -481,4 +498,51 @@ async fn a_far_mobile_reader_and_a_churning_merchant_profile_are_reviewed() {
     let support = kassa_api::Actor::Staff { id: 3, username: "sue".into(), role: StaffRole::Support };
     let refused = office.set_merchant_location(support, MID.into(), "31.2,121.4".into()).await;
     assert_eq!(refused.err().map(|e| e.status.as_u16()), Some(403));
+}
+
+/// A shop's ordinary day under the starter rules: a sale refunded in two
+/// parts, a third refund, a customer's wrong PINs, a card short of funds and an
+/// expired one — all answered as the card and the rules of the sale say, no
+/// risk decline, and the terminal serves on (it is not frozen).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shops_ordinary_day_passes_the_starter_rules() {
+    use kassa_core::time::Clock;
+    use kassa_core::{Amount, TxnKind};
+    let w = starter_world(kassa_risk::STARTER.to_string()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let today = daytime().local().mmdd();
+    let sold = sale(&mut t, &debit(), 10_000).await;
+    assert_eq!(sold.code.as_str(), "00");
+    let original = original_of(&sold, Some(&today));
+    for part in [3_000, 3_000, 2_000] {
+        let refund = t.transact(TxnKind::Refund, &debit(), Amount(part), Some(&original)).await.unwrap();
+        assert_eq!(refund.code.as_str(), "00", "a refund of {part} within the sale");
+    }
+    let wrong_pin = card(DEBIT, Some("000000"), Entry::Swipe);
+    for _ in 0..2 {
+        assert_eq!(sale(&mut t, &wrong_pin, 2_500).await.code.as_str(), "55");
+    }
+    assert_eq!(sale(&mut t, &debit(), 2_500).await.code.as_str(), "00", "then the right PIN");
+    assert_eq!(sale(&mut t, &card(POOR, Some("111111"), Entry::Swipe), 5_000).await.code.as_str(), "51");
+    assert_eq!(sale(&mut t, &card(EXPIRED, Some("222222"), Entry::Swipe), 100).await.code.as_str(), "54");
+    let other = sale(&mut t, &credit(), 4_800).await;
+    assert_eq!(other.code.as_str(), "00");
+    let refund =
+        t.transact(TxnKind::Refund, &credit(), Amount(4_800), Some(&original_of(&other, Some(&today)))).await.unwrap();
+    assert_eq!(refund.code.as_str(), "00");
+    assert_eq!(sale(&mut t, &credit(), 1_200).await.code.as_str(), "00", "the terminal serves on");
+    let declined: Vec<String> = w
+        .host
+        .store
+        .office_read(|sql| sql.query("SELECT outcome FROM risk_decisions", &[]))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.text(0).unwrap())
+        .filter(|o| !o.starts_with("review"))
+        .collect();
+    assert!(declined.is_empty(), "no risk decline, no freeze: {declined:?}");
+    let merchant = kassa_api::Actor::Merchant { user: 1, merchant: kassa_core::MerchantId::parse(MID) };
+    assert!(office(&w).my_terminals(merchant).await.unwrap().iter().all(|t| !t.frozen));
 }
