@@ -1,18 +1,53 @@
-//! The operator's flow: log-in, sign-in, forced settlement of yesterday's
-//! batch, the menu, amount, card, PIN, the answer in words, slips, the
-//! transaction list, settlement and sign-off. Keys come in, [`Effect`]s go
-//! out; the device's answers come back through the `*ed` methods.
+//! The operator's flow: log-in, sign-in, the forced settlement of an earlier
+//! day's batch, the menu, amount, card, PIN, the answer in words, slips,
+//! reprints, the transaction list, settlement and sign-off. Keys come in,
+//! [`Effect`]s go out; the device's answers come back through the `*ed`
+//! methods. Screens speak one language at a time ([`Lang`]); slips are
+//! bilingual.
 
 use kassa_core::{Amount, Currency, TxnKind};
-use kassa_terminal::{Card, Entry, LogEntry, OriginalRef, SettleAnswer, TxnAnswer};
+use kassa_terminal::{Card, Entry, LogEntry, OriginalRef, SettleAnswer, SignOffAnswer, TxnAnswer};
 
-use crate::slip::{self, Header};
+use crate::slip::{self, BatchSummary, Header};
 
 /// A countertop terminal, or a card reader paired with the merchant's phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Countertop,
     Mobile,
+}
+
+/// The language of the screens: Chinese unless the operator chooses English.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "zh" | "zh-CN" | "cn" | "chinese" => Some(Lang::Zh),
+            "en" | "en-US" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// `zh` or `en`, whichever this language is.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
 }
 
 /// A key the operator pressed.
@@ -34,23 +69,18 @@ pub enum Effect {
         card: Card,
         original: Option<OriginalRef>,
     },
-    Settle,
+    /// Settle the open batch; `forced` when it is an earlier day's, before work.
+    Settle {
+        forced: bool,
+    },
     SignOff,
-    /// Print (and keep) these slips: merchant copy, then customer copy.
-    Print(Vec<String>),
+    /// Print (and keep) these texts under `name`: two slips (merchant copy,
+    /// then customer copy), or one list.
+    Print {
+        name: String,
+        texts: Vec<String>,
+    },
     Quit,
-}
-
-/// A batch in numbers, for the settlement screen and its list.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BatchSummary {
-    pub batch: u32,
-    pub approved_count: u32,
-    pub approved_amount: u64,
-    pub failed_count: u32,
-    pub failed_amount: u64,
-    /// One line per transaction, for printing.
-    pub lines: Vec<String>,
 }
 
 /// A transaction being put together.
@@ -69,6 +99,26 @@ impl Draft {
     }
 }
 
+/// How the operator names an original transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum By {
+    /// Its trace number (凭证号), newest first across the log.
+    Trace,
+    /// Its batch and trace, 6 + 6 digits.
+    BatchTrace,
+    /// Its reference number (参考号), 12 digits, as the slip shows it.
+    Reference,
+}
+
+impl By {
+    fn digits(self) -> usize {
+        match self {
+            By::Trace => 6,
+            By::BatchTrace | By::Reference => 12,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     Login {
@@ -79,15 +129,19 @@ pub enum Screen {
     /// Waiting for the host.
     Busy(String),
     Menu,
+    /// `q` on the menu: leave the POS?
+    ConfirmQuit,
     PreAuthMenu,
-    /// The supervisor's password guards voids and refunds.
+    /// The supervisor's password (on a mobile reader: the merchant's payment
+    /// password) guards voids and refunds.
     Supervisor {
         next: TxnKind,
         password: String,
     },
-    /// The original's trace number (voids, refunds, completions).
+    /// The original (voids, refunds, completions).
     Original {
         kind: TxnKind,
+        by: By,
         digits: String,
     },
     Amount {
@@ -111,18 +165,31 @@ pub enum Screen {
         draft: Draft,
         digits: String,
     },
+    /// A transaction's outcome without slips: declined, unanswered, a balance.
     Answer {
         lines: Vec<String>,
     },
+    /// An earlier day's batch is open: the notice, before it is settled.
+    ForcedNotice {
+        batch: u32,
+    },
     Settled {
         lines: Vec<String>,
-        list: Vec<String>,
-        showing_list: bool,
+        /// The settlement list, printed with `p`.
+        list: String,
+        batch: u32,
     },
     List {
         offset: usize,
     },
+    /// Reprint: Enter for the last transaction, or its trace number.
+    Reprint {
+        digits: String,
+    },
+    /// Slips shown (and printed): the outcome above, the copy `index`.
     Slip {
+        outcome: Vec<String>,
+        slips: Box<[String; 2]>,
         index: usize,
     },
 }
@@ -131,6 +198,7 @@ pub enum Screen {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Operators {
     pub operators: Vec<(String, String)>,
+    /// Countertop: the supervisor's; mobile reader: the merchant's payment password.
     pub supervisor_password: String,
 }
 
@@ -143,6 +211,7 @@ impl Default for Operators {
 #[derive(Debug)]
 pub struct App {
     pub mode: Mode,
+    pub lang: Lang,
     pub screen: Screen,
     pub header: Header,
     pub operators: Operators,
@@ -150,56 +219,81 @@ pub struct App {
     pub operator: String,
     /// Test cards to present: (label, card).
     pub cards: Vec<(String, Card)>,
-    /// The current batch's approved transactions, newest last (from the device's state).
+    /// The terminal's log: this batch's and earlier approved transactions, oldest first.
     pub log: Vec<LogEntry>,
     pub batch: u32,
-    /// One line of news under the title (signed in, reversal sent, …).
+    /// The outcome of what was just done, under the title; cleared when the
+    /// operator goes on to something else.
     pub status: Option<String>,
-    /// The slips of the last approved transaction, for reprinting.
-    pub last_slips: Option<[String; 2]>,
     pub error: Option<String>,
-    /// Whether the settlement running now is yesterday's, forced before work.
-    forced: bool,
+    /// Signed off after settling: the settlement screen leaves to the log-in.
+    signed_off: bool,
 }
 
-/// The response code in words for the operator.
-pub fn answer_words(code: &str, meaning: &str) -> String {
-    let zh = match code {
-        "00" => "交易成功",
-        "51" => "余额不足",
-        "55" => "密码错误",
-        "75" => "密码错误次数超限",
-        "54" => "卡已过期",
-        "41" | "43" => "请没收卡",
-        "14" => "无效卡号",
-        "58" => "终端无权限",
-        "59" => "有作弊嫌疑",
-        "61" => "超出金额限制",
-        "94" => "重复交易",
-        "96" | "98" => "系统故障或无应答",
-        "A0" => "校验错误，请重新签到",
-        _ => "交易失败",
+/// The response code in words for the operator, in `lang`.
+pub fn answer_words(lang: Lang, code: &str, meaning: &str) -> String {
+    let (zh, en) = match code {
+        "00" => ("交易成功", "Approved"),
+        "51" => ("余额不足", "Insufficient funds"),
+        "55" => ("密码错误，请重新输入", "Incorrect PIN: try again"),
+        "75" => ("密码错误次数超限", "PIN tries exceeded"),
+        "54" => ("卡已过期", "Expired card"),
+        "41" | "43" => ("请没收卡", "Keep the card"),
+        "14" => ("无效卡号", "Invalid card number"),
+        "12" => (
+            "无效交易（手输卡号须为贷记卡且商户开通邮购）",
+            "Invalid transaction (keyed cards: credit only, mail-order merchants)",
+        ),
+        "25" => ("找不到原交易或原交易不可用", "Original not found or not usable"),
+        "30" => (
+            "格式错误；手机刷卡器请开启定位后重试",
+            "Format error; a mobile reader: turn on the phone's location and try again",
+        ),
+        "58" => (
+            "终端无权限（已冻结或停用），请查看商户门户",
+            "Not permitted on this terminal (frozen or out of service): see the merchant portal",
+        ),
+        "59" => ("有作弊嫌疑，交易被拒绝", "Declined by risk control"),
+        "61" => ("超出金额限制", "Over the amount limit"),
+        "64" => ("金额与原交易不符", "Amount does not match the original"),
+        "77" => ("请重新签到", "Sign in again"),
+        "94" => ("重复交易", "Duplicate transaction"),
+        "96" | "98" => ("系统故障或无应答", "System malfunction or no answer"),
+        "A0" => ("校验错误，请重新签到", "MAC error: sign in again"),
+        _ => ("交易失败", ""),
     };
-    format!("{zh} · {meaning} ({code})")
+    let words = lang.pick(zh, if en.is_empty() { meaning } else { en });
+    format!("{words} ({code})")
 }
 
 fn money(minor: u64) -> String {
     Amount(minor).display(Currency::CNY)
 }
 
-/// The menu title of a kind.
-fn kind_title(kind: TxnKind) -> &'static str {
-    slip::kind_words(kind.code())
+/// The transaction type in the screen's language.
+pub fn kind_title(lang: Lang, kind: TxnKind) -> &'static str {
+    let (zh, en) = match kind {
+        TxnKind::Sale => ("消费", "Sale"),
+        TxnKind::SaleVoid => ("消费撤销", "Void"),
+        TxnKind::Refund => ("退货", "Refund"),
+        TxnKind::PreAuth => ("预授权", "Pre-auth"),
+        TxnKind::PreAuthVoid => ("预授权撤销", "Pre-auth void"),
+        TxnKind::Completion | TxnKind::CompletionAdvice => ("预授权完成", "Pre-auth completion"),
+        TxnKind::CompletionVoid => ("预授权完成撤销", "Completion void"),
+        TxnKind::BalanceInquiry => ("余额查询", "Balance inquiry"),
+    };
+    lang.pick(zh, en)
 }
 
 impl App {
     pub fn new(mode: Mode, header: Header, cards: Vec<(String, Card)>) -> App {
         let screen = match mode {
-            Mode::Countertop => Screen::Login { operator: String::new(), password: String::new(), on_password: false },
-            Mode::Mobile => Screen::Busy("Signing in…".into()),
+            Mode::Countertop => screen_login(),
+            Mode::Mobile => Screen::Busy(String::new()),
         };
         App {
             mode,
+            lang: Lang::default(),
             screen,
             header,
             operators: Operators::default(),
@@ -208,10 +302,14 @@ impl App {
             log: Vec::new(),
             batch: 0,
             status: None,
-            last_slips: None,
             error: None,
-            forced: false,
+            signed_off: false,
         }
+    }
+
+    /// `zh` or `en`, by the screens' language.
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(zh, en)
     }
 
     /// What a mobile reader does first (it has no log-in).
@@ -219,14 +317,15 @@ impl App {
         (self.mode == Mode::Mobile).then_some(Effect::SignIn)
     }
 
-    fn menu(&mut self) {
-        self.screen = Screen::Menu;
-    }
-
-    /// The device's state changed: the batch and its approved transactions.
+    /// The device's state changed: the batch and its log.
     pub fn sync(&mut self, batch: u32, log: Vec<LogEntry>) {
         self.batch = batch;
-        self.log = log.into_iter().filter(|e| e.batch == batch).collect();
+        self.log = log;
+    }
+
+    /// This batch's approved transactions, oldest first.
+    pub fn batch_log(&self) -> impl Iterator<Item = &LogEntry> {
+        self.log.iter().filter(move |e| e.batch == self.batch)
     }
 
     /// A key; perhaps something for the device to do.
@@ -262,26 +361,39 @@ impl App {
                     };
                     (Login { operator, password, on_password }, None)
                 }
+                Key::Char('l') => {
+                    self.lang = self.lang.other();
+                    (Login { operator, password, on_password }, None)
+                }
                 Key::Enter if !on_password => (Login { operator, password, on_password: true }, None),
                 Key::Enter => {
                     if self.operators.operators.iter().any(|(o, p)| *o == operator && *p == password) {
                         self.operator = operator;
-                        (Busy("Signing in…".into()), Some(Effect::SignIn))
+                        (Busy(self.t("签到中…", "Signing in…").into()), Some(Effect::SignIn))
                     } else {
-                        self.error = Some("Wrong operator or password 操作员或密码错误".into());
+                        self.error = Some(self.t("操作员号或密码错误", "Wrong operator or password").into());
                         (screen_login(), None)
                     }
                 }
                 _ => (Login { operator, password, on_password }, None),
             },
             Busy(what) => (Busy(what), None),
-            Menu if back => (Menu, Some(Effect::Quit)),
-            Menu => self.menu_key(key),
+            Menu if back => (ConfirmQuit, None),
+            Menu => {
+                // Whatever the operator does next is a new outcome.
+                self.status = None;
+                self.menu_key(key)
+            }
+            ConfirmQuit => match key {
+                Key::Enter | Key::Char('y') => (Menu, Some(Effect::Quit)),
+                _ => (Menu, None),
+            },
             PreAuthMenu if back => (Menu, None),
             PreAuthMenu => match key {
                 Key::Char('1') => (Amount { draft: Draft::new(TxnKind::PreAuth), digits: String::new() }, None),
-                Key::Char('2') => (Supervisor { next: TxnKind::PreAuthVoid, password: String::new() }, None),
-                Key::Char('3') => (Original { kind: TxnKind::Completion, digits: String::new() }, None),
+                Key::Char('2') => (self.guarded(TxnKind::PreAuthVoid), None),
+                Key::Char('3') => (original(TxnKind::Completion), None),
+                Key::Char('4') => (self.guarded(TxnKind::CompletionVoid), None),
                 _ => (PreAuthMenu, None),
             },
             Supervisor { .. } if back => (Menu, None),
@@ -294,27 +406,31 @@ impl App {
                     password.pop();
                     (Supervisor { next, password }, None)
                 }
-                Key::Enter if password == self.operators.supervisor_password => {
-                    (Original { kind: next, digits: String::new() }, None)
-                }
+                Key::Enter if password == self.operators.supervisor_password => (original(next), None),
                 Key::Enter => {
-                    self.error = Some("Wrong supervisor password 主管密码错误".into());
+                    self.error = Some(match self.mode {
+                        Mode::Countertop => self.t("主管密码错误", "Wrong supervisor password").into(),
+                        Mode::Mobile => self.t("支付密码错误", "Wrong payment password").into(),
+                    });
                     (Menu, None)
                 }
                 _ => (Supervisor { next, password }, None),
             },
             Original { .. } if back => (Menu, None),
-            Original { kind, mut digits } => match key {
-                Key::Char(c) if c.is_ascii_digit() && digits.len() < 6 => {
+            Original { kind, by, mut digits } => match key {
+                Key::Char(c) if c.is_ascii_digit() && digits.len() < by.digits() => {
                     digits.push(c);
-                    (Original { kind, digits }, None)
+                    (Original { kind, by, digits }, None)
                 }
+                Key::Char('r') if kind != TxnKind::SaleVoid => (Original { kind, by: By::Reference, digits }, None),
+                Key::Char('b') => (Original { kind, by: By::BatchTrace, digits }, None),
+                Key::Char('t') => (Original { kind, by: By::Trace, digits }, None),
                 Key::Backspace => {
                     digits.pop();
-                    (Original { kind, digits }, None)
+                    (Original { kind, by, digits }, None)
                 }
-                Key::Enter => self.original_found(kind, &digits),
-                _ => (Original { kind, digits }, None),
+                Key::Enter => self.original_found(kind, by, &digits),
+                _ => (Original { kind, by, digits }, None),
             },
             Amount { .. } if back => (Menu, None),
             Amount { mut draft, mut digits } => match key {
@@ -334,7 +450,7 @@ impl App {
                         (Present { draft }, None)
                     }
                     _ => {
-                        self.error = Some("Key an amount 请输入金额".into());
+                        self.error = Some(self.t("请输入金额", "Key an amount").into());
                         (Amount { draft, digits }, None)
                     }
                 },
@@ -389,7 +505,7 @@ impl App {
                         (Confirm { draft }, None)
                     }
                     None => {
-                        self.error = Some("Not a card number or track 2 卡号或磁道数据有误".into());
+                        self.error = Some(self.t("卡号或磁道数据有误", "Not a card number or track 2").into());
                         (KeyCard { draft, text }, None)
                     }
                 },
@@ -418,87 +534,149 @@ impl App {
                 Key::Enter if digits.len() >= 4 => self.send(draft, Some(digits)),
                 _ => (Pin { draft, digits }, None),
             },
-            Answer { .. } => (Menu, None),
-            Settled { lines, list, showing_list } => match key {
-                Key::Char('p') => (
-                    Settled { lines, list: list.clone(), showing_list: true },
-                    Some(Effect::Print(vec![list.join("\n") + "\n"])),
+            Answer { .. } => {
+                self.status = None;
+                (Menu, None)
+            }
+            ForcedNotice { batch } => match key {
+                Key::Enter | Key::Char(' ') => (
+                    Busy(format!("{} {batch:06}…", self.t("正在结算批次", "Settling batch"))),
+                    Some(Effect::Settle { forced: true }),
                 ),
-                Key::Enter | Key::Esc | Key::Char('q') => (Menu, None),
-                _ => (Settled { lines, list, showing_list }, None),
+                _ => (ForcedNotice { batch }, None),
+            },
+            Settled { lines, list, batch } => match key {
+                Key::Char('p') => {
+                    self.status = Some(self.t("已打印结算单", "Settlement list printed").into());
+                    let effect = Effect::Print { name: format!("{batch:06}"), texts: vec![list.clone()] };
+                    (Settled { lines, list, batch }, Some(effect))
+                }
+                Key::Enter | Key::Esc | Key::Char('q') => {
+                    self.status = None;
+                    match (std::mem::take(&mut self.signed_off), self.mode) {
+                        (false, _) => (Menu, None),
+                        (true, Mode::Countertop) => (screen_login(), None),
+                        (true, Mode::Mobile) => (Menu, Some(Effect::Quit)),
+                    }
+                }
+                _ => (Settled { lines, list, batch }, None),
             },
             List { .. } if back => (Menu, None),
-            List { offset } => match key {
-                Key::Char('j') | Key::Char('2') => {
-                    (List { offset: offset.saturating_add(1).min(self.log.len().saturating_sub(1)) }, None)
+            List { offset } => {
+                let count = self.batch_log().count();
+                match key {
+                    Key::Char('j') | Key::Char('2') => {
+                        (List { offset: offset.saturating_add(1).min(count.saturating_sub(1)) }, None)
+                    }
+                    Key::Char('k') | Key::Char('8') => (List { offset: offset.saturating_sub(1) }, None),
+                    _ => (List { offset }, None),
                 }
-                Key::Char('k') | Key::Char('8') => (List { offset: offset.saturating_sub(1) }, None),
-                _ => (List { offset }, None),
+            }
+            Reprint { .. } if back => (Menu, None),
+            Reprint { mut digits } => match key {
+                Key::Char(c) if c.is_ascii_digit() && digits.len() < 6 => {
+                    digits.push(c);
+                    (Reprint { digits }, None)
+                }
+                Key::Backspace => {
+                    digits.pop();
+                    (Reprint { digits }, None)
+                }
+                Key::Enter => self.reprint(&digits),
+                _ => (Reprint { digits }, None),
             },
-            Slip { .. } if back => (Menu, None),
-            Slip { index } => match key {
-                Key::Enter | Key::Char(' ') if index == 0 => (Slip { index: 1 }, None),
-                Key::Enter | Key::Char(' ') => (Menu, None),
-                _ => (Slip { index }, None),
+            Slip { outcome, slips, index } => match key {
+                Key::Enter | Key::Char(' ') if index == 0 => (Slip { outcome, slips, index: 1 }, None),
+                Key::Enter | Key::Char(' ') | Key::Esc | Key::Char('q') => {
+                    self.status = None;
+                    (Menu, None)
+                }
+                _ => (Slip { outcome, slips, index }, None),
             },
         }
+    }
+
+    /// A void or refund: the supervisor's password first (on a mobile reader, the merchant's payment password).
+    fn guarded(&self, next: TxnKind) -> Screen {
+        Screen::Supervisor { next, password: String::new() }
     }
 
     fn menu_key(&mut self, key: Key) -> (Screen, Option<Effect>) {
         use Screen::*;
-        let supervised = |next| match self.mode {
-            Mode::Countertop => Supervisor { next, password: String::new() },
-            Mode::Mobile => Original { kind: next, digits: String::new() },
-        };
-        match (self.mode, key) {
+        let settle = || (Busy(String::new()), Some(Effect::Settle { forced: false }));
+        let sign_off = || (Busy(String::new()), Some(Effect::SignOff));
+        let reprint = || (Reprint { digits: String::new() }, None);
+        let (screen, effect) = match (self.mode, key) {
             (_, Key::Char('1')) => (Amount { draft: Draft::new(TxnKind::Sale), digits: String::new() }, None),
-            (_, Key::Char('2')) => (supervised(TxnKind::SaleVoid), None),
-            (Mode::Countertop, Key::Char('3')) => (supervised(TxnKind::Refund), None),
+            (_, Key::Char('2')) => (self.guarded(TxnKind::SaleVoid), None),
+            (_, Key::Char('3')) => (self.guarded(TxnKind::Refund), None),
             (Mode::Countertop, Key::Char('4')) => (PreAuthMenu, None),
-            (Mode::Countertop, Key::Char('5')) | (Mode::Mobile, Key::Char('3')) => {
+            (Mode::Countertop, Key::Char('5')) | (Mode::Mobile, Key::Char('4')) => {
                 (Present { draft: Draft::new(TxnKind::BalanceInquiry) }, None)
             }
-            (Mode::Countertop, Key::Char('6')) => (Busy("Settling the batch…".into()), Some(Effect::Settle)),
-            (Mode::Countertop, Key::Char('7')) => match &self.last_slips {
-                Some(_) => (Slip { index: 0 }, None),
-                None => {
-                    self.error = Some("Nothing to reprint 无可重打印的交易".into());
-                    (Menu, None)
-                }
-            },
-            (Mode::Countertop, Key::Char('8')) | (Mode::Mobile, Key::Char('4')) => (List { offset: 0 }, None),
-            (Mode::Countertop, Key::Char('9')) => (Busy("Signing off…".into()), Some(Effect::SignOff)),
+            (Mode::Countertop, Key::Char('6')) | (Mode::Mobile, Key::Char('6')) => settle(),
+            (Mode::Countertop, Key::Char('7')) | (Mode::Mobile, Key::Char('7')) => reprint(),
+            (Mode::Countertop, Key::Char('8')) | (Mode::Mobile, Key::Char('5')) => (List { offset: 0 }, None),
+            (Mode::Countertop, Key::Char('9')) | (Mode::Mobile, Key::Char('8')) => sign_off(),
+            (_, Key::Char('0')) => {
+                self.lang = self.lang.other();
+                (Menu, None)
+            }
             _ => (Menu, None),
-        }
+        };
+        // Busy screens say what they wait for, in the language chosen now.
+        let screen = match (&screen, &effect) {
+            (Busy(_), Some(Effect::Settle { .. })) => Busy(self.t("正在结算…", "Settling the batch…").into()),
+            (Busy(_), Some(Effect::SignOff)) => Busy(self.t("正在签退…", "Signing off…").into()),
+            _ => screen,
+        };
+        (screen, effect)
     }
 
-    /// The original named by its trace number in this batch; the amount comes with it for voids.
-    fn original_found(&mut self, kind: TxnKind, digits: &str) -> (Screen, Option<Effect>) {
-        let trace: u32 = digits.parse().unwrap_or(0);
+    /// The original named on the Original screen. Voids are for this batch
+    /// only; refunds and completions find earlier batches' in the log, and by
+    /// reference number the host finds one the log no longer holds.
+    fn original_found(&mut self, kind: TxnKind, by: By, digits: &str) -> (Screen, Option<Effect>) {
         let wanted = kind.original_kind().unwrap_or(&[]);
-        let found = self
-            .log
-            .iter()
-            .rev()
-            .find(|e| e.trace == trace && !e.reversed && wanted.iter().any(|k| k.code() == e.kind))
-            .cloned();
+        let this_batch_only = matches!(kind, TxnKind::SaleVoid | TxnKind::PreAuthVoid | TxnKind::CompletionVoid);
+        let number = |text: &str| text.parse::<u32>().ok();
+        let matches = |e: &&LogEntry| {
+            let place = match by {
+                By::Trace => number(digits) == Some(e.trace),
+                By::BatchTrace => {
+                    digits.len() == 12 && number(&digits[..6]) == Some(e.batch) && number(&digits[6..]) == Some(e.trace)
+                }
+                By::Reference => digits.len() == 12 && e.rrn == digits,
+            };
+            place
+                && !e.reversed
+                && (!this_batch_only || e.batch == self.batch)
+                && wanted.iter().any(|k| k.code() == e.kind)
+        };
+        let found = self.log.iter().rev().find(matches).cloned();
+        let mut draft = Draft::new(kind);
         let Some(original) = found else {
-            self.error = Some(format!(
-                "No {} with trace {digits} in this batch 本批次无此交易",
-                wanted.first().map_or("transaction", |k| k.code())
-            ));
+            if by == By::Reference && digits.len() == 12 && !this_batch_only {
+                // Older than the log: the host knows it by its reference number.
+                draft.original = Some(OriginalRef { rrn: Some(digits.to_string()), ..OriginalRef::default() });
+                return (Screen::Amount { draft, digits: String::new() }, None);
+            }
+            self.error = Some(match (this_batch_only, self.lang) {
+                (true, Lang::Zh) => format!("本批次无此{}原交易（{digits}）", kind_title(self.lang, wanted[0])),
+                (true, Lang::En) => format!("No {} {digits} in this batch", kind_title(self.lang, wanted[0])),
+                (false, Lang::Zh) => format!("终端记录中无此原交易（{digits}），可按 r 用参考号查找"),
+                (false, Lang::En) => format!("No original {digits} in the terminal's log: r finds it by reference no."),
+            });
             return (Screen::Menu, None);
         };
-        let reference = OriginalRef {
+        draft.original = Some(OriginalRef {
             batch: original.batch,
             trace: original.trace,
             date: Some(original.date.clone()),
             rrn: Some(original.rrn.clone()),
             auth_code: Some(original.auth_code.clone()),
-        };
-        let mut draft = Draft::new(kind);
-        draft.original = Some(reference);
-        if matches!(kind, TxnKind::SaleVoid | TxnKind::PreAuthVoid | TxnKind::CompletionVoid) {
+        });
+        if this_batch_only {
             // A void is for the full amount.
             draft.amount = Amount(original.amount);
             (Screen::Present { draft }, None)
@@ -507,72 +685,151 @@ impl App {
         }
     }
 
+    /// Reprints the last transaction, or the newest with this trace number.
+    fn reprint(&mut self, digits: &str) -> (Screen, Option<Effect>) {
+        let found = match digits.parse::<u32>() {
+            Ok(trace) => self.log.iter().rev().find(|e| e.trace == trace),
+            Err(_) => self.log.last(),
+        };
+        let Some(entry) = found.cloned() else {
+            self.error = Some(self.t("无可重打印的交易", "Nothing to reprint").into());
+            return (Screen::Menu, None);
+        };
+        let slips = slip::slips(&self.header, &entry, true);
+        let outcome = vec![
+            format!(
+                "{} · {} {} · {} {:06}",
+                self.t("重打印", "Reprint"),
+                slip::kind_words(&entry.kind),
+                money(entry.amount),
+                self.t("凭证号", "trace"),
+                entry.trace
+            ),
+            self.t("已打印两联：商户存根，持卡人存根", "Printed both copies: merchant, then customer").into(),
+        ];
+        let effect =
+            Effect::Print { name: format!("{:06}-{:06}-reprint", entry.batch, entry.trace), texts: slips.to_vec() };
+        (Screen::Slip { outcome, slips: Box::new(slips), index: 0 }, Some(effect))
+    }
+
     fn send(&mut self, draft: Draft, pin: Option<String>) -> (Screen, Option<Effect>) {
         let Some(mut card) = draft.card.clone() else { return (Screen::Menu, None) };
         if pin.is_some() {
             card.pin = pin;
         }
+        let waiting =
+            format!("{} — {}", kind_title(self.lang, draft.kind), self.t("处理中，请稍候…", "waiting for the host…"));
         let effect = Effect::Transact { kind: draft.kind, amount: draft.amount, card, original: draft.original };
-        (Screen::Busy(format!("{} — waiting for the host… 处理中", kind_title(draft.kind))), Some(effect))
+        (Screen::Busy(waiting), Some(effect))
     }
 
-    /// The sign-in's outcome; `yesterday_open` when the batch still holds an earlier day.
-    pub fn signed_in(&mut self, result: Result<(u32, Vec<String>), String>, yesterday_open: bool) -> Option<Effect> {
+    /// The sign-in's outcome; `earlier_day_open` when the open batch holds an
+    /// earlier day's transactions (it is settled before work, after a notice).
+    pub fn signed_in(&mut self, result: Result<(u32, Vec<String>), String>, earlier_day_open: bool) -> Option<Effect> {
         match result {
             Ok((batch, kcvs)) => {
                 self.batch = batch;
-                self.status =
-                    Some(format!("Signed in 签到成功 · batch {batch:06} · key check values {}", kcvs.join(" ")));
-                if yesterday_open && self.mode == Mode::Countertop {
-                    self.forced = true;
-                    self.screen =
-                        Screen::Busy("Yesterday's batch is still open: settling it first 先结算昨日批次…".into());
-                    return Some(Effect::Settle);
-                }
-                self.menu();
+                self.status = Some(format!(
+                    "{} · {} {batch:06} · {} {}",
+                    self.t("签到成功", "Signed in"),
+                    self.t("批次", "batch"),
+                    self.t("密钥校验值", "key check values"),
+                    kcvs.join(" ")
+                ));
+                self.screen = if earlier_day_open { Screen::ForcedNotice { batch } } else { Screen::Menu };
                 None
             }
             Err(error) => {
-                self.error = Some(format!("Sign-in failed 签到失败: {error}"));
+                self.error = Some(format!("{}: {error}", self.t("签到失败", "Sign-in failed")));
                 self.screen = match self.mode {
                     Mode::Countertop => screen_login(),
-                    Mode::Mobile => Screen::Busy("Sign-in failed: press q to leave".into()),
+                    Mode::Mobile => {
+                        Screen::Busy(self.t("签到失败：按 q 退出", "Sign-in failed: press q to leave").into())
+                    }
                 };
                 None
             }
         }
     }
 
-    pub fn signed_off(&mut self) {
-        self.status = Some("Signed off 已签退".into());
-        self.operator.clear();
-        self.screen = screen_login();
+    /// The sign-off's outcome: back to the log-in (a mobile reader closes).
+    pub fn signed_off(&mut self, result: Result<SignOffAnswer, String>, summary: &BatchSummary, printed_at: &str) {
+        match result {
+            Ok(answer) if answer.code.is_approved() => {
+                if let Some(settled) = answer.settled {
+                    // The batch was settled first: show it, and the log-in after.
+                    self.settled(Ok(settled), summary, printed_at, false);
+                    self.status = Some(self.t("已结算并签退", "Settled and signed off").into());
+                    self.operator.clear();
+                    self.signed_off = true;
+                    return;
+                }
+                self.status = Some(self.t("已签退", "Signed off").into());
+                self.operator.clear();
+                self.screen = screen_login();
+            }
+            Ok(answer) => {
+                self.error = Some(answer_words(self.lang, answer.code.as_str(), answer.code.meaning()));
+                self.screen = Screen::Menu;
+            }
+            Err(error) => {
+                self.error = Some(format!("{}: {error}", self.t("签退失败", "Sign-off failed")));
+                self.screen = Screen::Menu;
+            }
+        }
     }
 
-    /// The settlement's outcome, with the batch as it stood.
-    pub fn settled(&mut self, result: Result<SettleAnswer, String>, batch: &BatchSummary) {
-        let forced = std::mem::take(&mut self.forced);
-        let lines = match result {
+    /// The settlement's outcome, with the batch as it stood before it.
+    pub fn settled(
+        &mut self,
+        result: Result<SettleAnswer, String>,
+        summary: &BatchSummary,
+        printed_at: &str,
+        forced: bool,
+    ) {
+        let (lines, balanced) = match result {
             Ok(answer) if answer.code.is_approved() => {
-                let mut lines = vec![
-                    format!("{} batch {:06} settled 结算成功", if forced { "Yesterday's" } else { "The" }, batch.batch),
-                    format!("Approved 成功  {:>4}  {}", batch.approved_count, money(batch.approved_amount)),
-                    format!("Failed   失败  {:>4}  {}", batch.failed_count, money(batch.failed_amount)),
-                ];
-                lines.push(if answer.balanced {
-                    "Totals agree with the host 对账平".into()
+                let mut lines = vec![if forced {
+                    format!(
+                        "{} {:06} · {}",
+                        self.t("隔日强制结算：批次", "Next-day settlement: batch"),
+                        summary.batch,
+                        self.t("结算成功", "settled")
+                    )
                 } else {
-                    format!("Totals differ: {} transactions uploaded 对账不平，已上送明细", answer.uploaded)
+                    format!("{} {:06} {}", self.t("批次", "Batch"), summary.batch, self.t("结算成功", "settled"))
+                }];
+                lines.push(String::new());
+                lines.extend(summary.total_lines());
+                lines.push(String::new());
+                lines.push(if answer.balanced {
+                    self.t("对账平：与主机一致", "Totals agree with the host").into()
+                } else {
+                    format!(
+                        "{} {}",
+                        self.t("对账不平，已上送明细笔数", "Totals differed: transactions uploaded"),
+                        answer.uploaded
+                    )
                 });
-                lines
+                if let Some(next) = answer.next_batch {
+                    self.batch = next;
+                    lines.push(format!("{} {next:06}", self.t("已重新签到，新批次", "Signed in again: new batch")));
+                }
+                (lines, Some(answer.balanced))
             }
-            Ok(answer) => vec![format!(
-                "Settlement refused 结算失败: {}",
-                answer_words(answer.code.as_str(), answer.code.meaning())
-            )],
-            Err(error) => vec![format!("Settlement failed 结算失败: {error}")],
+            Ok(answer) => (
+                vec![format!(
+                    "{}: {}",
+                    self.t("结算失败", "Settlement refused"),
+                    answer_words(self.lang, answer.code.as_str(), answer.code.meaning())
+                )],
+                None,
+            ),
+            Err(error) => (vec![format!("{}: {error}", self.t("结算失败", "Settlement failed"))], None),
         };
-        self.screen = Screen::Settled { lines, list: batch.lines.clone(), showing_list: false };
+        self.status = lines.first().cloned();
+        let list = slip::settlement_list(&self.header, &self.operator, summary, printed_at, forced, balanced);
+        self.screen = Screen::Settled { lines, list, batch: summary.batch };
     }
 
     /// A transaction's outcome: `logged` is its log entry when approved.
@@ -584,47 +841,78 @@ impl App {
         logged: Option<LogEntry>,
     ) -> Option<Effect> {
         let mut lines = vec![if kind == TxnKind::BalanceInquiry {
-            kind_title(kind).to_string()
+            kind_title(self.lang, kind).to_string()
         } else {
-            format!("{}  {}", kind_title(kind), money(amount.minor_units()))
+            format!("{}  {}", kind_title(self.lang, kind), money(amount.minor_units()))
         }];
-        let mut effect = None;
         match result {
             Ok(answer) => {
                 if answer.reversal_sent {
-                    lines.push("The earlier transaction's reversal was sent first 已先发送冲正".into());
+                    lines.push(
+                        self.t("已先发送上一笔的冲正", "The earlier transaction's reversal was sent first").into(),
+                    );
                 }
-                lines.push(answer_words(answer.code.as_str(), answer.code.meaning()));
+                let words = answer_words(self.lang, answer.code.as_str(), answer.code.meaning());
+                self.status = Some(words.clone());
+                lines.push(words);
                 if answer.code.is_approved() {
-                    lines.push(format!("Trace {:06} · Ref {} · Auth {}", answer.trace, answer.rrn, answer.auth_code));
+                    lines.push(format!(
+                        "{} {:06} · {} {} · {} {}",
+                        self.t("凭证号", "Trace"),
+                        answer.trace,
+                        self.t("参考号", "Ref"),
+                        answer.rrn,
+                        self.t("授权码", "Auth"),
+                        answer.auth_code
+                    ));
                     if let Some(balances) = &answer.balances {
-                        lines.push(format!("Balance 余额: {}", balance_words(balances)));
+                        lines.extend(balance_lines(self.lang, balances));
                     }
                     if let Some(entry) = logged {
-                        let slips = slip::slips(&self.header, &entry);
-                        effect = Some(Effect::Print(slips.to_vec()));
-                        self.last_slips = Some(slips);
-                        lines.push("Printing two slips: merchant copy, then customer copy 打印签购单".into());
+                        let slips = slip::slips(&self.header, &entry, false);
+                        lines.push(
+                            self.t("已打印两联：商户存根，持卡人存根", "Printed both copies: merchant, then customer")
+                                .into(),
+                        );
+                        let name = format!("{:06}-{:06}", entry.batch, entry.trace);
+                        self.screen = Screen::Slip { outcome: lines, slips: Box::new(slips.clone()), index: 0 };
+                        return Some(Effect::Print { name, texts: slips.to_vec() });
                     }
                 } else {
-                    lines.push("Back to the menu: choose the transaction again 请重新选择交易".into());
+                    lines.push(
+                        self.t("请返回菜单重新选择交易", "Back to the menu: choose the transaction again").into(),
+                    );
                 }
             }
             Err(error) => {
-                lines.push(format!("No valid answer 无应答: {error}"));
-                lines.push("The reversal is kept and will be sent before the next transaction 冲正已保存".into());
+                let words = format!("{}: {error}", self.t("无有效应答", "No valid answer"));
+                self.status = Some(words.clone());
+                lines.push(words);
+                lines.push(
+                    self.t(
+                        "已保存冲正，将在下一笔交易前发送",
+                        "The reversal is kept and will be sent before the next transaction",
+                    )
+                    .into(),
+                );
             }
         }
-        lines.push("Enter: menu".into());
-        self.screen =
-            if effect.is_some() { Screen::Slip { index: 0 } } else { Screen::Answer { lines: lines.clone() } };
-        self.status = Some(lines.get(1).cloned().unwrap_or_default());
-        effect
+        self.screen = Screen::Answer { lines };
+        None
+    }
+
+    /// Printing failed (the slip files could not be written).
+    pub fn print_failed(&mut self, error: String) {
+        self.error = Some(format!("{}: {error}", self.t("打印失败", "Printer")));
     }
 }
 
 fn screen_login() -> Screen {
     Screen::Login { operator: String::new(), password: String::new(), on_password: false }
+}
+
+fn original(kind: TxnKind) -> Screen {
+    Screen::Original { kind, by: By::Trace, digits: String::new() }
 }
 
 /// A typed card: track 2 (`PAN=YYMM…`, read as `entry`) or a card number (keyed).
@@ -644,21 +932,34 @@ fn typed_card(text: &str, entry: Entry) -> Option<Card> {
     Some(Card { pan: pan.to_string(), expiry, track2, pin: Some(String::new()), entry })
 }
 
-/// Field 54 (amount type 02 available) in words; the raw field otherwise.
-fn balance_words(field54: &str) -> String {
+/// Field 54 in words: the available balance (amount type 02) and the ledger
+/// balance (01), each where it came back; the raw field when it is unreadable.
+pub fn balance_lines(lang: Lang, field54: &str) -> Vec<String> {
     // Each balance: account type (2), amount type (2), currency (3), sign (1), amount (12).
-    field54
+    let entries: Vec<(String, String)> = field54
         .as_bytes()
         .chunks(20)
         .filter_map(|b| std::str::from_utf8(b).ok())
-        .filter(|b| b.len() == 20)
+        .filter(|b| b.len() == 20 && b[8..].bytes().all(|c| c.is_ascii_digit()))
         .map(|b| {
             let minor: u64 = b[8..].parse().unwrap_or(0);
             let sign = if &b[7..8] == "D" { "-" } else { "" };
-            format!("{sign}{}", money(minor))
+            (b[2..4].to_string(), format!("{sign}{}", money(minor)))
         })
-        .next()
-        .unwrap_or_else(|| field54.to_string())
+        .collect();
+    if entries.is_empty() {
+        return vec![format!("{}: {field54}", lang.pick("余额", "Balance"))];
+    }
+    let mut lines = Vec::new();
+    for (wanted, zh, en) in [("02", "可用余额", "Available balance"), ("01", "账面余额", "Ledger balance")] {
+        if let Some((_, amount)) = entries.iter().find(|(t, _)| t == wanted) {
+            lines.push(format!("{}: {amount}", lang.pick(zh, en)));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(format!("{}: {}", lang.pick("余额", "Balance"), entries[0].1));
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The screens, drawn for an 80×24 terminal: a title with the terminal and
-//! operator, a status line, the screen's body, and the keys that work now.
+//! operator, a status line (the outcome of what was just done, or an error),
+//! the screen's body, and the keys that work now — in the language chosen.
 
 use kassa_core::{Amount, Currency, TxnKind};
 use ratatui::Frame;
@@ -8,7 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use crate::app::{App, Mode, Screen};
+use crate::app::{App, By, Mode, Screen, kind_title};
 use crate::slip;
 
 fn money(minor: u64) -> String {
@@ -19,162 +20,269 @@ fn stars(n: usize) -> String {
     "*".repeat(n)
 }
 
+/// Lines the body has room for (24 rows less borders, status and help).
+const BODY_ROWS: usize = 19;
+
+/// A slip side by side in two columns, without the rules of the paper, so a
+/// whole copy fits the screen.
+fn two_columns(text: &str, rows: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.chars().all(|c| c == '=' || c == '-' || c == '_')).collect();
+    let half = lines.len().div_ceil(2).max(1);
+    let (left, right) = lines.split_at(half.min(lines.len()));
+    left.iter()
+        .enumerate()
+        .take(rows)
+        .map(|(i, l)| {
+            let pad = (slip::WIDTH + 2).saturating_sub(slip::width(l));
+            format!("{l}{}{}", " ".repeat(pad), right.get(i).copied().unwrap_or(""))
+        })
+        .collect()
+}
+
 /// The body and the help line of the current screen.
-pub fn body(app: &App) -> (Vec<String>, &'static str) {
-    let words = |kind: TxnKind| slip::kind_words(kind.code());
+pub fn body(app: &App) -> (Vec<String>, String) {
+    let t = |zh: &'static str, en: &'static str| app.t(zh, en).to_string();
+    let title = |kind: TxnKind| kind_title(app.lang, kind).to_string();
     match &app.screen {
         Screen::Login { operator, password, on_password } => (
             vec![
-                "Log in 操作员签到".into(),
+                t("操作员签到", "Log in"),
                 String::new(),
-                format!("{} Operator no. 操作员号: {operator}", if *on_password { " " } else { ">" }),
-                format!("{} Password   密码:     {}", if *on_password { ">" } else { " " }, stars(password.len())),
+                format!("{} {}: {operator}", if *on_password { " " } else { ">" }, t("操作员号", "Operator no.")),
+                format!(
+                    "{} {}: {}",
+                    if *on_password { ">" } else { " " },
+                    t("密码", "Password"),
+                    stars(password.len())
+                ),
                 String::new(),
-                "A new terminal: operator 01, password 0000.".into(),
+                t("新终端：操作员 01，密码 0000。", "A new terminal: operator 01, password 0000."),
             ],
-            "digits · Enter next · Backspace · q quit",
+            t(
+                "数字 · Enter 下一步 · Backspace 删除 · l English · q 退出",
+                "digits · Enter next · Backspace · l 中文 · q quit",
+            ),
         ),
-        Screen::Busy(what) => (vec![what.clone()], "please wait"),
+        Screen::Busy(what) => (vec![what.clone()], t("请稍候", "please wait")),
         Screen::Menu => match app.mode {
             Mode::Countertop => (
                 vec![
-                    "1 Sale        消费".into(),
-                    "2 Void        撤销".into(),
-                    "3 Refund      退货".into(),
-                    "4 Pre-auth    预授权".into(),
-                    "5 Balance     余额查询".into(),
-                    "6 Settlement  结算".into(),
-                    "7 Reprint     重打印".into(),
-                    "8 Transactions 交易明细".into(),
-                    "9 Sign off    签退".into(),
+                    format!("1 {}", t("消费", "Sale")),
+                    format!("2 {}", t("消费撤销", "Void")),
+                    format!("3 {}", t("退货", "Refund")),
+                    format!("4 {}", t("预授权类", "Pre-auth")),
+                    format!("5 {}", t("余额查询", "Balance")),
+                    format!("6 {}", t("结算", "Settlement")),
+                    format!("7 {}", t("重打印", "Reprint")),
+                    format!("8 {}", t("交易明细", "Transactions")),
+                    format!("9 {}", t("签退", "Sign off")),
+                    format!("0 {}", t("English", "中文")),
                 ],
-                "1-9 choose · q quit",
+                t("0-9 选择 · q 退出", "0-9 choose · q quit"),
             ),
             Mode::Mobile => (
                 vec![
-                    "1 Collect payment 收款".into(),
-                    "2 Void            撤销".into(),
-                    "3 Balance         余额查询".into(),
-                    "4 Transactions    交易查询".into(),
+                    format!("1 {}", t("收款", "Collect payment")),
+                    format!("2 {}", t("撤销", "Void")),
+                    format!("3 {}", t("退货", "Refund")),
+                    format!("4 {}", t("余额查询", "Balance")),
+                    format!("5 {}", t("交易查询", "Transactions")),
+                    format!("6 {}", t("结算", "Settlement")),
+                    format!("7 {}", t("重打印", "Reprint")),
+                    format!("8 {}", t("签退", "Sign off")),
+                    format!("0 {}", t("English", "中文")),
                 ],
-                "1-4 choose · q quit",
+                t("0-8 选择 · q 退出", "0-8 choose · q quit"),
             ),
         },
+        Screen::ConfirmQuit => (
+            vec![
+                t("退出收款程序？", "Leave the POS?"),
+                String::new(),
+                t("Enter 或 y 确认退出；其他键返回菜单", "Enter or y: leave; any other key: back to the menu"),
+            ],
+            t("Enter/y 退出 · 其他键返回", "Enter/y leave · other keys back"),
+        ),
         Screen::PreAuthMenu => (
             vec![
-                "1 Pre-auth            预授权".into(),
-                "2 Pre-auth void       预授权撤销".into(),
-                "3 Pre-auth completion 预授权完成".into(),
+                format!("1 {}", t("预授权", "Pre-auth")),
+                format!("2 {}", t("预授权撤销", "Pre-auth void")),
+                format!("3 {}", t("预授权完成", "Pre-auth completion")),
+                format!("4 {}", t("预授权完成撤销", "Completion void")),
             ],
-            "1-3 choose · q back",
+            t("1-4 选择 · q 返回", "1-4 choose · q back"),
         ),
         Screen::Supervisor { next, password } => (
             vec![
-                words(*next).into(),
+                title(*next),
                 String::new(),
-                format!("Supervisor password 主管密码: {}", stars(password.len())),
+                format!(
+                    "{}: {}",
+                    match app.mode {
+                        Mode::Countertop => t("主管密码", "Supervisor password"),
+                        Mode::Mobile => t("商户支付密码", "The merchant's payment password"),
+                    },
+                    stars(password.len())
+                ),
             ],
-            "digits · Enter · q back",
+            t("数字 · Enter 确认 · q 返回", "digits · Enter · q back"),
         ),
-        Screen::Original { kind, digits } => (
-            vec![words(*kind).into(), String::new(), format!("Original trace no. 原凭证号: {digits}")],
-            "digits · Enter · q back",
-        ),
+        Screen::Original { kind, by, digits } => {
+            let what = match by {
+                By::Trace => t("原凭证号", "Original trace no."),
+                By::BatchTrace => t("原批次号+凭证号（12位）", "Original batch + trace (12 digits)"),
+                By::Reference => t("原参考号（12位）", "Original reference no. (12 digits)"),
+            };
+            let mut lines = vec![title(*kind), String::new(), format!("{what}: {digits}"), String::new()];
+            if *kind != TxnKind::SaleVoid {
+                lines.push(t(
+                    "t 按凭证号 · b 按批次号+凭证号 · r 按参考号（可查往日交易）",
+                    "t by trace · b by batch + trace · r by reference no. (earlier days too)",
+                ));
+            }
+            (lines, t("数字 · Enter 确认 · q 返回", "digits · Enter · q back"))
+        }
         Screen::Amount { draft, digits } => (
             vec![
-                words(draft.kind).into(),
+                title(draft.kind),
                 String::new(),
-                format!("Amount 金额: {}", money(digits.parse().unwrap_or(0))),
+                format!("{}: {}", t("金额", "Amount"), money(digits.parse().unwrap_or(0))),
                 String::new(),
-                "Key the amount in fen: 9900 is ¥99.00".into(),
+                t("以分为单位输入：9900 即 ¥99.00", "Key the amount in fen: 9900 is ¥99.00"),
             ],
-            "digits · Backspace · Enter · q back",
+            t("数字 · Backspace · Enter · q 返回", "digits · Backspace · Enter · q back"),
         ),
         Screen::Present { draft } => (
             vec![
                 format!(
                     "{}  {}",
-                    words(draft.kind),
+                    title(draft.kind),
                     if draft.amount.minor_units() > 0 { money(draft.amount.minor_units()) } else { String::new() }
                 ),
                 String::new(),
-                "Present the card 请刷卡/插卡/挥卡:".into(),
-                "1 Swipe 刷卡   2 Insert 插卡   3 Tap 挥卡".into(),
+                t("请刷卡、插卡或挥卡：", "Present the card:"),
+                t("1 刷卡   2 插卡   3 挥卡", "1 Swipe   2 Insert   3 Tap"),
             ],
-            "1-3 · q back",
+            t("1-3 · q 返回", "1-3 · q back"),
         ),
         Screen::PickCard { .. } => {
-            let mut lines = vec!["Which card? 选择测试卡:".to_string()];
+            let mut lines = vec![t("选择测试卡：", "Which card?")];
             lines.extend(app.cards.iter().take(9).enumerate().map(|(i, (label, _))| format!("{} {label}", i + 1)));
-            lines.push("k  type a card number or track 2 输入卡号或磁道".into());
-            (lines, "1-9 · k · q back")
+            lines.push(t("k  输入卡号或二磁道", "k  type a card number or track 2"));
+            (lines, t("1-9 · k · q 返回", "1-9 · k · q back"))
         }
         Screen::KeyCard { text, .. } => (
-            vec!["Card number, or track 2 (PAN=YYMM…) 卡号或二磁道:".into(), String::new(), text.clone()],
-            "digits and = · Enter · q back",
+            vec![
+                t("卡号或二磁道（卡号=有效期…）：", "Card number, or track 2 (PAN=YYMM…):"),
+                String::new(),
+                text.clone(),
+            ],
+            t("数字和 = · Enter · q 返回", "digits and = · Enter · q back"),
         ),
         Screen::Confirm { draft } => {
             let card = draft.card.as_ref().map(|c| kassa_core::mask_pan(&c.pan)).unwrap_or_default();
-            let pin = draft.card.as_ref().is_some_and(|c| c.pin.is_some());
+            let pin = draft.card.as_ref().is_some_and(|c| c.pin.is_some()) || draft.kind == TxnKind::BalanceInquiry;
+            let entry = match (app.lang, draft.entry) {
+                (crate::app::Lang::Zh, kassa_terminal::Entry::Keyed) => "手输",
+                (crate::app::Lang::Zh, kassa_terminal::Entry::Swipe) => "刷卡",
+                (crate::app::Lang::Zh, kassa_terminal::Entry::Chip) => "插卡",
+                (crate::app::Lang::Zh, kassa_terminal::Entry::Tap) => "挥卡",
+                (crate::app::Lang::En, entry) => entry.word(),
+            };
             (
                 vec![
                     if draft.amount.minor_units() > 0 {
-                        format!("{}  {}", words(draft.kind), money(draft.amount.minor_units()))
+                        format!("{}  {}", title(draft.kind), money(draft.amount.minor_units()))
                     } else {
-                        words(draft.kind).to_string()
+                        title(draft.kind)
                     },
                     String::new(),
-                    format!("Card 卡号: {card}"),
-                    format!("Read by 读卡方式: {}", draft.entry.word()),
+                    format!("{}: {card}", t("卡号", "Card")),
+                    format!("{}: {entry}", t("读卡方式", "Read by")),
                     String::new(),
                     if pin {
-                        "Check the card number, then the cardholder enters the PIN".into()
+                        t(
+                            "请核对卡号，然后由持卡人输入密码",
+                            "Check the card number, then the cardholder enters the PIN",
+                        )
                     } else {
-                        "No PIN for this card: Enter sends it 免密".into()
+                        t("此卡免密：Enter 发送", "No PIN for this card: Enter sends it")
                     },
                 ],
-                "Enter confirm · q back",
+                t("Enter 确认 · q 返回", "Enter confirm · q back"),
             )
         }
         Screen::Pin { digits, .. } => (
             vec![
-                "Cardholder: enter your PIN 请持卡人输入密码".into(),
+                t("请持卡人输入密码", "Cardholder: enter your PIN"),
                 String::new(),
-                format!("PIN: {}", stars(digits.len())),
+                format!("{}: {}", t("密码", "PIN"), stars(digits.len())),
             ],
-            "digits · Enter · q back",
+            t("数字 · Enter · q 返回", "digits · Enter · q back"),
         ),
-        Screen::Answer { lines } => (lines.clone(), "Enter menu"),
-        Screen::Settled { lines, list, showing_list } => {
-            let mut out = lines.clone();
-            if *showing_list {
-                out.push(String::new());
-                out.extend(list.iter().take(12).cloned());
-            }
-            (out, "p print the list · Enter menu")
+        Screen::Answer { lines } => (lines.clone(), t("Enter 返回菜单", "Enter menu")),
+        Screen::ForcedNotice { batch } => (
+            vec![
+                t("隔日强制结算", "Next-day settlement"),
+                String::new(),
+                format!(
+                    "{} {batch:06} {}",
+                    t("批次", "Batch"),
+                    t("含往日交易，尚未结算。", "holds an earlier day's transactions and is not settled.")
+                ),
+                t("今日交易前须先结算该批次。", "It is settled before today's work."),
+                String::new(),
+                t("按 Enter 开始结算", "Press Enter to settle it"),
+            ],
+            t("Enter 结算", "Enter settle"),
+        ),
+        Screen::Settled { lines, .. } => {
+            (lines.clone(), t("p 打印结算单 · Enter 返回菜单", "p print the list · Enter menu"))
         }
         Screen::List { offset } => {
-            let mut lines = vec![format!("Batch {:06}: {} approved 本批次交易", app.batch, app.log.len())];
-            lines.extend(app.log.iter().skip(*offset).take(14).map(|e| {
+            let count = app.batch_log().count();
+            let mut lines =
+                vec![format!("{} {:06}: {} {}", t("批次", "Batch"), app.batch, count, t("笔成功交易", "approved"))];
+            lines.extend(app.batch_log().skip(*offset).take(14).map(|e| {
+                let words = slip::kind_words(&e.kind);
+                let words = match app.lang {
+                    crate::app::Lang::Zh => words.split(' ').next().unwrap_or(words),
+                    crate::app::Lang::En => words.split_once(' ').map_or(words, |(_, en)| en),
+                };
                 format!(
-                    "{:06} {:<22} {:>12} {}{}",
+                    "{:06} {words:<16} {:>12} {}{}",
                     e.trace,
-                    slip::kind_words(&e.kind),
                     money(e.amount),
                     e.masked_pan,
-                    if e.reversed { " reversed" } else { "" }
+                    if e.reversed { app.t(" 已冲正", " reversed") } else { "" }
                 )
             }));
-            if app.log.is_empty() {
-                lines.push("No transactions yet 暂无交易".into());
+            if count == 0 {
+                lines.push(t("暂无交易", "No transactions yet"));
             }
-            (lines, "j/k scroll · q back")
+            (lines, t("j/k 翻动 · q 返回", "j/k scroll · q back"))
         }
-        Screen::Slip { index } => {
-            let text = app.last_slips.as_ref().and_then(|s| s.get(*index)).cloned().unwrap_or_default();
-            // On screen without the rules of the paper (it has to fit 24 lines).
-            let lines = text.lines().filter(|l| !l.chars().all(|c| c == '=' || c == '-')).map(str::to_string).collect();
-            (lines, if *index == 0 { "Enter: customer copy" } else { "Enter: menu" })
+        Screen::Reprint { digits } => (
+            vec![
+                t("重打印", "Reprint"),
+                String::new(),
+                format!("{}: {digits}", t("凭证号（直接 Enter 为最后一笔）", "Trace no. (Enter alone: the last one)")),
+            ],
+            t("数字 · Enter · q 返回", "digits · Enter · q back"),
+        ),
+        Screen::Slip { outcome, slips, index } => {
+            let mut lines = outcome.clone();
+            lines.push(String::new());
+            let room = BODY_ROWS.saturating_sub(lines.len());
+            lines.extend(two_columns(slips.get(*index).map_or("", String::as_str), room));
+            (
+                lines,
+                if *index == 0 {
+                    t("Enter 持卡人存根", "Enter: customer copy")
+                } else {
+                    t("Enter 返回菜单", "Enter: menu")
+                },
+            )
         }
     }
 }
@@ -184,12 +292,22 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     let area = Rect { width: area.width.min(80), height: area.height.min(24), ..area };
     let title = match app.mode {
         Mode::Countertop => format!(
-            " Kassa POS · {} · terminal {}{} ",
+            " Kassa POS · {} · {} {}{} ",
             app.header.merchant_name,
+            app.t("终端", "terminal"),
             app.header.terminal_id,
-            if app.operator.is_empty() { String::new() } else { format!(" · operator {}", app.operator) }
+            if app.operator.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} {}", app.t("操作员", "operator"), app.operator)
+            }
         ),
-        Mode::Mobile => format!(" Kassa mobile reader · {} · {} ", app.header.merchant_name, app.header.terminal_id),
+        Mode::Mobile => format!(
+            " Kassa {} · {} · {} ",
+            app.t("手机刷卡器", "mobile reader"),
+            app.header.merchant_name,
+            app.header.terminal_id
+        ),
     };
     let block = Block::default().borders(Borders::ALL).title(title);
     let inner = block.inner(area);
@@ -204,6 +322,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     frame.render_widget(Paragraph::new(status_line).wrap(Wrap { trim: true }), status);
     let (lines, keys) = body(app);
     let lines: Vec<Line<'_>> = lines.into_iter().map(Line::from).collect();
-    frame.render_widget(Paragraph::new(lines), main);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), main);
     frame.render_widget(Paragraph::new(Line::styled(keys, Style::default().add_modifier(Modifier::DIM))), help);
 }

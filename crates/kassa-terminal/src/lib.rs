@@ -2,9 +2,11 @@
 //! it. It behaves like a real device: signs in and checks the check values of
 //! its working keys, builds PIN blocks and MACs, encrypts track data when its
 //! keys allow, keeps a reversal until it has a valid answer and sends it before
-//! the next transaction, and settles its batch (uploading it when unbalanced).
+//! the next transaction, settles its batch (uploading it when unbalanced) and
+//! signs in again for the next one, and settles before it signs off.
 
 pub mod card;
+pub mod seal;
 pub mod state;
 
 use std::path::PathBuf;
@@ -95,11 +97,23 @@ pub struct SettleAnswer {
     pub terminal_totals: SettlementTotals,
     pub host_totals: Option<SettlementTotals>,
     pub uploaded: usize,
+    /// The batch the terminal signed in to afterwards, as a device does after
+    /// a settlement; `None` when it did not (the next transaction signs in first).
+    pub next_batch: Option<u32>,
+}
+
+/// The outcome of a sign-off: the settlement of the open batch that came
+/// first, if it had anything in it, and the host's answer to the 0820.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignOffAnswer {
+    pub settled: Option<SettleAnswer>,
+    pub code: ResponseCode,
 }
 
 /// What a financial request refers to: for voids, the original's batch,
 /// trace and reference (and authorization) code; for refunds and completions
-/// also its date.
+/// also its date. Batch and trace 0 (an original known only by its
+/// reference number) send no field 61: the host finds it by 37.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OriginalRef {
     pub batch: u32,
@@ -288,9 +302,6 @@ impl ScriptedTerminal {
         let field60 = answer.get(60).and_then(|v| Field60::parse(v).ok()).ok_or(TerminalError::Closed)?;
         let mut check_values = vec![keys.pin.check_value_hex(), keys.mac.check_value_hex()];
         check_values.extend(keys.track.as_ref().map(SecretKey::check_value_hex));
-        if self.state.batch != field60.batch {
-            self.state.log.clear();
-        }
         self.state.batch = field60.batch;
         self.state.batch_open = true;
         self.state.key_mode = Some(self.config.key_mode.code());
@@ -300,7 +311,21 @@ impl ScriptedTerminal {
         Ok((field60.batch, check_values))
     }
 
-    pub async fn sign_off(&mut self) -> Result<ResponseCode> {
+    /// Signs off; an open batch with approved transactions is settled first
+    /// (the host closes the batch at sign-off, so nothing would settle it later).
+    pub async fn sign_off(&mut self) -> Result<SignOffAnswer> {
+        let batch = self.state.batch;
+        let busy =
+            self.state.log.iter().any(|e| e.batch == batch) || self.state.failures.iter().any(|f| f.batch == batch);
+        let settled = if self.state.batch_open && busy && self.keys.is_some() {
+            let answer = self.settle_batch().await?;
+            if !answer.code.is_approved() {
+                return Ok(SignOffAnswer { code: answer.code.clone(), settled: Some(answer) });
+            }
+            Some(answer)
+        } else {
+            None
+        };
         let (mut m, _) = self.base("0820");
         m.set(
             60,
@@ -313,7 +338,7 @@ impl ScriptedTerminal {
         self.state.key_mode = None;
         self.state.batch_open = false;
         self.save()?;
-        Ok(ResponseCode::parse(answer.get_str(39).unwrap_or("")))
+        Ok(SignOffAnswer { settled, code: ResponseCode::parse(answer.get_str(39).unwrap_or("")) })
     }
 
     pub async fn echo(&mut self) -> Result<ResponseCode> {
@@ -336,11 +361,15 @@ impl ScriptedTerminal {
         amount: Amount,
         original: Option<&OriginalRef>,
     ) -> Result<TxnAnswer> {
+        if self.keys.is_some() && !self.state.batch_open {
+            // Settled, and the sign-in after it did not happen: a new batch first.
+            self.sign_in().await?;
+        }
         let keys = self.keys.clone().ok_or(TerminalError::NotSignedIn)?;
         let reversal_sent = self.send_pending_reversal().await?;
         let (message, trace) = self.financial_message(kind, card, amount, original, &keys)?;
         if kind.is_reversible() {
-            self.state.pending_reversal = Some(reversal_of(&message, "98"));
+            self.state.pending_reversal = Some(self.reversal_of(&message, "98")?);
         }
         self.save()?;
         let (answer, body) = match self.exchange(message, true).await {
@@ -375,18 +404,23 @@ impl ScriptedTerminal {
             self.note_failure(kind, trace, amount, code.as_str());
         }
         if code.is_approved() && kind != TxnKind::BalanceInquiry {
+            if self.state.log.len() >= state::LOG_KEPT {
+                self.state.log.remove(0);
+            }
+            let date = text(13);
             self.state.log.push(LogEntry {
                 kind: kind.code().to_string(),
                 trace,
                 batch: self.state.batch,
                 amount: amount.minor_units(),
                 masked_pan: kassa_core::mask_pan(&card.pan),
-                pan: card.pan.clone(),
+                pan_sealed: seal::seal(&self.config.tmk, self.state.batch, trace, &card.pan)?,
                 rrn: result.rrn.clone(),
                 auth_code: result.auth_code.clone(),
                 response_code: code.as_str().to_string(),
                 domestic: result.card_organisation == "CUP",
-                date: text(13),
+                year: year_of(&date),
+                date,
                 time: text(12),
                 reversed: false,
                 entry: card.entry.word().to_string(),
@@ -447,13 +481,15 @@ impl ScriptedTerminal {
             m.set(53, if encrypt_track { "2610000000000000" } else { "2600000000000000" });
         }
         if let Some(original) = original {
-            let field61 = Original {
-                batch: original.batch,
-                trace: original.trace,
-                date: original.date.clone(),
-                rest: String::new(),
-            };
-            m.set(61, field61.render());
+            if original.batch != 0 || original.trace != 0 {
+                let field61 = Original {
+                    batch: original.batch,
+                    trace: original.trace,
+                    date: original.date.clone(),
+                    rest: String::new(),
+                };
+                m.set(61, field61.render());
+            }
             if let Some(rrn) = &original.rrn {
                 m.set(37, format!("{rrn:<12.12}"));
             }
@@ -482,6 +518,19 @@ impl ScriptedTerminal {
         let mut m = Message::new(mti("0400"));
         for (number, value) in &pending.fields {
             m.set(*number, from_hex(value)?);
+        }
+        if let Some(sealed) = &pending.card_sealed {
+            let trace = pending.fields.iter().find(|(n, _)| *n == 11).and_then(|(_, v)| from_hex(v).ok());
+            let trace = trace.and_then(|t| String::from_utf8(t).ok()).and_then(|t| t.parse::<u32>().ok()).unwrap_or(0);
+            let card = seal::open(&self.config.tmk, 0, trace, sealed).ok_or_else(|| {
+                TerminalError::Usage("the kept reversal's card does not open with this master key".into())
+            })?;
+            if let Some((pan, expiry)) = card.split_once('=') {
+                m.set(2, pan);
+                if !expiry.is_empty() {
+                    m.set(14, expiry);
+                }
+            }
         }
         m.set(39, &pending.reason);
         let (answer, _) = self.exchange(m, true).await?;
@@ -515,8 +564,18 @@ impl ScriptedTerminal {
     }
 
     /// Settles the batch (0500); when the host's totals differ, uploads the
-    /// batch (0320 with 201 records, then 202) as the protocol asks.
+    /// batch (0320 with 201 records, then 202) as the protocol asks. Once the
+    /// host has taken it, signs in again for the next batch, as a device does.
     pub async fn settle(&mut self) -> Result<SettleAnswer> {
+        let mut answer = self.settle_batch().await?;
+        if answer.code.is_approved() {
+            // A failed sign-in here is not the settlement's: the next transaction tries again.
+            answer.next_batch = self.sign_in().await.ok().map(|(batch, _)| batch);
+        }
+        Ok(answer)
+    }
+
+    async fn settle_batch(&mut self) -> Result<SettleAnswer> {
         if self.keys.is_none() {
             return Err(TerminalError::NotSignedIn);
         }
@@ -542,7 +601,7 @@ impl ScriptedTerminal {
             self.state.batch_open = false;
         }
         self.save()?;
-        Ok(SettleAnswer { code, balanced, terminal_totals: totals, host_totals, uploaded })
+        Ok(SettleAnswer { code, balanced, terminal_totals: totals, host_totals, uploaded, next_batch: None })
     }
 
     async fn upload(&mut self) -> Result<usize> {
@@ -552,7 +611,13 @@ impl ScriptedTerminal {
             .log
             .iter()
             .filter(|e| e.batch == batch && !e.reversed)
-            .map(|e| UploadRecord { domestic: e.domestic, trace: e.trace, pan: e.pan.clone(), amount: e.amount })
+            .map(|e| UploadRecord {
+                domestic: e.domestic,
+                trace: e.trace,
+                // The masked number where the sealed one does not open (a log from before sealing).
+                pan: self.card_number(e).unwrap_or_else(|| e.masked_pan.clone()),
+                amount: e.amount,
+            })
             .collect();
         for chunk in records.chunks(UPLOAD_RECORDS_MAX) {
             let (mut m, _) = self.base("0320");
@@ -564,6 +629,27 @@ impl ScriptedTerminal {
         m.set(60, Field60 { message_type: 0, batch, management_code: Some(202), ..Field60::default() }.render());
         self.exchange(m, false).await?;
         Ok(records.len())
+    }
+
+    /// The whole card number of a logged transaction (sealed in the log), to
+    /// present it again or to upload it.
+    pub fn card_number(&self, entry: &LogEntry) -> Option<String> {
+        seal::open(&self.config.tmk, entry.batch, entry.trace, &entry.pan_sealed)
+    }
+
+    /// The reversal a terminal keeps for `original`: its fields, minus what a
+    /// reversal never repeats (35, 36, 52, 53, 26, 64), with the card number
+    /// and expiry (2, 14) sealed.
+    fn reversal_of(&self, original: &Message, reason: &str) -> Result<PendingReversal> {
+        let keep = [3, 4, 11, 22, 23, 25, 38, 41, 42, 49, 55, 60, 61];
+        let fields = original.fields().filter(|(n, _)| keep.contains(n)).map(|(n, v)| (n, to_hex(v))).collect();
+        let text = |n: u8| original.get_str(n).unwrap_or("").to_string();
+        let trace = text(11).parse::<u32>().unwrap_or(0);
+        let card_sealed = match original.get_str(2) {
+            Some(pan) => Some(seal::seal(&self.config.tmk, 0, trace, &format!("{pan}={}", text(14)))?),
+            None => None,
+        };
+        Ok(PendingReversal { fields, card_sealed, reason: reason.to_string() })
     }
 
     /// Forgets a transaction as if it had never been logged (tests of unbalanced batches).
@@ -583,10 +669,11 @@ impl ScriptedTerminal {
     }
 }
 
-/// The reversal a terminal keeps for `original`: its fields, minus what a
-/// reversal never repeats (35, 36, 52, 53, 26, 64).
-fn reversal_of(original: &Message, reason: &str) -> PendingReversal {
-    let keep = [2, 3, 4, 11, 14, 22, 23, 25, 38, 41, 42, 49, 55, 60, 61];
-    let fields = original.fields().filter(|(n, _)| keep.contains(n)).map(|(n, v)| (n, to_hex(v))).collect();
-    PendingReversal { fields, reason: reason.to_string() }
+/// The year (YYYY) of a transaction dated `mmdd` today, by the terminal's
+/// clock (China time): last year's when the date is a December and today a January.
+fn year_of(mmdd: &str) -> String {
+    use kassa_core::time::Clock;
+    let now = kassa_core::time::SystemClock { offset_minutes: 480 }.local();
+    let late_december = mmdd.starts_with("12") && now.month == 1;
+    (now.year - i32::from(late_december)).to_string()
 }

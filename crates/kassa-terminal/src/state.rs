@@ -1,6 +1,9 @@
 //! What a terminal remembers between runs: trace counter, batch, working keys
 //! (as the host sent them, under the master key), the pending reversal and the
-//! batch's transaction log. Saved as a small JSON file.
+//! transaction log (this batch and earlier ones, for refunds and reprints).
+//! Saved as a small JSON file that never holds a card number in clear: the log
+//! keeps masked numbers, and the whole number (which the batch upload needs)
+//! only sealed under the terminal's master key, which is not in the file.
 
 use std::path::Path;
 
@@ -9,13 +12,17 @@ use serde::{Deserialize, Serialize};
 /// A reversal the terminal owes the host: the original request's fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingReversal {
-    /// The original's fields by number, as hex of their logical values.
+    /// The original's fields by number, as hex of their logical values
+    /// (never 2 or 14: those are in `card_sealed`).
     pub fields: Vec<(u8, String)>,
+    /// Fields 2 and 14 (`PAN=YYMM`), sealed under the master key, when the original had them.
+    #[serde(default)]
+    pub card_sealed: Option<String>,
     /// `98` no answer, `A0` bad MAC, `96` device failure, `06` other.
     pub reason: String,
 }
 
-/// One transaction of the current batch, as the slip and settlement need it.
+/// One approved transaction, as the slip, settlement, refunds and reprints need it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     pub kind: String,
@@ -23,14 +30,19 @@ pub struct LogEntry {
     pub batch: u32,
     pub amount: u64,
     pub masked_pan: String,
-    /// Kept only so the batch can be uploaded; a real terminal keeps it too.
-    pub pan: String,
+    /// The card number sealed under the terminal's master key (the batch
+    /// upload needs it); useless without the key.
+    #[serde(default)]
+    pub pan_sealed: String,
     pub rrn: String,
     pub auth_code: String,
     pub response_code: String,
     pub domestic: bool,
     pub date: String,
     pub time: String,
+    /// The year of `date` (YYYY), by the terminal's clock, for the slip.
+    #[serde(default)]
+    pub year: String,
     pub reversed: bool,
     /// How the card was read (swipe, chip, contactless, keyed), for the slip.
     #[serde(default)]
@@ -54,6 +66,10 @@ pub struct Failure {
 /// Failures a state file keeps (the oldest go first).
 pub const FAILURES_KEPT: usize = 1_000;
 
+/// Approved transactions the log keeps, this batch and earlier ones (the
+/// oldest go first): a month of a busy counter, for refunds and reprints.
+pub const LOG_KEPT: usize = 3_000;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TerminalState {
     /// The last trace number used (000001–999999).
@@ -64,6 +80,7 @@ pub struct TerminalState {
     pub key_mode: Option<u16>,
     pub key_block: Option<String>,
     pub pending_reversal: Option<PendingReversal>,
+    /// Approved transactions, oldest first, at most [`LOG_KEPT`].
     pub log: Vec<LogEntry>,
     /// Declined or unanswered transactions, for the settlement list.
     #[serde(default)]

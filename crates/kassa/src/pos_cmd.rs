@@ -9,11 +9,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use kassa::demo::DemoFacts;
-use kassa_core::TxnKind;
 use kassa_core::time::Clock;
-use kassa_pos::app::answer_words;
 use kassa_pos::slip::Header;
-use kassa_pos::{App, BatchSummary, Effect, Key, Mode};
+use kassa_pos::{App, BatchSummary, Effect, Key, Lang, Mode};
 use kassa_terminal::{Card, Entry, ScriptedTerminal, TerminalConfig};
 
 /// The demo's cards as the operator picks them: debit cards want a PIN; credit cards sign.
@@ -45,37 +43,16 @@ fn demo_cards(facts: &DemoFacts) -> Vec<(String, Card)> {
         .collect()
 }
 
-/// The batch as it stands, for the settlement screen and its list.
+/// The open batch as it stands, for the settlement screen and its list.
 fn batch_summary(t: &ScriptedTerminal) -> BatchSummary {
     let state = t.state();
-    let batch = state.batch;
-    let mut summary = BatchSummary { batch, ..BatchSummary::default() };
-    for e in state.log.iter().filter(|e| e.batch == batch) {
-        let kind = TxnKind::from_code(&e.kind);
-        if !e.reversed && kind.is_some_and(|k| k.is_settlement_debit()) {
-            summary.approved_count += 1;
-            summary.approved_amount += e.amount;
-        }
-        summary.lines.push(format!(
-            "{:06} {:<28} {:>12} {}",
-            e.trace,
-            kassa_pos::slip::kind_words(&e.kind),
-            kassa_core::Amount(e.amount).display(kassa_core::Currency::CNY),
-            e.masked_pan
-        ));
-    }
-    for f in state.failures.iter().filter(|f| f.batch == batch) {
-        summary.failed_count += 1;
-        summary.failed_amount += f.amount;
-        summary.lines.push(format!(
-            "{:06} {:<28} {:>12} failed {}",
-            f.trace,
-            kassa_pos::slip::kind_words(&f.kind),
-            kassa_core::Amount(f.amount).display(kassa_core::Currency::CNY),
-            f.code
-        ));
-    }
-    summary
+    BatchSummary::of(state.batch, &state.log, &state.failures)
+}
+
+/// `YYYY/MM/DD hh:mm:ss`, for the settlement list.
+fn printed_at(clock: &dyn Clock) -> String {
+    let l = clock.local();
+    format!("{:04}/{:02}/{:02} {:02}:{:02}:{:02}", l.year, l.month, l.day, l.hour, l.minute, l.second)
 }
 
 /// Whether the open batch holds an earlier day's transactions (it must be settled first).
@@ -116,6 +93,7 @@ pub async fn run(
     demo: &Path,
     mobile: bool,
     location: &str,
+    lang: Lang,
 ) -> Result<ExitCode> {
     let terminal_id = config.terminal_id.clone();
     let mut t = ScriptedTerminal::new(config)?;
@@ -131,6 +109,11 @@ pub async fn run(
         terminal_id: terminal_id.clone(),
     };
     let mut app = App::new(mode, header, demo_cards(facts));
+    app.lang = lang;
+    if mode == Mode::Mobile {
+        // The reader's app asks for the merchant's payment password before a void or refund.
+        app.operators.supervisor_password = kassa::demo::DEMO_PAYMENT_PASSWORD.to_string();
+    }
     app.sync(t.state().batch, t.state().log.clone());
     let slips = demo.join("slips");
     let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
@@ -152,48 +135,40 @@ pub async fn run(
                         app.signed_in(result, open)
                     }
                     Effect::Transact { kind, amount, card, original } => {
-                        let before = t.state().log.len();
+                        let before = t.state().log.last().map(|e| (e.batch, e.trace));
                         let result = t.transact(kind, &card, amount, original.as_ref()).await;
                         let result = result.map_err(|e| e.to_string());
                         // Only what this transaction logged (a balance inquiry logs nothing).
                         let logged = match &result {
-                            Ok(a) if a.code.is_approved() && t.state().log.len() > before => {
-                                t.state().log.last().cloned()
+                            Ok(a) if a.code.is_approved() => {
+                                t.state().log.last().filter(|e| Some((e.batch, e.trace)) != before).cloned()
                             }
                             _ => None,
                         };
                         app.sync(t.state().batch, t.state().log.clone());
                         app.answered(kind, amount, result, logged)
                     }
-                    Effect::Settle => {
+                    Effect::Settle { forced } => {
                         let summary = batch_summary(&t);
                         let result = t.settle().await.map_err(|e| e.to_string());
                         app.sync(t.state().batch, t.state().log.clone());
-                        app.settled(result, &summary);
+                        app.settled(result, &summary, &printed_at(&clock), forced);
                         None
                     }
                     Effect::SignOff => {
-                        match t.sign_off().await {
-                            Ok(code) if code.is_approved() => app.signed_off(),
-                            Ok(code) => app.error = Some(answer_words(code.as_str(), code.meaning())),
-                            Err(e) => app.error = Some(e.to_string()),
-                        }
-                        if mode == Mode::Mobile {
+                        let summary = batch_summary(&t);
+                        let result = t.sign_off().await.map_err(|e| e.to_string());
+                        let done = result.as_ref().is_ok_and(|a| a.code.is_approved());
+                        app.sync(t.state().batch, t.state().log.clone());
+                        app.signed_off(result, &summary, &printed_at(&clock));
+                        if done && mode == Mode::Mobile && summary.entries.is_empty() && summary.failures.is_empty() {
                             return Ok(());
                         }
                         None
                     }
-                    Effect::Print(texts) => {
-                        let name = match (texts.len(), t.state().log.last()) {
-                            (2, Some(e)) => format!("{terminal_id}-{:06}-{:06}", e.batch, e.trace),
-                            _ => format!("{terminal_id}-{:06}", t.state().batch),
-                        };
-                        match save_slips(&slips, &name, &texts) {
-                            Ok(paths) => {
-                                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                                app.status = Some(format!("Printed 已打印: {}", names.join(", ")));
-                            }
-                            Err(e) => app.error = Some(format!("Printer (slip files): {e}")),
+                    Effect::Print { name, texts } => {
+                        if let Err(e) = save_slips(&slips, &format!("{terminal_id}-{name}"), &texts) {
+                            app.print_failed(e.to_string());
                         }
                         None
                     }

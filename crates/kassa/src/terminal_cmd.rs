@@ -35,6 +35,9 @@ pub struct TerminalArgs {
     /// the demo merchant); `none` sends none (the host refuses it, `30`).
     #[arg(long, default_value = "39.9100,116.4600")]
     location: String,
+    /// The language of the screens: zh (Chinese, the default) or en.
+    #[arg(long, default_value = "zh")]
+    lang: String,
     /// Without a command: the terminal on screen, as the real device.
     #[command(subcommand)]
     command: Option<TerminalCommand>,
@@ -62,11 +65,15 @@ pub struct CardArgs {
 #[derive(Debug, Args)]
 pub struct OriginalArgs {
     /// The original's trace number (field 11).
-    #[arg(long)]
-    trace: u32,
+    #[arg(long, required_unless_present = "rrn")]
+    trace: Option<u32>,
     /// The original's batch (default: the current batch).
     #[arg(long)]
     batch: Option<u32>,
+    /// Or its reference number (37, as the slip shows it): an earlier day's
+    /// sale, found in the terminal's log or, when the log no longer holds it, by the host.
+    #[arg(long)]
+    rrn: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,7 +239,8 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
         state_path: Some(args.demo.join("terminals").join(format!("{}.json", terminal.tid))),
     };
     let Some(command) = args.command else {
-        return crate::pos_cmd::run(&facts, config, &args.demo, args.mobile, &args.location).await;
+        let lang = kassa_pos::Lang::parse(&args.lang).with_context(|| format!("--lang {}: use zh or en", args.lang))?;
+        return crate::pos_cmd::run(&facts, config, &args.demo, args.mobile, &args.location, lang).await;
     };
     let mut t = ScriptedTerminal::new(config)?;
     if args.mobile && args.location != "none" {
@@ -241,16 +249,27 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
     let current_batch = t.state().batch;
     // The batch log as the terminal holds it: voids and refunds find their original here.
     let log = t.state().log.clone();
-    let logged = |o: &OriginalArgs| find_logged(&log, o.batch.unwrap_or(current_batch), o.trace);
+    let logged = |o: &OriginalArgs| match (o.trace, &o.rrn) {
+        (Some(trace), _) => find_logged(&log, o.batch.unwrap_or(current_batch), trace),
+        (None, Some(rrn)) => log.iter().rev().find(|e| e.rrn == *rrn).cloned(),
+        (None, None) => None,
+    };
     let original = |o: &OriginalArgs| -> OriginalRef {
-        let batch = o.batch.unwrap_or(current_batch);
-        let logged = find_logged(&log, batch, o.trace);
-        OriginalRef {
-            batch,
-            trace: o.trace,
-            date: logged.as_ref().map(|l| l.date.clone()),
-            rrn: logged.as_ref().map(|l| l.rrn.clone()),
-            auth_code: logged.map(|l| l.auth_code),
+        match logged(o) {
+            Some(l) => OriginalRef {
+                batch: l.batch,
+                trace: l.trace,
+                date: Some(l.date.clone()),
+                rrn: Some(l.rrn.clone()),
+                auth_code: Some(l.auth_code),
+            },
+            // Not in the log: by trace in the batch named, or by reference number at the host.
+            None => OriginalRef {
+                batch: o.trace.map_or(0, |_| o.batch.unwrap_or(current_batch)),
+                trace: o.trace.unwrap_or(0),
+                rrn: o.rrn.clone(),
+                ..OriginalRef::default()
+            },
         }
     };
     let financial = |kind: TxnKind,
@@ -258,7 +277,7 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
                      card: &CardArgs,
                      orig: Option<&OriginalArgs>|
      -> Result<(TxnKind, Amount, Card, Option<OriginalRef>)> {
-        let logged_pan = orig.and_then(&logged).map(|e| e.pan);
+        let logged_pan = orig.and_then(&logged).and_then(|e| t.card_number(&e));
         Ok((kind, Amount(amount.unwrap_or(0)), card_of(&facts, card, logged_pan.as_deref())?, orig.map(original)))
     };
     let job = match &command {
@@ -268,7 +287,11 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         TerminalCommand::SignOff => {
-            println!("sign-off → {}", t.sign_off().await?);
+            let answer = t.sign_off().await?;
+            if let Some(settled) = &answer.settled {
+                println!("the open batch was settled first → {} {}", settled.code, settled.code.meaning());
+            }
+            println!("sign-off → {}", answer.code);
             return Ok(ExitCode::SUCCESS);
         }
         TerminalCommand::Echo => {
@@ -297,12 +320,15 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
                     format!("NOT balanced: uploaded {} transactions", answer.uploaded)
                 }
             );
+            if let Some(batch) = answer.next_batch {
+                println!("signed in again  batch {batch:06}");
+            }
             return Ok(ExitCode::SUCCESS);
         }
         TerminalCommand::List => {
             let state = t.state();
             println!("batch {:06}{}", state.batch, if state.batch_open { "" } else { " (closed)" });
-            for e in &state.log {
+            for e in state.log.iter().filter(|e| e.batch == state.batch) {
                 println!(
                     "  {:06}  {:<18} {:>12}  {}  ref {}  {}",
                     e.trace,

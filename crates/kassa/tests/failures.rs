@@ -68,7 +68,7 @@ async fn a_terminal_reversal_undoes_a_processed_original_once() {
         m.set(3, "000000").set(4, "000000005500").set(11, format!("{:06}", sold.trace)).set(22, "021").set(25, "00");
         m.set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156").set(60, format!("22{:06}000", sold.batch));
         let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
-        kassa_terminal::PendingReversal { fields, reason: "98".into() }
+        kassa_terminal::PendingReversal { fields, card_sealed: None, reason: "98".into() }
     };
     t.state_mut().pending_reversal = Some(pending.clone());
     let next = sale(&mut t, &credit(), 100).await;
@@ -144,9 +144,13 @@ async fn sessions_and_macs_are_enforced() {
     // Signed off elsewhere: not signed in.
     first.sign_off().await.unwrap();
     assert_eq!(sale(&mut second, &debit(), 100).await.code.as_str(), "77");
-    // Settled: the batch is closed until the next sign-in.
+    // Settled: the batch is closed; the terminal signs in again by itself to
+    // the next one and carries on, and a terminal that kept the closed batch is refused.
     second.sign_in().await.unwrap();
-    second.settle().await.unwrap();
+    let settled = second.settle().await.unwrap();
+    assert_eq!(settled.next_batch, Some(3), "{settled:?}");
+    assert_eq!(sale(&mut second, &debit(), 100).await.code.as_str(), "00");
+    second.state_mut().batch = 2;
     assert_eq!(sale(&mut second, &debit(), 100).await.code.as_str(), "77");
     let (batch, _) = second.sign_in().await.unwrap();
     assert_eq!(batch, 3);
@@ -252,4 +256,58 @@ async fn a_reversal_of_a_voided_or_refunded_sale_returns_nothing_twice() {
     // Paid 5,500 and 4,000; got back 5,500 (the void) and 1,000 (the refund): out 3,000.
     let card = w.sim.simulator.with_issuer(|i| i.card(DEBIT).map(|c| c.available()));
     assert_eq!(card, Some(Amount(10_000_000 - 3_000)));
+}
+
+/// A stolen state file names no card: the log keeps masked numbers (the
+/// whole one sealed under the master key, for the batch upload), and a kept
+/// reversal's card number and expiry are sealed too — yet the reversal is
+/// sent whole, and signing off settles the open batch first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_state_file_names_no_card_and_sign_off_settles_first() {
+    let w = world(Options::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("terminal.json");
+    let config = TerminalConfig { state_path: Some(state.clone()), ..terminal_config(&w, 0) };
+    let mut t = ScriptedTerminal::new(config.clone()).unwrap();
+    t.sign_in().await.unwrap();
+    assert_eq!(sale(&mut t, &debit(), 1_000).await.code.as_str(), "00");
+    assert_eq!(sale(&mut t, &credit(), 2_000).await.code.as_str(), "00");
+    assert_eq!(t.card_number(&t.state().log[1]).as_deref(), Some(CREDIT), "sealed, not lost");
+    drop(t);
+    // A host that never answers: the chip sale's reversal is kept, with field 2 and 14.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let quiet = TerminalConfig {
+        address: silent.local_addr().unwrap().to_string(),
+        timeout: Duration::from_millis(300),
+        ..config.clone()
+    };
+    let _held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let mut lost = ScriptedTerminal::new(quiet).unwrap();
+    assert!(lost.transact(TxnKind::Sale, &credit(), Amount(3_000), None).await.is_err());
+    assert!(lost.state().pending_reversal.as_ref().is_some_and(|r| r.card_sealed.is_some()));
+    drop(lost);
+    let text = std::fs::read_to_string(&state).unwrap();
+    for pan in [DEBIT, CREDIT] {
+        let hex = kassa_crypto::to_hex(pan.as_bytes());
+        assert!(!text.contains(pan) && !text.to_uppercase().contains(&hex), "{pan} in the state file:\n{text}");
+    }
+    assert!(!text.contains("3012"), "no expiry either");
+    // Back on the host: the reversal goes first, whole; sign-off settles the batch.
+    let mut t = ScriptedTerminal::new(config).unwrap();
+    assert!(t.send_pending_reversal().await.unwrap());
+    let batch = t.state().batch;
+    let off = t.sign_off().await.unwrap();
+    let settled = off.settled.expect("the open batch was settled before the sign-off");
+    assert!(settled.code.is_approved() && settled.balanced, "{settled:?}");
+    assert_eq!(settled.terminal_totals.domestic.debit_amount, 3_000);
+    assert!(off.code.is_approved());
+    let (terminal, _) = w.host.store.terminal(w.terminals[0].0.clone()).await.unwrap().unwrap();
+    assert!(!terminal.batch_open && terminal.batch.0 == batch);
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host, "the lost sale was never charged, or was undone");
 }

@@ -71,30 +71,36 @@ fn slip_files(dir: &Path) -> Vec<(String, String)> {
     files
 }
 
-#[test]
-fn a_days_work_on_the_terminal_on_screen() {
+fn tmux_missing() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         assert!(std::env::var_os("CI").is_none(), "tmux is missing (scripts/test installs it)");
         eprintln!("tmux is not installed: skipped");
-        return;
+        return true;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let kassa = env!("CARGO_BIN_EXE_kassa");
+    false
+}
+
+fn start_demo(dir: &Path) -> Demo {
     let demo = Demo(
-        Command::new(kassa)
-            .args(["demo", "--data-dir", dir.path().to_str().unwrap(), "--port", "0"])
+        Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args(["demo", "--data-dir", dir.to_str().unwrap(), "--port", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
     let start = Instant::now();
-    while !dir.path().join("demo.json").exists() {
+    while !dir.join("demo.json").exists() {
         assert!(start.elapsed() < Duration::from_secs(60), "kassa demo did not start");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let session = Session(format!("kassa-pos-{}", std::process::id()));
-    let command = format!("{kassa} terminal --demo {}", dir.path().display());
+    demo
+}
+
+/// `kassa terminal --demo DIR <extra>` on an 80×24 screen.
+fn start_terminal(dir: &Path, name: &str, extra: &str) -> Session {
+    let session = Session(format!("kassa-{name}-{}", std::process::id()));
+    let command = format!("{} terminal --demo {} {extra}", env!("CARGO_BIN_EXE_kassa"), dir.display());
     let started = Command::new("tmux")
         .args(["new-session", "-d", "-s", &session.0, "-x", "80", "-y", "24"])
         .arg(&command)
@@ -102,63 +108,183 @@ fn a_days_work_on_the_terminal_on_screen() {
         .status()
         .unwrap();
     assert!(started.success());
+    session
+}
 
-    // Log in: operator 01, password 0000; the terminal signs in and shows its key check values.
-    session.wait_for("Operator no.");
-    session.send(&["01", "Enter", "0000", "Enter"]);
-    let menu = session.wait_for("1 Sale");
-    assert!(menu.contains("key check values") && menu.contains("operator 01"), "{menu}");
+fn wait_closed(session: &Session) {
+    let start = Instant::now();
+    while Command::new("tmux").args(["has-session", "-t", &session.0]).status().unwrap().success() {
+        assert!(start.elapsed() < Duration::from_secs(10), "the POS did not close");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
 
-    // A sale of ¥99.00, keyed in fen, swiped, with the PIN: two slips.
-    session.send(&["1", "9900"]);
-    assert!(session.wait_for("Amount").contains("¥99.00"));
-    session.send(&["Enter", "1"]);
-    session.wait_for("Which card");
+/// A sale of `fen` with the first demo card (swiped, PIN 123456), both slips.
+fn sell(session: &Session, fen: &str) {
+    session.send(&["1", fen, "Enter", "1"]);
+    session.wait_for("选择测试卡");
     session.send(&["1"]);
-    let confirm = session.wait_for("Check the card number");
+    session.wait_for("请核对卡号");
+    session.send(&["Enter", "123456", "Enter"]);
+    let approved = session.wait_for("商户存根");
+    assert!(approved.contains("交易成功 (00)") && !approved.contains(".txt"), "{approved}");
+    session.send(&["Enter"]);
+    session.wait_for("持卡人存根");
+    session.send(&["Enter"]);
+    session.wait_for("1 消费");
+}
+
+#[test]
+fn a_days_work_on_the_terminal_on_screen() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(dir.path());
+    let session = start_terminal(dir.path(), "pos", "");
+
+    // Log in (Chinese, the default): operator 01, password 0000; it signs in and shows its key check values.
+    session.wait_for("操作员号");
+    session.send(&["01", "Enter", "0000", "Enter"]);
+    let menu = session.wait_for("1 消费");
+    assert!(menu.contains("密钥校验值") && menu.contains("操作员 01"), "{menu}");
+
+    // A sale of ¥99.00, keyed in fen, swiped, with the PIN: 交易成功 in words, two slips.
+    session.send(&["1", "9900"]);
+    assert!(session.wait_for("金额").contains("¥99.00"));
+    session.send(&["Enter", "1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["1"]);
+    let confirm = session.wait_for("请核对卡号");
     assert!(confirm.contains("622202*********0128"), "masked: {confirm}");
     session.send(&["Enter", "123456"]);
-    assert!(session.wait_for("PIN:").contains("******"));
+    assert!(session.wait_for("密码:").contains("******"));
     session.send(&["Enter"]);
-    session.wait_for("MERCHANT COPY");
+    let approved = session.wait_for("商户存根");
+    assert!(approved.contains("交易成功 (00)") && !approved.contains(".txt"), "{approved}");
     session.send(&["Enter"]);
-    session.wait_for("CUSTOMER COPY");
+    session.wait_for("持卡人存根");
     session.send(&["Enter"]);
-    session.wait_for("1 Sale");
+    let menu = session.wait_for("1 消费");
+    assert!(!menu.contains("交易成功"), "the outcome does not linger on the menu: {menu}");
     let slips = dir.path().join("slips");
     let files = slip_files(&slips);
     assert_eq!(files.len(), 2, "{files:?}");
     let sale_trace: String = files[0].0.split('-').nth(2).unwrap().to_string();
     assert!(files[1].1.contains("MERCHANT COPY") && files[1].1.contains("SIGNATURE"), "{files:?}");
-    assert!(files[0].1.contains("CUSTOMER COPY") && files[0].1.contains("SALE 消费") && files[0].1.contains("¥99.00"));
+    assert!(files[0].1.contains("CUSTOMER COPY") && files[0].1.contains("消费 SALE") && files[0].1.contains("¥99.00"));
+    for (_, text) in &files {
+        assert!(text.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 32), "{text}");
+    }
 
     // Its void: the supervisor's password, the original's trace, the card again.
     session.send(&["2"]);
-    session.wait_for("Supervisor password");
+    session.wait_for("主管密码");
     session.send(&["123456", "Enter"]);
-    session.wait_for("Original trace");
+    session.wait_for("原凭证号");
     session.send(&[&sale_trace, "Enter"]);
-    session.wait_for("Present the card");
+    session.wait_for("请刷卡");
     session.send(&["1", "1", "Enter", "123456", "Enter"]);
-    session.wait_for("MERCHANT COPY");
+    session.wait_for("商户存根");
     session.send(&["Enter", "Enter"]);
-    session.wait_for("1 Sale");
+    session.wait_for("1 消费");
     let files = slip_files(&slips);
     assert_eq!(files.len(), 4, "{files:?}");
-    assert!(files.iter().any(|(_, text)| text.contains("VOID 消费撤销") && text.contains("¥99.00")), "{files:?}");
+    assert!(files.iter().any(|(_, text)| text.contains("消费撤销 VOID") && text.contains("¥99.00")), "{files:?}");
 
-    // Settlement, and its list printed.
+    // Reprint the last one: printed again, marked.
+    session.send(&["7", "Enter"]);
+    session.wait_for("重打印");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 消费");
+    let reprints: Vec<_> = slip_files(&slips).into_iter().filter(|(n, _)| n.contains("reprint")).collect();
+    assert_eq!(reprints.len(), 2, "{reprints:?}");
+    assert!(reprints.iter().all(|(_, text)| text.contains("REPRINT") && text.contains("消费撤销 VOID")));
+
+    // Settlement, its list printed; then the next sale goes through (signed in again).
     session.send(&["6"]);
-    let settled = session.wait_for("settled");
-    assert!(settled.contains("Totals agree"), "{settled}");
+    let settled = session.wait_for("结算成功");
+    assert!(settled.contains("对账平") && settled.contains("新批次"), "{settled}");
     session.send(&["p"]);
-    session.wait_for("Printed");
-    session.send(&["Enter", "q"]);
-    let start = Instant::now();
-    while Command::new("tmux").args(["has-session", "-t", &session.0]).status().unwrap().success() {
-        assert!(start.elapsed() < Duration::from_secs(10), "q at the menu quits");
-        std::thread::sleep(Duration::from_millis(100));
+    session.wait_for("已打印结算单");
+    session.send(&["Enter"]);
+    session.wait_for("1 消费");
+    let list = slip_files(&slips).into_iter().find(|(name, _)| name.ends_with("-list.txt")).unwrap().1;
+    assert!(list.contains("SETTLEMENT LIST") && list.contains("BATCH NO 000001") && list.contains("NET"), "{list}");
+    sell(&session, "1234");
+
+    // q asks first; Enter leaves.
+    session.send(&["q"]);
+    session.wait_for("退出收款程序");
+    session.send(&["n"]);
+    session.wait_for("1 消费");
+    session.send(&["q", "Enter"]);
+    wait_closed(&session);
+
+    // The state file names no card in clear.
+    let state_dir = dir.path().join("terminals");
+    let state_file = std::fs::read_dir(&state_dir).unwrap().flatten().next().unwrap().path();
+    let text = std::fs::read_to_string(&state_file).unwrap();
+    assert!(!text.contains("6222021234567890128") && text.contains("622202*********0128"), "{text}");
+
+    // The next day: yesterday's batch is still open (its sale dated earlier).
+    let mut state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let batch = state["batch"].clone();
+    for entry in state["log"].as_array_mut().unwrap() {
+        if entry["batch"] == batch {
+            entry["date"] = serde_json::json!(if entry["date"] == "0101" { "0102" } else { "0101" });
+        }
     }
-    assert!(slip_files(&slips).iter().any(|(name, _)| name.ends_with("-list.txt")));
+    std::fs::write(&state_file, serde_json::to_string(&state).unwrap()).unwrap();
+    let session = start_terminal(dir.path(), "pos-next-day", "--lang en");
+    session.wait_for("Operator no.");
+    session.send(&["01", "Enter", "0000", "Enter"]);
+    session.wait_for("Next-day settlement");
+    session.send(&["Enter"]);
+    let forced = session.wait_for("settled");
+    assert!(forced.contains("SALES") && forced.contains("¥12.34") && forced.contains("NET"), "{forced}");
+    session.send(&["p", "Enter"]);
+    session.wait_for("1 Sale");
+    // Sign-off with nothing open goes back to the log-in.
+    session.send(&["9"]);
+    session.wait_for("Signed off");
+    session.send(&["q"]);
+    wait_closed(&session);
+    assert!(slip_files(&slips).iter().filter(|(name, _)| name.ends_with("-list.txt")).count() >= 2);
+    drop(demo);
+}
+
+/// The mobile reader: no log-in, its own menu with refund, settlement,
+/// reprint and sign-off; a void asks for the merchant's payment password.
+#[test]
+fn the_mobile_reader_on_screen() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(dir.path());
+    let session = start_terminal(dir.path(), "reader", "--mobile");
+    let menu = session.wait_for("1 收款");
+    for item in ["3 退货", "6 结算", "7 重打印", "8 签退"] {
+        assert!(menu.contains(item), "{item}: {menu}");
+    }
+    session.send(&["1", "2500", "Enter", "1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["1"]);
+    session.wait_for("请核对卡号");
+    session.send(&["Enter", "123456", "Enter"]);
+    session.wait_for("交易成功 (00)");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 收款");
+    session.send(&["2"]);
+    session.wait_for("商户支付密码");
+    session.send(&["123456", "Enter"]);
+    session.wait_for("支付密码错误");
+    session.send(&["2", kassa::demo::DEMO_PAYMENT_PASSWORD, "Enter"]);
+    session.wait_for("原凭证号");
+    session.send(&["q", "8"]);
+    session.wait_for("结算成功");
+    session.send(&["Enter"]);
+    wait_closed(&session);
     drop(demo);
 }

@@ -82,13 +82,14 @@ fn logged(kind: &str, trace: u32, amount: u64) -> LogEntry {
         batch: 1,
         amount,
         masked_pan: "622202*********0128".into(),
-        pan: "6222021234567890128".into(),
-        rrn: "000000000001".into(),
+        pan_sealed: String::new(),
+        rrn: format!("{:012}", 100 + trace),
         auth_code: "123456".into(),
         response_code: "00".into(),
         domestic: true,
         date: "1122".into(),
         time: "101500".into(),
+        year: "2026".into(),
         reversed: false,
         entry: "SWIPE".into(),
         operator: "01".into(),
@@ -100,7 +101,7 @@ fn approved(trace: u32) -> TxnAnswer {
         code: ResponseCode::Approved,
         trace,
         batch: 1,
-        rrn: "000000000001".into(),
+        rrn: format!("{:012}", 100 + trace),
         auth_code: "123456".into(),
         card_organisation: "CUP".into(),
         balances: None,
@@ -108,21 +109,41 @@ fn approved(trace: u32) -> TxnAnswer {
     }
 }
 
+fn settle_answer(next_batch: Option<u32>) -> kassa_terminal::SettleAnswer {
+    kassa_terminal::SettleAnswer {
+        code: ResponseCode::Approved,
+        balanced: true,
+        terminal_totals: Default::default(),
+        host_totals: None,
+        uploaded: 0,
+        next_batch,
+    }
+}
+
+/// Signed in, in English (most tests read the English screens).
 fn signed_in() -> App {
     let mut app = App::new(Mode::Countertop, header(), cards());
+    app.lang = Lang::En;
     assert_eq!(keys(&mut app, "01\n0000\n"), Some(Effect::SignIn));
     assert_eq!(app.signed_in(Ok((1, vec!["A1B2C3".into(), "D4E5F6".into()])), false), None);
+    app.batch = 1;
     app
 }
 
 #[test]
-fn log_in_sign_in_and_the_menu() {
+fn log_in_sign_in_and_the_menu_in_chinese_by_default() {
     let mut app = App::new(Mode::Countertop, header(), cards());
     insta::assert_snapshot!("login", screen(&app));
     assert_eq!(keys(&mut app, "01\n9999\n"), None, "a wrong password");
-    assert!(app.error.is_some());
-    let app = signed_in();
+    assert_eq!(app.error.as_deref(), Some("操作员号或密码错误"));
+    keys(&mut app, "01\n0000\n");
+    app.signed_in(Ok((1, vec!["A1B2C3".into()])), false);
+    let menu = screen(&app);
+    assert!(menu.contains("签到成功") && menu.contains("1 消费") && !menu.contains("Sale"), "{menu}");
+    // The language setting: 0 on the menu, for every screen after.
+    keys(&mut app, "0");
     insta::assert_snapshot!("menu", screen(&app));
+    assert!(screen(&app).contains("1 Sale") && !screen(&app).contains("消费"));
 }
 
 #[test]
@@ -143,13 +164,27 @@ fn a_sale_keyed_in_fen_with_card_pin_and_slips() {
     let Some(Effect::Transact { kind, amount, card, original }) = effect else { panic!("{effect:?}") };
     assert_eq!((kind, amount, card.pin.as_deref(), original), (TxnKind::Sale, Amount(9_900), Some("123456"), None));
     let print = app.answered(TxnKind::Sale, Amount(9_900), Ok(approved(1)), Some(logged("sale", 1, 9_900)));
-    let Some(Effect::Print(slips)) = print else { panic!("{print:?}") };
-    assert!(slips[0].contains("MERCHANT COPY") && slips[1].contains("CUSTOMER COPY"));
-    insta::assert_snapshot!("merchant_slip", screen(&app));
+    let Some(Effect::Print { name, texts }) = print else { panic!("{print:?}") };
+    assert_eq!(name, "000001-000001");
+    assert!(texts[0].contains("MERCHANT COPY") && texts[1].contains("CUSTOMER COPY"));
+    let shown = screen(&app);
+    insta::assert_snapshot!("merchant_slip", shown);
+    assert!(shown.contains("Approved (00)") && !shown.contains(".txt"), "the outcome in words, no file paths");
     keys(&mut app, "\n");
     assert!(screen(&app).contains("CUSTOMER COPY"));
     keys(&mut app, "\n");
     assert_eq!(app.screen, Screen::Menu);
+    assert!(!screen(&app).contains("Approved"), "the menu shows no earlier outcome");
+}
+
+#[test]
+fn an_approved_sale_says_so_in_chinese() {
+    let mut app = signed_in();
+    app.lang = Lang::Zh;
+    keys(&mut app, "19900\n11\n123456\n");
+    app.answered(TxnKind::Sale, Amount(9_900), Ok(approved(1)), Some(logged("sale", 1, 9_900)));
+    let shown = screen(&app);
+    assert!(shown.contains("交易成功 (00)") && shown.contains("商户存根"), "{shown}");
 }
 
 #[test]
@@ -172,6 +207,12 @@ fn a_decline_reads_in_words_and_goes_back_to_the_menu() {
     insta::assert_snapshot!("declined", screen(&app));
     keys(&mut app, "\n");
     assert_eq!(app.screen, Screen::Menu, "the operator chooses the transaction again");
+    assert!(!screen(&app).contains("Insufficient"), "the decline does not linger");
+    let frozen = TxnAnswer { code: ResponseCode::parse("58"), ..approved(3) };
+    keys(&mut app, "1500\n11\n123456\n");
+    app.answered(TxnKind::Sale, Amount(500), Ok(frozen), None);
+    let said = matches!(&app.screen, Screen::Answer { lines } if lines.iter().any(|l| l.contains("merchant portal")));
+    assert!(said, "a frozen terminal says where to look: {}", screen(&app));
 }
 
 #[test]
@@ -199,66 +240,141 @@ fn a_void_needs_the_supervisor_and_takes_the_full_amount() {
     assert_eq!(draft.original.as_ref().map(|o| o.trace), Some(7));
     keys(&mut app, "q");
     keys(&mut app, "2123456\n9\n");
-    assert!(app.error.as_deref().is_some_and(|e| e.contains("trace 9")), "{:?}", app.error);
+    assert!(app.error.as_deref().is_some_and(|e| e.contains("9 in this batch")), "{:?}", app.error);
+    // A void is for this batch only.
+    let mut old = logged("sale", 8, 500);
+    old.batch = 0;
+    app.sync(1, vec![old]);
+    keys(&mut app, "2123456\n8\n");
+    assert_eq!(app.screen, Screen::Menu);
 }
 
 #[test]
-fn yesterdays_open_batch_is_settled_first_and_listed() {
+fn completion_void_is_on_the_pre_auth_menu() {
+    let mut app = signed_in();
+    app.sync(1, vec![logged("completion", 4, 23_000)]);
+    keys(&mut app, "4");
+    assert!(screen(&app).contains("4 Completion void"));
+    keys(&mut app, "4123456\n4\n");
+    let Screen::Present { draft } = &app.screen else { panic!("{:?}", app.screen) };
+    assert_eq!((draft.kind, draft.amount), (TxnKind::CompletionVoid, Amount(23_000)));
+}
+
+#[test]
+fn an_earlier_days_sale_is_refunded_by_reference_or_batch_and_trace() {
+    let mut app = signed_in();
+    let mut earlier = logged("sale", 4, 10_000);
+    (earlier.batch, earlier.date) = (0, "1120".into());
+    app.sync(1, vec![earlier]);
+    // By reference number, as the slip shows it.
+    keys(&mut app, "3123456\nr000000000104\n");
+    let Screen::Amount { draft, .. } = &app.screen else { panic!("{:?} {:?}", app.screen, app.error) };
+    let original = draft.original.clone().unwrap();
+    assert_eq!((original.batch, original.trace, original.date.as_deref()), (0, 4, Some("1120")));
+    keys(&mut app, "q");
+    // By batch and trace.
+    keys(&mut app, "3123456\nb000000000004\n");
+    assert!(matches!(app.screen, Screen::Amount { .. }), "{:?}", app.error);
+    keys(&mut app, "q");
+    // Older than the log: by reference number, the host finds it.
+    keys(&mut app, "3123456\nr000000009999\n");
+    let Screen::Amount { draft, .. } = &app.screen else { panic!("{:?}", app.screen) };
+    assert_eq!(draft.original.as_ref().and_then(|o| o.rrn.as_deref()), Some("000000009999"));
+    assert_eq!(draft.original.as_ref().map(|o| (o.batch, o.trace)), Some((0, 0)));
+}
+
+#[test]
+fn the_forced_settlement_shows_its_notice_then_the_real_net_and_prints_its_list() {
     let mut app = App::new(Mode::Countertop, header(), cards());
+    app.lang = Lang::En;
     keys(&mut app, "01\n0000\n");
-    assert_eq!(app.signed_in(Ok((4, vec![])), true), Some(Effect::Settle));
-    let answer = kassa_terminal::SettleAnswer {
-        code: ResponseCode::Approved,
-        balanced: true,
-        terminal_totals: Default::default(),
-        host_totals: None,
-        uploaded: 0,
-    };
-    let summary = BatchSummary {
-        batch: 4,
-        approved_count: 2,
-        approved_amount: 19_900,
-        failed_count: 1,
-        failed_amount: 500,
-        lines: vec!["000001 SALE 消费 ¥99.00".into(), "000002 SALE 消费 ¥100.00".into()],
-    };
-    app.settled(Ok(answer), &summary);
-    insta::assert_snapshot!("forced_settlement", screen(&app));
-    assert!(matches!(keys(&mut app, "p"), Some(Effect::Print(_))));
+    assert_eq!(app.signed_in(Ok((4, vec![])), true), None, "nothing is settled before the notice");
+    insta::assert_snapshot!("forced_notice", screen(&app));
+    assert_eq!(keys(&mut app, "\n"), Some(Effect::Settle { forced: true }));
+    let mut entries = vec![logged("sale", 1, 9_900), logged("sale", 2, 10_000), logged("sale_void", 3, 9_900)];
+    entries.push(logged("refund", 4, 1_000));
+    for e in &mut entries {
+        e.batch = 4;
+    }
+    let failure = kassa_terminal::Failure { kind: "sale".into(), trace: 5, batch: 4, amount: 500, code: "51".into() };
+    let summary = BatchSummary::of(4, &entries, &[failure]);
+    app.settled(Ok(settle_answer(Some(5))), &summary, "2026/11/23 09:00:00", true);
+    let shown = screen(&app);
+    insta::assert_snapshot!("forced_settlement", shown);
+    for item in
+        ["Next-day settlement: batch 000004", "¥199.00", "¥99.00", "¥10.00", "¥90.00", "¥5.00", "new batch 000005"]
+    {
+        assert!(shown.contains(item), "{item}\n{shown}");
+    }
+    assert_eq!(app.batch, 5, "signed in again by itself");
+    let Some(Effect::Print { name, texts }) = keys(&mut app, "p") else { panic!() };
+    assert_eq!(name, "000004");
+    assert!(texts[0].contains("SETTLEMENT LIST") && texts[0].contains("BATCH NO 000004"), "{}", texts[0]);
     keys(&mut app, "\n");
     assert_eq!(app.screen, Screen::Menu);
 }
 
 #[test]
-fn the_mobile_reader_has_its_own_menu_and_no_log_in() {
-    let mut app = App::new(Mode::Mobile, header(), cards());
-    assert_eq!(app.start(), Some(Effect::SignIn));
-    app.signed_in(Ok((1, vec![])), false);
-    insta::assert_snapshot!("mobile_menu", screen(&app));
-    keys(&mut app, "2");
-    assert!(matches!(app.screen, Screen::Original { kind: TxnKind::SaleVoid, .. }), "no supervisor on a reader");
+fn signing_off_with_an_open_batch_shows_its_settlement_then_the_log_in() {
+    let mut app = signed_in();
+    assert_eq!(keys(&mut app, "9"), Some(Effect::SignOff));
+    let summary = BatchSummary::of(1, &[logged("sale", 1, 9_900)], &[]);
+    let answer = kassa_terminal::SignOffAnswer { settled: Some(settle_answer(None)), code: ResponseCode::Approved };
+    app.signed_off(Ok(answer), &summary, "2026/11/22 18:00:00");
+    assert!(screen(&app).contains("Batch 000001 settled"), "{}", screen(&app));
+    keys(&mut app, "\n");
+    assert!(matches!(app.screen, Screen::Login { .. }), "{:?}", app.screen);
 }
 
 #[test]
-fn q_always_backs_out() {
+fn the_mobile_reader_has_its_own_menu_no_log_in_and_a_payment_password() {
+    let mut app = App::new(Mode::Mobile, header(), cards());
+    app.lang = Lang::En;
+    app.operators.supervisor_password = "135790".into();
+    assert_eq!(app.start(), Some(Effect::SignIn));
+    app.signed_in(Ok((1, vec![])), false);
+    insta::assert_snapshot!("mobile_menu", screen(&app));
+    for item in ["3 Refund", "6 Settlement", "7 Reprint", "8 Sign off"] {
+        assert!(screen(&app).contains(item), "{item}");
+    }
+    keys(&mut app, "2");
+    assert!(screen(&app).contains("payment password"), "{}", screen(&app));
+    keys(&mut app, "123456\n");
+    assert!(app.error.is_some(), "the supervisor's password is not the merchant's");
+    keys(&mut app, "2135790\n");
+    assert!(matches!(app.screen, Screen::Original { kind: TxnKind::SaleVoid, .. }));
+    keys(&mut app, "q");
+    assert_eq!(keys(&mut app, "6"), Some(Effect::Settle { forced: false }));
+    app.settled(Ok(settle_answer(Some(2))), &BatchSummary::default(), "", false);
+    keys(&mut app, "\n");
+    assert_eq!(keys(&mut app, "8"), Some(Effect::SignOff));
+}
+
+#[test]
+fn q_backs_out_and_on_the_menu_asks_first() {
     let mut app = signed_in();
-    for path in ["1", "15\n", "15\n1", "15\n11", "2", "3", "4", "8"] {
+    for path in ["1", "15\n", "15\n1", "15\n11", "2", "3", "4", "7", "8"] {
         keys(&mut app, path);
         keys(&mut app, "q");
         assert_eq!(app.screen, Screen::Menu, "{path}");
     }
-    assert_eq!(keys(&mut app, "q"), Some(Effect::Quit));
+    assert_eq!(keys(&mut app, "q"), None, "asks first");
+    assert!(screen(&app).contains("Leave the POS?"));
+    assert_eq!(keys(&mut app, "n"), None);
+    assert_eq!(app.screen, Screen::Menu);
+    keys(&mut app, "q");
+    assert_eq!(keys(&mut app, "y"), Some(Effect::Quit));
 }
 
 #[test]
-fn a_refund_may_be_partial_and_a_reprint_shows_the_last_slips() {
+fn a_refund_may_be_partial_and_a_reprint_prints_it_again_marked() {
     let mut app = signed_in();
     app.sync(1, vec![logged("sale", 4, 10_000)]);
     keys(&mut app, "3123456\n4\n");
     let Screen::Amount { draft, .. } = &app.screen else { panic!("{:?}", app.screen) };
     assert_eq!(
         (draft.kind, draft.original.as_ref().map(|o| o.rrn.clone())),
-        (TxnKind::Refund, Some(Some("000000000001".into())))
+        (TxnKind::Refund, Some(Some("000000000104".into())))
     );
     let effect = keys(&mut app, "2500\n21\n123456\n");
     assert!(
@@ -266,22 +382,33 @@ fn a_refund_may_be_partial_and_a_reprint_shows_the_last_slips() {
         "{effect:?}"
     );
     app.answered(TxnKind::Refund, Amount(2_500), Ok(approved(5)), Some(logged("refund", 5, 2_500)));
+    app.sync(1, vec![logged("sale", 4, 10_000), logged("refund", 5, 2_500)]);
     keys(&mut app, "\n\n");
-    keys(&mut app, "7");
-    assert!(screen(&app).contains("REFUND 退货"), "{}", screen(&app));
+    // The last one.
+    let Some(Effect::Print { name, texts }) = keys(&mut app, "7\n") else { panic!() };
+    assert_eq!(name, "000001-000005-reprint");
+    assert!(texts[0].contains("退货 REFUND") && texts[0].contains("REPRINT"), "{}", texts[0]);
+    keys(&mut app, "\n\n");
+    // One chosen by its trace.
+    let Some(Effect::Print { texts, .. }) = keys(&mut app, "74\n") else { panic!() };
+    assert!(texts[1].contains("消费 SALE") && texts[1].contains("CUSTOMER COPY"));
+    keys(&mut app, "\n\n");
+    keys(&mut app, "799\n");
+    assert!(app.error.is_some(), "nothing with trace 99");
 }
 
 #[test]
-fn a_balance_inquiry_asks_for_the_pin_and_shows_the_balance() {
+fn a_balance_inquiry_asks_for_the_pin_and_shows_available_and_ledger() {
     let mut app = signed_in();
     keys(&mut app, "512");
-    assert!(screen(&app).contains("No PIN") || matches!(app.screen, Screen::Confirm { .. }));
     keys(&mut app, "\n");
     assert!(matches!(app.screen, Screen::Pin { .. }), "a balance always takes the PIN: {:?}", app.screen);
     let effect = keys(&mut app, "123456\n");
     assert!(matches!(effect, Some(Effect::Transact { kind: TxnKind::BalanceInquiry, .. })));
-    let answer = TxnAnswer { balances: Some("1002156C000000123456".into()), ..approved(6) };
+    let answer = TxnAnswer { balances: Some("1001156C0000001300001002156C000000123456".into()), ..approved(6) };
     app.answered(TxnKind::BalanceInquiry, Amount(0), Ok(answer), None);
     let shown = screen(&app);
-    assert!(shown.contains("¥1234.56") && !shown.contains("¥0.00"), "{shown}");
+    assert!(shown.contains("Available balance: ¥1234.56") && shown.contains("Ledger balance: ¥1300.00"), "{shown}");
+    let only = balance_lines(Lang::Zh, "1002156C000000123456");
+    assert_eq!(only, ["可用余额: ¥1234.56"]);
 }

@@ -284,6 +284,7 @@ pub async fn reverse_sale(w: &World, t: &mut ScriptedTerminal, sold: &TxnAnswer,
     m.set(25, "00").set(41, w.terminals[0].0.to_string()).set(42, MID).set(49, "156");
     m.set(60, format!("22{:06}000", sold.batch));
     let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
-    t.state_mut().pending_reversal = Some(kassa_terminal::PendingReversal { fields, reason: "98".into() });
+    t.state_mut().pending_reversal =
+        Some(kassa_terminal::PendingReversal { fields, card_sealed: None, reason: "98".into() });
     t.send_pending_reversal().await.unwrap()
 }
