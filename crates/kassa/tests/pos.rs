@@ -119,6 +119,12 @@ fn wait_closed(session: &Session) {
     }
 }
 
+/// This year in China, as the terminal dates its slips.
+fn chrono_year() -> i32 {
+    use kassa_core::time::Clock;
+    kassa_core::time::SystemClock { offset_minutes: 480 }.local().year
+}
+
 /// A sale of `fen` with the first demo card (swiped, PIN 123456), both slips.
 fn sell(session: &Session, fen: &str) {
     session.send(&["1", fen, "Enter", "1"]);
@@ -173,9 +179,20 @@ fn a_days_work_on_the_terminal_on_screen() {
     let sale_trace: String = files[0].0.split('-').nth(2).unwrap().to_string();
     assert!(files[1].1.contains("MERCHANT COPY") && files[1].1.contains("SIGNATURE"), "{files:?}");
     assert!(files[0].1.contains("CUSTOMER COPY") && files[0].1.contains("消费 SALE") && files[0].1.contains("¥99.00"));
+    let year = chrono_year();
     for (_, text) in &files {
         assert!(text.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 32), "{text}");
+        assert!(text.contains(&format!("{year}/")), "the date with its year: {text}");
     }
+
+    // The pre-auth menu reaches the completion void; a balance shows what is available.
+    session.send(&["4"]);
+    assert!(session.wait_for("预授权完成撤销").contains("4 预授权完成撤销"));
+    session.send(&["q", "5", "1", "1", "Enter", "123456", "Enter"]);
+    let balance = session.wait_for("可用余额");
+    assert!(balance.contains("交易成功") && balance.contains("账面余额"), "{balance}");
+    session.send(&["Enter"]);
+    session.wait_for("1 消费");
 
     // Its void: the supervisor's password, the original's trace, the card again.
     session.send(&["2"]);
@@ -245,9 +262,30 @@ fn a_days_work_on_the_terminal_on_screen() {
     assert!(forced.contains("SALES") && forced.contains("¥12.34") && forced.contains("NET"), "{forced}");
     session.send(&["p", "Enter"]);
     session.wait_for("1 Sale");
-    // Sign-off with nothing open goes back to the log-in.
+    // Yesterday's sale, refunded in part by its reference number (another batch now).
+    let rrn = state["log"].as_array().unwrap().iter().rev().find(|e| e["kind"] == "sale").unwrap()["rrn"].clone();
+    session.send(&["3", "123456", "Enter"]);
+    session.wait_for("Original trace no.");
+    session.send(&["r", rrn.as_str().unwrap(), "Enter"]);
+    session.wait_for("Amount");
+    session.send(&["500", "Enter", "1", "1", "Enter", "123456", "Enter"]);
+    let refunded = session.wait_for("MERCHANT COPY");
+    assert!(refunded.contains("Approved (00)") && refunded.contains("退货 REFUND"), "{refunded}");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 Sale");
+    // After the restart, a reprint by trace comes from the terminal's log.
+    let trace = format!("{:06}", state["log"][0]["trace"].as_u64().unwrap());
+    session.send(&["7", &trace, "Enter"]);
+    session.wait_for("Reprint");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 Sale");
+    assert!(slip_files(&slips).iter().any(|(name, _)| name.contains(&format!("-{trace}-reprint-"))));
+    // Sign-off with a batch open settles it, then goes back to the log-in.
     session.send(&["9"]);
-    session.wait_for("Signed off");
+    let off = session.wait_for("Settled and signed off");
+    assert!(off.contains("REFUNDS") && off.contains("¥5.00"), "{off}");
+    session.send(&["Enter"]);
+    session.wait_for("Operator no.");
     session.send(&["q"]);
     wait_closed(&session);
     assert!(slip_files(&slips).iter().filter(|(name, _)| name.ends_with("-list.txt")).count() >= 2);
