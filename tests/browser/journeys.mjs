@@ -10,6 +10,7 @@ import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { audit } from "./audit.mjs";
 
 const root = new URL("../..", import.meta.url).pathname;
 const kassa = process.env.KASSA_BIN || join(root, "target/debug/kassa");
@@ -328,6 +329,47 @@ await journey("every page renders for its role, with the security headers; a for
   assert.ok(session.httpOnly && session.secure && session.sameSite === "Strict");
   await admin.goto(`${base}/console/terminals`);
   await shot(admin, "console-terminals");
+});
+
+await journey("every page in each language: its words only, no sideways scrolling on a phone, no serious accessibility fault", async () => {
+  const admin = await staff("admin");
+  const links = async (page, from, selector) => {
+    await page.goto(`${base}${from}`);
+    return (await page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute("href")))).slice(0, 1);
+  };
+  const merchantPages = ["/", "/wallet", "/cards", "/terminals", "/transactions", "/statements", "/cancellation",
+    ...(await links(d, "/transactions", "#transactions a[href^='/transactions/']"))];
+  const staffPages = ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals",
+    "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/audit", "/console/sms",
+    "/console/risk/merchants/898310048990001",
+    ...(await links(admin, "/console/risk/cases", "a[href^='/console/risk/cases/']")),
+    ...(await links(admin, "/console/risk/rulesets", "a[href^='/console/risk/rulesets/']")),
+    ...(await links(admin, "/console/risk", "a[href^='/console/risk/transactions/']"))];
+  const problems = [];
+  for (const lang of ["zh", "en"]) {
+    for (const [page, pages, wide] of [[d, merchantPages, false], [admin, staffPages, true]]) {
+      await page.goto(`${base}/lang/${lang}`);
+      for (const path of pages) {
+        const response = await page.goto(`${base}${path}`);
+        assert.equal(response.status(), 200, path);
+        for (const p of await audit(page, lang, wide)) { problems.push(`${lang} ${path}: ${p}`); }
+        if (path === "/transactions" || path === "/cards") { await shot(page, `phone-${path.slice(1)}-${lang}`); }
+      }
+    }
+  }
+  // And the pages before a log-in.
+  for (const lang of ["zh", "en"]) {
+    const stranger = await newPage(phone);
+    await stranger.goto(`${base}/lang/${lang}`);
+    for (const path of ["/login", "/signup", "/console/login"]) {
+      assert.equal((await stranger.goto(`${base}${path}`)).status(), 200, path);
+      for (const p of await audit(stranger, lang, false)) { problems.push(`${lang} ${path}: ${p}`); }
+    }
+    await stranger.context().close();
+  }
+  await d.goto(`${base}/lang/zh`);
+  if (problems.length) { console.error(problems.join("\n")); }
+  assert.equal(problems.length, 0, `${problems.length} problems, the first: ${problems[0]}`);
 });
 
 await browser.close();

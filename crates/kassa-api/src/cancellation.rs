@@ -519,7 +519,7 @@ impl Office {
                     )?;
                 }
                 sql.exec("UPDATE cancellations SET state = 'closed', updated_at = ?2 WHERE id = ?1", sql_params![id, now])?;
-                audit(sql, now, "system", "close_cancellation", &format!("cancellation:{id}"), &format!("deposits refunded {refunded} fen"))?;
+                audit(sql, now, "system", "close_cancellation", &format!("cancellation:{id}"), &format!("deposits refunded {}", kassa_core::Amount(refunded).display(kassa_core::Currency::CNY)))?;
                 closed.push(id);
             }
             Ok(Ok((closed, held)))

@@ -350,7 +350,18 @@ impl Office {
             let Some(payout) = pay_out(sql, &merchant, amount, now)? else {
                 return Ok(Err(ApiError::conflict("no_settlement_card", "bind a settlement card first")));
             };
-            audit(sql, now, &actor.name(), "withdraw", &payout.id, &format!("{amount} fen to {}", payout.card_masked))?;
+            audit(
+                sql,
+                now,
+                &actor.name(),
+                "withdraw",
+                &payout.id,
+                &format!(
+                    "{} to {}",
+                    kassa_core::Amount(amount.max(0) as u64).display(kassa_core::Currency::CNY),
+                    payout.card_masked
+                ),
+            )?;
             Ok(Ok(WithdrawalView { payout_id: payout.id, amount, card: payout.card_masked, state: "created".into() }))
         })
         .await

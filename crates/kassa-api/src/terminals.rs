@@ -429,7 +429,7 @@ impl Office {
             )?;
             sql.post(&merchant, &deposit_postings(number, 1, deposit), now)?;
             send_activation(&office, sql, &serial, merchant.as_str(), &code, now)?;
-            audit(sql, now, &actor.name(), "assign_terminal", &serial, &format!("to {merchant}, deposit {deposit} fen"))?;
+            audit(sql, now, &actor.name(), "assign_terminal", &serial, &format!("to {merchant}, deposit {}", kassa_core::Amount(deposit).display(kassa_core::Currency::CNY)))?;
             Ok(load(sql, &serial)?.ok_or(ApiError::not_found("terminal")))
         })
         .await

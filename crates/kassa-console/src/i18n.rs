@@ -23,6 +23,14 @@ impl Lang {
         }
     }
 
+    /// `zh` or `en`, whichever this language is.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     /// The other language, for the switch link.
     pub fn other(self) -> (&'static str, &'static str) {
         match self {
@@ -257,12 +265,228 @@ impl T {
             "paid" => ("结算到账", "Paid to your balance"),
             "still_owed" => ("待抵扣欠款", "Still owed (taken from the next days)"),
             "idle" => ("长时间未操作，已自动退出", "You were logged out after being idle"),
-            _ => ("?", "?"),
+            _ => code_words(key).unwrap_or(("?", "?")),
         };
         match self.0 {
             Lang::Zh => zh,
             Lang::En => en,
         }
+    }
+
+    /// An internal code (a state, a kind, an action) in words; the code itself
+    /// when the catalogue does not know it (the page-language test then finds it).
+    pub fn w(&self, code: &str) -> String {
+        match self.s(code) {
+            "?" => code.to_string(),
+            words => words.to_string(),
+        }
+    }
+
+    /// [`T::w`] of several codes joined by `, ` (as risk outcomes list their rules).
+    pub fn ws(&self, codes: &str) -> String {
+        codes.split(", ").map(|c| self.w(c.trim())).collect::<Vec<_>>().join(self.0.pick("、", ", "))
+    }
+}
+
+/// Codes the data carries (transaction kinds and states, workflow states,
+/// audit actions, rule modes and ids), in words: one catalogue with [`T::s`].
+fn code_words(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        // Transactions.
+        "sale" => ("消费", "Sale"),
+        "sale_void" => ("消费撤销", "Sale void"),
+        "refund" => ("退货", "Refund"),
+        "preauth" => ("预授权", "Pre-auth"),
+        "preauth_void" => ("预授权撤销", "Pre-auth void"),
+        "completion" => ("预授权完成", "Pre-auth completion"),
+        "completion_advice" => ("预授权完成（通知）", "Completion advice"),
+        "completion_void" => ("预授权完成撤销", "Completion void"),
+        "balance" => ("余额查询", "Balance inquiry"),
+        "declined" => ("已拒绝", "Declined"),
+        "voided" => ("已撤销", "Voided"),
+        "reversed" => ("已冲正", "Reversed"),
+        "settled" => ("已结算", "Settled"),
+        // Workflows.
+        "email" => ("邮件", "Email"),
+        "self" => ("商户自助", "By the merchant"),
+        "staff" => ("运营人员", "By staff"),
+        "created" => ("已创建", "Created"),
+        "sent" => ("已发出", "Sent"),
+        "failed" => ("失败", "Failed"),
+        "refunded" => ("已退还", "Refunded"),
+        "forfeited" => ("已没收", "Forfeited"),
+        "enforce" => ("执行", "Enforce"),
+        "monitor" => ("仅监控", "Monitor only"),
+        "decline" => ("拒绝", "Decline"),
+        "review" => ("人工复核", "Review"),
+        "mode" => ("模式", "Mode"),
+        "model" => ("型号", "Model"),
+        "txn" => ("交易", "Transaction"),
+        "tip_off" => ("举报", "Tip-off"),
+        "starter_stored" => ("初始规则集（已存储）", "The starter, stored"),
+        "ruleset_text" => ("规则集文本（TOML）", "Ruleset text (TOML)"),
+        // Audit actions.
+        "activate_terminal" => ("激活终端", "Activate a terminal"),
+        "activation_failed" => ("激活失败", "Activation failed"),
+        "adopt_merchant" => ("接管商户账户", "Adopt a merchant account"),
+        "apply" => ("提交入网申请", "Apply"),
+        "approve_application" => ("批准入网申请", "Approve an application"),
+        "approve_cancellation" => ("批准注销", "Approve a cancellation"),
+        "assign_terminal" => ("分配终端", "Assign a terminal"),
+        "block" => ("加入黑名单", "Block"),
+        "case_approved" => ("案件处置已批准", "Case action approved"),
+        "case_changed" => ("案件已更新", "Case changed"),
+        "case_closed" => ("案件已关闭", "Case closed"),
+        "case_locked" => ("案件已认领", "Case claimed"),
+        "case_proposed" => ("案件处置已提议", "Case action proposed"),
+        "change_phone" => ("更换手机号", "Change the phone"),
+        "close_cancellation" => ("完成注销", "Close a cancellation"),
+        "confirm_cancellation_by_phone" => ("电话确认注销", "Confirm a cancellation by phone"),
+        "create_staff" => ("新建员工账户", "Create a staff account"),
+        "export_evidence" => ("导出证据", "Export evidence"),
+        "hold_cancellation" => ("暂缓注销", "Hold a cancellation"),
+        "login_failed" => ("登录失败", "Log-in failed"),
+        "mail_order" => ("邮购/电话订购设置", "Mail/telephone order setting"),
+        "merchant_location" => ("商户注册位置", "Merchant location"),
+        "merchant_profile" => ("商户名称或类别", "Merchant name or category"),
+        "merchant_tier" => ("商户等级", "Merchant tier"),
+        "payment_password_failed" => ("支付密码错误", "Wrong payment password"),
+        "reject_application" => ("拒绝入网申请", "Reject an application"),
+        "reject_cancellation" => ("拒绝注销", "Reject a cancellation"),
+        "remove_operator" => ("删除操作员", "Remove an operator"),
+        "request_activation_code" => ("申请激活码", "Request an activation code"),
+        "reveal_sms_codes" => ("显示短信验证码", "Show SMS codes"),
+        "risk_override" => ("风控放行", "Risk override"),
+        "ruleset_draft" => ("起草规则集", "Draft a ruleset"),
+        "ruleset_approved" => ("复核规则集", "Approve a ruleset"),
+        "ruleset_active" => ("启用规则集", "Activate a ruleset"),
+        "ruleset_discarded" => ("废弃规则集", "Discard a ruleset"),
+        "set_operator" => ("设置操作员", "Set an operator"),
+        "set_settlement_card" => ("设置结算卡", "Set the settlement card"),
+        "sms_outbox" => ("短信发件箱", "SMS outbox"),
+        "submit_cancellation" => ("提交注销", "Submit a cancellation"),
+        "system" => ("系统", "System"),
+        "upload_cancellation_document" => ("上传注销材料", "Upload a cancellation document"),
+        "upload_document" => ("上传入网材料", "Upload a document"),
+        "view_sms_outbox" => ("查看短信发件箱", "View the SMS outbox"),
+        "withdraw" => ("提现", "Transfer out"),
+        "admin" => ("管理员", "Administrator"),
+        "register" => ("注册账户", "Sign up"),
+        "by_phone" => ("电话", "Phone"),
+        "operations" => ("运营", "Operations"),
+        "risk" => ("风控", "Risk"),
+        "support" => ("客服", "Support"),
+        // Risk rules of the starter ruleset, by id.
+        "block-lists" => ("黑名单", "Block lists"),
+        "single-limit" => ("单笔限额", "Single limit"),
+        "daily-limit" => ("日累计限额", "Daily limit"),
+        "monthly-limit" => ("月累计限额", "Monthly limit"),
+        "night-round-credit" => ("夜间信用卡整额交易", "Round credit amounts at night"),
+        "card-cycling" => ("多卡轮刷", "Card cycling"),
+        "same-amount-cards" => ("多卡同额", "Same amount, many cards"),
+        "split-sales" => ("拆单交易", "Split sales"),
+        "far-mobile-reader" => ("刷卡器远离注册地", "Mobile reader far from home"),
+        "idle-terminal-spike" => ("休眠终端突增", "Idle terminal spike"),
+        "refund-ratio" => ("退货超过当日交易", "Refunds past the day's sales"),
+        "night-refund" => ("夜间退货", "Refund at night"),
+        "card-many-terminals" => ("一卡多终端", "One card, many terminals"),
+        "decline-burst" => ("多卡连续被拒", "Declines on many cards"),
+        "merchant-profile-churn" => ("商户信息频繁变更", "Merchant profile churn"),
+        "credit-heavy-day" => ("信用卡占比过高", "Credit-heavy day"),
+        "duplicate-identity" => ("法人证件重复", "Duplicate identity"),
+        "duplicate-phone" => ("手机号重复", "Duplicate phone"),
+        "block-list" => ("入网黑名单", "Admission block list"),
+        "high-risk-category" => ("高风险类别", "High-risk category"),
+        _ => return None,
+    })
+}
+
+/// A risk outcome as stored (`decline 59`, `hold_settlement`, `freeze_terminal 59 (allowed
+/// by override 3)`) in words: the action translated, the response code kept beside it.
+pub fn outcome_words(t: &T, outcome: &str) -> String {
+    let (head, allowed) = match outcome.split_once(" (allowed by override ") {
+        Some((head, rest)) => (head, Some(rest.trim_end_matches(')'))),
+        None => (outcome, None),
+    };
+    let mut words = match head.split_once(' ') {
+        Some((action, code)) => format!("{} {code}", t.w(action)),
+        None => t.w(head),
+    };
+    if let Some(id) = allowed {
+        words.push_str(&format!(" ({} {id})", t.0.pick("已按放行规则放行", "allowed by override")));
+    }
+    words
+}
+
+/// A case title: one the system wrote (`outcome: rule, rule`) in words; an
+/// analyst's own title as written.
+pub fn title_words(t: &T, title: &str) -> String {
+    match title.split_once(": ") {
+        Some((outcome, rules))
+            if outcome.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b' ' || b.is_ascii_digit())
+                && rules.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b == b',' || b == b' ') =>
+        {
+            format!("{}: {}", outcome_words(t, outcome), t.ws(rules))
+        }
+        _ => title.to_string(),
+    }
+}
+
+/// A notice to the merchant in the page's language. The store keeps the
+/// English the API answers; the two the system writes are read back here.
+pub fn notice_words(t: &T, text: &str) -> String {
+    if t.0 == Lang::En {
+        return text.to_string();
+    }
+    if let Some(amount) = text.strip_suffix(" held by risk control is released to your available balance.") {
+        return format!("风控冻结的 {amount} 已释放至可用余额。");
+    }
+    if let Some(rest) = text.strip_prefix("Your payout of ")
+        && let Some((amount, rest)) = rest.split_once(" for ")
+        && let Some((date, rest)) = rest.split_once(" to card ")
+        && let Some((card, rest)) = rest.split_once(" failed (")
+        && let Some(reason) = rest.strip_suffix("); the money is back in your wallet.")
+    {
+        return format!("{date} 的出款 {amount}（至卡 {card}）失败（{reason}），资金已退回钱包。");
+    }
+    text.to_string()
+}
+
+/// A ruleset's note: the one the system writes for the stored starter in
+/// words; a person's note as written.
+pub fn note_words(t: &T, note: &str) -> String {
+    if note == "the starter, stored" { t.s("starter_stored").to_string() } else { note.to_string() }
+}
+
+/// A starter rule's description in the page's language, by its id; the
+/// ruleset's own words for a rule the catalogue does not know.
+pub fn rule_description(lang: &Lang, id: &str, own: &str) -> String {
+    let zh = match id {
+        "block-lists" => "卡、终端序列号或商户在黑名单上。",
+        "single-limit" => "单笔消费超过商户等级的单笔限额（高风险类别更低）。",
+        "daily-limit" => "商户当日累计将超过其等级的日限额。",
+        "monthly-limit" => "商户当月累计将超过其等级的月限额。",
+        "night-round-credit" => "夜间信用卡整百元交易（疑似套现）。",
+        "card-cycling" => "一小时内同一终端多张卡交易，且多为信用卡整额。",
+        "same-amount-cards" => "一小时内同一终端不同卡支付相同金额。",
+        "split-sales" => "同一张卡在同一终端把大额拆成多笔略低于单笔限额的交易。",
+        "far-mobile-reader" => "手机刷卡器远离注册地址，或在其他城市。",
+        "idle-terminal-spike" => "休眠 30 天的终端突然大量收款。",
+        "refund-ratio" => "当日退货超过当日消费一定金额：退的是往日的收入。",
+        "night-refund" => "夜间退货。",
+        "card-many-terminals" => "同一张卡 30 分钟内在多个终端使用。",
+        "decline-burst" => "10 分钟内同一终端多张不同的卡被拒（51、55、14、54、41、43）：冻结终端。",
+        "merchant-profile-churn" => "商户名称或类别反复变更。",
+        "credit-heavy-day" => "商户当日信用卡占比超过 80% 且客单价高：暂缓结算。",
+        "duplicate-identity" => "法人证件号已是其他商户（或其他在审申请）的。",
+        "duplicate-phone" => "手机号已是其他商户的。",
+        "block-list" => "证件号、手机号或结算卡在入网黑名单上。",
+        "high-risk-category" => "经营类别（MCC）为高风险：需补充材料。",
+        _ => return own.to_string(),
+    };
+    match lang {
+        Lang::Zh => zh.to_string(),
+        Lang::En => own.to_string(),
     }
 }
 
@@ -425,5 +649,27 @@ mod tests {
             assert_ne!(T(Lang::Zh).s(key), "?");
             assert_ne!(T(Lang::En).s(key), T(Lang::Zh).s(key));
         }
+    }
+
+    #[test]
+    fn codes_outcomes_titles_and_notices_read_in_words() {
+        let (zh, en) = (T(Lang::Zh), T(Lang::En));
+        assert_eq!((zh.w("sale_void"), en.w("sale_void")), ("消费撤销".to_string(), "Sale void".to_string()));
+        assert_eq!(zh.w("no_such_code"), "no_such_code", "an unknown code shows as itself, for the page test");
+        assert_eq!(outcome_words(&zh, "decline 59"), "拒绝 59");
+        assert_eq!(
+            outcome_words(&en, "hold_settlement (allowed by override 3)"),
+            "Hold settlement (allowed by override 3)"
+        );
+        assert_eq!(title_words(&zh, "hold_settlement: split-sales, card-cycling"), "暂停结算: 拆单交易、多卡轮刷");
+        assert_eq!(title_words(&zh, "tip-off: split sales"), "tip-off: split sales", "an analyst's title as written");
+        assert_eq!(
+            notice_words(&zh, "¥12.00 held by risk control is released to your available balance."),
+            "风控冻结的 ¥12.00 已释放至可用余额。"
+        );
+        let failed = "Your payout of ¥5.00 for 20261122 to card 622202*********3446 failed (closed); the money is back in your wallet.";
+        assert!(notice_words(&zh, failed).starts_with("20261122 的出款 ¥5.00"));
+        assert_eq!(rule_description(&Lang::Zh, "decline-burst", "x").chars().next(), Some('1'));
+        assert_eq!(rule_description(&Lang::En, "decline-burst", "own words"), "own words");
     }
 }
