@@ -338,7 +338,8 @@ await journey("every page in each language: its words only, no sideways scrollin
     return (await page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute("href")))).slice(0, 1);
   };
   const merchantPages = ["/", "/wallet", "/cards", "/terminals", "/transactions", "/statements", "/cancellation",
-    ...(await links(d, "/transactions", "#transactions a[href^='/transactions/']"))];
+    ...(await links(d, "/transactions", "#transactions a[href^='/transactions/']")),
+    ...(await links(d, "/cards", "a[href$='/delete']"))];
   const staffPages = ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals",
     "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/audit", "/console/sms",
     "/console/risk/merchants/898310048990001",
