@@ -210,11 +210,11 @@ await journey("4 cancellation: unmet preconditions, fixed, submitted, approved, 
   await m.getByRole("button", { name: "申请注销" }).click();
   await m.locator("#cancellation-status [data-state=submitted]").waitFor();
   await ops.goto(`${base}/console/cancellations`);
-  const item = ops.locator(".card", { hasText: "submitted" }).first();
+  const item = ops.locator(".card", { hasText: "Under review" }).first();
   await item.locator("input[name=note]").fill(`called ${applicant}; 李四 confirmed`);
   await item.getByRole("button", { name: "Record" }).click();
   await ops.locator(".card", { hasText: "李四 confirmed" }).getByRole("button", { name: "Approve" }).click();
-  await ops.locator(".card", { hasText: "cooling_off" }).first().waitFor();
+  await ops.locator(".card", { hasText: "Cooling off" }).first().waitFor();
   await shot(ops, "journey-4-console-approved");
   await m.goto(`${base}/cancellation`);
   assert.equal(await m.locator("#days-left").innerText(), "15");
@@ -272,7 +272,7 @@ await journey("6 risk: a case opened in the console, an action proposed by one a
   await risk.locator("#close button[type=submit]").click();
   await risk.waitForSelector("#case-history");
   assert.match(await risk.locator("h1").innerText(), /排除风险|Refuted/);
-  assert.match(await risk.locator("#case-history").innerText(), /approved/);
+  assert.match(await risk.locator("#case-history").innerText(), /Approved/);
   await shot(risk, "console-risk-case");
   const download = await risk.request.get(`${base}${casePath}/evidence`);
   assert.equal(download.status(), 200);
