@@ -19,9 +19,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
-use crate::merchants::{DocumentView, documents_of, merchant_of, pay_out, store_document, user_of};
+use crate::merchants::{DocumentView, documents_of, pay_out, store_document};
+use crate::office::require;
 use crate::office::{Actor, Office, audit, check_code};
-use crate::ops::require;
+use crate::office::{merchant_of, user_of};
 use crate::terminals::{load as load_terminal, set_state, settle_deposit};
 
 /// How long a pre-auth can stay open (its hold expires then).

@@ -10,8 +10,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
-use crate::merchants::{crypto_error, holder_is_merchant, merchant_of, user_of};
+use crate::merchants::holder_is_merchant;
 use crate::office::{Actor, Office, audit, check_code};
+use crate::office::{crypto_error, merchant_of, user_of};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct CardView {

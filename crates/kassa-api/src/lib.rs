@@ -6,6 +6,7 @@
 pub mod cancellation;
 pub mod cards;
 pub mod cases;
+pub mod daily;
 pub mod error;
 pub mod http;
 pub mod merchants;

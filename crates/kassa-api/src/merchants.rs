@@ -20,25 +20,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::office::{
     Actor, Office, attempts, audit, check_code, hash_password, new_token, open_session, verify_password,
 };
+pub use crate::office::{crypto_error, merchant_of, user_of};
 
 /// A merchant's own id, or 403 while the application is still open.
-pub fn merchant_of(actor: &Actor) -> ApiResult<MerchantId> {
-    match actor {
-        Actor::Merchant { merchant: Some(m), .. } => Ok(m.clone()),
-        Actor::Merchant { merchant: None, .. } => {
-            Err(ApiError::forbidden("the merchant account is not open yet: the application awaits approval"))
-        }
-        Actor::Staff { .. } => Err(ApiError::forbidden("this is the merchant API")),
-    }
-}
-
-pub fn user_of(actor: &Actor) -> ApiResult<i64> {
-    match actor {
-        Actor::Merchant { user, .. } => Ok(*user),
-        Actor::Staff { .. } => Err(ApiError::forbidden("this is the merchant API")),
-    }
-}
-
 /// A keyed hash of an ID number (apart from card fingerprints by its prefix).
 pub fn id_fingerprint(office: &Office, id_number: &str) -> Vec<u8> {
     office.hsm.pan_fingerprint(&format!("id:{}", id_number.to_ascii_uppercase())).to_vec()
@@ -436,11 +420,6 @@ pub fn deposit_postings(row_id: i64, stage: u8, amount: u64) -> Vec<Planned> {
         _ => (Role::MerchantDeposits, Role::FeeIncome),
     };
     if amount == 0 { Vec::new() } else { vec![Planned::Transfer { id, debit, credit, amount }] }
-}
-
-pub(crate) fn crypto_error(error: kassa_crypto::CryptoError) -> ApiError {
-    tracing::error!(%error, "security module");
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "security_module", "the security module is unavailable")
 }
 
 fn admission_facts(

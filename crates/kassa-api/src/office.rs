@@ -10,7 +10,7 @@ use kassa_core::time::Clock;
 use kassa_crypto::SecurityModule;
 use kassa_merchant::auth::{Attempts, token_digest};
 use kassa_merchant::otp::{SentCode, code_from_random, digest};
-use kassa_merchant::{LockoutPolicy, OtpPolicy, OtpPurpose, SessionPolicy, StaffRole};
+use kassa_merchant::{LockoutPolicy, OtpPolicy, OtpPurpose, Permission, SessionPolicy, StaffRole};
 use kassa_store::office::{Row, Sql};
 use kassa_store::{AnyStore, Store, sql_params};
 
@@ -535,22 +535,48 @@ pub async fn end_session(office: &Office, token: String) -> ApiResult<()> {
         .await
 }
 
-/// What one run of the daily jobs did.
-#[derive(Clone, Debug, Default, serde::Serialize, utoipa::ToSchema)]
-pub struct DailySummary {
-    pub terminals: crate::terminals::LifecycleSummary,
-    /// Cancellations closed because their cooling-off ended.
-    pub cancellations_closed: Vec<i64>,
-    /// Cancellations due but not closed: their checklist no longer holds
-    /// (operations sort it out; the next run tries again).
-    pub cancellations_held: Vec<crate::cancellation::HeldCancellation>,
+// Who may do what, and the pieces every action shares: the other modules
+// use these; this module uses none of them.
+
+/// The caller's staff role when it allows `permission`.
+pub fn require(actor: &Actor, permission: Permission) -> ApiResult<StaffRole> {
+    match actor {
+        Actor::Staff { role, .. } if role.allows(permission) => Ok(*role),
+        Actor::Staff { role, .. } => Err(ApiError::forbidden(format!("the {} role may not do this", role.code()))),
+        Actor::Merchant { .. } => Err(ApiError::forbidden("this is the operations API")),
+    }
 }
 
-impl Office {
-    /// The daily jobs, driven by the injected clock: terminal lifecycle, then cancellations due.
-    pub async fn daily_jobs(&self) -> ApiResult<DailySummary> {
-        let terminals = self.run_lifecycle().await?;
-        let (cancellations_closed, cancellations_held) = self.close_due_cancellations().await?;
-        Ok(DailySummary { terminals, cancellations_closed, cancellations_held })
+/// The merchant an actor acts for (merchants only, once their account is open).
+pub fn merchant_of(actor: &Actor) -> ApiResult<MerchantId> {
+    match actor {
+        Actor::Merchant { merchant: Some(m), .. } => Ok(m.clone()),
+        Actor::Merchant { merchant: None, .. } => {
+            Err(ApiError::forbidden("the merchant account is not open yet: the application awaits approval"))
+        }
+        Actor::Staff { .. } => Err(ApiError::forbidden("this is the merchant API")),
     }
+}
+
+pub fn user_of(actor: &Actor) -> ApiResult<i64> {
+    match actor {
+        Actor::Merchant { user, .. } => Ok(*user),
+        Actor::Staff { .. } => Err(ApiError::forbidden("this is the merchant API")),
+    }
+}
+
+/// A counter in the office's store, incremented and read in the caller's transaction.
+pub fn next_counter(sql: &mut dyn Sql, name: &str) -> kassa_store::Result<i64> {
+    sql.exec(
+        "INSERT INTO office_counters (name, value) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING",
+        sql_params![name],
+    )?;
+    sql.exec("UPDATE office_counters SET value = value + 1 WHERE name = ?1", sql_params![name])?;
+    sql.scalar("SELECT value FROM office_counters WHERE name = ?1", sql_params![name])
+}
+
+/// The security module failed: `503`, logged, never detailed to the caller.
+pub fn crypto_error(error: kassa_crypto::CryptoError) -> ApiError {
+    tracing::error!(%error, "security module");
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "security_module", "the security module is unavailable")
 }

@@ -14,19 +14,11 @@ use crate::cards::{add_card, make_settlement};
 use crate::error::{ApiError, ApiResult};
 use crate::merchants::{ApplicationView, id_fingerprint, load_application};
 use crate::office::{Actor, Office, audit, hash_password};
+pub use crate::office::{next_counter, require};
 
 /// Default limits of a new merchant (minor units): ¥50,000 a sale, ¥200,000 a day.
 pub const NEW_MERCHANT_SINGLE_LIMIT: i64 = 5_000_000;
 pub const NEW_MERCHANT_DAILY_LIMIT: i64 = 20_000_000;
-
-/// The caller's staff role when it allows `permission`.
-pub fn require(actor: &Actor, permission: Permission) -> ApiResult<StaffRole> {
-    match actor {
-        Actor::Staff { role, .. } if role.allows(permission) => Ok(*role),
-        Actor::Staff { role, .. } => Err(ApiError::forbidden(format!("the {} role may not do this", role.code()))),
-        Actor::Merchant { .. } => Err(ApiError::forbidden("this is the operations API")),
-    }
-}
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -94,15 +86,6 @@ pub struct SmsView {
     pub phone: String,
     pub text: String,
     pub created_at: i64,
-}
-
-pub(crate) fn next_counter(sql: &mut dyn Sql, name: &str) -> kassa_store::Result<i64> {
-    sql.exec(
-        "INSERT INTO office_counters (name, value) VALUES (?1, 0) ON CONFLICT (name) DO NOTHING",
-        sql_params![name],
-    )?;
-    sql.exec("UPDATE office_counters SET value = value + 1 WHERE name = ?1", sql_params![name])?;
-    sql.scalar("SELECT value FROM office_counters WHERE name = ?1", sql_params![name])
 }
 
 /// An SMS as staff may read it: every code it carries (the word after " is "

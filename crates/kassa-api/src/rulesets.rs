@@ -15,8 +15,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
+use crate::office::require;
 use crate::office::{Actor, Office, audit};
-use crate::ops::require;
 
 /// Longest ruleset text accepted.
 pub const RULESET_TEXT_MAX: usize = 512 * 1024;

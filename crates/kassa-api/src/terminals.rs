@@ -15,9 +15,10 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
-use crate::merchants::{deposit_postings, merchant_of};
+use crate::merchants::deposit_postings;
+use crate::office::merchant_of;
 use crate::office::{Actor, Office, audit, hash_password, may_send, random_u32};
-use crate::ops::{next_counter, require};
+use crate::office::{next_counter, require};
 
 /// Wrong activation codes before the code is void (a new one must be sent).
 pub const ACTIVATION_TRIES_MAX: i64 = 5;
@@ -276,14 +277,14 @@ impl Office {
         if model.trim().is_empty() || model.chars().count() > 40 {
             return Err(FieldError::new("model", "1 to 40 characters").into());
         }
-        let key = random::generate_key(KeyAlgorithm::Tdes2).map_err(crate::merchants::crypto_error)?;
+        let key = random::generate_key(KeyAlgorithm::Tdes2).map_err(crate::office::crypto_error)?;
         let components =
-            random::split_components(&key, KEY_COMPONENTS as usize).map_err(crate::merchants::crypto_error)?;
-        let wrapped = self.hsm.import_key(KeyUsage::Master, &key).map_err(crate::merchants::crypto_error)?;
+            random::split_components(&key, KEY_COMPONENTS as usize).map_err(crate::office::crypto_error)?;
+        let wrapped = self.hsm.import_key(KeyUsage::Master, &key).map_err(crate::office::crypto_error)?;
         let kcv = key.check_value_hex();
         let mut sealed = Vec::with_capacity(components.len());
         for component in &components {
-            let blob = self.hsm.seal_component(component).map_err(crate::merchants::crypto_error)?;
+            let blob = self.hsm.seal_component(component).map_err(crate::office::crypto_error)?;
             sealed.push((blob, component.check_value_hex()));
         }
         let shown: Vec<ComponentView> = (1..)

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult};
-use crate::merchants::merchant_of;
+use crate::office::merchant_of;
 use crate::office::{Actor, Office};
 use kassa_merchant::identity::FieldError;
 
@@ -248,7 +248,7 @@ pub fn to_csv(rows: &[TxnView]) -> String {
             format!("{:06}", t.trace),
             t.kind.clone(),
             t.status.clone(),
-            format!("{}.{:02}", t.amount / 100, t.amount % 100),
+            kassa_core::Amount(u64::try_from(t.amount).unwrap_or(0)).decimal(kassa_core::Currency::CNY),
             t.card.clone().unwrap_or_default(),
             t.entry_mode.as_deref().map(entry_words).unwrap_or("").to_string(),
             t.reference.clone().unwrap_or_default(),

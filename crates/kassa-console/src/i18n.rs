@@ -458,6 +458,21 @@ pub fn note_words(t: &T, note: &str) -> String {
     if note == "the starter, stored" { t.s("starter_stored").to_string() } else { note.to_string() }
 }
 
+/// A decision's hits in one line: the rule in words `+score`, monitor-mode ones marked.
+pub fn hits_in_words(t: T, hits: &serde_json::Value) -> String {
+    hits.as_array()
+        .map(|hits| {
+            hits.iter()
+                .map(|h| {
+                    let monitor = if h["enforced"] == false { format!(" ({})", t.s("monitor")) } else { String::new() };
+                    format!("{} +{}{monitor}", t.w(h["rule"].as_str().unwrap_or("?")), h["score"])
+                })
+                .collect::<Vec<_>>()
+                .join(t.0.pick("；", "; "))
+        })
+        .unwrap_or_default()
+}
+
 /// A starter rule's description in the page's language, by its id; the
 /// ruleset's own words for a rule the catalogue does not know.
 pub fn rule_description(lang: &Lang, id: &str, own: &str) -> String {
@@ -499,18 +514,9 @@ pub fn when(ms: i64, offset: i32, seconds: bool) -> String {
     if seconds { format!("{minute}:{}", &h[4..]) } else { minute }
 }
 
-/// ¥99.00 from minor units; negative amounts keep their sign.
+/// ¥1,234.56 from minor units (grouped); negative amounts keep their sign.
 pub fn money(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let v = minor.unsigned_abs();
-    let yuan = v / 100;
-    let mut digits = yuan.to_string();
-    let mut grouped = String::new();
-    while digits.len() > 3 {
-        let tail = digits.split_off(digits.len() - 3);
-        grouped = format!(",{tail}{grouped}");
-    }
-    format!("{sign}¥{digits}{grouped}.{:02}", v % 100)
+    kassa_core::display_signed(minor, kassa_core::Currency::CNY, true)
 }
 
 /// [`money`] for templates, which hand values by reference.

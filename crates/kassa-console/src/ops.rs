@@ -617,7 +617,7 @@ async fn risk(State(console): State<Shared>, c: Ctx) -> Response {
             let rows = decisions
                 .into_iter()
                 .map(|d| {
-                    let hits = crate::risk::hits_in_words(c.t, &d.hits);
+                    let hits = crate::i18n::hits_in_words(c.t, &d.hits);
                     (when(d.created_at, offset, true), d.txn_id, d.merchant_id, d.outcome, hits, d.ruleset_version)
                 })
                 .collect();

@@ -30,21 +30,6 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/console/risk/rulesets/{version}/{step}", post(ruleset_step))
 }
 
-/// A decision's hits in one line: the rule in words `+score`, monitor-mode ones marked.
-pub(crate) fn hits_in_words(t: crate::i18n::T, hits: &serde_json::Value) -> String {
-    hits.as_array()
-        .map(|hits| {
-            hits.iter()
-                .map(|h| {
-                    let monitor = if h["enforced"] == false { format!(" ({})", t.s("monitor")) } else { String::new() };
-                    format!("{} +{}{monitor}", t.w(h["rule"].as_str().unwrap_or("?")), h["score"])
-                })
-                .collect::<Vec<_>>()
-                .join(t.0.pick("；", "; "))
-        })
-        .unwrap_or_default()
-}
-
 /// A case as a row shows it.
 #[derive(Debug)]
 pub struct CaseRow {
@@ -171,7 +156,7 @@ async fn case_view(console: &Shared, c: Ctx, id: i64) -> Response {
             let decisions = d
                 .decisions
                 .iter()
-                .map(|x| (x.txn_id, x.outcome.clone(), hits_in_words(c.t, &x.hits), x.ruleset_version))
+                .map(|x| (x.txn_id, x.outcome.clone(), crate::i18n::hits_in_words(c.t, &x.hits), x.ruleset_version))
                 .collect();
             let overrides = d
                 .overrides

@@ -13,6 +13,6 @@ pub mod txn;
 
 pub use card::{CardNumber, mask_pan};
 pub use ids::{Batch, MerchantId, Rrn, TerminalId, Trace};
-pub use money::{Amount, Currency};
+pub use money::{Amount, Currency, display_signed};
 pub use response::ResponseCode;
 pub use txn::TxnKind;

@@ -83,14 +83,45 @@ impl Amount {
         format!("{:012}", self.0 % 1_000_000_000_000)
     }
 
-    /// `¥99.00` for 9900 in CNY.
+    /// `¥99.00` for 9900 in CNY (terminals, slips, reports: no grouping).
     pub fn display(self, currency: Currency) -> String {
-        let exponent = currency.exponent();
-        if exponent == 0 {
-            return format!("{}{}", currency.symbol(), self.0);
+        written(false, self.0, currency, false, true)
+    }
+
+    /// `¥1,234.56`: thousands grouped, for pages people read.
+    pub fn display_grouped(self, currency: Currency) -> String {
+        written(false, self.0, currency, true, true)
+    }
+
+    /// `99.00`: the decimal amount without its symbol (CSV columns, decoded fields).
+    pub fn decimal(self, currency: Currency) -> String {
+        written(false, self.0, currency, false, false)
+    }
+}
+
+/// A signed amount of minor units (a net, a balance that went below zero):
+/// `-¥10.00`, grouped or not. Every amount Kassa writes for people is written here.
+pub fn display_signed(minor: i64, currency: Currency, grouped: bool) -> String {
+    written(minor < 0, minor.unsigned_abs(), currency, grouped, true)
+}
+
+fn written(negative: bool, minor: u64, currency: Currency, grouped: bool, symbol: bool) -> String {
+    let sign = if negative { "-" } else { "" };
+    let symbol = if symbol { currency.symbol() } else { "" };
+    let scale = 10u64.pow(currency.exponent());
+    let mut whole = (minor / scale).to_string();
+    if grouped {
+        let mut groups = Vec::new();
+        while whole.len() > 3 {
+            groups.push(whole.split_off(whole.len() - 3));
         }
-        let scale = 10u64.pow(exponent);
-        format!("{}{}.{:0width$}", currency.symbol(), self.0 / scale, self.0 % scale, width = exponent as usize)
+        groups.push(whole);
+        groups.reverse();
+        whole = groups.join(",");
+    }
+    match currency.exponent() {
+        0 => format!("{sign}{symbol}{whole}"),
+        e => format!("{sign}{symbol}{whole}.{:0width$}", minor % scale, width = e as usize),
     }
 }
 
@@ -115,5 +146,17 @@ mod tests {
         assert_eq!(Amount(9900).to_field(), "000000009900");
         assert_eq!(Amount(10000).scaled_down(115, 100), Some(Amount(11500)));
         assert_eq!(Amount(u64::MAX).checked_add(Amount(1)), None);
+    }
+
+    #[test]
+    fn grouped_and_signed_amounts_are_written_in_one_place() {
+        assert_eq!(Amount(123_456_789).display_grouped(Currency::CNY), "¥1,234,567.89");
+        assert_eq!(Amount(99_900).display_grouped(Currency::CNY), "¥999.00");
+        assert_eq!(Amount(123_456_789).display(Currency::CNY), "¥1234567.89");
+        assert_eq!(display_signed(-1_000, Currency::CNY, false), "-¥10.00");
+        assert_eq!(display_signed(-100_000_000, Currency::CNY, true), "-¥1,000,000.00");
+        assert_eq!(display_signed(i64::MIN, Currency::CNY, false), "-¥92233720368547758.08");
+        assert_eq!(Amount(1_000_000).display_grouped(Currency(392)), "1,000,000");
+        assert_eq!(Amount(9_905).decimal(Currency::CNY), "99.05");
     }
 }

@@ -37,7 +37,7 @@ pub struct Item {
 /// terminal-only cancellation the wallet and documents do not apply, and the
 /// transaction checks are about that terminal.
 pub fn checklist(facts: &Facts, whole_account: bool) -> Vec<Item> {
-    let money = |minor: u64| format!("¥{}.{:02}", minor / 100, minor % 100);
+    let money = |minor: u64| kassa_core::Amount(minor).display(kassa_core::Currency::CNY);
     let mut items = Vec::new();
     if whole_account {
         items.push(Item {

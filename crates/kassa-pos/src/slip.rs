@@ -205,8 +205,7 @@ impl BatchSummary {
     /// The totals, a line each (for the screen and the list).
     pub fn total_lines(&self) -> Vec<String> {
         let row = |label: &str, c: Count| spread(&format!("{label} {:>4}", c.count), &money(c.amount));
-        let net = self.net();
-        let net = format!("{}{}", if net < 0 { "-" } else { "" }, money(net.unsigned_abs()));
+        let net = kassa_core::display_signed(self.net(), Currency::CNY, false);
         vec![
             row("消费 SALES  ", self.sales),
             row("撤销 VOIDS  ", self.voids),

@@ -207,7 +207,7 @@ fn balances(b: &Balances) -> Vec<String> {
 }
 
 fn money(minor: u64) -> String {
-    format!("{}.{:02}", minor / 100, minor % 100)
+    kassa_core::Amount(minor).decimal(kassa_core::Currency::CNY)
 }
 
 fn field60(f: &Field60) -> Vec<String> {

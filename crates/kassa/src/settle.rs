@@ -152,8 +152,7 @@ pub fn money(minor: u64) -> String {
 
 /// The same for an amount that may be negative (a day's net).
 pub fn signed_money(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}", money(minor.unsigned_abs()))
+    kassa_core::display_signed(minor, Currency::CNY, false)
 }
 
 /// The summary as a person reads it.

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 
 use super::{CASE_TXNS_MAX, CaseEventView, detail_of};
 use crate::error::{ApiError, ApiResult};
+use crate::office::require;
 use crate::office::{Actor, Office, audit};
-use crate::ops::require;
 
 /// One part of an evidence bundle, with the SHA-256 of its canonical JSON.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -19,7 +19,8 @@ use crate::office::{Actor, Office, audit};
 mod evidence;
 mod profile;
 
-use crate::ops::{DECISION_COLUMNS, RiskDecisionView, decision_view, next_counter, require};
+use crate::office::{next_counter, require};
+use crate::ops::{DECISION_COLUMNS, RiskDecisionView, decision_view};
 pub use evidence::{EvidenceBundle, EvidenceSection};
 pub use profile::{RiskProfile, RiskTxnDetail, TerminalRisk};
 

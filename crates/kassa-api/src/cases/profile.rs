@@ -10,8 +10,9 @@ use super::{
     CASE_COLUMNS, CaseTxnView, CaseView, OverrideView, TXN_COLUMNS, case_of, merchant_id, overrides, txn_view,
 };
 use crate::error::{ApiError, ApiResult};
+use crate::office::require;
 use crate::office::{Actor, Office};
-use crate::ops::{DECISION_COLUMNS, RiskDecisionView, decision_view, require};
+use crate::ops::{DECISION_COLUMNS, RiskDecisionView, decision_view};
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct TerminalRisk {

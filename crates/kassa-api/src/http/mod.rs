@@ -25,9 +25,9 @@ use utoipa_axum::routes;
 
 use crate::cancellation::{CancellationView, Checklist};
 use crate::cards::CardView;
+use crate::daily::DailySummary;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::merchants::{ApplicationView, DocumentView, WithdrawalView};
-use crate::office::DailySummary;
 use crate::office::{Actor, Office, end_session, session_actor};
 use crate::ops::{AuditEntry, SmsView};
 use crate::terminals::{CollectedComponent, NewTerminal, TerminalView};

@@ -181,7 +181,7 @@ pub(crate) async fn run_daily(
     State(office): State<Shared>,
     Caller(actor, _token): Caller,
 ) -> ApiResult<Json<DailySummary>> {
-    crate::ops::require(&actor, kassa_merchant::Permission::ManageTerminals)?;
+    crate::office::require(&actor, kassa_merchant::Permission::ManageTerminals)?;
     Ok(Json(office.daily_jobs().await?))
 }
 
@@ -291,7 +291,7 @@ pub(crate) async fn add_staff(
     Caller(actor, _token): Caller,
     Body(req): Body<StaffRequest>,
 ) -> ApiResult<(StatusCode, Json<Done>)> {
-    crate::ops::require(&actor, kassa_merchant::Permission::ManageStaff)?;
+    crate::office::require(&actor, kassa_merchant::Permission::ManageStaff)?;
     let role = kassa_merchant::StaffRole::from_code(&req.role)
         .ok_or_else(|| kassa_merchant::FieldError::new("role", "must be admin, operations, risk or support"))?;
     office.create_staff(req.username, role, req.password).await?;
