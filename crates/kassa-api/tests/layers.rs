@@ -1,7 +1,8 @@
 //! The back office's modules depend one way: read from their own files, the
-//! modules of `kassa-api` and of `kassa-console` that name each other
-//! (`crate::module` outside comments) form no circle. `office` (actors,
-//! permissions, audit, counters) and `i18n` are at the bottom.
+//! modules of `kassa-api`, `kassa-console`, `kassa-dayrun` and the `kassa`
+//! binary's library that name each other (`crate::module` outside comments)
+//! form no circle. `office` (actors, permissions, audit, counters) and
+//! `i18n` are at the bottom of theirs.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 

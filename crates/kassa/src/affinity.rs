@@ -4,7 +4,14 @@
 
 use kassa_store::sqlite::SqliteOptions;
 
-use crate::config::Placement;
+/// The CPUs a host's threads are pinned to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// SQLite's writer thread, alone.
+    pub writer: usize,
+    /// Every other thread: the runtime, the store's reader and checkpointer.
+    pub others: Vec<usize>,
+}
 
 /// The CPUs this process may run on (its affinity mask, which `taskset` and
 /// cgroups narrow), in order; empty when unknown.

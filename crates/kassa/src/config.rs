@@ -343,14 +343,7 @@ pub fn runtime_workers(configured: usize, cores: usize, sqlite: bool) -> usize {
     }
 }
 
-/// The CPUs a host's threads are pinned to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Placement {
-    /// SQLite's writer thread, alone.
-    pub writer: usize,
-    /// Every other thread: the runtime, the store's reader and checkpointer.
-    pub others: Vec<usize>,
-}
+pub use crate::affinity::Placement;
 
 /// Where the host's threads run, given the CPUs the process may use: the
 /// SQLite writer — the one thread every approval waits for, twice — alone on

@@ -6,8 +6,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod metrics;
-pub mod monitor;
-pub mod payout;
-pub mod reconcile;
-pub mod settle;
 pub mod world;
+
+// The day's back-office run lives in its own crate; these paths stay.
+pub use kassa_dayrun::{monitor, payout, reconcile, settle};

@@ -5,7 +5,7 @@
 use kassa_settlement::{BreakKind, ClearingItem, Reconciliation, reconcile};
 use kassa_store::Store;
 
-use crate::world::Error;
+use crate::Error;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RunSummary {

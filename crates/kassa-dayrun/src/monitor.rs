@@ -12,7 +12,7 @@ use kassa_risk::{Engine, Facts, Outcome, Scope};
 use kassa_store::office::Sql;
 use kassa_store::{Store, cases, sql_params};
 
-use crate::world::Error;
+use crate::Error;
 
 /// What the job needs: the engine and which issuers are credit.
 #[derive(Clone, Debug)]

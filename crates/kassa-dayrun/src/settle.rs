@@ -7,7 +7,7 @@ use kassa_settlement::{FeeSchedule, settle_day};
 use kassa_store::Store;
 use kassa_store::ledger::{DayDigest, MerchantSettlement, Recorded};
 
-use crate::world::Error;
+use crate::Error;
 
 /// What a run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -16,7 +16,7 @@ use kassa_crypto::SecurityModule;
 use kassa_store::Store;
 use kassa_store::ledger::PayoutState;
 
-use crate::world::Error;
+use crate::Error;
 
 /// What the bank says about a payout.
 #[derive(Clone, Debug, PartialEq, Eq)]
