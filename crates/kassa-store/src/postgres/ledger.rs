@@ -1,6 +1,8 @@
 //! The durable ledger on PostgreSQL: as on SQLite, with the rows a posting
 //! touches locked (`FOR UPDATE`) so hosts sharing the database post in turn.
 
+use crate::office::for_postgres;
+use crate::sql;
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
@@ -36,20 +38,10 @@ async fn account_id(c: &impl GenericClient, merchant: &MerchantId, role: Role, c
     let kind = role.kind().code();
     let floor = role.floor().map(narrow).transpose()?;
     let currency = i32::from(currency);
-    run(
-        c,
-        "INSERT INTO ledger_accounts (owner, kind, currency, floor) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (owner, kind, currency) DO NOTHING",
-        &[&owner, &kind, &currency, &floor],
-    )
-    .await?;
-    let row = one(
-        c,
-        "SELECT id FROM ledger_accounts WHERE owner = $1 AND kind = $2 AND currency = $3",
-        &[&owner, &kind, &currency],
-    )
-    .await?
-    .ok_or_else(|| StoreError::NotFound("ledger account".into()))?;
+    run(c, &for_postgres(sql::ACCOUNT_ID_2), &[&owner, &kind, &currency, &floor]).await?;
+    let row = one(c, &for_postgres(sql::ACCOUNT_ID), &[&owner, &kind, &currency])
+        .await?
+        .ok_or_else(|| StoreError::NotFound("ledger account".into()))?;
     Ok(AccountId(row.get::<_, i64>(0) as u32))
 }
 
@@ -121,29 +113,12 @@ async fn write_delta(c: &impl GenericClient, posting: PostingId, account: Accoun
     let v =
         [narrow(d.debits_posted)?, narrow(d.credits_posted)?, narrow(d.debits_pending)?, narrow(d.credits_pending)?];
     let account = i64::from(account.0);
-    run(
-        c,
-        "UPDATE ledger_accounts SET debits_posted = debits_posted + $2, credits_posted = credits_posted + $3,
-             debits_pending = debits_pending + $4, credits_pending = credits_pending + $5 WHERE id = $1",
-        &[&account, &v[0], &v[1], &v[2], &v[3]],
-    )
-    .await?;
-    run(
-        c,
-        "INSERT INTO ledger_entries (posting_id, account_id, debits_posted, credits_posted, debits_pending, credits_pending)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[&posting.0.to_string(), &account, &v[0], &v[1], &v[2], &v[3]],
-    )
-    .await
+    run(c, &for_postgres(sql::WRITE_DELTA), &[&account, &v[0], &v[1], &v[2], &v[3]]).await?;
+    run(c, &for_postgres(sql::WRITE_DELTA_2), &[&posting.0.to_string(), &account, &v[0], &v[1], &v[2], &v[3]]).await
 }
 
 async fn set_hold_state(c: &impl GenericClient, id: PostingId, state: &str, posted: u64) -> Result<()> {
-    run(
-        c,
-        "UPDATE ledger_holds SET state = $2, posted = $3 WHERE id = $1",
-        &[&id.0.to_string(), &state, &(posted as i64)],
-    )
-    .await
+    run(c, &for_postgres(sql::SET_HOLD_STATE), &[&id.0.to_string(), &state, &(posted as i64)]).await
 }
 
 async fn expire_if_due(c: &impl GenericClient, id: PostingId, now_ms: i64) -> Result<()> {
@@ -165,8 +140,7 @@ async fn apply(
     now_ms: i64,
 ) -> Result<Result<Outcome, Rejection>> {
     let text = format!("{request:?}");
-    if let Some(row) = one(c, "SELECT request, result FROM ledger_postings WHERE id = $1", &[&id.0.to_string()]).await?
-    {
+    if let Some(row) = one(c, &for_postgres(sql::APPLY), &[&id.0.to_string()]).await? {
         if row.get::<_, &str>(0) != text {
             return Ok(Err(Rejection::ExistsWithDifferentContent));
         }
@@ -208,7 +182,7 @@ async fn apply(
             Request::Hold { debit, credit, amount, expires_at_ms } => {
                 run(
                     c,
-                    "INSERT INTO ledger_holds (id, debit, credit, amount, expires_at, state) VALUES ($1, $2, $3, $4, $5, 'pending')",
+                    &for_postgres(sql::APPLY_2),
                     &[&id.0.to_string(), &i64::from(debit.0), &i64::from(credit.0), &(*amount as i64), expires_at_ms],
                 )
                 .await?;
@@ -221,12 +195,7 @@ async fn apply(
             Request::Post { .. } => {}
         }
     }
-    run(
-        c,
-        "INSERT INTO ledger_postings (id, request, result, txn_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-        &[&id.0.to_string(), &text, &result_code, &txn_id, &now_ms],
-    )
-    .await?;
+    run(c, &for_postgres(sql::APPLY_3), &[&id.0.to_string(), &text, &result_code, &txn_id, &now_ms]).await?;
     Ok(decided.map(|_| Outcome::Applied))
 }
 
@@ -356,9 +325,7 @@ pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
         credits_pending: i128::from(totals.get::<_, i64>(3)),
         ..LedgerAudit::default()
     };
-    audit.rejected = one(c, "SELECT COUNT(*) FROM ledger_postings WHERE result <> 'ok'", &[])
-        .await?
-        .map_or(0, |r| r.get::<_, i64>(0).max(0) as u64);
+    audit.rejected = one(c, &for_postgres(sql::AUDIT), &[]).await?.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64);
     let statement = c
         .prepare_cached(
             "SELECT m.id,
@@ -381,12 +348,7 @@ pub(super) async fn audit(c: &impl GenericClient) -> Result<LedgerAudit> {
         .iter()
         .map(|r| (r.get::<_, String>(0), i128::from(r.get::<_, i64>(1)), i128::from(r.get::<_, i64>(2))))
         .collect();
-    let statement = c
-        .prepare_cached(
-            "SELECT owner, credits_posted - debits_posted FROM ledger_accounts WHERE kind = 'MerchantAvailable' ORDER BY owner",
-        )
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::AUDIT_2)).await.map_err(pg_error)?;
     audit.available = c
         .query(&statement, &[])
         .await
@@ -401,16 +363,7 @@ pub(super) async fn day_items(
     c: &impl GenericClient,
     business_date: &str,
 ) -> Result<Vec<kassa_settlement::SettleItem>> {
-    let statement = c
-        .prepare_cached(
-            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held, t.id FROM transactions t
-             JOIN merchants m ON m.id = t.merchant_id
-             WHERE t.business_date = $1 AND t.state IN ('approved', 'voided')
-               AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
-             ORDER BY t.merchant_id, t.id",
-        )
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::DAY_ITEMS)).await.map_err(pg_error)?;
     let mut items = Vec::new();
     for row in c.query(&statement, &[&business_date]).await.map_err(pg_error)? {
         items.push(kassa_settlement::SettleItem {
@@ -451,13 +404,7 @@ pub(super) async fn record_settlement(
         return Ok(Recorded::Retry("the day changed since it was read"));
     }
     let n = |v: u64| v as i64;
-    let statement = c
-        .prepare_cached(
-            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at, paid, carried)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (merchant_id, business_date) DO NOTHING",
-        )
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::RECORD_SETTLEMENT)).await.map_err(pg_error)?;
     let inserted = c
         .execute(
             &statement,
@@ -488,14 +435,7 @@ pub(super) async fn reconcilable(
     c: &impl GenericClient,
     business_date: &str,
 ) -> Result<Vec<kassa_settlement::HostItem>> {
-    let statement = c
-        .prepare_cached(
-            "SELECT id, link_transmitted, kind, amount FROM transactions
-         WHERE business_date = $1 AND state = 'approved'
-           AND kind IN ('sale', 'completion', 'completion_advice', 'refund') ORDER BY id",
-        )
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::RECONCILABLE)).await.map_err(pg_error)?;
     Ok(c.query(&statement, &[&business_date])
         .await
         .map_err(pg_error)?
@@ -519,9 +459,7 @@ pub(super) async fn record_breaks(
     breaks: &[kassa_settlement::Break],
     now_ms: i64,
 ) -> Result<u64> {
-    let statement = c.prepare_cached("INSERT INTO reconciliation_exceptions (business_date, kind, link_stan, link_transmitted, txn_id, host_amount,
-             network_amount, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (business_date, link_stan, link_transmitted) DO NOTHING").await.map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::RECORD_BREAKS)).await.map_err(pg_error)?;
     let mut new = 0;
     for b in breaks {
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 9] = [

@@ -1,5 +1,7 @@
 //! Payouts on PostgreSQL: as on SQLite, each step in its own transaction.
 
+use crate::office::for_postgres;
+use crate::sql;
 use deadpool_postgres::GenericClient;
 use kassa_core::MerchantId;
 
@@ -30,13 +32,7 @@ pub(super) async fn put_settlement_card(
     masked: &str,
     holder: &str,
 ) -> Result<()> {
-    let statement = c
-        .prepare_cached(
-            "INSERT INTO merchant_cards (merchant_id, pan_sealed, pan_masked, holder) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (merchant_id) DO UPDATE SET pan_sealed = $2, pan_masked = $3, holder = $4",
-        )
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::PUT_SETTLEMENT_CARD)).await.map_err(pg_error)?;
     c.execute(&statement, &[&merchant.as_str(), &sealed, &masked, &holder]).await.map_err(pg_error)?;
     Ok(())
 }
@@ -53,13 +49,7 @@ pub(super) async fn create_payouts(c: &impl GenericClient, business_date: &str, 
         .await
         .map_err(pg_error)?;
     let rows = c.query(&statement, &[&business_date]).await.map_err(pg_error)?;
-    let insert = c
-        .prepare_cached(
-            "INSERT INTO payouts (id, merchant_id, business_date, amount, card_masked, state, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, 'created', $6, $6)",
-        )
-        .await
-        .map_err(pg_error)?;
+    let insert = c.prepare_cached(&for_postgres(sql::CREATE_PAYOUTS)).await.map_err(pg_error)?;
     let mut created = Vec::with_capacity(rows.len());
     for row in rows {
         let merchant = MerchantId::parse(row.get(0)).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?;
@@ -96,10 +86,7 @@ pub(super) async fn open_payouts(c: &impl GenericClient) -> Result<Vec<Payout>> 
 }
 
 pub(super) async fn mark_payout_sent(c: &impl GenericClient, id: &str, now_ms: i64) -> Result<()> {
-    let statement = c
-        .prepare_cached("UPDATE payouts SET state = 'sent', updated_at = $2 WHERE id = $1 AND state = 'created'")
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::MARK_PAYOUT_SENT)).await.map_err(pg_error)?;
     c.execute(&statement, &[&id, &now_ms]).await.map_err(pg_error)?;
     Ok(())
 }
@@ -112,10 +99,7 @@ pub(super) async fn finish_payout(
     now_ms: i64,
 ) -> Result<bool> {
     let state = if paid { PayoutState::Paid } else { PayoutState::Failed };
-    let statement = c
-        .prepare_cached("UPDATE payouts SET state = $2, reason = $3, updated_at = $4 WHERE id = $1 AND state IN ('created', 'sent')")
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::FINISH_PAYOUT)).await.map_err(pg_error)?;
     if c.execute(&statement, &[&id, &state.code(), &reason, &now_ms]).await.map_err(pg_error)? == 0 {
         return Ok(false);
     }
@@ -128,19 +112,13 @@ pub(super) async fn finish_payout(
     post_for(c, &payout.merchant, CNY, &payout_postings(&payout, state), now_ms).await?;
     if !paid {
         let text = payout.failure_notice(reason);
-        let statement = c
-            .prepare_cached("INSERT INTO merchant_notices (merchant_id, kind, text, created_at) VALUES ($1, 'payout_failed', $2, $3)")
-            .await
-            .map_err(pg_error)?;
+        let statement = c.prepare_cached(&for_postgres(sql::FINISH_PAYOUT_2)).await.map_err(pg_error)?;
         c.execute(&statement, &[&payout.merchant.as_str(), &text, &now_ms]).await.map_err(pg_error)?;
     }
     Ok(true)
 }
 
 pub(super) async fn notices(c: &impl GenericClient, merchant: &MerchantId) -> Result<Vec<String>> {
-    let statement = c
-        .prepare_cached("SELECT text FROM merchant_notices WHERE merchant_id = $1 ORDER BY id")
-        .await
-        .map_err(pg_error)?;
+    let statement = c.prepare_cached(&for_postgres(sql::NOTICES)).await.map_err(pg_error)?;
     Ok(c.query(&statement, &[&merchant.as_str()]).await.map_err(pg_error)?.iter().map(|r| r.get(0)).collect())
 }

@@ -1,6 +1,8 @@
 //! The SQL of the PostgreSQL store. Statements are prepared once per
 //! connection (`prepare_cached`).
 
+use crate::office::for_postgres;
+use crate::sql;
 use deadpool_postgres::GenericClient;
 use kassa_core::{Amount, Batch, Currency, MerchantId, TerminalId, Trace, TxnKind};
 use kassa_crypto::{KeyMode, WrappedKey};
@@ -42,10 +44,7 @@ fn amount(value: i64) -> Amount {
 pub(super) async fn put_merchant(c: &impl GenericClient, m: &Merchant, now_ms: i64) -> Result<()> {
     execute(
         c,
-        "INSERT INTO merchants (id, name, mcc, status, mail_order, single_limit, daily_limit, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET name = $2, mcc = $3, status = $4, mail_order = $5,
-             single_limit = $6, daily_limit = $7",
+        &for_postgres(sql::PUT_MERCHANT),
         &[
             &m.id.as_str(),
             &m.name,
@@ -69,12 +68,7 @@ pub(super) async fn put_terminal(c: &impl GenericClient, t: &Terminal) -> Result
     let version = s.map_or(0, |s| s.key_version as i32);
     execute(
         c,
-        "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_mode, pin_key, mac_key,
-             track_key, key_version, batch, batch_open, mobile_reader)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         ON CONFLICT (id) DO UPDATE SET merchant_id = $2, serial = $3, status = $4, tmk = $5, pad_nibble = $6,
-             key_mode = $7, pin_key = $8, mac_key = $9, track_key = $10, key_version = $11, batch = $12,
-             batch_open = $13, mobile_reader = $14",
+        &for_postgres(sql::PUT_TERMINAL),
         &[
             &t.id.as_str(),
             &t.merchant.as_str(),
@@ -305,12 +299,7 @@ pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
     let hash = t.pan_hash.map(|h| h.to_vec());
     let inserted = row(
         c,
-        "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
-             pan_masked, pan_hash, pan_sealed, request_digest, original_id, link_transmitted, local_date,
-             local_time, business_date, entry_mode, operator, created_at, updated_at, location)
-         VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $20)
-         ON CONFLICT (terminal_id, batch, trace, merchant_id) DO NOTHING
-         RETURNING id",
+        &for_postgres(sql::BEGIN),
         &[
             &t.key.merchant.as_str(),
             &t.key.terminal.as_str(),
@@ -367,41 +356,21 @@ pub(super) async fn finish(
     }
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
-        OriginalEffect::Void { original_id } => execute(
-            c,
-            "UPDATE transactions SET state = 'voided', updated_at = $2 WHERE id = $1 AND state = 'approved'",
-            &[&original_id, &now_ms],
-        )
-        .await
-        .map(drop),
-        OriginalEffect::Refund { original_id, amount } => execute(
-            c,
-            "UPDATE transactions SET refunded = refunded + $2, updated_at = $3 WHERE id = $1",
-            &[&original_id, &units(amount), &now_ms],
-        )
-        .await
-        .map(drop),
+        OriginalEffect::Void { original_id } => {
+            execute(c, &for_postgres(sql::FINISH), &[&original_id, &now_ms]).await.map(drop)
+        }
+        OriginalEffect::Refund { original_id, amount } => {
+            execute(c, &for_postgres(sql::FINISH_2), &[&original_id, &units(amount), &now_ms]).await.map(drop)
+        }
     }
 }
 
 async fn enqueue_reversal(c: &impl GenericClient, txn_id: i64, reason: &str, now_ms: i64) -> Result<()> {
-    execute(
-        c,
-        "INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES ($1, $2, $3, $3)",
-        &[&txn_id, &reason, &now_ms],
-    )
-    .await
-    .map(drop)
+    execute(c, &for_postgres(sql::ENQUEUE_REVERSAL), &[&txn_id, &reason, &now_ms]).await.map(drop)
 }
 
 pub(super) async fn abandon(c: &impl GenericClient, id: i64, reason: &str, now_ms: i64) -> Result<()> {
-    let changed = execute(
-        c,
-        "UPDATE transactions SET state = 'reversed', reversal_reason = $2, updated_at = $3
-         WHERE id = $1 AND state = 'in_flight'",
-        &[&id, &reason, &now_ms],
-    )
-    .await?;
+    let changed = execute(c, &for_postgres(sql::ABANDON), &[&id, &reason, &now_ms]).await?;
     if changed == 1 {
         enqueue_reversal(c, id, reason, now_ms).await?;
     }
@@ -470,12 +439,7 @@ pub(super) async fn reverse(c: &impl GenericClient, r: &ReversalRequest) -> Resu
     if already_returned(&txn) {
         return Ok(ReversalOutcome::AlreadyReturned);
     }
-    execute(
-        c,
-        "UPDATE transactions SET state = 'reversed', reversal_reason = $2, updated_at = $3 WHERE id = $1",
-        &[&txn.id, &r.reason, &r.now_ms],
-    )
-    .await?;
+    execute(c, &for_postgres(sql::REVERSE), &[&txn.id, &r.reason, &r.now_ms]).await?;
     if txn.state == TxnState::Approved {
         super::ledger::post(c, &txn, &crate::ledger::reversal(&txn), r.now_ms).await?;
     }
@@ -523,9 +487,7 @@ pub(super) async fn settle(
 ) -> Result<()> {
     execute(
         c,
-        "INSERT INTO settlements (terminal_id, batch, terminal_totals, host_totals, balanced, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (terminal_id, batch) DO UPDATE SET terminal_totals = $3, host_totals = $4, balanced = $5",
+        &for_postgres(sql::SETTLE),
         &[&terminal.as_str(), &(batch.0 as i32), &terminal_totals, &host_totals, &balanced, &now_ms],
     )
     .await?;
@@ -547,18 +509,10 @@ pub(super) async fn record_upload(
     now_ms: i64,
 ) -> Result<bool> {
     let params: Params<'_> = &[&terminal.as_str(), &(batch.0 as i32), &(trace.0 as i32), &units(value)];
-    let matched: bool = row(
-        c,
-        "SELECT EXISTS (SELECT 1 FROM transactions WHERE terminal_id = $1 AND batch = $2 AND trace = $3
-             AND amount = $4 AND state IN ('approved', 'voided'))",
-        params,
-    )
-    .await?
-    .map(|r| r.get(0))
-    .unwrap_or(false);
+    let matched: bool = row(c, &for_postgres(sql::RECORD_UPLOAD), params).await?.map(|r| r.get(0)).unwrap_or(false);
     execute(
         c,
-        "INSERT INTO batch_uploads (terminal_id, batch, trace, amount, matched, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        &for_postgres(sql::RECORD_UPLOAD_2),
         &[&terminal.as_str(), &(batch.0 as i32), &(trace.0 as i32), &units(value), &matched, &now_ms],
     )
     .await?;
@@ -586,21 +540,15 @@ pub(super) async fn saf_due(c: &impl GenericClient, now_ms: i64, limit: usize) -
 }
 
 pub(super) async fn saf_done(c: &impl GenericClient, id: i64, now_ms: i64) -> Result<()> {
-    execute(c, "UPDATE saf_queue SET done_at = $2 WHERE id = $1", &[&id, &now_ms]).await.map(drop)
+    execute(c, &for_postgres(sql::SAF_DONE), &[&id, &now_ms]).await.map(drop)
 }
 
 pub(super) async fn saf_retry(c: &impl GenericClient, id: i64, next_attempt_ms: i64) -> Result<()> {
-    execute(
-        c,
-        "UPDATE saf_queue SET attempts = attempts + 1, next_attempt_at = $2 WHERE id = $1",
-        &[&id, &next_attempt_ms],
-    )
-    .await
-    .map(drop)
+    execute(c, &for_postgres(sql::SAF_RETRY), &[&id, &next_attempt_ms]).await.map(drop)
 }
 
 pub(super) async fn saf_depth(c: &impl GenericClient) -> Result<u64> {
-    let r = row(c, "SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL", &[]).await?;
+    let r = row(c, &for_postgres(sql::SAF_DEPTH), &[]).await?;
     Ok(r.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
 }
 
@@ -628,13 +576,7 @@ pub(super) async fn daily_total(c: &impl GenericClient, merchant: &MerchantId, b
 }
 
 pub(super) async fn standing(c: &impl GenericClient) -> Result<Vec<Standing>> {
-    let found = rows(
-        c,
-        "SELECT id, link_transmitted, kind, amount FROM transactions
-         WHERE state IN ('approved', 'voided') ORDER BY id",
-        &[],
-    )
-    .await?;
+    let found = rows(c, &for_postgres(sql::STANDING), &[]).await?;
     Ok(found
         .iter()
         .map(|r| Standing {

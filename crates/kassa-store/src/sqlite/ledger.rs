@@ -1,6 +1,7 @@
 //! The durable ledger on SQLite: postings decided by `kassa_ledger::decide`
 //! over the rows they touch, written in the writer's transaction.
 
+use crate::sql;
 use std::collections::HashMap;
 
 use kassa_core::MerchantId;
@@ -36,7 +37,7 @@ fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) 
         return Ok(id);
     }
     let select = |c: &Connection| -> Result<Option<AccountId>> {
-        c.prepare_cached("SELECT id FROM ledger_accounts WHERE owner = ?1 AND kind = ?2 AND currency = ?3")
+        c.prepare_cached(sql::ACCOUNT_ID)
             .map_err(db_error)?
             .query_row(params![owner, kind, currency], |row| row.get::<_, i64>(0))
             .optional()
@@ -54,13 +55,10 @@ fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) 
         return Ok(id);
     }
     let floor = role.floor().map(narrow).transpose()?;
-    c.prepare_cached(
-        "INSERT INTO ledger_accounts (owner, kind, currency, floor) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (owner, kind, currency) DO NOTHING",
-    )
-    .map_err(db_error)?
-    .execute(params![owner, kind, currency, floor])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::ACCOUNT_ID_2)
+        .map_err(db_error)?
+        .execute(params![owner, kind, currency, floor])
+        .map_err(db_error)?;
     select(c)?.ok_or_else(|| StoreError::NotFound("ledger account".into()))
 }
 
@@ -131,25 +129,19 @@ fn load_hold(c: &Connection, id: PostingId) -> Result<Option<Hold>> {
 fn write_delta(c: &Connection, posting: PostingId, account: AccountId, d: &Delta) -> Result<()> {
     let values =
         [narrow(d.debits_posted)?, narrow(d.credits_posted)?, narrow(d.debits_pending)?, narrow(d.credits_pending)?];
-    c.prepare_cached(
-        "UPDATE ledger_accounts SET debits_posted = debits_posted + ?2, credits_posted = credits_posted + ?3,
-             debits_pending = debits_pending + ?4, credits_pending = credits_pending + ?5 WHERE id = ?1",
-    )
-    .map_err(db_error)?
-    .execute(params![i64::from(account.0), values[0], values[1], values[2], values[3]])
-    .map_err(db_error)?;
-    c.prepare_cached(
-        "INSERT INTO ledger_entries (posting_id, account_id, debits_posted, credits_posted, debits_pending, credits_pending)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .map_err(db_error)?
-    .execute(params![posting.0.to_string(), i64::from(account.0), values[0], values[1], values[2], values[3]])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::WRITE_DELTA)
+        .map_err(db_error)?
+        .execute(params![i64::from(account.0), values[0], values[1], values[2], values[3]])
+        .map_err(db_error)?;
+    c.prepare_cached(sql::WRITE_DELTA_2)
+        .map_err(db_error)?
+        .execute(params![posting.0.to_string(), i64::from(account.0), values[0], values[1], values[2], values[3]])
+        .map_err(db_error)?;
     Ok(())
 }
 
 fn set_hold_state(c: &Connection, id: PostingId, state: &str, posted: u64) -> Result<()> {
-    c.prepare_cached("UPDATE ledger_holds SET state = ?2, posted = ?3 WHERE id = ?1")
+    c.prepare_cached(sql::SET_HOLD_STATE)
         .map_err(db_error)?
         .execute(params![id.0.to_string(), state, posted as i64])
         .map_err(db_error)?;
@@ -179,7 +171,7 @@ fn apply(
 ) -> Result<Result<Outcome, Rejection>> {
     let text = format!("{request:?}");
     let first: Option<(String, String)> = c
-        .prepare_cached("SELECT request, result FROM ledger_postings WHERE id = ?1")
+        .prepare_cached(sql::APPLY)
         .map_err(db_error)?
         .query_row([id.0.to_string()], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()
@@ -222,12 +214,16 @@ fn apply(
         }
         match &request {
             Request::Hold { debit, credit, amount, expires_at_ms } => {
-                c.prepare_cached(
-                    "INSERT INTO ledger_holds (id, debit, credit, amount, expires_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
-                )
-                .map_err(db_error)?
-                .execute(params![id.0.to_string(), i64::from(debit.0), i64::from(credit.0), *amount as i64, expires_at_ms])
-                .map_err(db_error)?;
+                c.prepare_cached(sql::APPLY_2)
+                    .map_err(db_error)?
+                    .execute(params![
+                        id.0.to_string(),
+                        i64::from(debit.0),
+                        i64::from(credit.0),
+                        *amount as i64,
+                        expires_at_ms
+                    ])
+                    .map_err(db_error)?;
             }
             Request::PostHold { hold, amount } => {
                 let held = facts.holds.get(hold).map_or(0, |h| h.amount);
@@ -237,12 +233,10 @@ fn apply(
             Request::Post { .. } => {}
         }
     }
-    c.prepare_cached(
-        "INSERT INTO ledger_postings (id, request, result, txn_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .map_err(db_error)?
-    .execute(params![id.0.to_string(), text, result_code, txn_id, now_ms])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::APPLY_3)
+        .map_err(db_error)?
+        .execute(params![id.0.to_string(), text, result_code, txn_id, now_ms])
+        .map_err(db_error)?;
     Ok(decided.map(|_| Outcome::Applied))
 }
 
@@ -371,10 +365,7 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
             },
         )
         .map_err(db_error)?;
-    audit.rejected = c
-        .query_row("SELECT COUNT(*) FROM ledger_postings WHERE result <> 'ok'", [], |row| row.get::<_, i64>(0))
-        .map_err(db_error)?
-        .max(0) as u64;
+    audit.rejected = c.query_row(sql::AUDIT, [], |row| row.get::<_, i64>(0)).map_err(db_error)?.max(0) as u64;
     let mut statement = c
         .prepare(
             "SELECT m.id,
@@ -395,9 +386,7 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
         })
         .map_err(db_error)?;
     audit.merchants = rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?;
-    let mut statement = c
-        .prepare("SELECT owner, credits_posted - debits_posted FROM ledger_accounts WHERE kind = 'MerchantAvailable' ORDER BY owner")
-        .map_err(db_error)?;
+    let mut statement = c.prepare(sql::AUDIT_2).map_err(db_error)?;
     let rows = statement
         .query_map([], |row| Ok((row.get::<_, String>(0)?, i128::from(row.get::<_, i64>(1)?))))
         .map_err(db_error)?;
@@ -406,15 +395,7 @@ pub(super) fn audit(c: &Connection) -> Result<LedgerAudit> {
 }
 
 pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::SettleItem>> {
-    let mut statement = c
-        .prepare_cached(
-            "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held, t.id FROM transactions t
-             JOIN merchants m ON m.id = t.merchant_id
-             WHERE t.business_date = ?1 AND t.state IN ('approved', 'voided')
-               AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
-             ORDER BY t.merchant_id, t.id",
-        )
-        .map_err(db_error)?;
+    let mut statement = c.prepare_cached(sql::DAY_ITEMS).map_err(db_error)?;
     let rows = statement
         .query_map([business_date], |row| {
             Ok((
@@ -472,10 +453,7 @@ pub(super) fn record_settlement(
     }
     let n = |v: u64| v as i64;
     let inserted = c
-        .prepare_cached(
-            "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at, paid, carried)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (merchant_id, business_date) DO NOTHING",
-        )
+        .prepare_cached(sql::RECORD_SETTLEMENT)
         .map_err(db_error)?
         .execute(params![
             day.merchant.as_str(),
@@ -499,13 +477,7 @@ pub(super) fn record_settlement(
 }
 
 pub(super) fn reconcilable(c: &Connection, business_date: &str) -> Result<Vec<kassa_settlement::HostItem>> {
-    let mut statement = c
-        .prepare_cached(
-            "SELECT id, link_transmitted, kind, amount FROM transactions
-         WHERE business_date = ?1 AND state = 'approved'
-           AND kind IN ('sale', 'completion', 'completion_advice', 'refund') ORDER BY id",
-        )
-        .map_err(db_error)?;
+    let mut statement = c.prepare_cached(sql::RECONCILABLE).map_err(db_error)?;
     let rows = statement
         .query_map([business_date], |row| {
             let id: i64 = row.get(0)?;
@@ -527,9 +499,7 @@ pub(super) fn record_breaks(
     breaks: &[kassa_settlement::Break],
     now_ms: i64,
 ) -> Result<u64> {
-    let mut statement = c.prepare_cached("INSERT INTO reconciliation_exceptions (business_date, kind, link_stan, link_transmitted, txn_id, host_amount,
-             network_amount, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (business_date, link_stan, link_transmitted) DO NOTHING").map_err(db_error)?;
+    let mut statement = c.prepare_cached(sql::RECORD_BREAKS).map_err(db_error)?;
     let mut new = 0;
     for b in breaks {
         new += statement

@@ -1,6 +1,7 @@
 //! Payouts on SQLite: created with their ledger reservation in one commit,
 //! then sent, then paid or failed — each step once.
 
+use crate::sql;
 use kassa_core::MerchantId;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -18,13 +19,10 @@ pub(super) fn put_settlement_card(
     masked: &str,
     holder: &str,
 ) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO merchant_cards (merchant_id, pan_sealed, pan_masked, holder) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (merchant_id) DO UPDATE SET pan_sealed = ?2, pan_masked = ?3, holder = ?4",
-    )
-    .map_err(db_error)?
-    .execute(params![merchant.as_str(), sealed, masked, holder])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::PUT_SETTLEMENT_CARD)
+        .map_err(db_error)?
+        .execute(params![merchant.as_str(), sealed, masked, holder])
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -77,20 +75,17 @@ pub(super) fn create_payouts(c: &Connection, business_date: &str, now_ms: i64) -
             card_masked,
             state: PayoutState::Created,
         };
-        c.prepare_cached(
-            "INSERT INTO payouts (id, merchant_id, business_date, amount, card_masked, state, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'created', ?6, ?6)",
-        )
-        .map_err(db_error)?
-        .execute(params![
-            payout.id,
-            payout.merchant.as_str(),
-            business_date,
-            payout.amount as i64,
-            payout.card_masked,
-            now_ms
-        ])
-        .map_err(db_error)?;
+        c.prepare_cached(sql::CREATE_PAYOUTS)
+            .map_err(db_error)?
+            .execute(params![
+                payout.id,
+                payout.merchant.as_str(),
+                business_date,
+                payout.amount as i64,
+                payout.card_masked,
+                now_ms
+            ])
+            .map_err(db_error)?;
         post_for(c, &payout.merchant, CNY, &payout_postings(&payout, PayoutState::Created), now_ms)?;
         created.push(payout);
     }
@@ -109,10 +104,7 @@ pub(super) fn open_payouts(c: &Connection) -> Result<Vec<Payout>> {
 }
 
 pub(super) fn mark_payout_sent(c: &Connection, id: &str, now_ms: i64) -> Result<()> {
-    c.prepare_cached("UPDATE payouts SET state = 'sent', updated_at = ?2 WHERE id = ?1 AND state = 'created'")
-        .map_err(db_error)?
-        .execute(params![id, now_ms])
-        .map_err(db_error)?;
+    c.prepare_cached(sql::MARK_PAYOUT_SENT).map_err(db_error)?.execute(params![id, now_ms]).map_err(db_error)?;
     Ok(())
 }
 
@@ -120,9 +112,7 @@ pub(super) fn mark_payout_sent(c: &Connection, id: &str, now_ms: i64) -> Result<
 pub(super) fn finish_payout(c: &Connection, id: &str, paid: bool, reason: Option<&str>, now_ms: i64) -> Result<bool> {
     let state = if paid { PayoutState::Paid } else { PayoutState::Failed };
     let changed = c
-        .prepare_cached(
-            "UPDATE payouts SET state = ?2, reason = ?3, updated_at = ?4 WHERE id = ?1 AND state IN ('created', 'sent')",
-        )
+        .prepare_cached(sql::FINISH_PAYOUT)
         .map_err(db_error)?
         .execute(params![id, state.code(), reason, now_ms])
         .map_err(db_error)?;
@@ -143,19 +133,16 @@ pub(super) fn finish_payout(c: &Connection, id: &str, paid: bool, reason: Option
     post_for(c, &payout.merchant, CNY, &payout_postings(&payout, state), now_ms)?;
     if !paid {
         let text = payout.failure_notice(reason);
-        c.prepare_cached(
-            "INSERT INTO merchant_notices (merchant_id, kind, text, created_at) VALUES (?1, 'payout_failed', ?2, ?3)",
-        )
-        .map_err(db_error)?
-        .execute(params![payout.merchant.as_str(), text, now_ms])
-        .map_err(db_error)?;
+        c.prepare_cached(sql::FINISH_PAYOUT_2)
+            .map_err(db_error)?
+            .execute(params![payout.merchant.as_str(), text, now_ms])
+            .map_err(db_error)?;
     }
     Ok(true)
 }
 
 pub(super) fn notices(c: &Connection, merchant: &MerchantId) -> Result<Vec<String>> {
-    let mut statement =
-        c.prepare_cached("SELECT text FROM merchant_notices WHERE merchant_id = ?1 ORDER BY id").map_err(db_error)?;
+    let mut statement = c.prepare_cached(sql::NOTICES).map_err(db_error)?;
     let rows = statement.query_map([merchant.as_str()], |row| row.get(0)).map_err(db_error)?;
     rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)
 }

@@ -1,6 +1,7 @@
 //! The SQL of the SQLite store. Each function runs on the writer's or the
 //! reader's connection; writes run inside the writer's group transaction.
 
+use crate::sql;
 use kassa_core::{Amount, Batch, Currency, MerchantId, TerminalId, Trace, TxnKind};
 use kassa_crypto::{KeyMode, WrappedKey};
 use rusqlite::types::Type;
@@ -15,55 +16,43 @@ fn corrupt(index: usize, what: &str) -> rusqlite::Error {
 }
 
 pub(super) fn put_merchant(c: &Connection, m: &Merchant, now_ms: i64) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO merchants (id, name, mcc, status, mail_order, single_limit, daily_limit, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (id) DO UPDATE SET name = ?2, mcc = ?3, status = ?4, mail_order = ?5,
-             single_limit = ?6, daily_limit = ?7",
-    )
-    .map_err(db_error)?
-    .execute(params![
-        m.id.as_str(),
-        m.name,
-        m.mcc,
-        m.status.code(),
-        m.mail_order,
-        m.single_limit.minor_units() as i64,
-        m.daily_limit.minor_units() as i64,
-        now_ms
-    ])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::PUT_MERCHANT)
+        .map_err(db_error)?
+        .execute(params![
+            m.id.as_str(),
+            m.name,
+            m.mcc,
+            m.status.code(),
+            m.mail_order,
+            m.single_limit.minor_units() as i64,
+            m.daily_limit.minor_units() as i64,
+            now_ms
+        ])
+        .map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn put_terminal(c: &Connection, t: &Terminal) -> Result<()> {
     let session = t.session.as_ref();
-    c.prepare_cached(
-        "INSERT INTO terminals (id, merchant_id, serial, status, tmk, pad_nibble, key_mode, pin_key, mac_key,
-             track_key, key_version, batch, batch_open, mobile_reader)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-         ON CONFLICT (id) DO UPDATE SET merchant_id = ?2, serial = ?3, status = ?4, tmk = ?5, pad_nibble = ?6,
-             key_mode = ?7, pin_key = ?8, mac_key = ?9, track_key = ?10, key_version = ?11, batch = ?12,
-             batch_open = ?13, mobile_reader = ?14",
-    )
-    .map_err(db_error)?
-    .execute(params![
-        t.id.as_str(),
-        t.merchant.as_str(),
-        t.serial,
-        t.status.code(),
-        t.tmk.encode(),
-        t.pad_nibble,
-        session.map(|s| s.mode.code()),
-        session.map(|s| s.pin_key.encode()),
-        session.map(|s| s.mac_key.encode()),
-        session.and_then(|s| s.track_key.as_ref().map(WrappedKey::encode)),
-        session.map_or(0, |s| s.key_version),
-        t.batch.0,
-        t.batch_open,
-        t.mobile_reader,
-    ])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::PUT_TERMINAL)
+        .map_err(db_error)?
+        .execute(params![
+            t.id.as_str(),
+            t.merchant.as_str(),
+            t.serial,
+            t.status.code(),
+            t.tmk.encode(),
+            t.pad_nibble,
+            session.map(|s| s.mode.code()),
+            session.map(|s| s.pin_key.encode()),
+            session.map(|s| s.mac_key.encode()),
+            session.and_then(|s| s.track_key.as_ref().map(WrappedKey::encode)),
+            session.map_or(0, |s| s.key_version),
+            t.batch.0,
+            t.batch_open,
+            t.mobile_reader,
+        ])
+        .map_err(db_error)?;
     Ok(())
 }
 
@@ -264,15 +253,7 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
         t
     };
     let inserted: Option<i64> = c
-        .prepare_cached(
-            "INSERT INTO transactions (merchant_id, terminal_id, batch, trace, kind, state, amount, currency,
-                 pan_masked, pan_hash, pan_sealed, request_digest, original_id, link_transmitted, local_date,
-                 local_time, business_date, entry_mode, operator, created_at, updated_at, location)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'in_flight', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                 ?19, ?19, ?20)
-             ON CONFLICT (terminal_id, batch, trace, merchant_id) DO NOTHING
-             RETURNING id",
-        )
+        .prepare_cached(sql::BEGIN)
         .map_err(db_error)?
         .query_row(
             params![
@@ -333,15 +314,13 @@ pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffec
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
         OriginalEffect::Void { original_id } => c
-            .prepare_cached(
-                "UPDATE transactions SET state = 'voided', updated_at = ?2 WHERE id = ?1 AND state = 'approved'",
-            )
+            .prepare_cached(sql::FINISH)
             .map_err(db_error)?
             .execute(params![original_id, now_ms])
             .map(drop)
             .map_err(db_error),
         OriginalEffect::Refund { original_id, amount } => c
-            .prepare_cached("UPDATE transactions SET refunded = refunded + ?2, updated_at = ?3 WHERE id = ?1")
+            .prepare_cached(sql::FINISH_2)
             .map_err(db_error)?
             .execute(params![original_id, amount.minor_units() as i64, now_ms])
             .map(drop)
@@ -350,7 +329,7 @@ pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffec
 }
 
 fn enqueue_reversal(c: &Connection, txn_id: i64, reason: &str, now_ms: i64) -> Result<()> {
-    c.prepare_cached("INSERT INTO saf_queue (txn_id, reason, next_attempt_at, created_at) VALUES (?1, ?2, ?3, ?3)")
+    c.prepare_cached(sql::ENQUEUE_REVERSAL)
         .map_err(db_error)?
         .execute(params![txn_id, reason, now_ms])
         .map_err(db_error)?;
@@ -358,14 +337,8 @@ fn enqueue_reversal(c: &Connection, txn_id: i64, reason: &str, now_ms: i64) -> R
 }
 
 pub(super) fn abandon(c: &Connection, id: i64, reason: &str, now_ms: i64) -> Result<()> {
-    let changed = c
-        .prepare_cached(
-            "UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3
-             WHERE id = ?1 AND state = 'in_flight'",
-        )
-        .map_err(db_error)?
-        .execute(params![id, reason, now_ms])
-        .map_err(db_error)?;
+    let changed =
+        c.prepare_cached(sql::ABANDON).map_err(db_error)?.execute(params![id, reason, now_ms]).map_err(db_error)?;
     if changed == 1 {
         enqueue_reversal(c, id, reason, now_ms)?;
     }
@@ -421,10 +394,7 @@ pub(super) fn reverse(c: &Connection, r: &ReversalRequest) -> Result<ReversalOut
     if already_returned(&txn) {
         return Ok(ReversalOutcome::AlreadyReturned);
     }
-    c.prepare_cached("UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3 WHERE id = ?1")
-        .map_err(db_error)?
-        .execute(params![txn.id, r.reason, r.now_ms])
-        .map_err(db_error)?;
+    c.prepare_cached(sql::REVERSE).map_err(db_error)?.execute(params![txn.id, r.reason, r.now_ms]).map_err(db_error)?;
     if txn.state == TxnState::Approved {
         super::ledger::post(c, &txn, &crate::ledger::reversal(&txn), r.now_ms)?;
     }
@@ -475,14 +445,10 @@ pub(super) fn settle(
     balanced: bool,
     now_ms: i64,
 ) -> Result<()> {
-    c.prepare_cached(
-        "INSERT INTO settlements (terminal_id, batch, terminal_totals, host_totals, balanced, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (terminal_id, batch) DO UPDATE SET terminal_totals = ?3, host_totals = ?4, balanced = ?5",
-    )
-    .map_err(db_error)?
-    .execute(params![terminal.as_str(), batch.0, terminal_totals, host_totals, balanced, now_ms])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::SETTLE)
+        .map_err(db_error)?
+        .execute(params![terminal.as_str(), batch.0, terminal_totals, host_totals, balanced, now_ms])
+        .map_err(db_error)?;
     c.prepare_cached("UPDATE terminals SET batch_open = 0 WHERE id = ?1 AND batch = ?2")
         .map_err(db_error)?
         .execute(params![terminal.as_str(), batch.0])
@@ -499,20 +465,14 @@ pub(super) fn record_upload(
     now_ms: i64,
 ) -> Result<bool> {
     let matched: bool = c
-        .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM transactions WHERE terminal_id = ?1 AND batch = ?2 AND trace = ?3
-                 AND amount = ?4 AND state IN ('approved', 'voided'))",
-        )
+        .prepare_cached(sql::RECORD_UPLOAD)
         .map_err(db_error)?
         .query_row(params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64], |row| row.get(0))
         .map_err(db_error)?;
-    c.prepare_cached(
-        "INSERT INTO batch_uploads (terminal_id, batch, trace, amount, matched, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )
-    .map_err(db_error)?
-    .execute(params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64, matched, now_ms])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::RECORD_UPLOAD_2)
+        .map_err(db_error)?
+        .execute(params![terminal.as_str(), batch.0, trace.0, amount.minor_units() as i64, matched, now_ms])
+        .map_err(db_error)?;
     Ok(matched)
 }
 
@@ -532,23 +492,17 @@ pub(super) fn saf_due(c: &Connection, now_ms: i64, limit: usize) -> Result<Vec<S
 }
 
 pub(super) fn saf_done(c: &Connection, id: i64, now_ms: i64) -> Result<()> {
-    c.prepare_cached("UPDATE saf_queue SET done_at = ?2 WHERE id = ?1")
-        .map_err(db_error)?
-        .execute(params![id, now_ms])
-        .map_err(db_error)?;
+    c.prepare_cached(sql::SAF_DONE).map_err(db_error)?.execute(params![id, now_ms]).map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn saf_retry(c: &Connection, id: i64, next_attempt_ms: i64) -> Result<()> {
-    c.prepare_cached("UPDATE saf_queue SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1")
-        .map_err(db_error)?
-        .execute(params![id, next_attempt_ms])
-        .map_err(db_error)?;
+    c.prepare_cached(sql::SAF_RETRY).map_err(db_error)?.execute(params![id, next_attempt_ms]).map_err(db_error)?;
     Ok(())
 }
 
 pub(super) fn saf_depth(c: &Connection) -> Result<u64> {
-    c.prepare_cached("SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL")
+    c.prepare_cached(sql::SAF_DEPTH)
         .map_err(db_error)?
         .query_row([], |row| row.get::<_, i64>(0))
         .map(|n| n.max(0) as u64)
@@ -579,12 +533,7 @@ pub(super) fn daily_total(c: &Connection, merchant: &MerchantId, business_date: 
 }
 
 pub(super) fn standing(c: &Connection) -> Result<Vec<Standing>> {
-    let mut statement = c
-        .prepare(
-            "SELECT id, link_transmitted, kind, amount FROM transactions
-             WHERE state IN ('approved', 'voided') ORDER BY id",
-        )
-        .map_err(db_error)?;
+    let mut statement = c.prepare(sql::STANDING).map_err(db_error)?;
     let rows = statement
         .query_map([], |row| {
             Ok(Standing {
