@@ -161,3 +161,8 @@ pub(crate) const SETTLE: &str =
 /// Used by `queries.rs`.
 pub(crate) const STANDING: &str = "SELECT id, link_transmitted, kind, amount FROM transactions
              WHERE state IN ('approved', 'voided') ORDER BY id";
+/// Used by `queries.rs` (SQLite takes `FALSE` for 0).
+pub(crate) const SIGN_OFF_CLEAR: &str = "UPDATE terminals SET key_mode = NULL, pin_key = NULL, mac_key = NULL, track_key = NULL, batch_open = FALSE WHERE id = ?1";
+
+/// Used by `queries.rs` (SQLite takes `FALSE` for 0).
+pub(crate) const CLOSE_BATCH: &str = "UPDATE terminals SET batch_open = FALSE WHERE id = ?1 AND batch = ?2";

@@ -164,14 +164,7 @@ pub(super) async fn sign_in(c: &impl GenericClient, id: &TerminalId, s: &Session
 }
 
 pub(super) async fn sign_off(c: &impl GenericClient, id: &TerminalId) -> Result<()> {
-    execute(
-        c,
-        "UPDATE terminals SET key_mode = NULL, pin_key = NULL, mac_key = NULL, track_key = NULL, batch_open = FALSE
-         WHERE id = $1",
-        &[&id.as_str()],
-    )
-    .await
-    .map(drop)
+    execute(c, &for_postgres(sql::SIGN_OFF_CLEAR), &[&id.as_str()]).await.map(drop)
 }
 
 const TXN_COLUMNS: &str = "id, merchant_id, terminal_id, batch, trace, kind, state, amount, currency, pan_masked,
@@ -491,13 +484,7 @@ pub(super) async fn settle(
         &[&terminal.as_str(), &(batch.0 as i32), &terminal_totals, &host_totals, &balanced, &now_ms],
     )
     .await?;
-    execute(
-        c,
-        "UPDATE terminals SET batch_open = FALSE WHERE id = $1 AND batch = $2",
-        &[&terminal.as_str(), &(batch.0 as i32)],
-    )
-    .await
-    .map(drop)
+    execute(c, &for_postgres(sql::CLOSE_BATCH), &[&terminal.as_str(), &(batch.0 as i32)]).await.map(drop)
 }
 
 pub(super) async fn record_upload(

@@ -137,13 +137,7 @@ pub(super) fn sign_in(c: &Connection, id: &TerminalId, s: &Session) -> Result<Ba
 }
 
 pub(super) fn sign_off(c: &Connection, id: &TerminalId) -> Result<()> {
-    c.prepare_cached(
-        "UPDATE terminals SET key_mode = NULL, pin_key = NULL, mac_key = NULL, track_key = NULL, batch_open = 0
-         WHERE id = ?1",
-    )
-    .map_err(db_error)?
-    .execute([id.as_str()])
-    .map_err(db_error)?;
+    c.prepare_cached(sql::SIGN_OFF_CLEAR).map_err(db_error)?.execute([id.as_str()]).map_err(db_error)?;
     Ok(())
 }
 
@@ -449,7 +443,7 @@ pub(super) fn settle(
         .map_err(db_error)?
         .execute(params![terminal.as_str(), batch.0, terminal_totals, host_totals, balanced, now_ms])
         .map_err(db_error)?;
-    c.prepare_cached("UPDATE terminals SET batch_open = 0 WHERE id = ?1 AND batch = ?2")
+    c.prepare_cached(sql::CLOSE_BATCH)
         .map_err(db_error)?
         .execute(params![terminal.as_str(), batch.0])
         .map_err(db_error)?;
