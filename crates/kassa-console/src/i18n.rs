@@ -1,43 +1,11 @@
 //! Simplified Chinese and English. Chinese is the merchants' default, English
 //! the console's; the `kassa_lang` cookie switches.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    Zh,
-    En,
-}
+pub use kassa_core::Lang;
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn from_cookie(value: Option<&str>, default: Lang) -> Lang {
-        match value {
-            Some("zh") | Some("zh-CN") => Lang::Zh,
-            Some("en") => Lang::En,
-            _ => default,
-        }
-    }
-
-    /// `zh` or `en`, whichever this language is.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    /// The other language, for the switch link.
-    pub fn other(self) -> (&'static str, &'static str) {
-        match self {
-            Lang::Zh => ("en", "English"),
-            Lang::En => ("zh", "中文"),
-        }
-    }
+/// The language a request asked for by its cookie, else `default`.
+pub fn lang_of_cookie(value: Option<&str>, default: Lang) -> Lang {
+    value.and_then(Lang::parse).unwrap_or(default)
 }
 
 /// The words of the pages, in the caller's language.

@@ -107,7 +107,7 @@ impl FromRequestParts<Shared> for Ctx {
     async fn from_request_parts(parts: &mut Parts, console: &Shared) -> Result<Self, Self::Rejection> {
         let staff_area = parts.uri.path().starts_with("/console");
         let default = if staff_area { Lang::En } else { Lang::Zh };
-        let lang = Lang::from_cookie(cookie(&parts.headers, LANG_COOKIE), default);
+        let lang = crate::i18n::lang_of_cookie(cookie(&parts.headers, LANG_COOKIE), default);
         let token = cookie(&parts.headers, SESSION_COOKIE)
             .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
             .map(String::from);
@@ -130,7 +130,7 @@ impl FromRequestParts<Shared> for Ctx {
             _ => None,
         };
         let allows = |p: Permission| role.is_some_and(|r| r.allows(p));
-        let (other_lang, other_label) = lang.other();
+        let (other_lang, other_label) = (lang.other().short(), lang.other().name());
         Ok(Ctx {
             t: T(lang),
             lang: lang.code(),

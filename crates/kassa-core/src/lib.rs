@@ -6,6 +6,7 @@
 
 pub mod card;
 pub mod ids;
+pub mod lang;
 pub mod money;
 pub mod response;
 pub mod time;
@@ -13,6 +14,7 @@ pub mod txn;
 
 pub use card::{CardNumber, mask_pan};
 pub use ids::{Batch, MerchantId, Rrn, TerminalId, Trace};
+pub use lang::Lang;
 pub use money::{Amount, Currency, display_signed};
 pub use response::ResponseCode;
 pub use txn::TxnKind;

@@ -18,37 +18,7 @@ pub enum Mode {
 }
 
 /// The language of the screens: Chinese unless the operator chooses English.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Lang {
-    #[default]
-    Zh,
-    En,
-}
-
-impl Lang {
-    pub fn parse(text: &str) -> Option<Lang> {
-        match text {
-            "zh" | "zh-CN" | "cn" | "chinese" => Some(Lang::Zh),
-            "en" | "en-US" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// `zh` or `en`, whichever this language is.
-    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    }
-
-    fn other(self) -> Lang {
-        match self {
-            Lang::Zh => Lang::En,
-            Lang::En => Lang::Zh,
-        }
-    }
-}
+pub use kassa_core::Lang;
 
 /// A key the operator pressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
