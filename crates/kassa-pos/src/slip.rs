@@ -41,14 +41,7 @@ pub fn width(text: &str) -> usize {
 
 /// `text` cut to `columns`, never splitting a wide character.
 fn cut(text: &str, columns: usize) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if width(&out) + width(c.encode_utf8(&mut [0; 4])) > columns {
-            break;
-        }
-        out.push(c);
-    }
-    out
+    wrap(text, columns).swap_remove(0)
 }
 
 /// `text` in lines of at most `columns`.

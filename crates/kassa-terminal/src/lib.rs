@@ -519,10 +519,9 @@ impl ScriptedTerminal {
         for (number, value) in &pending.fields {
             m.set(*number, from_hex(value)?);
         }
+        let trace = pending.trace();
         if let Some(sealed) = &pending.card_sealed {
-            let trace = pending.fields.iter().find(|(n, _)| *n == 11).and_then(|(_, v)| from_hex(v).ok());
-            let trace = trace.and_then(|t| String::from_utf8(t).ok()).and_then(|t| t.parse::<u32>().ok()).unwrap_or(0);
-            let card = seal::open(&self.config.tmk, 0, trace, sealed).ok_or_else(|| {
+            let card = seal::open(&self.config.tmk, 0, trace.unwrap_or(0), sealed).ok_or_else(|| {
                 TerminalError::Usage("the kept reversal's card does not open with this master key".into())
             })?;
             if let Some((pan, expiry)) = card.split_once('=') {
@@ -535,9 +534,9 @@ impl ScriptedTerminal {
         m.set(39, &pending.reason);
         let (answer, _) = self.exchange(m, true).await?;
         if answer.get_str(39).is_some() {
-            let trace = pending.fields.iter().find(|(n, _)| *n == 11).and_then(|(_, v)| from_hex(v).ok());
-            let trace = trace.and_then(|t| String::from_utf8(t).ok()).and_then(|t| t.parse::<u32>().ok());
-            for entry in self.state.log.iter_mut().filter(|e| Some(e.trace) == trace) {
+            // The log holds earlier batches too: the reversal is of this one's.
+            let batch = self.state.batch;
+            for entry in self.state.log.iter_mut().filter(|e| Some(e.trace) == trace && e.batch == batch) {
                 entry.reversed = true;
             }
             self.state.pending_reversal = None;

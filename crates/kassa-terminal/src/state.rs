@@ -22,6 +22,15 @@ pub struct PendingReversal {
     pub reason: String,
 }
 
+impl PendingReversal {
+    /// The original's trace number (field 11).
+    pub fn trace(&self) -> Option<u32> {
+        let (_, hex) = self.fields.iter().find(|(n, _)| *n == 11)?;
+        let bytes = kassa_crypto::from_hex(hex).ok()?;
+        std::str::from_utf8(&bytes).ok()?.parse().ok()
+    }
+}
+
 /// One approved transaction, as the slip, settlement, refunds and reprints need it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
