@@ -5,10 +5,10 @@
 //! methods. Screens speak one language at a time ([`Lang`]); slips are
 //! bilingual.
 
-use kassa_core::{Amount, Currency, TxnKind};
-use kassa_terminal::{Card, Entry, LogEntry, OriginalRef, SettleAnswer, SignOffAnswer, TxnAnswer};
+use kassa_core::{Amount, TxnKind};
+use kassa_terminal::{Card, Entry, LogEntry, OriginalRef};
 
-use crate::slip::{self, BatchSummary, Header};
+use crate::slip::{self, Header};
 
 /// A countertop terminal, or a card reader paired with the merchant's phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,61 +198,6 @@ pub struct App {
     pub error: Option<String>,
     /// Signed off after settling: the settlement screen leaves to the log-in.
     signed_off: bool,
-}
-
-/// The response code in words for the operator, in `lang`.
-pub fn answer_words(lang: Lang, code: &str, meaning: &str) -> String {
-    let (zh, en) = match code {
-        "00" => ("交易成功", "Approved"),
-        "51" => ("余额不足", "Insufficient funds"),
-        "55" => ("密码错误，请重新输入", "Incorrect PIN: try again"),
-        "75" => ("密码错误次数超限", "PIN tries exceeded"),
-        "54" => ("卡已过期", "Expired card"),
-        "41" | "43" => ("请没收卡", "Keep the card"),
-        "14" => ("无效卡号", "Invalid card number"),
-        "12" => (
-            "无效交易（手输卡号须为贷记卡且商户开通邮购）",
-            "Invalid transaction (keyed cards: credit only, mail-order merchants)",
-        ),
-        "25" => ("找不到原交易或原交易不可用", "Original not found or not usable"),
-        "30" => (
-            "格式错误；手机刷卡器请开启定位后重试",
-            "Format error; a mobile reader: turn on the phone's location and try again",
-        ),
-        "58" => (
-            "终端无权限（已冻结或停用），请查看商户门户",
-            "Not permitted on this terminal (frozen or out of service): see the merchant portal",
-        ),
-        "59" => ("有作弊嫌疑，交易被拒绝", "Declined by risk control"),
-        "61" => ("超出金额限制", "Over the amount limit"),
-        "64" => ("金额与原交易不符", "Amount does not match the original"),
-        "77" => ("请重新签到", "Sign in again"),
-        "94" => ("重复交易", "Duplicate transaction"),
-        "96" | "98" => ("系统故障或无应答", "System malfunction or no answer"),
-        "A0" => ("校验错误，请重新签到", "MAC error: sign in again"),
-        _ => ("交易失败", ""),
-    };
-    let words = lang.pick(zh, if en.is_empty() { meaning } else { en });
-    format!("{words} ({code})")
-}
-
-fn money(minor: u64) -> String {
-    Amount(minor).display(Currency::CNY)
-}
-
-/// The transaction type in the screen's language.
-pub fn kind_title(lang: Lang, kind: TxnKind) -> &'static str {
-    let (zh, en) = match kind {
-        TxnKind::Sale => ("消费", "Sale"),
-        TxnKind::SaleVoid => ("消费撤销", "Void"),
-        TxnKind::Refund => ("退货", "Refund"),
-        TxnKind::PreAuth => ("预授权", "Pre-auth"),
-        TxnKind::PreAuthVoid => ("预授权撤销", "Pre-auth void"),
-        TxnKind::Completion | TxnKind::CompletionAdvice => ("预授权完成", "Pre-auth completion"),
-        TxnKind::CompletionVoid => ("预授权完成撤销", "Completion void"),
-        TxnKind::BalanceInquiry => ("余额查询", "Balance inquiry"),
-    };
-    lang.pick(zh, en)
 }
 
 impl App {
@@ -692,189 +637,6 @@ impl App {
         let effect = Effect::Transact { kind: draft.kind, amount: draft.amount, card, original: draft.original };
         (Screen::Busy(waiting), Some(effect))
     }
-
-    /// The sign-in's outcome; `earlier_day_open` when the open batch holds an
-    /// earlier day's transactions (it is settled before work, after a notice).
-    pub fn signed_in(&mut self, result: Result<(u32, Vec<String>), String>, earlier_day_open: bool) -> Option<Effect> {
-        match result {
-            Ok((batch, kcvs)) => {
-                self.batch = batch;
-                self.status = Some(format!(
-                    "{} · {} {batch:06} · {} {}",
-                    self.t("签到成功", "Signed in"),
-                    self.t("批次", "batch"),
-                    self.t("密钥校验值", "key check values"),
-                    kcvs.join(" ")
-                ));
-                self.screen = if earlier_day_open { Screen::ForcedNotice { batch } } else { Screen::Menu };
-                None
-            }
-            Err(error) => {
-                self.error = Some(format!("{}: {error}", self.t("签到失败", "Sign-in failed")));
-                self.screen = match self.mode {
-                    Mode::Countertop => screen_login(),
-                    Mode::Mobile => {
-                        Screen::Busy(self.t("签到失败：按 q 退出", "Sign-in failed: press q to leave").into())
-                    }
-                };
-                None
-            }
-        }
-    }
-
-    /// The sign-off's outcome: back to the log-in (a mobile reader closes).
-    pub fn signed_off(&mut self, result: Result<SignOffAnswer, String>, summary: &BatchSummary, printed_at: &str) {
-        match result {
-            Ok(answer) if answer.code.is_approved() => {
-                if let Some(settled) = answer.settled {
-                    // The batch was settled first: show it, and the log-in after.
-                    self.settled(Ok(settled), summary, printed_at, false);
-                    self.status = Some(self.t("已结算并签退", "Settled and signed off").into());
-                    self.operator.clear();
-                    self.signed_off = true;
-                    return;
-                }
-                self.status = Some(self.t("已签退", "Signed off").into());
-                self.operator.clear();
-                self.screen = screen_login();
-            }
-            Ok(answer) => {
-                self.error = Some(answer_words(self.lang, answer.code.as_str(), answer.code.meaning()));
-                self.screen = Screen::Menu;
-            }
-            Err(error) => {
-                self.error = Some(format!("{}: {error}", self.t("签退失败", "Sign-off failed")));
-                self.screen = Screen::Menu;
-            }
-        }
-    }
-
-    /// The settlement's outcome, with the batch as it stood before it.
-    pub fn settled(
-        &mut self,
-        result: Result<SettleAnswer, String>,
-        summary: &BatchSummary,
-        printed_at: &str,
-        forced: bool,
-    ) {
-        let (lines, balanced) = match result {
-            Ok(answer) if answer.code.is_approved() => {
-                let mut lines = vec![if forced {
-                    format!(
-                        "{} {:06} · {}",
-                        self.t("隔日强制结算：批次", "Next-day settlement: batch"),
-                        summary.batch,
-                        self.t("结算成功", "settled")
-                    )
-                } else {
-                    format!("{} {:06} {}", self.t("批次", "Batch"), summary.batch, self.t("结算成功", "settled"))
-                }];
-                lines.push(String::new());
-                lines.extend(summary.total_lines());
-                lines.push(String::new());
-                lines.push(if answer.balanced {
-                    self.t("对账平：与主机一致", "Totals agree with the host").into()
-                } else {
-                    format!(
-                        "{} {}",
-                        self.t("对账不平，已上送明细笔数", "Totals differed: transactions uploaded"),
-                        answer.uploaded
-                    )
-                });
-                if let Some(next) = answer.next_batch {
-                    self.batch = next;
-                    lines.push(format!("{} {next:06}", self.t("已重新签到，新批次", "Signed in again: new batch")));
-                }
-                (lines, Some(answer.balanced))
-            }
-            Ok(answer) => (
-                vec![format!(
-                    "{}: {}",
-                    self.t("结算失败", "Settlement refused"),
-                    answer_words(self.lang, answer.code.as_str(), answer.code.meaning())
-                )],
-                None,
-            ),
-            Err(error) => (vec![format!("{}: {error}", self.t("结算失败", "Settlement failed"))], None),
-        };
-        self.status = lines.first().cloned();
-        let list = slip::settlement_list(&self.header, &self.operator, summary, printed_at, forced, balanced);
-        self.screen = Screen::Settled { lines, list, batch: summary.batch };
-    }
-
-    /// A transaction's outcome: `logged` is its log entry when approved.
-    pub fn answered(
-        &mut self,
-        kind: TxnKind,
-        amount: Amount,
-        result: Result<TxnAnswer, String>,
-        logged: Option<LogEntry>,
-    ) -> Option<Effect> {
-        let mut lines = vec![if kind == TxnKind::BalanceInquiry {
-            kind_title(self.lang, kind).to_string()
-        } else {
-            format!("{}  {}", kind_title(self.lang, kind), money(amount.minor_units()))
-        }];
-        match result {
-            Ok(answer) => {
-                if answer.reversal_sent {
-                    lines.push(
-                        self.t("已先发送上一笔的冲正", "The earlier transaction's reversal was sent first").into(),
-                    );
-                }
-                let words = answer_words(self.lang, answer.code.as_str(), answer.code.meaning());
-                self.status = Some(words.clone());
-                lines.push(words);
-                if answer.code.is_approved() {
-                    lines.push(format!(
-                        "{} {:06} · {} {} · {} {}",
-                        self.t("凭证号", "Trace"),
-                        answer.trace,
-                        self.t("参考号", "Ref"),
-                        answer.rrn,
-                        self.t("授权码", "Auth"),
-                        answer.auth_code
-                    ));
-                    if let Some(balances) = &answer.balances {
-                        lines.extend(balance_lines(self.lang, balances));
-                    }
-                    if let Some(entry) = logged {
-                        let slips = slip::slips(&self.header, &entry, false);
-                        lines.push(
-                            self.t("已打印两联：商户存根，持卡人存根", "Printed both copies: merchant, then customer")
-                                .into(),
-                        );
-                        let name = format!("{:06}-{:06}", entry.batch, entry.trace);
-                        self.screen = Screen::Slip { outcome: lines, slips: Box::new(slips.clone()), index: 0 };
-                        return Some(Effect::Print { name, texts: slips.to_vec() });
-                    }
-                } else {
-                    lines.push(
-                        self.t("请返回菜单重新选择交易", "Back to the menu: choose the transaction again").into(),
-                    );
-                }
-            }
-            Err(error) => {
-                let words = format!("{}: {error}", self.t("无有效应答", "No valid answer"));
-                self.status = Some(words.clone());
-                lines.push(words);
-                lines.push(
-                    self.t(
-                        "已保存冲正，将在下一笔交易前发送",
-                        "The reversal is kept and will be sent before the next transaction",
-                    )
-                    .into(),
-                );
-            }
-        }
-        self.screen = Screen::Answer { lines };
-        None
-    }
-
-    /// Printing failed (the slip files could not be written).
-    pub fn print_failed(&mut self, error: String) {
-        self.error = Some(format!("{}: {error}", self.t("打印失败", "Printer")));
-    }
 }
 
 fn screen_login() -> Screen {
@@ -885,52 +647,11 @@ fn original(kind: TxnKind) -> Screen {
     Screen::Original { kind, by: By::Trace, digits: String::new() }
 }
 
-/// A typed card: track 2 (`PAN=YYMM…`, read as `entry`) or a card number (keyed).
-fn typed_card(text: &str, entry: Entry) -> Option<Card> {
-    let (pan, rest) = match text.split_once('=') {
-        Some((pan, rest)) => (pan, Some(rest)),
-        None => (text, None),
-    };
-    if !(13..=19).contains(&pan.len()) || !pan.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (entry, expiry, track2) = match rest {
-        Some(rest) if rest.len() >= 4 => (entry, rest[..4].to_string(), Some(text.to_string())),
-        Some(_) => return None,
-        None => (Entry::Keyed, "3012".to_string(), None),
-    };
-    Some(Card { pan: pan.to_string(), expiry, track2, pin: Some(String::new()), entry })
-}
+mod outcomes;
+mod words;
 
-/// Field 54 in words: the available balance (amount type 02) and the ledger
-/// balance (01), each where it came back; the raw field when it is unreadable.
-pub fn balance_lines(lang: Lang, field54: &str) -> Vec<String> {
-    // Each balance: account type (2), amount type (2), currency (3), sign (1), amount (12).
-    let entries: Vec<(String, String)> = field54
-        .as_bytes()
-        .chunks(20)
-        .filter_map(|b| std::str::from_utf8(b).ok())
-        .filter(|b| b.len() == 20 && b[8..].bytes().all(|c| c.is_ascii_digit()))
-        .map(|b| {
-            let minor: u64 = b[8..].parse().unwrap_or(0);
-            let sign = if &b[7..8] == "D" { "-" } else { "" };
-            (b[2..4].to_string(), format!("{sign}{}", money(minor)))
-        })
-        .collect();
-    if entries.is_empty() {
-        return vec![format!("{}: {field54}", lang.pick("余额", "Balance"))];
-    }
-    let mut lines = Vec::new();
-    for (wanted, zh, en) in [("02", "可用余额", "Available balance"), ("01", "账面余额", "Ledger balance")] {
-        if let Some((_, amount)) = entries.iter().find(|(t, _)| t == wanted) {
-            lines.push(format!("{}: {amount}", lang.pick(zh, en)));
-        }
-    }
-    if lines.is_empty() {
-        lines.push(format!("{}: {}", lang.pick("余额", "Balance"), entries[0].1));
-    }
-    lines
-}
+pub use words::{answer_words, balance_lines, kind_title};
+use words::{money, typed_card};
 
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use super::*;
+use crate::slip::BatchSummary;
 
 fn header() -> Header {
     Header {
