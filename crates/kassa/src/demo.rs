@@ -167,7 +167,6 @@ pub async fn start(
         tmk: to_hex(tmk.expose()),
         kcv: tmk.check_value_hex(),
     };
-    let kept_readers = previous.as_ref().map(|f| f.mobile_readers.clone()).filter(|r| !r.is_empty());
     let demo_terminals = match &previous {
         Some(facts) => facts.terminals.clone(),
         None => {
@@ -192,9 +191,10 @@ pub async fn start(
             provisioned.iter().map(demo_terminal).collect()
         }
     };
+    let kept_readers = previous.as_ref().map(|f| f.mobile_readers.clone()).filter(|r| !r.is_empty());
     let mobile_readers = match kept_readers {
-        Some(readers) if previous.is_some() => readers,
-        _ => {
+        Some(readers) => readers,
+        None => {
             let provisioned = world::provision_terminals(&store, hsm.as_ref(), &mid, DEMO_READER_TID, 1, true).await?;
             let readers: Vec<DemoTerminal> = provisioned.iter().map(demo_terminal).collect();
             for reader in &readers {
