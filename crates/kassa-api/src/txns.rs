@@ -137,6 +137,10 @@ pub fn type_words(kind: &str) -> &'static str {
         Some(TxnKind::Completion | TxnKind::CompletionAdvice) => "PRE-AUTH COMPLETION",
         Some(TxnKind::CompletionVoid) => "COMPLETION VOID",
         Some(TxnKind::BalanceInquiry) => "BALANCE INQUIRY",
+        Some(TxnKind::Transfer) => "TRANSFER",
+        Some(TxnKind::Repayment) => "CARD REPAYMENT",
+        Some(TxnKind::TopUp) => "MOBILE TOP-UP",
+        Some(TxnKind::PaymentToCard) => "PAYMENT TO CARD",
         None => "UNKNOWN",
     }
 }

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod lang;
 pub mod money;
 pub mod response;
+pub mod services;
 pub mod time;
 pub mod txn;
 

@@ -26,10 +26,22 @@ pub enum TxnKind {
     Completion,
     CompletionAdvice,
     CompletionVoid,
+    /// The mobile reader's card-to-card transfer (its payer's debit; the
+    /// credit to the beneficiary is the service's second leg).
+    Transfer,
+    /// The mobile reader's credit-card repayment (its payer's debit).
+    Repayment,
+    /// The mobile reader's mobile top-up (its payer's debit; the carrier's
+    /// top-up is the second leg).
+    TopUp,
+    /// The credit leg of a transfer or repayment on the network link: a
+    /// payment to the beneficiary's card. Never sent by a terminal.
+    PaymentToCard,
 }
 
 impl TxnKind {
-    pub const ALL: [TxnKind; 9] = [
+    /// Every kind a terminal may send.
+    pub const TERMINAL: [TxnKind; 12] = [
         TxnKind::BalanceInquiry,
         TxnKind::Sale,
         TxnKind::SaleVoid,
@@ -39,6 +51,25 @@ impl TxnKind {
         TxnKind::Completion,
         TxnKind::CompletionAdvice,
         TxnKind::CompletionVoid,
+        TxnKind::Transfer,
+        TxnKind::Repayment,
+        TxnKind::TopUp,
+    ];
+
+    pub const ALL: [TxnKind; 13] = [
+        TxnKind::BalanceInquiry,
+        TxnKind::Sale,
+        TxnKind::SaleVoid,
+        TxnKind::Refund,
+        TxnKind::PreAuth,
+        TxnKind::PreAuthVoid,
+        TxnKind::Completion,
+        TxnKind::CompletionAdvice,
+        TxnKind::CompletionVoid,
+        TxnKind::Transfer,
+        TxnKind::Repayment,
+        TxnKind::TopUp,
+        TxnKind::PaymentToCard,
     ];
 
     /// A stable name for storage, metrics and logs.
@@ -53,6 +84,10 @@ impl TxnKind {
             TxnKind::Completion => "completion",
             TxnKind::CompletionAdvice => "completion_advice",
             TxnKind::CompletionVoid => "completion_void",
+            TxnKind::Transfer => "transfer",
+            TxnKind::Repayment => "repayment",
+            TxnKind::TopUp => "top_up",
+            TxnKind::PaymentToCard => "payment_to_card",
         }
     }
 
@@ -72,12 +107,28 @@ impl TxnKind {
             TxnKind::Completion => ("0200", "000000", "06", 20),
             TxnKind::CompletionAdvice => ("0220", "000000", "06", 24),
             TxnKind::CompletionVoid => ("0200", "200000", "06", 21),
+            TxnKind::Transfer => ("0200", "400000", "00", 40),
+            TxnKind::Repayment => ("0200", "400030", "00", 41),
+            TxnKind::TopUp => ("0200", "500000", "00", 42),
+            // Link only: no 60.1 of the terminal side names it.
+            TxnKind::PaymentToCard => ("0200", "260000", "00", 0),
         }
     }
 
     /// Whether the terminal keeps a reversal for it until it has a valid answer.
     pub fn is_reversible(self) -> bool {
         !matches!(self, TxnKind::BalanceInquiry | TxnKind::Refund | TxnKind::CompletionAdvice)
+    }
+
+    /// The value-added service this kind is, if it is one.
+    pub fn service(self) -> Option<crate::services::Service> {
+        use crate::services::Service;
+        match self {
+            TxnKind::Transfer => Some(Service::Transfer),
+            TxnKind::Repayment => Some(Service::Repayment),
+            TxnKind::TopUp => Some(Service::TopUp),
+            _ => None,
+        }
     }
 
     /// Whether it moves the cardholder's money towards the merchant (a debit in
@@ -111,7 +162,13 @@ impl TxnKind {
             TxnKind::Refund => Some(&[TxnKind::Sale, TxnKind::Completion, TxnKind::CompletionAdvice]),
             TxnKind::PreAuthVoid | TxnKind::Completion | TxnKind::CompletionAdvice => Some(&[TxnKind::PreAuth]),
             TxnKind::CompletionVoid => Some(&[TxnKind::Completion, TxnKind::CompletionAdvice]),
-            TxnKind::BalanceInquiry | TxnKind::Sale | TxnKind::PreAuth => None,
+            TxnKind::BalanceInquiry
+            | TxnKind::Sale
+            | TxnKind::PreAuth
+            | TxnKind::Transfer
+            | TxnKind::Repayment
+            | TxnKind::TopUp
+            | TxnKind::PaymentToCard => None,
         }
     }
 
@@ -134,6 +191,10 @@ impl TxnKind {
             TxnKind::Completion => "pre-authorization completion",
             TxnKind::CompletionAdvice => "completion advice",
             TxnKind::CompletionVoid => "completion void",
+            TxnKind::Transfer => "card-to-card transfer",
+            TxnKind::Repayment => "credit card repayment",
+            TxnKind::TopUp => "mobile top-up",
+            TxnKind::PaymentToCard => "payment to card",
         }
     }
 }

@@ -84,7 +84,7 @@ use Length::{Fixed, LlVar, LllVar};
 
 /// The terminal profile's field table (`protocol.md` §2), plus the mobile
 /// reader's device fields 57 and 59 (`docs/protocol-profile.md`).
-pub const TERMINAL_FIELDS: [FieldSpec; 34] = [
+pub const TERMINAL_FIELDS: [FieldSpec; 35] = [
     FieldSpec::new(2, "primary account number", Numeric, LlVar(19)),
     FieldSpec::new(3, "processing code", Numeric, Fixed(6)),
     FieldSpec::new(4, "amount", Numeric, Fixed(12)),
@@ -97,6 +97,7 @@ pub const TERMINAL_FIELDS: [FieldSpec; 34] = [
     FieldSpec::new(23, "card sequence number", Numeric, Fixed(3)).right_aligned(),
     FieldSpec::new(25, "condition code", Numeric, Fixed(2)),
     FieldSpec::new(26, "max PIN length", Numeric, Fixed(2)),
+    FieldSpec::new(28, "service fee (x+n8: D and 8 digits)", Text, Fixed(9)),
     FieldSpec::new(32, "acquirer institution", Numeric, LlVar(11)),
     FieldSpec::new(35, "track 2", Track, LlVar(37)),
     FieldSpec::new(36, "track 3", Track, LllVar(104)),

@@ -22,10 +22,17 @@ pub enum AccountKind {
     PayoutsInFlight,
     /// Money whose owner is not yet known (reconciliation breaks).
     Suspense,
+    /// Services: payers' money on its way to the beneficiaries' cards (a
+    /// transfer or repayment whose credit leg is not done).
+    BeneficiaryFunds,
+    /// Services: top-ups bought from the carriers and not yet paid to them.
+    CarrierPayable,
+    /// Services: the service fees the acquirer earns.
+    ServiceFeeIncome,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 8] = [
+    pub const ALL: [AccountKind; 11] = [
         AccountKind::MerchantPending,
         AccountKind::MerchantAvailable,
         AccountKind::MerchantFrozen,
@@ -34,6 +41,9 @@ impl AccountKind {
         AccountKind::DepositsHeld,
         AccountKind::PayoutsInFlight,
         AccountKind::Suspense,
+        AccountKind::BeneficiaryFunds,
+        AccountKind::CarrierPayable,
+        AccountKind::ServiceFeeIncome,
     ];
 
     /// A stable name for storage.

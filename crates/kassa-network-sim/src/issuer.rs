@@ -45,11 +45,26 @@ pub enum SimState {
 enum Effect {
     None,
     Charged(Amount),
-    Credited { amount: Amount, refund_of: TxnKey },
+    /// A payment to the card (a service's credit leg).
+    Received(Amount),
+    Credited {
+        amount: Amount,
+        refund_of: TxnKey,
+    },
     Held(Amount),
-    Released { amount: Amount, original: TxnKey },
-    Completed { released: Amount, charged: Amount, original: TxnKey },
-    Restored { amount: Amount, original: TxnKey },
+    Released {
+        amount: Amount,
+        original: TxnKey,
+    },
+    Completed {
+        released: Amount,
+        charged: Amount,
+        original: TxnKey,
+    },
+    Restored {
+        amount: Amount,
+        original: TxnKey,
+    },
 }
 
 #[derive(Clone)]
@@ -153,9 +168,15 @@ impl Issuer {
         let pan = request.pan.as_ref().map(|p| p.expose().to_string()).unwrap_or_default();
         let amount = request.amount.unwrap_or(Amount::ZERO);
         let outcome = match kind {
-            TxnKind::Sale | TxnKind::PreAuth | TxnKind::BalanceInquiry => {
+            TxnKind::Sale
+            | TxnKind::PreAuth
+            | TxnKind::BalanceInquiry
+            | TxnKind::Transfer
+            | TxnKind::Repayment
+            | TxnKind::TopUp => {
                 self.card_checks(kind, &pan, request, today, pins).and_then(|()| self.spend(kind, &pan, amount))
             }
+            TxnKind::PaymentToCard => self.receive(&pan, amount),
             _ => self.refer(kind, &pan, amount, request),
         };
         let (response, state, effect, remaining) = match outcome {
@@ -272,6 +293,20 @@ impl Issuer {
 
     /// Voids, refunds, pre-auth voids and completions: the original must be
     /// known and approved (25), on the same card (14), for a fitting amount (64, 61).
+    /// A payment to a card (the credit leg of a transfer or repayment): the
+    /// beneficiary's issuer credits the card, which must exist and be usable;
+    /// no PIN and no expiry are asked.
+    fn receive(&mut self, pan: &str, amount: Amount) -> Result<(Effect, Amount), ResponseCode> {
+        let card = self.cards.get_mut(pan).ok_or(ResponseCode::InvalidCardNumber)?;
+        match card.state {
+            CardState::Lost => return decline(ResponseCode::LostCard),
+            CardState::Stolen => return decline(ResponseCode::StolenCard),
+            CardState::Active => {}
+        }
+        credit(card, amount);
+        Ok((Effect::Received(amount), Amount::ZERO))
+    }
+
     fn refer(
         &mut self,
         kind: TxnKind,
@@ -327,7 +362,13 @@ impl Issuer {
                 charge_unchecked(card, amount);
                 Effect::Completed { released: remaining, charged: amount, original: original_key.clone() }
             }
-            TxnKind::Sale | TxnKind::PreAuth | TxnKind::BalanceInquiry => {
+            TxnKind::Sale
+            | TxnKind::PreAuth
+            | TxnKind::BalanceInquiry
+            | TxnKind::Transfer
+            | TxnKind::Repayment
+            | TxnKind::TopUp
+            | TxnKind::PaymentToCard => {
                 return decline(ResponseCode::InvalidTransaction);
             }
         };
@@ -384,6 +425,7 @@ impl Issuer {
         match &txn.effect {
             Effect::None => {}
             Effect::Charged(amount) => credit(card, *amount),
+            Effect::Received(amount) => charge_unchecked(card, *amount),
             Effect::Held(_) => card.held = card.held.checked_sub(txn.remaining).unwrap_or(Amount::ZERO),
             Effect::Credited { amount, refund_of } => {
                 charge_unchecked(card, *amount);
@@ -436,7 +478,17 @@ impl Issuer {
             .iter()
             .filter(|(_, t)| t.state == SimState::Approved && t.date == date)
             .filter(|(_, t)| {
-                matches!(t.kind, TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice | TxnKind::Refund)
+                matches!(
+                    t.kind,
+                    TxnKind::Sale
+                        | TxnKind::Completion
+                        | TxnKind::CompletionAdvice
+                        | TxnKind::Refund
+                        | TxnKind::Transfer
+                        | TxnKind::Repayment
+                        | TxnKind::TopUp
+                        | TxnKind::PaymentToCard
+                )
             })
             .map(|(k, t)| ClearingRecord {
                 date: t.date.clone(),

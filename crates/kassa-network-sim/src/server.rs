@@ -33,6 +33,9 @@ pub struct Faults {
     pub drop_percent: u8,
     /// Percent of financial requests answered `96` without being processed.
     pub error_percent: u8,
+    /// Percent of payments to cards (services' credit legs) processed but
+    /// never answered: the beneficiary's issuer goes quiet.
+    pub credit_drop_percent: u8,
     pub seed: u64,
 }
 
@@ -194,13 +197,15 @@ impl Simulator {
         if message.mti().as_str() == "0800" {
             return (self.management(&message), Duration::ZERO);
         }
-        let (faults, drop, error) = {
+        let (faults, drop, error, credit_drop) = {
             let mut guard = self.faults.lock().unwrap_or_else(|e| e.into_inner());
             let faults = guard.0;
             let drop = guard.1.next_percent() < faults.drop_percent;
             let error = guard.1.next_percent() < faults.error_percent;
-            (faults, drop, error)
+            let credit_drop = faults.credit_drop_percent > 0 && guard.1.next_percent() < faults.credit_drop_percent;
+            (faults, drop, error, credit_drop)
         };
+        let rolled_credit_drop = credit_drop;
         let delay = Duration::from_millis(faults.delay_ms);
         let response = match self.verify(&message, frame) {
             Err(code) => LinkResponse::declined(code),
@@ -211,7 +216,8 @@ impl Simulator {
                 self.with_issuer(|issuer| issuer.handle(&request, &today, &pins))
             }
         };
-        if drop {
+        let credit = message.get(3) == Some(b"260000".as_slice()) && message.mti().as_str() == "0200";
+        if drop || (credit && rolled_credit_drop) {
             return (Answer::Drop, delay);
         }
         (self.seal(&message, &response), delay)

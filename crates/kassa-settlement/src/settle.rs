@@ -92,7 +92,15 @@ pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<Merchant
                 day.refunds += amount;
                 day.refund_count += 1;
             }
-            TxnKind::BalanceInquiry | TxnKind::PreAuth | TxnKind::PreAuthVoid => {}
+            // Services are the payer's money on its way to somebody else,
+            // never the merchant's takings.
+            TxnKind::BalanceInquiry
+            | TxnKind::PreAuth
+            | TxnKind::PreAuthVoid
+            | TxnKind::Transfer
+            | TxnKind::Repayment
+            | TxnKind::TopUp
+            | TxnKind::PaymentToCard => {}
         }
     }
     for day in days.values_mut() {

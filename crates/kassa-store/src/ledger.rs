@@ -127,6 +127,11 @@ pub enum Role {
     Network,
     FeeIncome,
     PayoutsInFlight,
+    /// Services: money on its way to beneficiaries' cards.
+    BeneficiaryFunds,
+    /// Services: top-ups owed to the carriers.
+    CarrierPayable,
+    ServiceFeeIncome,
 }
 
 impl Role {
@@ -139,6 +144,9 @@ impl Role {
             Role::Network => AccountKind::NetworkSettlement,
             Role::FeeIncome => AccountKind::FeeIncome,
             Role::PayoutsInFlight => AccountKind::PayoutsInFlight,
+            Role::BeneficiaryFunds => AccountKind::BeneficiaryFunds,
+            Role::CarrierPayable => AccountKind::CarrierPayable,
+            Role::ServiceFeeIncome => AccountKind::ServiceFeeIncome,
         }
     }
 
@@ -281,7 +289,10 @@ pub fn approval(txn: &TxnRecord, now_ms: i64) -> Vec<Planned> {
         TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::Refund => {
             vec![Planned::Transfer { id, debit: Role::MerchantPending, credit: Role::Network, amount }]
         }
-        TxnKind::BalanceInquiry => Vec::new(),
+        // A service's legs post their own (`services.rs`), leg by leg.
+        TxnKind::BalanceInquiry | TxnKind::Transfer | TxnKind::Repayment | TxnKind::TopUp | TxnKind::PaymentToCard => {
+            Vec::new()
+        }
     }
 }
 
@@ -306,7 +317,10 @@ pub fn reversal(txn: &TxnRecord) -> Vec<Planned> {
             })
             .into_iter()
             .collect(),
-        TxnKind::BalanceInquiry => Vec::new(),
+        // A service is unwound by `services.rs`, which knows which legs posted.
+        TxnKind::BalanceInquiry | TxnKind::Transfer | TxnKind::Repayment | TxnKind::TopUp | TxnKind::PaymentToCard => {
+            Vec::new()
+        }
     }
 }
 
@@ -441,6 +455,8 @@ pub enum OfficeKind {
     Deposit = 2,
     /// A risk case releasing a merchant's frozen funds (numbered by the case event).
     Release = 3,
+    /// A value-added service's legs (numbered by its transaction; `services.rs`).
+    Service = 4,
 }
 
 /// Ids of back-office postings: a space of their own (bit 126), then the

@@ -12,6 +12,7 @@ pub mod model;
 pub mod office;
 pub mod postgres;
 pub mod reports;
+pub mod services;
 mod sql;
 pub mod sqlite;
 

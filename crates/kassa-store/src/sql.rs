@@ -37,9 +37,14 @@ pub(crate) const DAY_ITEMS: &str =
              ORDER BY t.merchant_id, t.id";
 
 /// Used by `ledger.rs`.
-pub(crate) const RECONCILABLE: &str = "SELECT id, link_transmitted, kind, amount FROM transactions
+/// The fifth column is the number the link trace derives from (see `STANDING`).
+pub(crate) const RECONCILABLE: &str = "SELECT id, link_transmitted, kind, amount, id FROM transactions
          WHERE business_date = ?1 AND state = 'approved'
-           AND kind IN ('sale', 'completion', 'completion_advice', 'refund') ORDER BY id";
+           AND kind IN ('sale', 'completion', 'completion_advice', 'refund', 'transfer', 'repayment', 'top_up')
+         UNION ALL
+         SELECT s.txn_id, s.leg_transmitted, 'payment_to_card', s.amount, s.txn_id + 499999 FROM services s
+         WHERE s.business_date = ?1 AND s.leg_state = 'done' AND s.service IN ('transfer', 'repayment')
+         ORDER BY 1, 5";
 
 /// Used by `ledger.rs`.
 pub(crate) const RECORD_BREAKS: &str =
@@ -143,8 +148,14 @@ pub(crate) const RECORD_UPLOAD_2: &str =
 pub(crate) const REVERSE: &str =
     "UPDATE transactions SET state = 'reversed', reversal_reason = ?2, updated_at = ?3 WHERE id = ?1";
 
-/// Used by `queries.rs`.
-pub(crate) const SAF_DEPTH: &str = "SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL";
+/// Used by `queries.rs`: the host's reversals not yet acknowledged, and the
+/// services' second legs still to unwind or reverse.
+pub(crate) const SAF_DEPTH: &str = "SELECT (SELECT COUNT(*) FROM saf_queue WHERE done_at IS NULL)
+         + (SELECT COUNT(*) FROM services WHERE leg_state = 'reversing' OR unwind_due = 1)";
+
+/// Used by `queries.rs` and `services.rs`: a reversed transaction's service (if
+/// it is one) is to be unwound.
+pub(crate) const SERVICE_UNWIND_DUE: &str = "UPDATE services SET unwind_due = 1 WHERE txn_id = ?1 AND unwound = 0";
 
 /// Used by `queries.rs`.
 pub(crate) const SAF_DONE: &str = "UPDATE saf_queue SET done_at = ?2 WHERE id = ?1";
@@ -159,8 +170,14 @@ pub(crate) const SETTLE: &str =
          ON CONFLICT (terminal_id, batch) DO UPDATE SET terminal_totals = ?3, host_totals = ?4, balanced = ?5";
 
 /// Used by `queries.rs`.
+/// The first column is the number the link trace derives from: a
+/// transaction's id, or a service's credit leg's (`services::LEG_STAN_OFFSET`).
 pub(crate) const STANDING: &str = "SELECT id, link_transmitted, kind, amount FROM transactions
-             WHERE state IN ('approved', 'voided') ORDER BY id";
+             WHERE state IN ('approved', 'voided')
+         UNION ALL
+         SELECT txn_id + 499999, leg_transmitted, 'payment_to_card', amount FROM services
+             WHERE leg_state = 'done' AND service IN ('transfer', 'repayment')
+         ORDER BY 1";
 /// Used by `queries.rs` (SQLite takes `FALSE` for 0).
 pub(crate) const SIGN_OFF_CLEAR: &str = "UPDATE terminals SET key_mode = NULL, pin_key = NULL, mac_key = NULL, track_key = NULL, batch_open = FALSE WHERE id = ?1";
 

@@ -17,19 +17,24 @@ use crate::risk::RiskFacts;
 use crate::rules::{RuleFacts, check_original};
 
 /// The card as the host may handle it: clear only in memory, for the network.
-struct Card {
-    pan: CardNumber,
-    expiry: Option<String>,
-    track2: Option<String>,
-    track3: Option<String>,
-    fingerprint: [u8; 32],
+pub(crate) struct Card {
+    pub pan: CardNumber,
+    pub expiry: Option<String>,
+    pub track2: Option<String>,
+    pub track3: Option<String>,
+    pub fingerprint: [u8; 32],
 }
 
 /// What the answer carries beyond the code.
 #[derive(Default)]
-struct Answer {
-    record: Option<TxnRecord>,
-    network: Option<LinkResponse>,
+pub(crate) struct Answer {
+    pub record: Option<TxnRecord>,
+    pub network: Option<LinkResponse>,
+    /// A service's answer: whose side the code speaks of (`P` or `B`), and
+    /// what follows it in 63 (a top-up's confirmation number).
+    pub side: Option<String>,
+    /// The payer card's organisation when no network answer gives it (a service's failed second leg).
+    pub org: Option<String>,
 }
 
 impl<S: Store, N: Network> Switch<S, N> {
@@ -61,6 +66,9 @@ impl<S: Store, N: Network> Switch<S, N> {
             Ok(card) => card,
             Err(code) => return self.plain(m, code, label),
         };
+        if let Some(service) = kind.service() {
+            return self.service(m, request, terminal, merchant, session, card, service).await;
+        }
         // Duplicate: the key is taken by recording the transaction as in flight.
         let original = self.find_original(&request).await;
         let new = self.new_txn(&request, &card, original.as_ref());
@@ -88,9 +96,47 @@ impl<S: Store, N: Network> Switch<S, N> {
             }
         };
         let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, daily_total);
-        let mut verdict = self.risk.check(&risk_facts);
+        if let Err(code) = self.assess(&risk_facts, &record, &merchant, &terminal, &card).await {
+            return self.declined(m, record, code, &session, terminal.pad_nibble).await;
+        }
+        // Network, record, respond.
+        let link = match self.link_request(&request, &merchant, &card, &record, original.as_ref(), &session) {
+            Ok(link) => link,
+            Err(code) => return self.declined(m, record, code, &session, terminal.pad_nibble).await,
+        };
+        match self.network.request(link).await {
+            Ok(response) => {
+                self.risk.observe(&risk_facts, &response.code);
+                self.answered(m, record, response, effect, &session, terminal.pad_nibble).await
+            }
+            Err(NoAnswer::NotSent) => {
+                self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await
+            }
+            Err(NoAnswer::Unanswered(reason)) => {
+                if let Err(error) = self.store.abandon(record.id, reason, self.clock.now_ms()).await {
+                    tracing::error!(%error, "queue reversal; recovery will reverse it at restart");
+                }
+                self.saf_wakeup.notify_one();
+                let answer = Answer { record: Some(record), network: None, side: None, org: None };
+                self.respond(m, ResponseCode::NetworkTimeout, answer, &session, terminal.pad_nibble)
+            }
+        }
+    }
+
+    /// The risk step: the verdict, with a rule hit's detail kept (and a hold
+    /// marked, a terminal frozen, a case opened) in one commit. `Err` is the
+    /// code to decline with.
+    pub(crate) async fn assess(
+        &self,
+        risk_facts: &RiskFacts<'_>,
+        record: &TxnRecord,
+        merchant: &Merchant,
+        terminal: &Terminal,
+        card: &Card,
+    ) -> Result<(), ResponseCode> {
+        let mut verdict = self.risk.check(risk_facts);
         let mut held = false;
-        if let Some(detail) = self.risk.take_detail(&risk_facts) {
+        if let Some(detail) = self.risk.take_detail(risk_facts) {
             // Rare (a rule hit): kept with the transaction for the analyst,
             // carried out durably (a hold marked, a terminal frozen, a case),
             // or let through by a case's override — in one commit.
@@ -111,37 +157,15 @@ impl<S: Store, N: Network> Switch<S, N> {
         }
         match verdict {
             Err(code) => {
-                self.risk.observe(&risk_facts, &code);
-                return self.declined(m, record, code, &session, terminal.pad_nibble).await;
+                self.risk.observe(risk_facts, &code);
+                Err(code)
             }
             Ok(crate::risk::Verdict::HoldSettlement) if !held => {
                 tracing::error!("a risk hold could not be marked: answering 96");
                 // A hold that could not be marked is not let through.
-                return self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await;
+                Err(ResponseCode::SystemMalfunction)
             }
-            Ok(_) => {}
-        }
-        // Network, record, respond.
-        let link = match self.link_request(&request, &merchant, &card, &record, original.as_ref(), &session) {
-            Ok(link) => link,
-            Err(code) => return self.declined(m, record, code, &session, terminal.pad_nibble).await,
-        };
-        match self.network.request(link).await {
-            Ok(response) => {
-                self.risk.observe(&risk_facts, &response.code);
-                self.answered(m, record, response, effect, &session, terminal.pad_nibble).await
-            }
-            Err(NoAnswer::NotSent) => {
-                self.declined(m, record, ResponseCode::SystemMalfunction, &session, terminal.pad_nibble).await
-            }
-            Err(NoAnswer::Unanswered(reason)) => {
-                if let Err(error) = self.store.abandon(record.id, reason, self.clock.now_ms()).await {
-                    tracing::error!(%error, "queue reversal; recovery will reverse it at restart");
-                }
-                self.saf_wakeup.notify_one();
-                let answer = Answer { record: Some(record), network: None };
-                self.respond(m, ResponseCode::NetworkTimeout, answer, &session, terminal.pad_nibble)
-            }
+            Ok(_) => Ok(()),
         }
     }
 
@@ -185,7 +209,7 @@ impl<S: Store, N: Network> Switch<S, N> {
     /// issuer prefix among `credit_bins`) or a foreign scheme's card (Visa,
     /// Mastercard, American Express, JCB: `4`, `5`, `34`/`37`, `35`), which
     /// mail and telephone orders take. Every other domestic card is debit.
-    fn keyed_allowed(&self, pan: &str) -> bool {
+    pub(crate) fn keyed_allowed(&self, pan: &str) -> bool {
         let bin = pan.get(..6).unwrap_or("");
         let foreign = pan.starts_with('4')
             || pan.starts_with('5')
@@ -223,7 +247,7 @@ impl<S: Store, N: Network> Switch<S, N> {
         self.store.find_by_rrn(request.key.merchant.clone(), rrn).await.ok().flatten()
     }
 
-    fn new_txn(&self, request: &Financial, card: &Card, original: Option<&TxnRecord>) -> NewTxn {
+    pub(crate) fn new_txn(&self, request: &Financial, card: &Card, original: Option<&TxnRecord>) -> NewTxn {
         let now = self.clock.local();
         let mut digest = Sha256::new();
         for part in [request.mti.as_bytes(), request.processing.as_bytes(), request.amount.to_field().as_bytes()] {
@@ -296,7 +320,7 @@ impl<S: Store, N: Network> Switch<S, N> {
     }
 
     /// What the risk step decides on.
-    fn risk_facts<'a>(
+    pub(crate) fn risk_facts<'a>(
         &self,
         request: &'a Financial,
         terminal: &'a Terminal,
@@ -333,7 +357,7 @@ impl<S: Store, N: Network> Switch<S, N> {
     }
 
     /// The network request, with the PIN block translated to the zone PIN key (`99` when it cannot be).
-    fn link_request(
+    pub(crate) fn link_request(
         &self,
         request: &Financial,
         merchant: &Merchant,
@@ -429,11 +453,38 @@ impl<S: Store, N: Network> Switch<S, N> {
             }
         }
         let code = response.code.clone();
-        self.respond(m, code, Answer { record: Some(record), network: Some(response) }, session, pad)
+        self.respond(
+            m,
+            code,
+            Answer { record: Some(record), network: Some(response), side: None, org: None },
+            session,
+            pad,
+        )
     }
 
     /// Records a decline decided before or instead of the network, then answers.
-    async fn declined(&self, m: &Message, record: TxnRecord, code: ResponseCode, session: &Session, pad: u8) -> Reply {
+    pub(crate) async fn declined(
+        &self,
+        m: &Message,
+        record: TxnRecord,
+        code: ResponseCode,
+        session: &Session,
+        pad: u8,
+    ) -> Reply {
+        let side = record.kind.service().map(|_| "P".to_string());
+        self.declined_on(m, record, code, session, pad, side).await
+    }
+
+    /// [`Switch::declined`], saying whose side the code speaks of (services).
+    pub(crate) async fn declined_on(
+        &self,
+        m: &Message,
+        record: TxnRecord,
+        code: ResponseCode,
+        session: &Session,
+        pad: u8,
+        side: Option<String>,
+    ) -> Reply {
         let outcome = Outcome {
             state: TxnState::Declined,
             response_code: code.as_str().to_string(),
@@ -444,13 +495,29 @@ impl<S: Store, N: Network> Switch<S, N> {
         if let Err(error) = self.store.finish(record.id, outcome, OriginalEffect::None, self.clock.now_ms()).await {
             tracing::error!(%error, "record decline");
         }
-        self.respond(m, code, Answer { record: Some(record), network: None }, session, pad)
+        self.respond(m, code, Answer { record: Some(record), network: None, side, org: None }, session, pad)
     }
 
     /// A repeat of a logged key: the same request gets the stored answer (and
     /// moves nothing); anything else is `94`.
-    fn duplicate(&self, m: &Message, existing: &TxnRecord, digest: [u8; 32], session: &Session, pad: u8) -> Reply {
-        let answered = matches!(existing.state, TxnState::Approved | TxnState::Declined | TxnState::Voided);
+    pub(crate) fn duplicate(
+        &self,
+        m: &Message,
+        existing: &TxnRecord,
+        digest: [u8; 32],
+        session: &Session,
+        pad: u8,
+    ) -> Reply {
+        // A service whose second leg failed was reversed by the host after
+        // answering: that answer is its stored outcome too.
+        let service = existing.kind.service().is_some();
+        let failed_service = service
+            && existing.state == TxnState::Reversed
+            && existing.response_code.as_deref().is_some_and(|c| c != "00");
+        let answered =
+            matches!(existing.state, TxnState::Approved | TxnState::Declined | TxnState::Voided) || failed_service;
+        let side = service
+            .then(|| if matches!(existing.state, TxnState::Approved | TxnState::Reversed) { "B" } else { "P" }.into());
         let stored_code = existing.response_code.as_deref().map(ResponseCode::parse);
         match stored_code {
             Some(code) if answered && existing.request_digest == digest => {
@@ -465,7 +532,7 @@ impl<S: Store, N: Network> Switch<S, N> {
                 let mut reply = self.respond(
                     m,
                     code,
-                    Answer { record: Some(existing.clone()), network: Some(network) },
+                    Answer { record: Some(existing.clone()), network: Some(network), side, org: None },
                     session,
                     pad,
                 );
@@ -478,7 +545,7 @@ impl<S: Store, N: Network> Switch<S, N> {
 
     /// The financial answer: echoed fields, host time, the network's codes,
     /// and a MAC when approved.
-    fn respond(&self, m: &Message, code: ResponseCode, answer: Answer, session: &Session, pad: u8) -> Reply {
+    pub(crate) fn respond(&self, m: &Message, code: ResponseCode, answer: Answer, session: &Session, pad: u8) -> Reply {
         let label = answer.record.as_ref().map_or("financial", |r| r.kind.code());
         let Some(mut response) = skeleton(m, &code) else { return Reply::none(label) };
         // The moment recorded with the transaction, so the slip and the records agree.
@@ -490,7 +557,8 @@ impl<S: Store, N: Network> Switch<S, N> {
             _ => (now.hhmmss(), now.mmdd()),
         };
         response.set(12, time).set(13, date).set(32, &self.config.acquirer);
-        for n in [25, 49, 60] {
+        // 28 and 48 come only with services (fee, beneficiary): echoed.
+        for n in [25, 28, 48, 49, 60] {
             if let Some(v) = m.get(n) {
                 response.set(n, v);
             }
@@ -507,9 +575,20 @@ impl<S: Store, N: Network> Switch<S, N> {
                 response.set(54, balances);
             }
             response.set(15, network.settlement_date.clone().unwrap_or_else(|| now.mmdd()));
-            if let Some(org) = &network.card_organisation {
+            if let Some(org) = &network.card_organisation
+                && answer.side.is_none()
+            {
                 response.set(63, format!("{org:<3.3}"));
             }
+        }
+        if let Some(side) = &answer.side {
+            let org = answer
+                .network
+                .as_ref()
+                .and_then(|n| n.card_organisation.clone())
+                .or_else(|| answer.org.clone())
+                .unwrap_or_default();
+            response.set(63, format!("{org:<3.3}{side}"));
         }
         let mac_key = code.is_approved().then_some(&session.mac_key);
         let body = seal(self.hsm.as_ref(), response, mac_key, pad);

@@ -6,6 +6,7 @@
 //! `kassa-host`, SQL in `kassa-store`, keys in the security module, and the
 //! time comes from a [`Clock`].
 
+pub mod carrier;
 mod daily;
 mod financial;
 mod management;
@@ -16,6 +17,7 @@ mod reversal;
 pub mod risk;
 pub mod rules;
 pub mod saf;
+pub mod service;
 
 use std::sync::Arc;
 
@@ -50,6 +52,10 @@ pub struct SwitchConfig {
     /// Issuer prefixes (6 digits) of domestic credit cards: a keyed card
     /// number is taken only for these, and for foreign schemes' cards.
     pub credit_bins: std::collections::HashSet<String>,
+    /// The value-added services' fees and limits.
+    pub services: kassa_core::services::ServiceRules,
+    /// How long a top-up waits for the carrier's confirmation.
+    pub carrier_timeout: std::time::Duration,
 }
 
 /// The switch; cheap to clone (one per connection).
@@ -63,6 +69,8 @@ pub struct Switch<S: Store, N: Network> {
     config: Arc<SwitchConfig>,
     saf_wakeup: Arc<Notify>,
     daily: Arc<daily::DailyTotals>,
+    carrier: Arc<dyn carrier::Carrier>,
+    legs_wakeup: Arc<Notify>,
 }
 
 impl<S: Store, N: Network> std::fmt::Debug for Switch<S, N> {
@@ -89,7 +97,15 @@ impl<S: Store, N: Network> Switch<S, N> {
             config: Arc::new(config),
             saf_wakeup: Arc::new(Notify::new()),
             daily: Arc::new(daily::DailyTotals::default()),
+            carrier: Arc::new(Arc::new(carrier::SimulatedCarrier::default())),
+            legs_wakeup: Arc::new(Notify::new()),
         }
+    }
+
+    /// The carrier top-ups are bought from (a simulated one by default).
+    pub fn with_carrier(mut self, carrier: Arc<dyn carrier::Carrier>) -> Switch<S, N> {
+        self.carrier = carrier;
+        self
     }
 
     /// The business date (YYYYMMDD) a transaction made now belongs to.
@@ -151,6 +167,9 @@ impl<S: Store, N: Network> Switch<S, N> {
             T::Completion => self.financial(message, body, TxnKind::Completion).await,
             T::CompletionAdvice => self.financial(message, body, TxnKind::CompletionAdvice).await,
             T::CompletionVoid => self.financial(message, body, TxnKind::CompletionVoid).await,
+            T::Transfer => self.financial(message, body, TxnKind::Transfer).await,
+            T::Repayment => self.financial(message, body, TxnKind::Repayment).await,
+            T::TopUp => self.financial(message, body, TxnKind::TopUp).await,
         }
     }
 

@@ -53,11 +53,14 @@ pub(crate) struct Financial {
     pub local_date: String,
     /// A mobile reader's location (field 59, `lat,lon`); an unreadable one is left out.
     pub location: Option<String>,
+    /// A service's fee (field 28) and beneficiary (field 48).
+    pub fee: Option<Amount>,
+    pub beneficiary: Option<String>,
 }
 
 /// The transaction kind a 60.1 message-type code names.
 pub(crate) fn kind_of_type(message_type: u8) -> Option<TxnKind> {
-    TxnKind::ALL.into_iter().find(|k| k.wire().3 == message_type)
+    TxnKind::TERMINAL.into_iter().find(|k| k.wire().3 == message_type)
 }
 
 /// Reads a financial request of `kind`.
@@ -113,6 +116,22 @@ fn fields(m: &Message, kind: TxnKind) -> Result<Financial, ResponseCode> {
         None => None,
     };
     let text = |n: u8| m.get_str(n).map(|s| s.trim_end().to_string()).filter(|s| !s.is_empty());
+    // A service names its fee (28: `D` and 8 digits) and beneficiary (48: digits).
+    let (fee, beneficiary) = if kind.service().is_some() {
+        let fee = m
+            .get_str(28)
+            .and_then(|f| f.strip_prefix('D'))
+            .filter(|d| d.len() == 8 && d.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|d| d.parse().ok().map(Amount))
+            .ok_or(ResponseCode::FormatError)?;
+        let beneficiary = m
+            .get_str(48)
+            .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or(ResponseCode::FormatError)?;
+        (Some(fee), Some(beneficiary.to_string()))
+    } else {
+        (None, None)
+    };
     let request = Financial {
         kind,
         names,
@@ -136,6 +155,8 @@ fn fields(m: &Message, kind: TxnKind) -> Result<Financial, ResponseCode> {
         local_time: text(12).unwrap_or_default(),
         local_date: text(13).unwrap_or_default(),
         location: text(59).filter(|l| kassa_risk::geo::Location::parse(l).is_some()),
+        fee,
+        beneficiary,
     };
     Ok(request)
 }

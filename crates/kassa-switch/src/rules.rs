@@ -113,7 +113,13 @@ pub fn check_original(original: Option<&TxnRecord>, facts: &RuleFacts<'_>) -> Re
             }
             Ok(OriginalEffect::Refund { original_id: original.id, amount: facts.amount })
         }
-        TxnKind::Sale | TxnKind::PreAuth | TxnKind::BalanceInquiry => Err(ResponseCode::InvalidTransaction),
+        TxnKind::Sale
+        | TxnKind::PreAuth
+        | TxnKind::BalanceInquiry
+        | TxnKind::Transfer
+        | TxnKind::Repayment
+        | TxnKind::TopUp
+        | TxnKind::PaymentToCard => Err(ResponseCode::InvalidTransaction),
     }
 }
 

@@ -361,13 +361,44 @@ impl ScriptedTerminal {
         amount: Amount,
         original: Option<&OriginalRef>,
     ) -> Result<TxnAnswer> {
+        self.send_financial(kind, card, amount, original, &[]).await
+    }
+
+    /// A value-added service (`docs/protocol-profile.md`): `amount` to the
+    /// beneficiary (a card number, or a phone number for a top-up), `fee` on
+    /// top; the card is debited the total. The answer's `card_organisation`
+    /// is 63 whole: the organisation, `P` or `B`, and a top-up's confirmation.
+    pub async fn service(
+        &mut self,
+        service: kassa_core::services::Service,
+        card: &Card,
+        amount: Amount,
+        fee: Amount,
+        beneficiary: &str,
+    ) -> Result<TxnAnswer> {
+        let total = amount.checked_add(fee).ok_or(TerminalError::Usage("amount and fee overflow".into()))?;
+        let extra = [(28, format!("D{:08}", fee.minor_units())), (48, beneficiary.to_string())];
+        self.send_financial(service.kind(), card, total, None, &extra).await
+    }
+
+    async fn send_financial(
+        &mut self,
+        kind: TxnKind,
+        card: &Card,
+        amount: Amount,
+        original: Option<&OriginalRef>,
+        extra: &[(u8, String)],
+    ) -> Result<TxnAnswer> {
         if self.keys.is_some() && !self.state.batch_open {
             // Settled, and the sign-in after it did not happen: a new batch first.
             self.sign_in().await?;
         }
         let keys = self.keys.clone().ok_or(TerminalError::NotSignedIn)?;
         let reversal_sent = self.send_pending_reversal().await?;
-        let (message, trace) = self.financial_message(kind, card, amount, original, &keys)?;
+        let (mut message, trace) = self.financial_message(kind, card, amount, original, &keys)?;
+        for (n, value) in extra {
+            message.set(*n, value);
+        }
         if kind.is_reversible() {
             self.state.pending_reversal = Some(self.reversal_of(&message, "98")?);
         }
@@ -640,7 +671,7 @@ impl ScriptedTerminal {
     /// reversal never repeats (35, 36, 52, 53, 26, 64), with the card number
     /// and expiry (2, 14) sealed.
     fn reversal_of(&self, original: &Message, reason: &str) -> Result<PendingReversal> {
-        let keep = [3, 4, 11, 22, 23, 25, 38, 41, 42, 49, 55, 60, 61];
+        let keep = [3, 4, 11, 22, 23, 25, 28, 38, 41, 42, 48, 49, 55, 60, 61];
         let fields = original.fields().filter(|(n, _)| keep.contains(n)).map(|(n, v)| (n, to_hex(v))).collect();
         let text = |n: u8| original.get_str(n).unwrap_or("").to_string();
         let trace = text(11).parse::<u32>().unwrap_or(0);

@@ -21,7 +21,74 @@ pub struct Config {
     pub reconcile: ReconcileSection,
     pub api: ApiSection,
     pub risk: RiskSection,
+    pub services: ServicesSection,
     pub log: LogSection,
+}
+
+/// The mobile reader's value-added services (`docs/protocol-profile.md`):
+/// fees (a rate in hundredths of a percent, a minimum and a maximum, in
+/// fen), limits (fen) and the top-ups' face values (fen).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServicesSection {
+    pub transfer_fee: FeeSection,
+    pub repayment_fee: FeeSection,
+    pub top_up_fee: FeeSection,
+    pub transfer_max: u64,
+    pub repayment_max: u64,
+    pub card_day_max: u64,
+    pub face_values: Vec<u64>,
+    pub carrier_timeout_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeeSection {
+    pub rate_bp: u32,
+    pub min: u64,
+    pub max: u64,
+}
+
+impl FeeSection {
+    fn of(rule: kassa_core::services::FeeRule) -> FeeSection {
+        FeeSection { rate_bp: rule.rate_bp, min: rule.min.0, max: rule.max.0 }
+    }
+
+    fn rule(self) -> kassa_core::services::FeeRule {
+        use kassa_core::Amount;
+        kassa_core::services::FeeRule { rate_bp: self.rate_bp, min: Amount(self.min), max: Amount(self.max) }
+    }
+}
+
+impl Default for ServicesSection {
+    fn default() -> Self {
+        let rules = kassa_core::services::ServiceRules::default();
+        ServicesSection {
+            transfer_fee: FeeSection::of(rules.transfer_fee),
+            repayment_fee: FeeSection::of(rules.repayment_fee),
+            top_up_fee: FeeSection::of(rules.top_up_fee),
+            transfer_max: rules.transfer_max.0,
+            repayment_max: rules.repayment_max.0,
+            card_day_max: rules.card_day_max.0,
+            face_values: rules.face_values.iter().map(|a| a.0).collect(),
+            carrier_timeout_ms: 5_000,
+        }
+    }
+}
+
+impl ServicesSection {
+    pub fn rules(&self) -> kassa_core::services::ServiceRules {
+        use kassa_core::Amount;
+        kassa_core::services::ServiceRules {
+            transfer_fee: self.transfer_fee.rule(),
+            repayment_fee: self.repayment_fee.rule(),
+            top_up_fee: self.top_up_fee.rule(),
+            transfer_max: Amount(self.transfer_max),
+            repayment_max: Amount(self.repayment_max),
+            card_day_max: Amount(self.card_day_max),
+            face_values: self.face_values.iter().copied().map(Amount).collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -327,6 +394,16 @@ minimum_term_days = 365
 ruleset = ""                     # the rules engine after the limits: "" off, "starter", or a ruleset file
 credit_bins = []                 # issuer prefixes (6 digits) of credit cards, e.g. ["622588"]; others count as debit
 
+[services]                       # the mobile reader's repayment, transfer and top-up (fen; rates in 0.01 %)
+transfer_fee = { rate_bp = 10, min = 200, max = 2500 }
+repayment_fee = { rate_bp = 10, min = 200, max = 2500 }
+top_up_fee = { rate_bp = 0, min = 0, max = 0 }
+transfer_max = 2000000           # one transfer, at most ¥20,000
+repayment_max = 5000000          # one repayment, at most ¥50,000
+card_day_max = 5000000           # transfers and repayments of one payer card in a business day
+face_values = [3000, 5000, 10000, 20000, 30000, 50000]
+carrier_timeout_ms = 5000        # how long a top-up waits for the carrier's confirmation
+
 [log]
 level = "info"
 "#;
@@ -419,6 +496,8 @@ impl Config {
             cutoff,
             ruleset: self.risk.ruleset_text()?,
             credit_bins: self.risk.credit_bins.clone(),
+            services: self.services.rules(),
+            carrier_timeout: Duration::from_millis(self.services.carrier_timeout_ms.max(1)),
             listen: self.host.listen.clone(),
             network: self.network.address.clone(),
             acquirer: self.network.acquirer.clone(),

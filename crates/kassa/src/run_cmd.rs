@@ -57,6 +57,10 @@ pub struct SimArgs {
     /// Percent of requests answered 96 without being processed.
     #[arg(long, default_value_t = 0)]
     error_percent: u8,
+    /// Percent of payments to cards (the credit legs of transfers and
+    /// repayments) processed but never answered.
+    #[arg(long, default_value_t = 0)]
+    credit_drop_percent: u8,
     /// Seed of the fault rolls.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -292,6 +296,7 @@ pub fn network_sim(args: SimArgs) -> Result<ExitCode> {
         delay_ms: args.delay_ms,
         drop_percent: args.drop_percent,
         error_percent: args.error_percent,
+        credit_drop_percent: args.credit_drop_percent.min(100),
         seed: args.seed,
     };
     runtime()?.block_on(async {

@@ -90,6 +90,10 @@ pub struct HostSettings {
     pub ruleset: Option<String>,
     /// Issuer prefixes (6 digits) of credit cards, for the rules engine.
     pub credit_bins: Vec<String>,
+    /// The mobile reader's services: fees and limits.
+    pub services: kassa_core::services::ServiceRules,
+    /// How long a top-up waits for the carrier.
+    pub carrier_timeout: Duration,
 }
 
 impl Default for HostSettings {
@@ -105,6 +109,8 @@ impl Default for HostSettings {
             cutoff: kassa_settlement::CutOff::MIDNIGHT,
             ruleset: None,
             credit_bins: Vec::new(),
+            services: kassa_core::services::ServiceRules::default(),
+            carrier_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -123,6 +129,8 @@ pub struct HostHandle<S: Store> {
     pub monitor: Option<crate::monitor::Monitor>,
     /// How many in-flight transactions were reversed at start-up.
     pub recovered: u64,
+    /// The simulated carrier top-ups are bought from (tests change its mode).
+    pub carrier: Arc<kassa_switch::carrier::SimulatedCarrier>,
 }
 
 /// Starts the host: reverses what a previous run left in flight, connects the
@@ -181,8 +189,25 @@ pub async fn start_host<S: Store>(
         limits: settings.rules,
         cutoff: settings.cutoff,
         credit_bins: settings.credit_bins.iter().cloned().collect(),
+        services: settings.services.clone(),
+        carrier_timeout: settings.carrier_timeout,
     };
-    let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk_step, clock.clone(), config);
+    let carrier = Arc::new(kassa_switch::carrier::SimulatedCarrier::default());
+    let carrier_dyn: Arc<dyn kassa_switch::carrier::Carrier> = Arc::new(carrier.clone());
+    let switch = Switch::new(store.clone(), link.clone(), hsm.clone(), risk_step, clock.clone(), config)
+        .with_carrier(carrier_dyn.clone());
+    // The services' second legs to reverse (after a failure, a terminal's
+    // reversal, or this start's recovery), from the services table.
+    tokio::spawn(kassa_switch::service::run(
+        store.clone(),
+        link.clone(),
+        carrier_dyn,
+        hsm.clone(),
+        clock.clone(),
+        settings.acquirer.clone(),
+        switch.legs_wakeup(),
+        shutdown.clone(),
+    ));
     tokio::spawn(kassa_switch::saf::run(
         store.clone(),
         link.clone(),
@@ -203,7 +228,7 @@ pub async fn start_host<S: Store>(
         engine,
         credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
     });
-    Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered })
+    Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered, carrier })
 }
 
 /// What the rules need beyond the velocity windows, from the store: each

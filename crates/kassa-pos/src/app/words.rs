@@ -55,6 +55,10 @@ pub fn kind_title(lang: Lang, kind: TxnKind) -> &'static str {
         TxnKind::Completion | TxnKind::CompletionAdvice => ("预授权完成", "Pre-auth completion"),
         TxnKind::CompletionVoid => ("预授权完成撤销", "Completion void"),
         TxnKind::BalanceInquiry => ("余额查询", "Balance inquiry"),
+        TxnKind::Transfer => ("转账汇款", "Transfer"),
+        TxnKind::Repayment => ("信用卡还款", "Card repayment"),
+        TxnKind::TopUp => ("手机充值", "Mobile top-up"),
+        TxnKind::PaymentToCard => ("入账", "Payment to card"),
     };
     lang.pick(zh, en)
 }

@@ -444,7 +444,7 @@ pub(super) async fn reconcilable(
             let id: i64 = row.get(0);
             kassa_settlement::HostItem {
                 txn_id: id,
-                stan: crate::model::link_stan_of(id),
+                stan: crate::model::link_stan_of(row.get(4)),
                 transmitted: row.get::<_, Option<String>>(1).unwrap_or_default(),
                 kind: row.get(2),
                 amount: row.get::<_, i64>(3).max(0) as u64,

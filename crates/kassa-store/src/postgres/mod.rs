@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0015_terminal_key_components.sql"),
     include_str!("../../migrations/postgres/0016_otp_requester.sql"),
     include_str!("../../migrations/postgres/0017_mobile_readers.sql"),
+    include_str!("../../migrations/postgres/0018_services.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;

@@ -359,7 +359,9 @@ pub(super) async fn finish(
 }
 
 async fn enqueue_reversal(c: &impl GenericClient, txn_id: i64, reason: &str, now_ms: i64) -> Result<()> {
-    execute(c, &for_postgres(sql::ENQUEUE_REVERSAL), &[&txn_id, &reason, &now_ms]).await.map(drop)
+    execute(c, &for_postgres(sql::ENQUEUE_REVERSAL), &[&txn_id, &reason, &now_ms]).await?;
+    // A service's other leg is unwound by the services sweep.
+    execute(c, &for_postgres(sql::SERVICE_UNWIND_DUE), &[&txn_id]).await.map(drop)
 }
 
 pub(super) async fn abandon(c: &impl GenericClient, id: i64, reason: &str, now_ms: i64) -> Result<()> {

@@ -327,6 +327,8 @@ fn enqueue_reversal(c: &Connection, txn_id: i64, reason: &str, now_ms: i64) -> R
         .map_err(db_error)?
         .execute(params![txn_id, reason, now_ms])
         .map_err(db_error)?;
+    // A service's other leg is unwound by the services sweep.
+    c.prepare_cached(sql::SERVICE_UNWIND_DUE).map_err(db_error)?.execute(params![txn_id]).map_err(db_error)?;
     Ok(())
 }
 

@@ -48,6 +48,8 @@ pub struct Options {
     pub ruleset: Option<String>,
     /// The merchant's business name.
     pub merchant_name: String,
+    /// How long a top-up waits for the carrier.
+    pub carrier_timeout: Duration,
 }
 
 impl Default for Options {
@@ -61,6 +63,7 @@ impl Default for Options {
             mail_order: false,
             ruleset: None,
             merchant_name: "Kassa Test Store".into(),
+            carrier_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -135,6 +138,7 @@ pub async fn world(options: Options) -> World {
             .filter(|c| c.kind == kassa_network_sim::CardKind::Credit)
             .map(|c| c.pan[..6].to_string())
             .collect(),
+        carrier_timeout: options.carrier_timeout,
         ..HostSettings::default()
     };
     let host = world::start_host(&settings, store, hsm.clone(), &zone, clock, shutdown.clone()).await.unwrap();

@@ -1,0 +1,278 @@
+//! The mobile reader's value-added services end to end, over TCP: a
+//! scripted reader, the host, the network simulator and the simulated
+//! carrier (`docs/protocol-profile.md`). Each test ends with the network's
+//! standing set equal to the host's and the ledger adding up.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use kassa_core::services::{Service, ServiceRules};
+use kassa_core::{Amount, TxnKind};
+use kassa_network_sim::Faults;
+use kassa_store::Store;
+use kassa_store::services::{self as services, LegState};
+use kassa_switch::carrier::CarrierMode;
+use kassa_terminal::{ScriptedTerminal, TxnAnswer};
+
+/// A debit card of another customer: the transfer's beneficiary.
+const PAYEE: &str = "6222021234500000017";
+const PHONE: &str = "13812345678";
+
+/// Terminal 1 made a mobile reader, signed in, with the phone's location.
+async fn reader(w: &World) -> ScriptedTerminal {
+    let (record, _) = w.host.store.terminal(w.terminals[1].0.clone()).await.unwrap().unwrap();
+    w.host.store.put_terminal(kassa_store::Terminal { mobile_reader: true, ..record }).await.unwrap();
+    let mut t = w.terminal(1);
+    t.set_location(Some("31.230416,121.473701".into()));
+    t.sign_in().await.unwrap();
+    t
+}
+
+/// A service of `amount` with the default schedule's fee.
+async fn ask(t: &mut ScriptedTerminal, service: Service, beneficiary: &str, amount: u64) -> TxnAnswer {
+    let fee = ServiceRules::default().price(service, Amount(amount)).unwrap().fee;
+    t.service(service, &debit(), Amount(amount), fee, beneficiary).await.unwrap()
+}
+
+fn funds(w: &World, pan: &str) -> (u64, u64) {
+    w.sim.simulator.with_issuer(|i| {
+        let card = i.card(pan).unwrap();
+        (card.funds.minor_units(), card.used.minor_units())
+    })
+}
+
+/// Waits for the host to owe nothing (reversals, second legs), then checks
+/// that the network and the host hold the same approvals and the ledger adds up.
+async fn settled_up(w: &World) {
+    assert!(saf_drained(w, Duration::from_secs(10)).await, "the host still owes reversals");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host, "network and host disagree");
+}
+
+async fn service_of(w: &World, answer: &TxnAnswer) -> services::ServiceRecord {
+    let key = kassa_store::TxnKey {
+        merchant: kassa_core::MerchantId::parse(MID).unwrap(),
+        terminal: w.terminals[1].0.clone(),
+        batch: kassa_core::Batch(answer.batch),
+        trace: kassa_core::Trace(answer.trace),
+    };
+    let record = w.host.store.find(key).await.unwrap().unwrap();
+    w.host.store.office_read(move |sql| services::find(sql, record.id)).await.unwrap().unwrap()
+}
+
+/// The service accounts of the acquirer: (beneficiary funds, carrier payable, fee income).
+async fn service_accounts(w: &World) -> (i64, i64, i64) {
+    w.host
+        .store
+        .office_read(|sql| {
+            let balance = |sql: &mut dyn kassa_store::office::Sql, kind: &str| {
+                sql.scalar(
+                    "SELECT CAST(COALESCE(SUM(credits_posted - debits_posted), 0) AS BIGINT) FROM ledger_accounts
+                     WHERE owner = 'acquirer' AND kind = ?1",
+                    kassa_store::sql_params![kind],
+                )
+            };
+            Ok((balance(sql, "BeneficiaryFunds")?, balance(sql, "CarrierPayable")?, balance(sql, "ServiceFeeIncome")?))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_service_moves_the_money_both_ways_and_only_then_answers_00() {
+    let w = world(Options::default()).await;
+    let mut t = reader(&w).await;
+    let (payer_before, _) = funds(&w, DEBIT);
+    let (payee_before, _) = funds(&w, PAYEE);
+    let (_, credit_used_before) = funds(&w, CREDIT);
+
+    // Transfer ¥1,000.00: fee 0.1 % = ¥1, raised to ¥2.
+    let transfer = ask(&mut t, Service::Transfer, PAYEE, 100_000).await;
+    assert_eq!(transfer.code.as_str(), "00", "{transfer:?}");
+    assert_eq!(transfer.card_organisation, "CUPB");
+    assert!(!transfer.rrn.is_empty() && !transfer.auth_code.is_empty());
+    assert_eq!(funds(&w, PAYEE).0, payee_before + 100_000, "the beneficiary got the amount");
+    let record = service_of(&w, &transfer).await;
+    assert_eq!((record.amount, record.fee, record.leg_state), (Amount(100_000), Amount(200), LegState::Done));
+    assert_eq!(record.beneficiary_masked, "622202*********0017");
+
+    // Repayment ¥3,000.00 into the credit card: its spending goes down.
+    w.sim.simulator.with_issuer(|i| {
+        let mut card = i.card(CREDIT).unwrap().clone();
+        card.used = Amount(500_000);
+        i.add_card(card);
+    });
+    let repayment = ask(&mut t, Service::Repayment, CREDIT, 300_000).await;
+    assert_eq!(repayment.code.as_str(), "00", "{repayment:?}");
+    assert_eq!(funds(&w, CREDIT).1, 500_000 - 300_000);
+    let _ = credit_used_before;
+
+    // Top-up ¥50 to a phone: the carrier confirms with its number in 63.
+    let top_up = ask(&mut t, Service::TopUp, PHONE, 5_000).await;
+    assert_eq!(top_up.code.as_str(), "00", "{top_up:?}");
+    assert!(top_up.card_organisation.starts_with("CUPBCM"), "{top_up:?}");
+    let order = format!("{:012}", record_of_reader(&w, &top_up).await.id);
+    assert_eq!(w.host.carrier.delivered().get(&order), Some(&(PHONE.to_string(), Amount(5_000))));
+    assert_eq!(service_of(&w, &top_up).await.beneficiary_masked, "138****5678");
+
+    // The payer paid every amount and every fee, once.
+    let fees = 200 + 300;
+    assert_eq!(funds(&w, DEBIT).0, payer_before - 100_000 - 300_000 - 5_000 - fees);
+    // The ledger: fee income, the top-up owed to the carrier, nothing left in transit.
+    assert_eq!(service_accounts(&w).await, (0, 5_000, fees as i64));
+    settled_up(&w).await;
+
+    // Services are not the merchant's takings: the batch counts none.
+    let totals = t.totals();
+    assert_eq!(totals.domestic.debit_count + totals.foreign.debit_count, 0);
+    let settled = t.settle().await.unwrap();
+    assert_eq!(settled.code.as_str(), "00", "the host's totals agree: {settled:?}");
+}
+
+async fn record_of_reader(w: &World, answer: &TxnAnswer) -> kassa_store::TxnRecord {
+    let key = kassa_store::TxnKey {
+        merchant: kassa_core::MerchantId::parse(MID).unwrap(),
+        terminal: w.terminals[1].0.clone(),
+        batch: kassa_core::Batch(answer.batch),
+        trace: kassa_core::Trace(answer.trace),
+    };
+    w.host.store.find(key).await.unwrap().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_are_refused_with_a_clear_code_and_move_no_money() {
+    let w = world(Options::default()).await;
+    let mut t = reader(&w).await;
+    let (payer_before, _) = funds(&w, DEBIT);
+    let cases: [(Service, &str, u64, &str, &str); 8] = [
+        (Service::Transfer, "6222021234500000018", 10_000, "14", "B"), // fails Luhn
+        (Service::Transfer, "62220212", 10_000, "14", "B"),            // too short
+        (Service::Transfer, CREDIT, 10_000, "12", "B"),                // a transfer goes to a debit card
+        (Service::Transfer, DEBIT, 10_000, "12", "B"),                 // the payer's own card
+        (Service::Repayment, PAYEE, 10_000, "12", "B"),                // a repayment goes to a credit card
+        (Service::TopUp, PHONE, 4_000, "13", "P"),                     // no such face value
+        (Service::TopUp, "2381234567", 5_000, "14", "B"),              // not a mobile number
+        (Service::Transfer, PAYEE, 2_000_001, "61", "P"),              // over one transfer's limit
+    ];
+    for (service, beneficiary, amount, code, side) in cases {
+        let answer = ask(&mut t, service, beneficiary, amount).await;
+        assert_eq!(answer.code.as_str(), code, "{service:?} {beneficiary} {amount}: {answer:?}");
+        assert!(answer.card_organisation.ends_with(side), "{service:?} {beneficiary}: {answer:?}");
+    }
+    // A fee that is not the schedule's.
+    let wrong_fee = t.service(Service::Transfer, &debit(), Amount(100_000), Amount(100), PAYEE).await.unwrap();
+    assert_eq!(wrong_fee.code.as_str(), "13");
+    // A credit card cannot pay.
+    let by_credit = t.service(Service::Transfer, &credit(), Amount(100_000), Amount(200), PAYEE).await.unwrap();
+    assert_eq!((by_credit.code.as_str(), by_credit.card_organisation.as_str()), ("12", "   P"));
+    // A countertop terminal offers no services.
+    let mut countertop = w.terminal(0);
+    countertop.sign_in().await.unwrap();
+    let there = countertop.service(Service::Transfer, &debit(), Amount(100_000), Amount(200), PAYEE).await.unwrap();
+    assert_eq!(there.code.as_str(), "58");
+    // The payer card's day: ¥20,000 + ¥20,000, then ¥15,000 passes ¥50,000.
+    for _ in 0..2 {
+        assert_eq!(ask(&mut t, Service::Transfer, PAYEE, 2_000_000).await.code.as_str(), "00");
+    }
+    let over_day = ask(&mut t, Service::Transfer, PAYEE, 1_500_000).await;
+    assert_eq!((over_day.code.as_str(), over_day.card_organisation.as_str()), ("61", "   P"));
+    assert_eq!(funds(&w, DEBIT).0, payer_before - 2 * (2_000_000 + 2_000), "only the two transfers moved money");
+    settled_up(&w).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_service_gets_its_first_answer_and_is_never_charged_twice() {
+    let w = world(Options::default()).await;
+    let mut t = reader(&w).await;
+    let (payer_before, _) = funds(&w, DEBIT);
+    let first = ask(&mut t, Service::Transfer, PAYEE, 50_000).await;
+    assert_eq!(first.code.as_str(), "00");
+    t.rewind_trace(1);
+    let again = ask(&mut t, Service::Transfer, PAYEE, 50_000).await;
+    assert_eq!((again.code.as_str(), again.rrn.as_str()), ("00", first.rrn.as_str()));
+    // A failed one too: its answer stands, nothing charged.
+    let failed = ask(&mut t, Service::Transfer, LOST, 50_000).await;
+    assert_eq!(failed.code.as_str(), "41");
+    t.rewind_trace(1);
+    let failed_again = ask(&mut t, Service::Transfer, LOST, 50_000).await;
+    assert_eq!((failed_again.code.as_str(), failed_again.card_organisation.as_str()), ("41", "CUPB"));
+    settled_up(&w).await;
+    assert_eq!(funds(&w, DEBIT).0, payer_before - 50_000 - 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_or_silent_second_leg_reverses_the_debit_once() {
+    let w = world(Options { network_timeout: Duration::from_millis(800), ..Options::default() }).await;
+    let mut t = reader(&w).await;
+    let (payer_before, _) = funds(&w, DEBIT);
+    let (payee_before, _) = funds(&w, PAYEE);
+
+    // The beneficiary's issuer refuses (a lost card): 41 on the beneficiary's side.
+    let refused = ask(&mut t, Service::Transfer, LOST, 100_000).await;
+    assert_eq!((refused.code.as_str(), refused.card_organisation.as_str()), ("41", "CUPB"), "{refused:?}");
+    assert_eq!(service_of(&w, &refused).await.leg_state, LegState::Refused);
+    settled_up(&w).await;
+    assert_eq!(funds(&w, DEBIT).0, payer_before, "the debit was reversed");
+
+    // The beneficiary's issuer goes quiet: 98, the debit and the credit both reversed.
+    w.sim.simulator.set_faults(Faults { credit_drop_percent: 100, ..Faults::default() });
+    let silent = ask(&mut t, Service::Transfer, PAYEE, 100_000).await;
+    assert_eq!((silent.code.as_str(), silent.card_organisation.as_str()), ("98", "CUPB"), "{silent:?}");
+    assert!(t.state().pending_reversal.is_none(), "the host answered: the host reverses");
+    w.sim.simulator.set_faults(Faults::default());
+    settled_up(&w).await;
+    assert_eq!(service_of(&w, &silent).await.leg_state, LegState::Reversed);
+    assert_eq!(funds(&w, DEBIT).0, payer_before, "the debit was reversed");
+    assert_eq!(funds(&w, PAYEE).0, payee_before, "the credit was reversed");
+
+    // The carrier refuses, stays silent, or confirms late: never charged.
+    for (mode, code) in [(CarrierMode::Refuse, "05"), (CarrierMode::Silent, "98"), (CarrierMode::Late, "98")] {
+        w.host.carrier.set_mode(mode);
+        let answer = ask(&mut t, Service::TopUp, PHONE, 10_000).await;
+        assert_eq!(answer.code.as_str(), code, "{mode:?}: {answer:?}");
+        assert!(answer.card_organisation.ends_with('B'), "{mode:?}: {answer:?}");
+        settled_up(&w).await;
+        assert_eq!(funds(&w, DEBIT).0, payer_before, "{mode:?}: the top-up's debit was reversed");
+    }
+    // The late one is in the exception queue, for operations to recover from the carrier.
+    let late = w
+        .host
+        .store
+        .office_read(|sql| {
+            sql.scalar("SELECT COUNT(*) FROM reconciliation_exceptions WHERE kind = 'top_up_delivered_late'", &[])
+        })
+        .await
+        .unwrap();
+    assert_eq!(late, 1);
+    assert_eq!(service_accounts(&w).await, (0, 0, 0), "every posting undone");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_reversal_undoes_both_legs_of_a_completed_service() {
+    let w = world(Options::default()).await;
+    let mut t = reader(&w).await;
+    let (payer_before, _) = funds(&w, DEBIT);
+    let (payee_before, _) = funds(&w, PAYEE);
+    let done = ask(&mut t, Service::Transfer, PAYEE, 80_000).await;
+    assert_eq!(done.code.as_str(), "00");
+    // As if the answer had been lost: the reader sends its reversal.
+    let record = record_of_reader(&w, &done).await;
+    assert_eq!(record.kind, TxnKind::Transfer);
+    let mut m = kassa_iso8583::Message::new(kassa_iso8583::Mti::new("0200").unwrap());
+    m.set(3, "400000").set(4, format!("{:012}", 80_200)).set(11, format!("{:06}", done.trace)).set(22, "021");
+    m.set(25, "00").set(28, "D00000200").set(41, w.terminals[1].0.to_string()).set(42, MID).set(48, PAYEE);
+    m.set(49, "156").set(60, format!("40{:06}000", done.batch));
+    let fields = m.fields().map(|(n, v)| (n, kassa_crypto::to_hex(v))).collect();
+    t.state_mut().pending_reversal =
+        Some(kassa_terminal::PendingReversal { fields, card_sealed: None, reason: "98".into() });
+    assert!(t.send_pending_reversal().await.unwrap());
+    settled_up(&w).await;
+    assert_eq!(service_of(&w, &done).await.leg_state, LegState::Reversed);
+    assert_eq!(funds(&w, DEBIT).0, payer_before);
+    assert_eq!(funds(&w, PAYEE).0, payee_before);
+    assert_eq!(service_accounts(&w).await, (0, 0, 0));
+}
