@@ -174,8 +174,9 @@ pub fn list(
 ) -> Result<Vec<ServiceRecord>> {
     let query = format!(
         "SELECT {COLUMNS} FROM services s JOIN transactions t ON t.id = s.txn_id
-         WHERE (?1 IS NULL OR s.merchant_id = ?1) AND (?2 IS NULL OR s.business_date = ?2)
-           AND (?3 IS NULL OR s.leg_state = ?3)
+         WHERE (CAST(?1 AS TEXT) IS NULL OR s.merchant_id = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR s.business_date = ?2)
+           AND (CAST(?3 AS TEXT) IS NULL OR s.leg_state = ?3)
          ORDER BY s.txn_id DESC LIMIT ?4"
     );
     let limit = limit.min(crate::office::QUERY_ROWS_MAX) as i64;
