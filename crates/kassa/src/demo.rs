@@ -77,6 +77,10 @@ pub struct DemoFacts {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<String>,
     pub cards: Vec<DemoCard>,
+    /// The value-added services' fees and limits, as the mobile readers are
+    /// given them (they show the fee before the PIN; the host checks it).
+    #[serde(default)]
+    pub services: kassa_core::services::ServiceRules,
     /// The demo's process id, so that `kassa bench` on the same machine can
     /// report the host's CPU time per transaction.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -244,6 +248,7 @@ pub async fn start(
         terminals: demo_terminals,
         mobile_readers,
         api: Some(api.to_string()),
+        services: settings.services.clone(),
         pid: Some(std::process::id()),
         writer_cpu: placement.map(|p| p.writer),
         cards: test_cards()

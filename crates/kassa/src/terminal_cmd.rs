@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use kassa::demo::DemoFacts;
+use kassa_core::services::Service;
 use kassa_core::{Amount, Currency, TxnKind};
 use kassa_crypto::{KeyMode, SecretKey};
 use kassa_terminal::{Card, Entry, OriginalRef, ScriptedTerminal, TerminalConfig, TxnAnswer};
@@ -141,6 +142,38 @@ pub enum TerminalCommand {
     },
     /// Balance inquiry (needs the PIN).
     Balance {
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// A mobile reader's card-to-card transfer: --amount to the debit card
+    /// --to, paid by the card presented (a debit card, with its PIN); the fee
+    /// is added and shown.
+    Transfer {
+        #[arg(long)]
+        amount: u64,
+        /// The beneficiary's card number.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// A mobile reader's credit-card repayment: --amount into the credit card --to.
+    Repay {
+        #[arg(long)]
+        amount: u64,
+        /// The credit card repaid.
+        #[arg(long)]
+        to: String,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// A mobile reader's mobile top-up: a face value (--amount, e.g. 5000 for
+    /// ¥50) to the phone number --phone.
+    TopUp {
+        #[arg(long)]
+        amount: u64,
+        #[arg(long)]
+        phone: String,
         #[command(flatten)]
         card: CardArgs,
     },
@@ -368,11 +401,57 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
             financial(TxnKind::CompletionVoid, amount, card, Some(original))?
         }
         TerminalCommand::Balance { card } => financial(TxnKind::BalanceInquiry, None, card, None)?,
+        TerminalCommand::Transfer { amount, to, card } => {
+            return service(&mut t, &facts, Service::Transfer, *amount, to, card_of(&facts, card, None)?).await;
+        }
+        TerminalCommand::Repay { amount, to, card } => {
+            return service(&mut t, &facts, Service::Repayment, *amount, to, card_of(&facts, card, None)?).await;
+        }
+        TerminalCommand::TopUp { amount, phone, card } => {
+            return service(&mut t, &facts, Service::TopUp, *amount, phone, card_of(&facts, card, None)?).await;
+        }
     };
     let (kind, amount, card, original) = job;
     let answer = t.transact(kind, &card, amount, original.as_ref()).await?;
     let shown_amount = (kind != TxnKind::BalanceInquiry).then_some(amount.minor_units());
     println!("{}", describe(kind.name(), shown_amount, Some(&card), &answer));
+    Ok(if answer.code.is_approved() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// A service: the fee from the demo's schedule, shown, then the request; the
+/// answer in words, saying whose side a refusal speaks of.
+async fn service(
+    t: &mut ScriptedTerminal,
+    facts: &DemoFacts,
+    service: Service,
+    amount: u64,
+    beneficiary: &str,
+    card: Card,
+) -> Result<ExitCode> {
+    let priced =
+        facts.services.price(service, Amount(amount)).with_context(|| format!("--amount {amount} is too large"))?;
+    let shown = |a: Amount| a.display(Currency::CNY);
+    println!(
+        "{}  amount {}  fee {}  total debited {}",
+        service.english(),
+        shown(priced.amount),
+        shown(priced.fee),
+        shown(priced.total)
+    );
+    let answer = t.service(service, &card, priced.amount, priced.fee, beneficiary).await?;
+    println!("{}", describe(service.english(), Some(priced.total.minor_units()), Some(&card), &answer));
+    let side = answer.card_organisation.get(3..4).unwrap_or("");
+    let rest = answer.card_organisation.get(4..).unwrap_or("").trim();
+    let to = match service {
+        Service::TopUp => kassa_core::services::mask_phone(beneficiary),
+        _ => kassa_core::mask_pan(beneficiary),
+    };
+    match (answer.code.is_approved(), side) {
+        (true, _) if !rest.is_empty() => println!("done: {to} credited; the carrier's confirmation {rest}"),
+        (true, _) => println!("done: {to} credited {}", shown(priced.amount)),
+        (false, "B") => println!("the beneficiary's side refused or did not answer: the payer's card is not charged"),
+        (false, _) => println!("refused on the payer's side: nothing was charged"),
+    }
     Ok(if answer.code.is_approved() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

@@ -276,3 +276,35 @@ async fn a_terminal_reversal_undoes_both_legs_of_a_completed_service() {
     assert_eq!(funds(&w, PAYEE).0, payee_before);
     assert_eq!(service_accounts(&w).await, (0, 0, 0));
 }
+
+/// The scripted reader against `kassa demo`, as the README walks through it:
+/// one command per service, the fee shown, the answer in words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scripted_reader_runs_each_service_against_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let _demo = kassa::demo::start(dir.path(), 1, 0, true, None, shutdown.clone()).await.unwrap();
+    let data = dir.path().to_str().unwrap().to_string();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kassa"))
+            .args(["terminal", "--demo", &data, "--mobile"])
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (code, _) = tokio::task::block_in_place(|| run(&["sign-in"]));
+    assert_eq!(code, Some(0));
+    let cases: [(&[&str], i32, &str); 4] = [
+        (&["transfer", "--amount", "100000", "--to", PAYEE, "--card", "1"], 0, "fee ¥2.00  total debited ¥1002.00"),
+        (&["repay", "--amount", "50000", "--to", CREDIT, "--card", "1"], 0, "622588*********0120 credited ¥500.00"),
+        (&["top-up", "--amount", "5000", "--phone", PHONE, "--card", "1"], 0, "the carrier's confirmation CM"),
+        (&["transfer", "--amount", "1000", "--to", LOST, "--card", "1"], 1, "the payer's card is not charged"),
+    ];
+    for (args, want, says) in cases {
+        let (code, out) = tokio::task::block_in_place(|| run(args));
+        assert_eq!(code, Some(want), "{args:?}: {out}");
+        assert!(out.contains(says), "{args:?}: {out}");
+    }
+    shutdown.cancel();
+}
