@@ -5,6 +5,7 @@
 //! methods. Screens speak one language at a time ([`Lang`]); slips are
 //! bilingual.
 
+use kassa_core::services::{Service, ServiceRules};
 use kassa_core::{Amount, TxnKind};
 use kassa_terminal::{Card, Entry, LogEntry, OriginalRef};
 
@@ -39,6 +40,14 @@ pub enum Effect {
         card: Card,
         original: Option<OriginalRef>,
     },
+    /// A value-added service: `amount` to `beneficiary`, `fee` on top.
+    Service {
+        service: Service,
+        amount: Amount,
+        fee: Amount,
+        beneficiary: String,
+        card: Card,
+    },
     /// Settle the open batch; `forced` when it is an earlier day's, before work.
     Settle {
         forced: bool,
@@ -61,11 +70,28 @@ pub struct Draft {
     pub original: Option<OriginalRef>,
     pub entry: Entry,
     pub card: Option<Card>,
+    /// A value-added service's beneficiary and fee (`amount` is then what the beneficiary gets).
+    pub service: Option<ServiceDraft>,
+}
+
+/// What a service adds to a draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceDraft {
+    pub service: Service,
+    /// The beneficiary card number, or the phone number, keyed twice.
+    pub beneficiary: String,
+    pub fee: Amount,
 }
 
 impl Draft {
     fn new(kind: TxnKind) -> Draft {
-        Draft { kind, amount: Amount(0), original: None, entry: Entry::Swipe, card: None }
+        Draft { kind, amount: Amount(0), original: None, entry: Entry::Swipe, card: None, service: None }
+    }
+
+    /// What the payer's card is debited: the amount and any service fee.
+    pub fn total(&self) -> Amount {
+        let fee = self.service.as_ref().map_or(Amount::ZERO, |s| s.fee);
+        self.amount.checked_add(fee).unwrap_or(self.amount)
     }
 }
 
@@ -99,6 +125,23 @@ pub enum Screen {
     /// Waiting for the host.
     Busy(String),
     Menu,
+    /// A mobile reader's other functions: refund, settlement, reprint, sign-off.
+    MoreMenu,
+    /// A service's beneficiary, keyed twice: `first` holds the first keying.
+    Beneficiary {
+        service: Service,
+        first: Option<String>,
+        digits: String,
+    },
+    /// A top-up's face value, chosen from the carrier's.
+    FaceValue {
+        draft: Draft,
+    },
+    /// The reader app's calculator: `expression` as keyed, `result` in fen once computed.
+    Calculator {
+        expression: String,
+        result: Option<u64>,
+    },
     /// `q` on the menu: leave the POS?
     ConfirmQuit,
     PreAuthMenu,
@@ -189,6 +232,8 @@ pub struct App {
     pub operator: String,
     /// Test cards to present: (label, card).
     pub cards: Vec<(String, Card)>,
+    /// The services' fees and limits, as the acquirer gives them to the reader.
+    pub services: ServiceRules,
     /// The terminal's log: this batch's and earlier approved transactions, oldest first.
     pub log: Vec<LogEntry>,
     pub batch: u32,
@@ -214,6 +259,7 @@ impl App {
             operators: Operators::default(),
             operator: String::new(),
             cards,
+            services: ServiceRules::default(),
             log: Vec::new(),
             batch: 0,
             status: None,
@@ -299,6 +345,74 @@ impl App {
                 self.status = None;
                 self.menu_key(key)
             }
+            MoreMenu if back => (Menu, None),
+            MoreMenu => match key {
+                Key::Char('1') => (self.guarded(TxnKind::Refund), None),
+                Key::Char('2') => {
+                    (Busy(self.t("正在结算…", "Settling the batch…").into()), Some(Effect::Settle { forced: false }))
+                }
+                Key::Char('3') => (Reprint { digits: String::new() }, None),
+                Key::Char('4') => (Busy(self.t("正在签退…", "Signing off…").into()), Some(Effect::SignOff)),
+                _ => (MoreMenu, None),
+            },
+            Beneficiary { .. } if back => (Menu, None),
+            Beneficiary { service, first, mut digits } => match key {
+                Key::Char(c) if c.is_ascii_digit() && digits.len() < 19 => {
+                    digits.push(c);
+                    (Beneficiary { service, first, digits }, None)
+                }
+                Key::Backspace => {
+                    digits.pop();
+                    (Beneficiary { service, first, digits }, None)
+                }
+                Key::Enter => self.beneficiary_keyed(service, first, digits),
+                _ => (Beneficiary { service, first, digits }, None),
+            },
+            FaceValue { .. } if back => (Menu, None),
+            FaceValue { mut draft } => {
+                let chosen =
+                    key_digit(key).and_then(|n| n.checked_sub(1)).and_then(|i| self.services.face_values.get(i));
+                match chosen {
+                    Some(value) => {
+                        draft.amount = *value;
+                        self.price(&mut draft);
+                        (Present { draft }, None)
+                    }
+                    None => (FaceValue { draft }, None),
+                }
+            }
+            Calculator { .. } if back => (Menu, None),
+            Calculator { mut expression, result } => match key {
+                Key::Char(c) if (c.is_ascii_digit() || "+-*/.".contains(c)) && expression.len() < 40 => {
+                    expression.push(c);
+                    (Calculator { expression, result: None }, None)
+                }
+                Key::Backspace => {
+                    expression.pop();
+                    (Calculator { expression, result: None }, None)
+                }
+                Key::Char('c') => (Calculator { expression: String::new(), result: None }, None),
+                Key::Enter | Key::Char('=') => match calculator::evaluate(&expression) {
+                    Some(fen) => (Calculator { expression, result: Some(fen) }, None),
+                    None => {
+                        self.error = Some(self.t("算式有误", "Not a sum the calculator can do").into());
+                        (Calculator { expression, result: None }, None)
+                    }
+                },
+                // The result as a payment's amount.
+                Key::Char('s') => match result {
+                    Some(fen) if fen > 0 => {
+                        let mut draft = Draft::new(TxnKind::Sale);
+                        draft.amount = Amount(fen);
+                        (Present { draft }, None)
+                    }
+                    _ => {
+                        self.error = Some(self.t("先按 Enter 计算", "Press Enter to compute first").into());
+                        (Calculator { expression, result }, None)
+                    }
+                },
+                _ => (Calculator { expression, result }, None),
+            },
             ConfirmQuit => match key {
                 Key::Enter | Key::Char('y') => (Menu, Some(Effect::Quit)),
                 _ => (Menu, None),
@@ -362,6 +476,7 @@ impl App {
                 Key::Enter => match digits.parse::<u64>() {
                     Ok(minor) if minor > 0 => {
                         draft.amount = kassa_core::Amount(minor);
+                        self.price(&mut draft);
                         (Present { draft }, None)
                     }
                     _ => {
@@ -429,9 +544,10 @@ impl App {
             Confirm { .. } if back => (Menu, None),
             Confirm { draft } => match key {
                 Key::Enter => {
-                    // A balance inquiry always asks for the PIN.
-                    let pin =
-                        draft.card.as_ref().is_some_and(|c| c.pin.is_some()) || draft.kind == TxnKind::BalanceInquiry;
+                    // A balance inquiry and a service always ask for the PIN.
+                    let pin = draft.card.as_ref().is_some_and(|c| c.pin.is_some())
+                        || draft.kind == TxnKind::BalanceInquiry
+                        || draft.service.is_some();
                     if pin { (Pin { draft, digits: String::new() }, None) } else { self.send(draft, None) }
                 }
                 _ => (Confirm { draft }, None),
@@ -521,18 +637,26 @@ impl App {
         let settle = || (Busy(String::new()), Some(Effect::Settle { forced: false }));
         let sign_off = || (Busy(String::new()), Some(Effect::SignOff));
         let reprint = || (Reprint { digits: String::new() }, None);
+        let beneficiary = |service| (Beneficiary { service, first: None, digits: String::new() }, None);
+        // The mobile reader's menu is the seed's: collect, void, repayment,
+        // top-up, transfer, balance, query, calculator; the rest under 9.
         let (screen, effect) = match (self.mode, key) {
             (_, Key::Char('1')) => (Amount { draft: Draft::new(TxnKind::Sale), digits: String::new() }, None),
             (_, Key::Char('2')) => (self.guarded(TxnKind::SaleVoid), None),
-            (_, Key::Char('3')) => (self.guarded(TxnKind::Refund), None),
+            (Mode::Countertop, Key::Char('3')) => (self.guarded(TxnKind::Refund), None),
             (Mode::Countertop, Key::Char('4')) => (PreAuthMenu, None),
-            (Mode::Countertop, Key::Char('5')) | (Mode::Mobile, Key::Char('4')) => {
+            (Mode::Countertop, Key::Char('5')) | (Mode::Mobile, Key::Char('6')) => {
                 (Present { draft: Draft::new(TxnKind::BalanceInquiry) }, None)
             }
-            (Mode::Countertop, Key::Char('6')) | (Mode::Mobile, Key::Char('6')) => settle(),
-            (Mode::Countertop, Key::Char('7')) | (Mode::Mobile, Key::Char('7')) => reprint(),
-            (Mode::Countertop, Key::Char('8')) | (Mode::Mobile, Key::Char('5')) => (List { offset: 0 }, None),
-            (Mode::Countertop, Key::Char('9')) | (Mode::Mobile, Key::Char('8')) => sign_off(),
+            (Mode::Countertop, Key::Char('6')) => settle(),
+            (Mode::Countertop, Key::Char('7')) => reprint(),
+            (Mode::Countertop, Key::Char('8')) | (Mode::Mobile, Key::Char('7')) => (List { offset: 0 }, None),
+            (Mode::Countertop, Key::Char('9')) => sign_off(),
+            (Mode::Mobile, Key::Char('3')) => beneficiary(Service::Repayment),
+            (Mode::Mobile, Key::Char('4')) => beneficiary(Service::TopUp),
+            (Mode::Mobile, Key::Char('5')) => beneficiary(Service::Transfer),
+            (Mode::Mobile, Key::Char('8')) => (Calculator { expression: String::new(), result: None }, None),
+            (Mode::Mobile, Key::Char('9')) => (MoreMenu, None),
             (_, Key::Char('0')) => {
                 self.lang = self.lang.other();
                 (Menu, None)
@@ -627,6 +751,51 @@ impl App {
         (Screen::Slip { outcome, slips: Box::new(slips), index: 0 }, Some(effect))
     }
 
+    /// A service's fee on its amount, by the acquirer's schedule (shown before the PIN).
+    fn price(&self, draft: &mut Draft) {
+        if let Some(service) = draft.service.as_mut()
+            && let Some(priced) = self.services.price(service.service, draft.amount)
+        {
+            service.fee = priced.fee;
+        }
+    }
+
+    /// The beneficiary keyed once (then again to confirm), or twice: they
+    /// must agree and be a card number (Luhn) or a mobile number.
+    fn beneficiary_keyed(
+        &mut self,
+        service: Service,
+        first: Option<String>,
+        digits: String,
+    ) -> (Screen, Option<Effect>) {
+        let valid = match service {
+            Service::TopUp => kassa_core::services::is_mobile_number(&digits),
+            _ => kassa_core::CardNumber::parse(&digits).is_some_and(|p| p.luhn_ok() && digits.len() >= 13),
+        };
+        if !valid {
+            self.error = Some(match service {
+                Service::TopUp => self.t("手机号码有误（11位）", "Not a mobile number (11 digits)").into(),
+                _ => self.t("卡号有误，请重新输入", "Not a card number: key it again").into(),
+            });
+            return (Screen::Beneficiary { service, first, digits: String::new() }, None);
+        }
+        match first {
+            None => (Screen::Beneficiary { service, first: Some(digits), digits: String::new() }, None),
+            Some(first) if first != digits => {
+                self.error = Some(self.t("两次输入不一致，请重新输入", "The two keyings differ: key it again").into());
+                (Screen::Beneficiary { service, first: None, digits: String::new() }, None)
+            }
+            Some(_) => {
+                let mut draft = Draft::new(service.kind());
+                draft.service = Some(ServiceDraft { service, beneficiary: digits, fee: Amount::ZERO });
+                match service {
+                    Service::TopUp => (Screen::FaceValue { draft }, None),
+                    _ => (Screen::Amount { draft, digits: String::new() }, None),
+                }
+            }
+        }
+    }
+
     fn send(&mut self, draft: Draft, pin: Option<String>) -> (Screen, Option<Effect>) {
         let Some(mut card) = draft.card.clone() else { return (Screen::Menu, None) };
         if pin.is_some() {
@@ -634,7 +803,16 @@ impl App {
         }
         let waiting =
             format!("{} — {}", kind_title(self.lang, draft.kind), self.t("处理中，请稍候…", "waiting for the host…"));
-        let effect = Effect::Transact { kind: draft.kind, amount: draft.amount, card, original: draft.original };
+        let effect = match draft.service {
+            Some(service) => Effect::Service {
+                service: service.service,
+                amount: draft.amount,
+                fee: service.fee,
+                beneficiary: service.beneficiary,
+                card,
+            },
+            None => Effect::Transact { kind: draft.kind, amount: draft.amount, card, original: draft.original },
+        };
         (Screen::Busy(waiting), Some(effect))
     }
 }
@@ -647,6 +825,15 @@ fn original(kind: TxnKind) -> Screen {
     Screen::Original { kind, by: By::Trace, digits: String::new() }
 }
 
+/// The digit a key is, if it is one.
+fn key_digit(key: Key) -> Option<usize> {
+    match key {
+        Key::Char(c) => c.to_digit(10).map(|d| d as usize),
+        _ => None,
+    }
+}
+
+pub mod calculator;
 mod outcomes;
 mod words;
 

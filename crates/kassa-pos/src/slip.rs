@@ -27,6 +27,9 @@ pub fn kind_words(code: &str) -> &'static str {
         "completion" | "completion_advice" => "预授权完成 COMPLETION",
         "completion_void" => "完成撤销 COMPLETION VOID",
         "balance" => "余额查询 BALANCE",
+        "transfer" => "转账汇款 TRANSFER",
+        "repayment" => "信用卡还款 CARD REPAYMENT",
+        "top_up" => "手机充值 MOBILE TOP-UP",
         _ => "其他 OTHER",
     }
 }
@@ -120,8 +123,21 @@ pub fn slips(header: &Header, entry: &LogEntry, reprint: bool) -> [String; 2] {
         item(&mut lines, "日期时间 DATE/TIME", &date_time(entry));
         lines.push("-".repeat(WIDTH));
         let credit = TxnKind::from_code(&entry.kind).is_some_and(TxnKind::is_settlement_credit);
-        let amount = format!("{}{}", if credit { "-" } else { "" }, money(entry.amount));
-        lines.push(spread("金额 AMOUNT", &amount));
+        if let Some(service) = &entry.service {
+            // A service: whom it paid, and what the card paid for it.
+            let to = if entry.kind == "top_up" { "充值号码 PHONE" } else { "收款卡号 TO CARD" };
+            item(&mut lines, to, &service.beneficiary);
+            if !service.confirmation.is_empty() {
+                item(&mut lines, "运营商流水 CARRIER REF", &service.confirmation);
+            }
+            lines.push("-".repeat(WIDTH));
+            lines.push(spread("金额 AMOUNT", &money(service.amount)));
+            lines.push(spread("手续费 FEE", &money(service.fee)));
+            lines.push(spread("扣款总额 TOTAL", &money(entry.amount)));
+        } else {
+            let amount = format!("{}{}", if credit { "-" } else { "" }, money(entry.amount));
+            lines.push(spread("金额 AMOUNT", &amount));
+        }
         lines.push("-".repeat(WIDTH));
         if merchant_copy {
             lines.push("持卡人签名 CARDHOLDER SIGNATURE".into());
@@ -279,6 +295,7 @@ mod tests {
             reversed: false,
             entry: "CHIP".into(),
             operator: "01".into(),
+            service: None,
         }
     }
 

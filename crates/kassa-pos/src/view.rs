@@ -84,17 +84,68 @@ pub fn body(app: &App) -> (Vec<String>, String) {
                 vec![
                     format!("1 {}", t("收款", "Collect payment")),
                     format!("2 {}", t("撤销", "Void")),
-                    format!("3 {}", t("退货", "Refund")),
-                    format!("4 {}", t("余额查询", "Balance")),
-                    format!("5 {}", t("交易查询", "Transactions")),
-                    format!("6 {}", t("结算", "Settlement")),
-                    format!("7 {}", t("重打印", "Reprint")),
-                    format!("8 {}", t("签退", "Sign off")),
+                    format!("3 {}", t("信用卡还款", "Card repayment")),
+                    format!("4 {}", t("手机充值", "Mobile top-up")),
+                    format!("5 {}", t("转账汇款", "Transfer")),
+                    format!("6 {}", t("余额查询", "Balance")),
+                    format!("7 {}", t("交易查询", "Transactions")),
+                    format!("8 {}", t("计算器", "Calculator")),
+                    format!(
+                        "9 {}",
+                        t("更多：退货 · 结算 · 重打印 · 签退", "More: refund · settlement · reprint · sign off")
+                    ),
                     format!("0 {}", t("English", "中文")),
                 ],
-                t("0-8 选择 · q 退出", "0-8 choose · q quit"),
+                t("0-9 选择 · q 退出", "0-9 choose · q quit"),
             ),
         },
+        Screen::MoreMenu => (
+            vec![
+                format!("1 {}", t("退货", "Refund")),
+                format!("2 {}", t("结算", "Settlement")),
+                format!("3 {}", t("重打印", "Reprint")),
+                format!("4 {}", t("签退", "Sign off")),
+            ],
+            t("1-4 选择 · q 返回", "1-4 choose · q back"),
+        ),
+        Screen::Beneficiary { service, first, digits } => {
+            let what = match service {
+                kassa_core::services::Service::TopUp => t("充值手机号码", "Mobile number to top up"),
+                kassa_core::services::Service::Repayment => t("还款信用卡卡号", "Credit card to repay"),
+                kassa_core::services::Service::Transfer => t("收款人卡号", "Beneficiary's card number"),
+            };
+            let step = if first.is_some() {
+                t("请再输入一次以确认", "Key it again to confirm")
+            } else {
+                t("请输入", "Key it in")
+            };
+            (
+                vec![title(service.kind()), String::new(), format!("{what} ({step}): {digits}")],
+                t("数字 · Enter 确认 · q 返回", "digits · Enter · q back"),
+            )
+        }
+        Screen::FaceValue { draft } => {
+            let mut lines = vec![title(draft.kind), String::new(), t("选择充值面额：", "Choose the face value:")];
+            lines.extend(app.services.face_values.iter().enumerate().map(|(i, v)| format!("{} {}", i + 1, money(v.0))));
+            (lines, t("数字选择 · q 返回", "digit chooses · q back"))
+        }
+        Screen::Calculator { expression, result } => (
+            vec![
+                t("计算器", "Calculator"),
+                String::new(),
+                if expression.is_empty() { "0".into() } else { expression.clone() },
+                match result {
+                    Some(fen) => format!("= {}", money(*fen)),
+                    None => String::new(),
+                },
+                String::new(),
+                t(
+                    "+ - * / 和小数点；结果以元计，可作为收款金额",
+                    "+ - * / and decimals, in yuan; the result can be collected",
+                ),
+            ],
+            t("Enter 计算 · s 按结果收款 · c 清除 · q 返回", "Enter compute · s collect the result · c clear · q back"),
+        ),
         Screen::ConfirmQuit => (
             vec![
                 t("退出收款程序？", "Leave the POS?"),
@@ -181,7 +232,9 @@ pub fn body(app: &App) -> (Vec<String>, String) {
         ),
         Screen::Confirm { draft } => {
             let card = draft.card.as_ref().map(|c| kassa_core::mask_pan(&c.pan)).unwrap_or_default();
-            let pin = draft.card.as_ref().is_some_and(|c| c.pin.is_some()) || draft.kind == TxnKind::BalanceInquiry;
+            let pin = draft.card.as_ref().is_some_and(|c| c.pin.is_some())
+                || draft.kind == TxnKind::BalanceInquiry
+                || draft.service.is_some();
             let entry = match (app.lang, draft.entry) {
                 (crate::app::Lang::Zh, kassa_terminal::Entry::Keyed) => "手输",
                 (crate::app::Lang::Zh, kassa_terminal::Entry::Swipe) => "刷卡",
@@ -200,15 +253,26 @@ pub fn body(app: &App) -> (Vec<String>, String) {
                     format!("{}: {card}", t("卡号", "Card")),
                     format!("{}: {entry}", t("读卡方式", "Read by")),
                     String::new(),
-                    if pin {
-                        t(
-                            "请核对卡号，然后由持卡人输入密码",
-                            "Check the card number, then the cardholder enters the PIN",
-                        )
-                    } else {
-                        t("此卡免密：Enter 发送", "No PIN for this card: Enter sends it")
-                    },
-                ],
+                ]
+                .into_iter()
+                .chain(draft.service.iter().flat_map(|service| {
+                    let to = match service.service {
+                        kassa_core::services::Service::TopUp => kassa_core::services::mask_phone(&service.beneficiary),
+                        _ => kassa_core::mask_pan(&service.beneficiary),
+                    };
+                    [
+                        format!("{}: {to}", t("收款方", "To")),
+                        format!("{}: {}", t("手续费", "Fee"), money(service.fee.0)),
+                        format!("{}: {}", t("扣款总额", "Total debited"), money(draft.total().0)),
+                        String::new(),
+                    ]
+                }))
+                .chain([if pin {
+                    t("请核对卡号，然后由持卡人输入密码", "Check the card number, then the cardholder enters the PIN")
+                } else {
+                    t("此卡免密：Enter 发送", "No PIN for this card: Enter sends it")
+                }])
+                .collect(),
                 t("Enter 确认 · q 返回", "Enter confirm · q back"),
             )
         }

@@ -26,7 +26,7 @@ use tokio::net::TcpStream;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 pub use card::{Card, Entry};
-pub use state::{Failure, LogEntry, PendingReversal, TerminalState};
+pub use state::{Failure, LogEntry, PendingReversal, ServiceNote, TerminalState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalError {
@@ -378,7 +378,25 @@ impl ScriptedTerminal {
     ) -> Result<TxnAnswer> {
         let total = amount.checked_add(fee).ok_or(TerminalError::Usage("amount and fee overflow".into()))?;
         let extra = [(28, format!("D{:08}", fee.minor_units())), (48, beneficiary.to_string())];
-        self.send_financial(service.kind(), card, total, None, &extra).await
+        let answer = self.send_financial(service.kind(), card, total, None, &extra).await?;
+        if answer.code.is_approved()
+            && let Some(entry) = self.state.log.last_mut()
+            && entry.trace == answer.trace
+        {
+            let masked = match service {
+                kassa_core::services::Service::TopUp => kassa_core::services::mask_phone(beneficiary),
+                _ => kassa_core::mask_pan(beneficiary),
+            };
+            entry.service = Some(state::ServiceNote {
+                amount: amount.minor_units(),
+                fee: fee.minor_units(),
+                beneficiary: masked,
+                confirmation: answer.card_organisation.get(4..).unwrap_or("").trim().to_string(),
+            });
+            entry.domestic = answer.card_organisation.starts_with("CUP");
+            self.save()?;
+        }
+        Ok(answer)
     }
 
     async fn send_financial(
@@ -456,6 +474,7 @@ impl ScriptedTerminal {
                 reversed: false,
                 entry: card.entry.word().to_string(),
                 operator: self.config.operator.clone(),
+                service: None,
             });
         }
         self.save()?;

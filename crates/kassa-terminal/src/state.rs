@@ -59,6 +59,23 @@ pub struct LogEntry {
     /// The operator who made it, for the slip.
     #[serde(default)]
     pub operator: String,
+    /// A value-added service's amount, fee and beneficiary (`amount` is then
+    /// the total debited), for the slip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceNote>,
+}
+
+/// What a service's slip says beyond a sale's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceNote {
+    /// What the beneficiary got (or the top-up's face value).
+    pub amount: u64,
+    pub fee: u64,
+    /// The beneficiary card, masked, or the phone number with its middle hidden.
+    pub beneficiary: String,
+    /// A top-up's carrier confirmation number.
+    #[serde(default)]
+    pub confirmation: String,
 }
 
 /// A transaction the host did not approve (or never answered), for the batch's list.

@@ -110,6 +110,7 @@ pub async fn run(
     };
     let mut app = App::new(mode, header, demo_cards(facts));
     app.lang = lang;
+    app.services = facts.services.clone();
     if mode == Mode::Mobile {
         // The reader's app asks for the merchant's payment password before a void or refund.
         app.operators.supervisor_password = kassa::demo::DEMO_PAYMENT_PASSWORD.to_string();
@@ -147,6 +148,20 @@ pub async fn run(
                         };
                         app.sync(t.state().batch, t.state().log.clone());
                         app.answered(kind, amount, result, logged)
+                    }
+                    Effect::Service { service, amount, fee, beneficiary, card } => {
+                        let before = t.state().log.last().map(|e| (e.batch, e.trace));
+                        let result = t.service(service, &card, amount, fee, &beneficiary).await;
+                        let result = result.map_err(|e| e.to_string());
+                        let logged = match &result {
+                            Ok(a) if a.code.is_approved() => {
+                                t.state().log.last().filter(|e| Some((e.batch, e.trace)) != before).cloned()
+                            }
+                            _ => None,
+                        };
+                        app.sync(t.state().batch, t.state().log.clone());
+                        let total = amount.checked_add(fee).unwrap_or(amount);
+                        app.answered(service.kind(), total, result, logged)
                     }
                     Effect::Settle { forced } => {
                         let summary = batch_summary(&t);

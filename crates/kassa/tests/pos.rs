@@ -292,8 +292,10 @@ fn a_days_work_on_the_terminal_on_screen() {
     drop(demo);
 }
 
-/// The mobile reader: no log-in, its own menu with refund, settlement,
-/// reprint and sign-off; a void asks for the merchant's payment password.
+/// The mobile reader: no log-in, its own menu (collect, void, repayment,
+/// top-up, transfer, balance, query, calculator; refund, settlement,
+/// reprint and sign-off under 9); a void asks for the merchant's payment
+/// password; a transfer and a top-up go through with the fee shown before the PIN.
 #[test]
 fn the_mobile_reader_on_screen() {
     if tmux_missing() {
@@ -303,7 +305,8 @@ fn the_mobile_reader_on_screen() {
     let demo = start_demo(dir.path());
     let session = start_terminal(dir.path(), "reader", "--mobile");
     let menu = session.wait_for("1 收款");
-    for item in ["3 退货", "6 结算", "7 重打印", "8 签退"] {
+    for item in ["3 信用卡还款", "4 手机充值", "5 转账汇款", "6 余额查询", "7 交易查询", "8 计算器", "9 更多"]
+    {
         assert!(menu.contains(item), "{item}: {menu}");
     }
     session.send(&["1", "2500", "Enter", "1"]);
@@ -320,7 +323,28 @@ fn the_mobile_reader_on_screen() {
     session.wait_for("支付密码错误");
     session.send(&["2", kassa::demo::DEMO_PAYMENT_PASSWORD, "Enter"]);
     session.wait_for("原凭证号");
-    session.send(&["q", "8"]);
+    session.send(&["q", "5"]);
+    session.wait_for("收款人卡号");
+    session.send(&["6222021234500000017", "Enter"]);
+    session.wait_for("请再输入一次以确认");
+    session.send(&["6222021234500000017", "Enter", "100000", "Enter", "1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["1"]);
+    let confirm = session.wait_for("扣款总额");
+    assert!(confirm.contains("¥2.00") && confirm.contains("¥1002.00"), "{confirm}");
+    session.send(&["Enter", "123456", "Enter"]);
+    session.wait_for("交易成功 (00)");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 收款");
+    session.send(&["4", "13812345678", "Enter", "13812345678", "Enter"]);
+    session.wait_for("选择充值面额");
+    session.send(&["2", "1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["1", "Enter", "123456", "Enter"]);
+    session.wait_for("交易成功 (00)");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 收款");
+    session.send(&["9", "4"]);
     session.wait_for("结算成功");
     session.send(&["Enter"]);
     wait_closed(&session);

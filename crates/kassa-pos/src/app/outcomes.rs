@@ -164,6 +164,19 @@ impl App {
                         return Some(Effect::Print { name, texts: slips.to_vec() });
                     }
                 } else {
+                    if kind.service().is_some() {
+                        // Whose side the code speaks of (63 after the organisation).
+                        let beneficiary = answer.card_organisation.get(3..4) == Some("B");
+                        lines.push(if beneficiary {
+                            self.t(
+                                "收款方（对方银行或运营商）未能入账，本次扣款已冲正，未扣费",
+                                "The beneficiary's side refused or did not answer: the debit is reversed, nothing charged",
+                            )
+                            .into()
+                        } else {
+                            self.t("付款卡未扣款", "The paying card was not charged").into()
+                        });
+                    }
                     lines.push(
                         self.t("请返回菜单重新选择交易", "Back to the menu: choose the transaction again").into(),
                     );

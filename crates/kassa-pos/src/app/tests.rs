@@ -7,6 +7,7 @@ use ratatui::backend::TestBackend;
 
 use super::*;
 use crate::slip::BatchSummary;
+use kassa_core::services::Service;
 
 fn header() -> Header {
     Header {
@@ -94,6 +95,7 @@ fn logged(kind: &str, trace: u32, amount: u64) -> LogEntry {
         reversed: false,
         entry: "SWIPE".into(),
         operator: "01".into(),
+        service: None,
     }
 }
 
@@ -329,13 +331,9 @@ fn signing_off_with_an_open_batch_shows_its_settlement_then_the_log_in() {
 
 #[test]
 fn the_mobile_reader_has_its_own_menu_no_log_in_and_a_payment_password() {
-    let mut app = App::new(Mode::Mobile, header(), cards());
-    app.lang = Lang::En;
-    app.operators.supervisor_password = "135790".into();
-    assert_eq!(app.start(), Some(Effect::SignIn));
-    app.signed_in(Ok((1, vec![])), false);
+    let mut app = mobile();
     insta::assert_snapshot!("mobile_menu", screen(&app));
-    for item in ["3 Refund", "6 Settlement", "7 Reprint", "8 Sign off"] {
+    for item in ["3 Card repayment", "4 Mobile top-up", "5 Transfer", "6 Balance", "7 Transactions", "8 Calculator"] {
         assert!(screen(&app).contains(item), "{item}");
     }
     keys(&mut app, "2");
@@ -345,10 +343,104 @@ fn the_mobile_reader_has_its_own_menu_no_log_in_and_a_payment_password() {
     keys(&mut app, "2135790\n");
     assert!(matches!(app.screen, Screen::Original { kind: TxnKind::SaleVoid, .. }));
     keys(&mut app, "q");
-    assert_eq!(keys(&mut app, "6"), Some(Effect::Settle { forced: false }));
+    // Refund, settlement, reprint and sign-off are under 9.
+    keys(&mut app, "9");
+    assert!(screen(&app).contains("1 Refund"), "{}", screen(&app));
+    keys(&mut app, "1");
+    assert!(matches!(app.screen, Screen::Supervisor { next: TxnKind::Refund, .. }));
+    keys(&mut app, "q");
+    assert_eq!(keys(&mut app, "92"), Some(Effect::Settle { forced: false }));
     app.settled(Ok(settle_answer(Some(2))), &BatchSummary::default(), "", false);
     keys(&mut app, "\n");
-    assert_eq!(keys(&mut app, "8"), Some(Effect::SignOff));
+    assert_eq!(keys(&mut app, "94"), Some(Effect::SignOff));
+}
+
+fn mobile() -> App {
+    let mut app = App::new(Mode::Mobile, header(), cards());
+    app.lang = Lang::En;
+    app.operators.supervisor_password = "135790".into();
+    assert_eq!(app.start(), Some(Effect::SignIn));
+    app.signed_in(Ok((1, vec![])), false);
+    app.batch = 1;
+    app
+}
+
+#[test]
+fn a_transfer_keys_the_beneficiary_twice_and_shows_the_fee_before_the_pin() {
+    let mut app = mobile();
+    keys(&mut app, "5");
+    keys(&mut app, "6222021234500000018\n");
+    assert!(app.error.is_some(), "a number that fails the Luhn check");
+    keys(&mut app, "6222021234500000017\n6222021234500000025\n");
+    assert!(app.error.as_deref().is_some_and(|e| e.contains("differ")), "{:?}", app.error);
+    keys(&mut app, "6222021234500000017\n6222021234500000017\n");
+    assert!(matches!(app.screen, Screen::Amount { .. }), "{:?}", app.screen);
+    keys(&mut app, "100000\n11");
+    let shown = screen(&app);
+    assert!(shown.contains("Fee: ¥2.00") && shown.contains("Total debited: ¥1002.00"), "{shown}");
+    assert!(shown.contains("To: 622202*********0017"), "{shown}");
+    keys(&mut app, "\n");
+    assert!(matches!(app.screen, Screen::Pin { .. }), "a service always takes the PIN");
+    let effect = keys(&mut app, "123456\n");
+    let Some(Effect::Service { service, amount, fee, beneficiary, card }) = effect else { panic!("{effect:?}") };
+    assert_eq!((service, amount, fee), (Service::Transfer, Amount(100_000), Amount(200)));
+    assert_eq!((beneficiary.as_str(), card.pin.as_deref()), ("6222021234500000017", Some("123456")));
+    // Approved: slips that say the service, the fee and the total.
+    let mut entry = logged("transfer", 7, 100_200);
+    entry.service = Some(kassa_terminal::ServiceNote {
+        amount: 100_000,
+        fee: 200,
+        beneficiary: "622202*********0017".into(),
+        confirmation: String::new(),
+    });
+    let Some(Effect::Print { texts, .. }) =
+        app.answered(TxnKind::Transfer, Amount(100_200), Ok(approved(7)), Some(entry))
+    else {
+        panic!()
+    };
+    for part in ["转账汇款 TRANSFER", "收款卡号 TO CARD", "手续费 FEE", "¥2.00", "扣款总额 TOTAL", "¥1002.00"]
+    {
+        assert!(texts[0].contains(part), "{part}: {}", texts[0]);
+    }
+    // Refused on the beneficiary's side: the screen says nothing is charged.
+    keys(&mut app, "\n\n");
+    let refused = TxnAnswer {
+        code: ResponseCode::LostCard,
+        card_organisation: "CUPB".into(),
+        rrn: String::new(),
+        auth_code: String::new(),
+        ..approved(8)
+    };
+    app.answered(TxnKind::Transfer, Amount(100_200), Ok(refused), None);
+    assert!(screen(&app).contains("the debit is reversed"), "{}", screen(&app));
+}
+
+#[test]
+fn a_top_up_offers_the_face_values_and_the_calculator_collects_its_result() {
+    let mut app = mobile();
+    keys(&mut app, "4");
+    keys(&mut app, "23812345678\n");
+    assert!(app.error.is_some(), "not a mobile number");
+    keys(&mut app, "13812345678\n13812345678\n");
+    let shown = screen(&app);
+    assert!(shown.contains("2 ¥50.00") && shown.contains("6 ¥500.00"), "{shown}");
+    keys(&mut app, "211\n");
+    let effect = keys(&mut app, "123456\n");
+    assert!(
+        matches!(&effect, Some(Effect::Service { service: Service::TopUp, amount: Amount(5_000), fee: Amount(0), .. })),
+        "{effect:?}"
+    );
+    app.answered(TxnKind::TopUp, Amount(5_000), Err("gone".into()), None);
+    keys(&mut app, "\n");
+    // The calculator: 19.9 × 3 − 9.7 = ¥50.00, collected as a payment.
+    keys(&mut app, "8");
+    keys(&mut app, "s");
+    assert!(app.error.is_some(), "nothing computed yet");
+    keys(&mut app, "19.9*3-9.7\n");
+    assert!(screen(&app).contains("= ¥50.00"), "{}", screen(&app));
+    keys(&mut app, "s");
+    let Screen::Present { draft } = &app.screen else { panic!("{:?}", app.screen) };
+    assert_eq!((draft.kind, draft.amount), (TxnKind::Sale, Amount(5_000)));
 }
 
 #[test]
