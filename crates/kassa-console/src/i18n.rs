@@ -465,6 +465,10 @@ pub fn rule_description(lang: &Lang, id: &str, own: &str) -> String {
         "duplicate-phone" => "手机号已是其他商户的。",
         "block-list" => "证件号、手机号或结算卡在入网黑名单上。",
         "high-risk-category" => "经营类别（MCC）为高风险：需补充材料。",
+        "service-payer-velocity" => "同一张卡一天内多次转账或还款：一卡供养多个账户。",
+        "service-beneficiary-velocity" => "同一收款方一天内收到多笔或大额转账、还款。",
+        "many-payers-one-beneficiary" => "一天内多张不同的卡向同一收款方付款：疑似归集账户。",
+        "night-round-transfer" => "夜间整额转账或还款（¥5,000 及以上）。",
         _ => return own.to_string(),
     };
     match lang {

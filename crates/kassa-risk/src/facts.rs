@@ -42,6 +42,21 @@ pub struct Facts {
     /// Changes of the merchant's name or category in the last 30 days.
     pub merchant_changes_30d: i64,
     pub velocity: crate::velocity::Features,
+    /// A value-added service's money-laundering facts (zero for everything else).
+    pub service: ServiceFacts,
+}
+
+/// What the store knows of a transfer's or repayment's payer card and
+/// beneficiary over the last 24 hours (services that moved or are moving
+/// money), this one included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServiceFacts {
+    pub payer_count_24h: i64,
+    pub payer_sum_24h: i64,
+    pub beneficiary_count_24h: i64,
+    pub beneficiary_sum_24h: i64,
+    /// Distinct payer cards into this beneficiary.
+    pub beneficiary_payers_24h: i64,
 }
 
 impl Facts {
@@ -71,7 +86,12 @@ impl Facts {
     pub fn context(&self) -> Context<'static> {
         let mut c = Context::default();
         let v = &self.velocity;
-        let ints: [(&str, i64); 22] = [
+        let ints: [(&str, i64); 27] = [
+            ("service_payer_count_24h", self.service.payer_count_24h),
+            ("service_payer_sum_24h", self.service.payer_sum_24h),
+            ("service_beneficiary_count_24h", self.service.beneficiary_count_24h),
+            ("service_beneficiary_sum_24h", self.service.beneficiary_sum_24h),
+            ("service_beneficiary_payers_24h", self.service.beneficiary_payers_24h),
             ("merchant_changes_30d", self.merchant_changes_30d),
             ("amount", self.amount),
             ("hour", self.hour),

@@ -21,7 +21,7 @@ pub mod rules;
 pub mod velocity;
 
 pub use engine::{Decision, Engine, Hit, Outcome};
-pub use facts::{Applicant, CardKind, Facts};
+pub use facts::{Applicant, CardKind, Facts, ServiceFacts};
 pub use rules::{Action, CompiledRuleset, Mode, Rule, RuleError, Ruleset, Scope};
 pub use velocity::{Velocity, VelocityEvent};
 

@@ -58,6 +58,74 @@ fn a_quiet_sale_is_approved_by_the_whole_ruleset() {
     assert!(decision.errors.is_empty(), "{:?}", decision.errors);
 }
 
+/// A transfer of ¥1,000 paid by a card that has paid nothing else today, to
+/// a beneficiary nobody else paid.
+fn transfer(f: &mut Facts) {
+    f.kind = "transfer".into();
+    f.amount = 100_000;
+    f.service = crate::ServiceFacts {
+        payer_count_24h: 1,
+        payer_sum_24h: 100_000,
+        beneficiary_count_24h: 1,
+        beneficiary_sum_24h: 100_000,
+        beneficiary_payers_24h: 1,
+    };
+}
+
+#[test]
+fn the_service_rules_watch_payers_beneficiaries_and_nights() {
+    let engine = engine();
+    let mut quiet_transfer = quiet();
+    transfer(&mut quiet_transfer);
+    assert_eq!(engine.decide(&quiet_transfer, Scope::Realtime).outcome, Outcome::Approve);
+    let with = |change: fn(&mut Facts)| {
+        move |f: &mut Facts| {
+            transfer(f);
+            change(f)
+        }
+    };
+    check(
+        "service-payer-velocity",
+        Scope::Realtime,
+        with(|f| f.service.payer_count_24h = 6),
+        with(|f| f.service.payer_count_24h = 5),
+    );
+    check(
+        "service-beneficiary-velocity",
+        Scope::Realtime,
+        with(|f| f.service.beneficiary_sum_24h = 10_000_001),
+        with(|f| f.service.beneficiary_sum_24h = 10_000_000),
+    );
+    check(
+        "service-beneficiary-velocity",
+        Scope::Realtime,
+        with(|f| f.service.beneficiary_count_24h = 11),
+        with(|f| f.service.beneficiary_count_24h = 10),
+    );
+    check(
+        "many-payers-one-beneficiary",
+        Scope::Realtime,
+        with(|f| f.service.beneficiary_payers_24h = 3),
+        with(|f| f.service.beneficiary_payers_24h = 2),
+    );
+    check(
+        "night-round-transfer",
+        Scope::Realtime,
+        with(|f| {
+            f.amount = 500_000;
+            f.hour = 2
+        }),
+        with(|f| {
+            f.amount = 500_000;
+            f.hour = 9
+        }),
+    );
+    // Sales never see the service rules, whatever the numbers say.
+    let mut sale = quiet();
+    sale.service.beneficiary_payers_24h = 9;
+    assert_eq!(engine.decide(&sale, Scope::Realtime).outcome, Outcome::Approve);
+}
+
 #[test]
 fn every_starter_rule_fires_on_its_pattern_and_not_below() {
     check("block-lists", Scope::Realtime, |f| f.terminal_blocked = true, |_| {});

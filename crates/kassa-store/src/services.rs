@@ -195,6 +195,42 @@ pub fn payer_day_total(sql: &mut dyn Sql, payer_hash: &[u8; 32], business_date: 
     Ok(Amount(total.max(0) as u64))
 }
 
+/// What the risk rules see of a transfer's or repayment's payer card and
+/// beneficiary: the services of the last 24 hours before `now_ms` that moved
+/// or are moving money (approved, or in flight), this one included once recorded.
+pub fn risk_facts(
+    sql: &mut dyn Sql,
+    payer_hash: &[u8; 32],
+    beneficiary_hash: &[u8; 32],
+    now_ms: i64,
+) -> Result<kassa_risk::ServiceFacts> {
+    let since = now_ms - 86_400_000;
+    let standing = "s.service IN ('transfer', 'repayment') AND s.created_at > ?2
+         AND EXISTS (SELECT 1 FROM transactions t WHERE t.id = s.txn_id AND t.state IN ('in_flight', 'approved'))";
+    let payer = sql.one(
+        &format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(s.amount), 0) AS BIGINT) FROM services s
+             WHERE s.payer_hash = ?1 AND {standing}"
+        ),
+        sql_params![&payer_hash[..], since],
+    )?;
+    let beneficiary = sql.one(
+        &format!(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(s.amount), 0) AS BIGINT), COUNT(DISTINCT s.payer_hash) FROM services s
+             WHERE s.beneficiary_hash = ?1 AND {standing}"
+        ),
+        sql_params![&beneficiary_hash[..], since],
+    )?;
+    let at = |row: &Option<Row>, i| row.as_ref().map(|r| r.opt_int(i)).transpose().map(|v| v.flatten().unwrap_or(0));
+    Ok(kassa_risk::ServiceFacts {
+        payer_count_24h: at(&payer, 0)?,
+        payer_sum_24h: at(&payer, 1)?,
+        beneficiary_count_24h: at(&beneficiary, 0)?,
+        beneficiary_sum_24h: at(&beneficiary, 1)?,
+        beneficiary_payers_24h: at(&beneficiary, 2)?,
+    })
+}
+
 /// Records a service beside its just-begun transaction, unless the payer
 /// card's day would pass `card_day_max` (then `false`, nothing recorded).
 pub fn begin(sql: &mut dyn Sql, new: &NewService, card_day_max: Amount) -> Result<bool> {

@@ -353,6 +353,7 @@ impl<S: Store, N: Network> Switch<S, N> {
             now_ms,
             hour: local.hhmmss().get(..2).and_then(|h| h.parse().ok()).unwrap_or(0),
             day: local.day_number(),
+            service: kassa_risk::ServiceFacts::default(),
         }
     }
 

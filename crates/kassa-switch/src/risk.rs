@@ -39,6 +39,8 @@ pub struct RiskFacts<'a> {
     pub merchant_changes_30d: i64,
     /// The merchant's tier: `small`, `standard` or `large`.
     pub tier: &'a str,
+    /// A transfer's or repayment's payer and beneficiary over 24 hours (else zeros).
+    pub service: kassa_risk::ServiceFacts,
 }
 
 /// What the risk step lets through.
@@ -339,6 +341,7 @@ impl Risk for RuleEngineRisk {
             hour: i64::from(facts.hour),
             entry: kassa_core::txn::entry_mode_word(facts.entry_mode).to_ascii_lowercase(),
             merchant_day_total: i64::try_from(facts.daily_total.minor_units()).unwrap_or(i64::MAX),
+            service: facts.service,
             ..Facts::of_event(&event, features)
         };
         let decision = self.engine.decide(&rule_facts, Scope::Realtime);
@@ -446,6 +449,7 @@ mod tests {
             other_city: false,
             merchant_changes_30d: 0,
             tier: "standard",
+            service: kassa_risk::ServiceFacts::default(),
         };
         assert_eq!(risk.check(&facts(1_000, 4_000)), Ok(Verdict::Pass));
         assert_eq!(risk.check(&facts(1_001, 0)), Err(ResponseCode::OverAmountLimit));
@@ -496,6 +500,7 @@ mod engine_tests {
             other_city: false,
             merchant_changes_30d: 0,
             tier: "standard",
+            service: kassa_risk::ServiceFacts::default(),
         }
     }
 

@@ -111,6 +111,8 @@ impl<S: Store, N: Network> Switch<S, N> {
             now_ms: self.clock.now_ms(),
         };
         let day_max = self.config.services.card_day_max;
+        let (payer_hash, beneficiary_hash, now) =
+            (new_service.payer_hash, new_service.beneficiary_hash, new_service.now_ms);
         match self.store.office_write(move |sql| store_services::begin(sql, &new_service, day_max)).await {
             Ok(true) => {}
             Ok(false) => return self.declined(m, record, ResponseCode::OverAmountLimit, &session, pad).await,
@@ -119,8 +121,26 @@ impl<S: Store, N: Network> Switch<S, N> {
                 return self.declined(m, record, ResponseCode::SystemMalfunction, &session, pad).await;
             }
         }
-        // Risk, as for every financial request.
-        let risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, Amount::ZERO);
+        // Risk, as for every financial request, with the payer's and the
+        // beneficiary's day of services; on the amount, not the fee.
+        let service_facts = if service.pays_a_card() {
+            let read = self
+                .store
+                .office_read(move |sql| store_services::risk_facts(sql, &payer_hash, &beneficiary_hash, now + 1))
+                .await;
+            match read {
+                Ok(facts) => facts,
+                Err(error) => {
+                    tracing::error!(%error, "read a service's risk facts: answering 96");
+                    return self.declined(m, record, ResponseCode::SystemMalfunction, &session, pad).await;
+                }
+            }
+        } else {
+            kassa_risk::ServiceFacts::default()
+        };
+        let mut risk_facts = self.risk_facts(&request, &terminal, &merchant, &card, Amount::ZERO);
+        risk_facts.amount = priced.amount;
+        risk_facts.service = service_facts;
         if let Err(code) = self.assess(&risk_facts, &record, &merchant, &terminal, &card).await {
             return self.declined(m, record, code, &session, pad).await;
         }

@@ -308,3 +308,32 @@ async fn the_scripted_reader_runs_each_service_against_the_demo() {
     }
     shutdown.cancel();
 }
+
+/// The starter ruleset watches the money-laundering path: a third card
+/// paying into the same beneficiary in a day is refused (`59`), and nothing moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_payers_into_one_beneficiary_are_stopped_by_the_starter_rules() {
+    let w = world(Options {
+        ruleset: Some(kassa_risk::STARTER.to_string()),
+        clock: Some(std::sync::Arc::new(daytime())),
+        ..Options::default()
+    })
+    .await;
+    let mut t = reader(&w).await;
+    let collector = EXPIRED;
+    let payers = [
+        card(DEBIT, Some("123456"), kassa_terminal::Entry::Swipe),
+        card("6222021234500000058", Some("888888"), kassa_terminal::Entry::Swipe),
+        card(POOR, Some("111111"), kassa_terminal::Entry::Swipe),
+    ];
+    let (collector_before, _) = funds(&w, collector);
+    let mut codes = Vec::new();
+    for payer in &payers {
+        let answer = t.service(Service::Transfer, payer, Amount(500), Amount(200), collector).await.unwrap();
+        codes.push(answer.code.as_str().to_string());
+    }
+    assert_eq!(codes, ["00", "00", "59"]);
+    assert_eq!(funds(&w, collector).0, collector_before + 1_000, "only the first two arrived");
+    assert_eq!(funds(&w, POOR).0, 1_000, "the third payer was not charged");
+    settled_up(&w).await;
+}

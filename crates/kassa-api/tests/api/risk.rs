@@ -128,7 +128,7 @@ async fn ruleset_versions_over_http_draft_preview_approve_activate() {
     );
     let draft = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": text, "note": "first"})).await;
     assert_eq!((draft.status, draft.body["state"].as_str()), (201, Some("draft")), "{draft:?}");
-    assert_eq!(draft.body["rules"].as_i64(), Some(20));
+    assert_eq!(draft.body["rules"].as_i64(), Some(24));
     let again = s.post("/api/v1/ops/risk/rulesets", Some(&rita), json!({"text": text})).await;
     assert_eq!(again.status, 422, "version 1 is taken");
     let one = s.get("/api/v1/ops/risk/rulesets/1", &rita).await;
