@@ -13,6 +13,7 @@ pub mod merchants;
 pub mod office;
 pub mod ops;
 pub mod rulesets;
+pub mod services;
 pub mod terminals;
 pub mod txns;
 

@@ -321,7 +321,12 @@ impl Office {
             .unwrap_or_default();
         let date = t.local_date.clone().unwrap_or_default();
         let time = t.local_time.clone().unwrap_or_default();
-        let lines = vec![
+        let service = if TxnKind::from_code(&t.kind).and_then(TxnKind::service).is_some() {
+            self.read(move |sql| Ok(Ok(kassa_store::services::find(sql, id)?))).await?
+        } else {
+            None
+        };
+        let mut lines = vec![
             "KASSA — ELECTRONIC RECEIPT".to_string(),
             format!("MERCHANT NAME: {name}"),
             format!("MERCHANT NO.:  {merchant}"),
@@ -342,6 +347,19 @@ impl Office {
             format!("REFERENCE NO.: {}", t.reference.clone().unwrap_or_default()),
             format!("AUTH CODE:     {}", t.auth_code.clone().unwrap_or_default()),
         ];
+        if let Some(s) = service {
+            // A service: whom it paid, and what the card paid for it (AMOUNT above is the total).
+            let money = |a: Amount| a.display(Currency::CNY);
+            let to =
+                if s.service == kassa_core::services::Service::TopUp { "PHONE:        " } else { "TO CARD:      " };
+            lines.insert(8, format!("{to} {}", s.beneficiary_masked));
+            lines[9] = format!("AMOUNT:        {}", money(s.amount));
+            lines.insert(10, format!("FEE:           {}", money(s.fee)));
+            lines.insert(11, format!("TOTAL DEBITED: {}", t.amount_text));
+            if let Some(confirmation) = s.leg_reference.filter(|_| s.service == kassa_core::services::Service::TopUp) {
+                lines.push(format!("CARRIER REF.:  {confirmation}"));
+            }
+        }
         let text = lines.join("\n");
         Ok(Receipt { lines, text })
     }

@@ -337,3 +337,76 @@ async fn many_payers_into_one_beneficiary_are_stopped_by_the_starter_rules() {
     assert_eq!(funds(&w, POOR).0, 1_000, "the third payer was not charged");
     settled_up(&w).await;
 }
+
+/// The merchant sees its services (apart from takings) with fee and both
+/// legs, and a receipt that says whom it paid; operations see every
+/// merchant's, and find a stuck one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_and_the_console_show_each_service_and_its_legs() {
+    use kassa_api::Actor;
+    use kassa_api::services::ServiceFilter;
+    let w = world(Options::default()).await;
+    let mut t = reader(&w).await;
+    let answers = [
+        ask(&mut t, Service::Transfer, PAYEE, 100_000).await,
+        ask(&mut t, Service::Transfer, LOST, 100_000).await,
+        ask(&mut t, Service::TopUp, PHONE, 5_000).await,
+    ];
+    let codes: Vec<&str> = answers.iter().map(|a| a.code.as_str()).collect();
+    assert_eq!(codes, ["00", "41", "00"]);
+    let clock: std::sync::Arc<dyn kassa_core::time::Clock> =
+        std::sync::Arc::new(kassa_core::time::SystemClock { offset_minutes: 480 });
+    let office = kassa::api::office(
+        w.host.store.clone(),
+        w.hsm.clone(),
+        clock,
+        std::sync::Arc::new(kassa_api::office::SimulatedBankDirectory::default()),
+        kassa_api::Policies::default(),
+    );
+    let merchant = Actor::Merchant { user: 1, merchant: kassa_core::MerchantId::parse(MID) };
+    let seen = office.services(merchant.clone(), ServiceFilter::default()).await.unwrap();
+    assert_eq!(seen.len(), 3);
+    let statuses: Vec<(&str, &str, &str)> =
+        seen.iter().map(|s| (s.service.as_str(), s.status.as_str(), s.second_leg.as_str())).collect();
+    assert_eq!(
+        statuses,
+        [("top_up", "completed", "done"), ("transfer", "refused", "refused"), ("transfer", "completed", "done")]
+    );
+    let transfer = &seen[2];
+    assert_eq!((transfer.fee_text.as_str(), transfer.total_text.as_str()), ("¥2.00", "¥1002.00"));
+    assert_eq!(transfer.beneficiary, "622202*********0017");
+    assert!(!transfer.stuck);
+    let receipt = office.receipt(merchant.clone(), transfer.id).await.unwrap().text;
+    for line in [
+        "TYPE:          TRANSFER",
+        "TO CARD:       622202*********0017",
+        "FEE:           ¥2.00",
+        "TOTAL DEBITED: ¥1002.00",
+    ] {
+        assert!(receipt.contains(line), "{line}: {receipt}");
+    }
+    let top_up_receipt = office.receipt(merchant.clone(), seen[0].id).await.unwrap().text;
+    assert!(top_up_receipt.contains("PHONE:         138****5678") && top_up_receipt.contains("CARRIER REF.:  CM"));
+    // The merchant's takings do not count them.
+    let summary = office.transactions(merchant.clone(), kassa_api::txns::TxnFilter::default()).await.unwrap();
+    assert_eq!(summary.len(), 3, "they are in the transaction list, by their type");
+    // Operations: everyone's, and a stuck one (a credit leg left in flight by a crash, say).
+    let ops = Actor::Staff { id: 1, username: "ops".into(), role: kassa_merchant::StaffRole::Operations };
+    assert_eq!(office.services(ops.clone(), ServiceFilter::default()).await.unwrap().len(), 3);
+    let stuck_id = transfer.id;
+    w.host
+        .store
+        .office_write(move |sql| {
+            sql.exec(
+                "UPDATE services SET leg_state = 'reversing', leg_next_at = 9223372036854775807, created_at = created_at - 3600000
+                 WHERE txn_id = ?1",
+                kassa_store::sql_params![stuck_id],
+            )
+        })
+        .await
+        .unwrap();
+    let stuck = ServiceFilter { state: Some("stuck".into()), ..ServiceFilter::default() };
+    let found = office.services(ops, stuck.clone()).await.unwrap();
+    assert_eq!(found.iter().map(|s| s.id).collect::<Vec<_>>(), [stuck_id]);
+    assert!(office.services(merchant, stuck).await.is_err(), "stuck is for operations");
+}

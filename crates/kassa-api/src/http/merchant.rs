@@ -178,6 +178,19 @@ pub(crate) async fn notices(
     Ok(Json(office.notices(actor).await?))
 }
 
+/// The merchant's value-added services (transfers, repayments, top-ups made
+/// on its mobile readers), newest first: each with its fee and both legs.
+/// They are the payers' money, not the merchant's takings.
+#[utoipa::path(get, path = "/api/v1/merchant/services", tag = "merchant", params(crate::services::ServiceFilter),
+    responses((status = 200, body = Vec<crate::services::ServiceView>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn services(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(filter): Query<crate::services::ServiceFilter>,
+) -> ApiResult<Json<Vec<crate::services::ServiceView>>> {
+    Ok(Json(office.services(actor, filter).await?))
+}
+
 /// Searches the merchant's transactions, newest first (at most 500 a page).
 #[utoipa::path(get, path = "/api/v1/merchant/transactions", tag = "merchant", params(TxnFilter),
     responses((status = 200, body = Vec<TxnView>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]

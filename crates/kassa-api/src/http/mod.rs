@@ -147,6 +147,8 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(merchant::set_settlement))
         .routes(routes!(merchant::delete_card))
         .routes(routes!(merchant::notices))
+        .routes(routes!(merchant::services))
+        .routes(routes!(ops::ops_services))
         .routes(routes!(merchant::transactions))
         .routes(routes!(merchant::transactions_csv))
         .routes(routes!(merchant::transaction))

@@ -85,6 +85,19 @@ pub(crate) async fn unfreeze(
     Ok(Json(DONE))
 }
 
+/// Every merchant's value-added services with both legs and where they
+/// stand, newest first; `state=stuck` finds those whose second leg or its
+/// reversal has not ended a minute after they began.
+#[utoipa::path(get, path = "/api/v1/ops/services", tag = "operations", params(crate::services::ServiceFilter),
+    responses((status = 200, body = Vec<crate::services::ServiceView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn ops_services(
+    State(office): State<Shared>,
+    Caller(actor, _token): Caller,
+    Query(filter): Query<crate::services::ServiceFilter>,
+) -> ApiResult<Json<Vec<crate::services::ServiceView>>> {
+    Ok(Json(office.services(actor, filter).await?))
+}
+
 /// The audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/ops/audit-log", tag = "operations", params(ListQuery),
     responses((status = 200, body = Vec<AuditEntry>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
