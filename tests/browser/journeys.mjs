@@ -193,6 +193,22 @@ await journey("3 transactions from the scripted terminal show in the portal; a r
   assert.match(csv.headers()["content-type"], /text\/csv/);
   assert.match(await csv.text(), /,99\.00,/);
   await shot(d, "journey-3-receipt");
+  // A transfer on the mobile reader: on the services page apart from the
+  // takings, with its fee and total; its receipt says whom it paid.
+  terminal("--mobile", "sign-in");
+  assert.match(terminal("--mobile", "transfer", "--amount", "100000", "--to", "6222021234500000017", "--card", "1"), /00 approved/);
+  await d.goto(`${base}/services`);
+  const row = d.locator("#services tr", { hasText: "¥1000.00" });
+  await row.waitFor();
+  const text = await row.innerText();
+  for (const item of ["¥2.00", "¥1002.00", "622202*********0017"]) { assert.ok(text.includes(item), `${item} in the service's row`); }
+  await row.getByRole("link").click();
+  const slip = await d.locator("#receipt").innerText();
+  for (const item of ["TO CARD", "FEE", "TOTAL"]) { assert.ok(slip.includes(item), `${item} on the service's receipt`); }
+  await ops.goto(`${base}/console/services`);
+  await ops.locator("#services tr", { hasText: "¥1002.00" }).waitFor();
+  await ops.goto(`${base}/console/services?state=stuck`);
+  assert.equal(await ops.locator("#services tbody tr").count(), 0, "nothing stuck");
 });
 
 await journey("4 cancellation: unmet preconditions, fixed, submitted, approved, cooling-off shown", async () => {
@@ -296,13 +312,13 @@ await journey("6 risk: a case opened in the console, an action proposed by one a
 });
 
 await journey("every page renders for its role, with the security headers; a form without its CSRF token is refused", async () => {
-  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/statements", "/cancellation"]) {
+  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/services", "/statements", "/cancellation"]) {
     const response = await d.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
   }
   const admin = await staff("admin");
-  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/risk/transactions/1", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
+  for (const path of ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals", "/console/payouts", "/console/services", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/risk/transactions/1", "/console/risk/merchants/898310048990001", "/console/audit", "/console/sms"]) {
     const response = await admin.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
   }
@@ -337,11 +353,11 @@ await journey("every page in each language: its words only, no sideways scrollin
     await page.goto(`${base}${from}`);
     return (await page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute("href")))).slice(0, 1);
   };
-  const merchantPages = ["/", "/wallet", "/cards", "/terminals", "/transactions", "/statements", "/cancellation",
+  const merchantPages = ["/", "/wallet", "/cards", "/terminals", "/transactions", "/services", "/statements", "/cancellation",
     ...(await links(d, "/transactions", "#transactions a[href^='/transactions/']")),
     ...(await links(d, "/cards", "a[href$='/delete']"))];
   const staffPages = ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals",
-    "/console/payouts", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/audit", "/console/sms",
+    "/console/payouts", "/console/services", "/console/risk", "/console/risk/cases", "/console/risk/rulesets", "/console/audit", "/console/sms",
     "/console/risk/merchants/898310048990001",
     ...(await links(admin, "/console/risk/cases", "a[href^='/console/risk/cases/']")),
     ...(await links(admin, "/console/risk/rulesets", "a[href^='/console/risk/rulesets/']")),
@@ -354,7 +370,7 @@ await journey("every page in each language: its words only, no sideways scrollin
         const response = await page.goto(`${base}${path}`);
         assert.equal(response.status(), 200, path);
         for (const p of await audit(page, lang, wide)) { problems.push(`${lang} ${path}: ${p}`); }
-        if (path === "/transactions" || path === "/cards") { await shot(page, `phone-${path.slice(1)}-${lang}`); }
+        if (path === "/transactions" || path === "/cards" || path === "/services") { await shot(page, `phone-${path.slice(1)}-${lang}`); }
       }
     }
   }

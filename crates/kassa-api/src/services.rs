@@ -40,6 +40,7 @@ pub struct ServiceView {
     pub id: i64,
     /// `transfer`, `repayment` or `top_up`.
     pub service: String,
+    pub merchant_id: String,
     pub terminal_id: String,
     pub business_date: String,
     pub local_date: String,
@@ -63,6 +64,8 @@ pub struct ServiceView {
     pub debit: String,
     /// The second leg: see the filter's states.
     pub second_leg: String,
+    /// How many times the second leg (or its reversal) has been sent.
+    pub second_leg_attempts: u32,
     /// The code the terminal was answered.
     pub response_code: Option<String>,
     /// The debit's reference number.
@@ -89,6 +92,7 @@ fn view(s: &ServiceRecord, now_ms: i64) -> ServiceView {
     ServiceView {
         id: s.txn_id,
         service: s.service.code().to_string(),
+        merchant_id: s.merchant.clone(),
         terminal_id: s.terminal.clone(),
         business_date: s.business_date.clone(),
         local_date: s.local_date.clone(),
@@ -104,6 +108,7 @@ fn view(s: &ServiceRecord, now_ms: i64) -> ServiceView {
         status: status.to_string(),
         debit: s.txn_state.clone(),
         second_leg: s.leg_state.code().to_string(),
+        second_leg_attempts: s.leg_attempts,
         response_code: s.response_code.clone(),
         reference: s.rrn.clone(),
         second_leg_reference: s.leg_reference.clone(),

@@ -17,6 +17,7 @@ pub mod merchant;
 pub mod ops;
 pub mod risk;
 pub mod security;
+pub mod services;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -234,6 +235,7 @@ pub fn router(office: Arc<Office>) -> axum::Router {
         .merge(merchant::routes())
         .merge(ops::routes())
         .merge(risk::routes())
+        .merge(services::routes())
         .layer(axum::middleware::from_fn_with_state(console.clone(), closed_read_only))
         .with_state(console)
         .layer(axum::middleware::from_fn(security::headers))

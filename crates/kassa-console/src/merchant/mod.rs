@@ -64,7 +64,7 @@ fn merchant_post(ctx: &Ctx, csrf: &str) -> Result<Actor, Response> {
 }
 
 /// The merchant behind the page, or off to the log-in page.
-fn merchant(ctx: &Ctx) -> Result<Actor, Response> {
+pub(crate) fn merchant(ctx: &Ctx) -> Result<Actor, Response> {
     match &ctx.actor {
         Some(actor @ Actor::Merchant { .. }) => Ok(actor.clone()),
         _ => Err(Redirect::to("/login").into_response()),

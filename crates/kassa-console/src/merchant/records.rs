@@ -58,7 +58,7 @@ pub(super) async fn transactions(State(console): State<Shared>, c: Ctx, Query(q)
         Ok(rows) => (rows, c),
         Err(e) => (Vec::new(), c.fail(&e)),
     };
-    let kinds = kassa_core::TxnKind::ALL.iter().map(|k| k.code()).collect();
+    let kinds = kassa_core::TxnKind::TERMINAL.iter().map(|k| k.code()).collect();
     let statuses = vec!["approved", "declined", "voided", "reversed"];
     page(
         &c.clone(),
