@@ -93,6 +93,39 @@ pub struct Statement {
     pub paid: u64,
     /// What is still owed after the day (refunds above takings), recovered from later days.
     pub carried: u64,
+    /// The mobile reader's services of the day, per service: not takings, in
+    /// none of the figures above.
+    pub services: Vec<ServiceDay>,
+}
+
+/// One service's day on a statement.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ServiceDay {
+    /// `transfer`, `repayment` or `top_up`.
+    pub service: String,
+    /// Completed: both legs.
+    pub count: u64,
+    /// What the beneficiaries (or the carrier) were paid, fen.
+    pub amount: u64,
+    /// The payers' service fees, fen.
+    pub fees: u64,
+    /// Refused or reversed: nothing charged.
+    pub undone: u64,
+    /// Still between their legs.
+    pub open: u64,
+}
+
+impl From<kassa_store::services::ServiceDayTotal> for ServiceDay {
+    fn from(t: kassa_store::services::ServiceDayTotal) -> ServiceDay {
+        ServiceDay {
+            service: t.service,
+            count: t.completed_count,
+            amount: t.amount,
+            fees: t.fees,
+            undone: t.undone_count,
+            open: t.open_count,
+        }
+    }
 }
 
 impl From<MerchantDayReport> for Statement {
@@ -114,6 +147,7 @@ impl From<MerchantDayReport> for Statement {
             paid: settled.as_ref().map_or(0, |s| s.paid),
             carried: settled.as_ref().map_or(0, |s| s.carried),
             net: settled.map_or(0, |s| s.net),
+            services: Vec::new(),
         }
     }
 }
@@ -392,7 +426,11 @@ impl Office {
         let merchant = merchant_of(&actor)?;
         let date = business_date("date", &date)?;
         let rows = self.store.merchant_day_report(date.clone(), Some(merchant.clone())).await?;
-        Ok(rows.into_iter().next().map(Statement::from).unwrap_or(Statement {
+        let services = {
+            let (merchant, date) = (merchant.to_string(), date.clone());
+            self.read(move |sql| Ok(Ok(kassa_store::services::day_totals(sql, Some(&merchant), &date)?))).await?
+        };
+        let mut statement = rows.into_iter().next().map(Statement::from).unwrap_or(Statement {
             business_date: date,
             approved_count: 0,
             approved_amount: 0,
@@ -408,7 +446,10 @@ impl Office {
             net: 0,
             paid: 0,
             carried: 0,
-        }))
+            services: Vec::new(),
+        });
+        statement.services = services.into_iter().map(ServiceDay::from).collect();
+        Ok(statement)
     }
 }
 

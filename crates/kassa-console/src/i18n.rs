@@ -119,6 +119,7 @@ impl T {
             "fee" => ("手续费", "Fee"),
             "total_debited" => ("扣款合计", "Total debited"),
             "attempts" => ("发送次数", "Attempts"),
+            "undone" => ("被拒绝或已冲正（未扣款）", "Refused or reversed (nothing charged)"),
             "checklist" => ("注销条件", "Checklist"),
             "met" => ("已满足", "Met"),
             "fix" => ("去处理", "Fix"),

@@ -183,6 +183,57 @@ pub fn list(
     sql.query(&query, sql_params![merchant, business_date, leg_state, limit])?.iter().map(record).collect()
 }
 
+/// One merchant's services of one kind on a business day: what was completed
+/// (both legs) and how many were undone (refused or reversed: nothing charged).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceDayTotal {
+    pub merchant: String,
+    /// `transfer`, `repayment` or `top_up`.
+    pub service: String,
+    pub completed_count: u64,
+    /// What the beneficiaries (or the carrier) were paid, fen.
+    pub amount: u64,
+    /// The service fees the payers paid, fen: the acquirer's income, not the merchant's.
+    pub fees: u64,
+    /// Refused or reversed: nothing moved.
+    pub undone_count: u64,
+    /// Still between their legs.
+    pub open_count: u64,
+}
+
+/// [`ServiceDayTotal`]s of a business day, per merchant (or only `merchant`'s)
+/// and service.
+pub fn day_totals(sql: &mut dyn Sql, merchant: Option<&str>, business_date: &str) -> Result<Vec<ServiceDayTotal>> {
+    let done = "t.state = 'approved' AND s.leg_state = 'done'";
+    let open = "t.state = 'in_flight' OR s.leg_state IN ('in_flight', 'reversing')";
+    let query = format!(
+        "SELECT s.merchant_id, s.service,
+                CAST(SUM(CASE WHEN {done} THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN {done} THEN s.amount ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN {done} THEN s.fee ELSE 0 END), 0) AS BIGINT),
+                CAST(SUM(CASE WHEN ({done}) OR ({open}) THEN 0 ELSE 1 END) AS BIGINT),
+                CAST(SUM(CASE WHEN ({done}) OR NOT ({open}) THEN 0 ELSE 1 END) AS BIGINT)
+         FROM services s JOIN transactions t ON t.id = s.txn_id
+         WHERE s.business_date = ?2 AND (CAST(?1 AS TEXT) IS NULL OR s.merchant_id = ?1)
+         GROUP BY s.merchant_id, s.service ORDER BY s.merchant_id, s.service"
+    );
+    let count = |row: &Row, i: usize| -> Result<u64> { Ok(row.int(i)?.max(0) as u64) };
+    sql.query(&query, sql_params![merchant, business_date])?
+        .iter()
+        .map(|row| {
+            Ok(ServiceDayTotal {
+                merchant: row.text(0)?,
+                service: row.text(1)?,
+                completed_count: count(row, 2)?,
+                amount: count(row, 3)?,
+                fees: count(row, 4)?,
+                undone_count: count(row, 5)?,
+                open_count: count(row, 6)?,
+            })
+        })
+        .collect()
+}
+
 /// What the payer card has moved through transfers and repayments on a
 /// business day (standing or still in flight).
 pub fn payer_day_total(sql: &mut dyn Sql, payer_hash: &[u8; 32], business_date: &str) -> Result<Amount> {

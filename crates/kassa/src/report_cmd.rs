@@ -10,6 +10,7 @@ use kassa::settle::{money, signed_money};
 use kassa_core::MerchantId;
 use kassa_store::Store;
 use kassa_store::reports::{ExceptionItem, FEE_REPORT_DAYS_MAX, FeeIncomeDay, MerchantDayReport};
+use kassa_store::services::ServiceDayTotal;
 
 use crate::run_cmd::{business_date, runtime, store_url};
 
@@ -30,6 +31,16 @@ pub struct Where {
 pub enum ReportCommand {
     /// Per merchant: approved and failed counts and amounts, voids, refunds, fees, net settled.
     Day {
+        /// The business day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+        /// Only this merchant (15 digits).
+        #[arg(long)]
+        merchant: Option<String>,
+    },
+    /// The mobile reader's services of a business day, per merchant and
+    /// service: completed (both legs) with amounts and fees, undone, open.
+    Services {
         /// The business day, YYYY-MM-DD.
         #[arg(long)]
         date: String,
@@ -74,6 +85,17 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
             };
             let rows = query(&url, async |store| store.merchant_day_report(date.clone(), merchant).await)?;
             show(json, &rows, || day_table(&date, &rows))?;
+        }
+        ReportCommand::Services { date, merchant } => {
+            let date = business_date(&date)?;
+            if let Some(m) = &merchant {
+                MerchantId::parse(m).ok_or_else(|| anyhow!("--merchant {m:?}: 15 digits"))?;
+            }
+            let day = date.clone();
+            let rows = query(&url, async |store| {
+                store.office_read(move |sql| kassa_store::services::day_totals(sql, merchant.as_deref(), &day)).await
+            })?;
+            show(json, &rows, || services_table(&date, &rows))?;
         }
         ReportCommand::Exceptions { date } => {
             let date = business_date(&date)?;
@@ -137,6 +159,30 @@ fn day_table(date: &str, rows: &[MerchantDayReport]) -> String {
             net
         ));
     }
+    out
+}
+
+fn services_table(date: &str, rows: &[ServiceDayTotal]) -> String {
+    let mut out = format!(
+        "services of business day {date} (not takings: in no merchant's net)\n{:<16} {:<10} {:>6} {:>15} {:>11} {:>6} {:>5}\n",
+        "merchant", "service", "done", "amount", "fees", "undone", "open"
+    );
+    let (mut amount, mut fees) = (0u64, 0u64);
+    for r in rows {
+        amount += r.amount;
+        fees += r.fees;
+        out.push_str(&format!(
+            "{:<16} {:<10} {:>6} {:>15} {:>11} {:>6} {:>5}\n",
+            r.merchant,
+            r.service,
+            r.completed_count,
+            money(r.amount),
+            money(r.fees),
+            r.undone_count,
+            r.open_count
+        ));
+    }
+    out.push_str(&format!("{:<16} {:<10} {:>6} {:>15} {:>11}\n", "total", "", "", money(amount), money(fees)));
     out
 }
 

@@ -133,6 +133,48 @@ async fn each_service_moves_the_money_both_ways_and_only_then_answers_00() {
     assert_eq!(settled.code.as_str(), "00", "the host's totals agree: {settled:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_day_of_services_reconciles_both_legs_and_settles_apart_from_the_takings() {
+    use kassa_core::time::{Clock, SystemClock};
+    let w = world(Options::default()).await;
+    let mut t = reader(&w).await;
+    assert!(sale(&mut t, &debit(), 10_000).await.code.is_approved());
+    assert_eq!(ask(&mut t, Service::Transfer, PAYEE, 100_000).await.code.as_str(), "00");
+    assert_eq!(ask(&mut t, Service::TopUp, PHONE, 5_000).await.code.as_str(), "00");
+    assert_eq!(ask(&mut t, Service::Transfer, LOST, 30_000).await.code.as_str(), "41", "refused: reversed");
+    settled_up(&w).await;
+
+    // The clearing file holds the sale, each service's debit and the
+    // transfer's credit leg; the host matches every one of them.
+    let clock = SystemClock { offset_minutes: 480 };
+    let today = clock.local();
+    let records = w.sim.simulator.with_issuer(|i| i.clearing(&today.mmdd()));
+    let kinds: Vec<&str> = records.iter().map(|r| r.kind).collect();
+    assert!(kinds.contains(&"payment_to_card"), "the credit leg is cleared: {kinds:?}");
+    let clearing = kassa_settlement::parse_clearing(&kassa_network_sim::clearing_csv(&records)).unwrap();
+    let run = kassa::reconcile::run(&w.host.store, &today.yyyymmdd(), &clearing, clock.now_ms()).await.unwrap();
+    assert_eq!((run.reconciliation.matched, run.reconciliation.breaks.len()), (4, 0), "{run:?}");
+
+    // Settlement pays the merchant its sale less its fee, and nothing of the services.
+    let date = today.yyyymmdd();
+    let fees = kassa_settlement::FeeSchedule::standard();
+    let settled = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+    assert_eq!((settled.gross, settled.voids, settled.refunds), (10_000, 0, 0), "{settled:?}");
+    w.host.store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{e}"));
+    let report = w.host.store.merchant_day_report(date.clone(), None).await.unwrap();
+    assert_eq!((report[0].approved_count, report[0].approved_amount), (1, 10_000), "services are not takings");
+
+    // The day per service: what was completed, its fees, what was undone.
+    let totals = w.host.store.office_read(move |sql| services::day_totals(sql, Some(MID), &date)).await.unwrap();
+    let line = |service: &str| totals.iter().find(|l| l.service == service).cloned().unwrap();
+    let transfer = line("transfer");
+    assert_eq!((transfer.completed_count, transfer.amount, transfer.fees), (1, 100_000, 200));
+    assert_eq!((transfer.undone_count, transfer.open_count), (1, 0));
+    let top_up = line("top_up");
+    assert_eq!((top_up.completed_count, top_up.amount, top_up.fees, top_up.undone_count), (1, 5_000, 0, 0));
+    assert!(totals.iter().all(|l| l.service != "repayment"), "no repayment that day");
+}
+
 async fn record_of_reader(w: &World, answer: &TxnAnswer) -> kassa_store::TxnRecord {
     let key = kassa_store::TxnKey {
         merchant: kassa_core::MerchantId::parse(MID).unwrap(),
@@ -390,6 +432,13 @@ async fn the_portal_and_the_console_show_each_service_and_its_legs() {
     // The merchant's takings do not count them.
     let summary = office.transactions(merchant.clone(), kassa_api::txns::TxnFilter::default()).await.unwrap();
     assert_eq!(summary.len(), 3, "they are in the transaction list, by their type");
+    // The statement shows them per service, apart from the takings.
+    let today = kassa_core::time::Clock::local(&kassa_core::time::SystemClock { offset_minutes: 480 }).yyyymmdd();
+    let statement = office.statement(merchant.clone(), today).await.unwrap();
+    assert_eq!((statement.approved_count, statement.approved_amount), (0, 0), "no takings");
+    let lines: Vec<(&str, u64, u64, u64, u64)> =
+        statement.services.iter().map(|l| (l.service.as_str(), l.count, l.amount, l.fees, l.undone)).collect();
+    assert_eq!(lines, [("top_up", 1, 5_000, 0, 0), ("transfer", 1, 100_000, 200, 1)]);
     // Operations: everyone's, and a stuck one (a credit leg left in flight by a crash, say).
     let ops = Actor::Staff { id: 1, username: "ops".into(), role: kassa_merchant::StaffRole::Operations };
     assert_eq!(office.services(ops.clone(), ServiceFilter::default()).await.unwrap().len(), 3);
