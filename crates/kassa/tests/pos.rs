@@ -295,7 +295,8 @@ fn a_days_work_on_the_terminal_on_screen() {
 /// The mobile reader: no log-in, its own menu (collect, void, repayment,
 /// top-up, transfer, balance, query, calculator; refund, settlement,
 /// reprint and sign-off under 9); a void asks for the merchant's payment
-/// password; a transfer and a top-up go through with the fee shown before the PIN.
+/// password; a transfer, a top-up and a repayment go through with the fee
+/// shown before the PIN; the calculator's result is collected as a payment.
 #[test]
 fn the_mobile_reader_on_screen() {
     if tmux_missing() {
@@ -341,6 +342,28 @@ fn the_mobile_reader_on_screen() {
     session.send(&["2", "1"]);
     session.wait_for("选择测试卡");
     session.send(&["1", "Enter", "123456", "Enter"]);
+    session.wait_for("交易成功 (00)");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 收款");
+    // A repayment into the demo's credit card.
+    session.send(&["3", "6225881234567890120", "Enter", "6225881234567890120", "Enter", "20000", "Enter", "1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["1"]);
+    let confirm = session.wait_for("扣款总额");
+    assert!(confirm.contains("¥202.00"), "{confirm}");
+    session.send(&["Enter", "123456", "Enter"]);
+    session.wait_for("交易成功 (00)");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 收款");
+    // The calculator: 12 × 3 + 4.5 = ¥40.50, collected as a payment.
+    session.send(&["8", "12*3+4.5", "Enter"]);
+    session.wait_for("= ¥40.50");
+    session.send(&["s", "1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["1"]);
+    let check = session.wait_for("请核对卡号");
+    assert!(check.contains("¥40.50"), "{check}");
+    session.send(&["Enter", "123456", "Enter"]);
     session.wait_for("交易成功 (00)");
     session.send(&["Enter", "Enter"]);
     session.wait_for("1 收款");
