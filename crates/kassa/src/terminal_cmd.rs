@@ -177,6 +177,16 @@ pub enum TerminalCommand {
         #[command(flatten)]
         card: CardArgs,
     },
+    /// The reader app's calculator: the sum EXPRESSION (digits, `.`, `+ - * /`,
+    /// times and division first) in fen, no floating point, half up; with
+    /// --collect the result is collected as a payment (a sale) on --card.
+    Calc {
+        expression: String,
+        #[arg(long)]
+        collect: bool,
+        #[command(flatten)]
+        card: CardArgs,
+    },
     /// Send the kept reversal now, if there is one.
     Reversal,
     /// Settle the batch; uploads it when the host's totals differ.
@@ -376,6 +386,18 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
                 println!("  a reversal is kept and will be sent before the next transaction");
             }
             return Ok(ExitCode::SUCCESS);
+        }
+        TerminalCommand::Calc { expression, collect, card } => {
+            let fen = kassa_pos::app::calculator::evaluate(expression)
+                .with_context(|| format!("{expression:?}: not a sum the calculator can do"))?;
+            println!("{expression} = {}", Amount(fen).display(Currency::CNY));
+            if !*collect {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if fen == 0 {
+                bail!("nothing to collect: the result is ¥0.00");
+            }
+            financial(TxnKind::Sale, Some(fen), card, None)?
         }
         TerminalCommand::Sale { amount, card } => financial(TxnKind::Sale, Some(*amount), card, None)?,
         TerminalCommand::Void { original, card } => {

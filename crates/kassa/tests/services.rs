@@ -337,11 +337,14 @@ async fn the_scripted_reader_runs_each_service_against_the_demo() {
     };
     let (code, _) = tokio::task::block_in_place(|| run(&["sign-in"]));
     assert_eq!(code, Some(0));
-    let cases: [(&[&str], i32, &str); 4] = [
+    let cases: [(&[&str], i32, &str); 6] = [
         (&["transfer", "--amount", "100000", "--to", PAYEE, "--card", "1"], 0, "fee ¥2.00  total debited ¥1002.00"),
         (&["repay", "--amount", "50000", "--to", CREDIT, "--card", "1"], 0, "622588*********0120 credited ¥500.00"),
         (&["top-up", "--amount", "5000", "--phone", PHONE, "--card", "1"], 0, "the carrier's confirmation CM"),
         (&["transfer", "--amount", "1000", "--to", LOST, "--card", "1"], 1, "the payer's card is not charged"),
+        // The reader app's calculator, and its result collected as a sale.
+        (&["calc", "12*3+4.5"], 0, "12*3+4.5 = ¥40.50"),
+        (&["calc", "19.99*3", "--collect", "--card", "1"], 0, "sale ¥59.97"),
     ];
     for (args, want, says) in cases {
         let (code, out) = tokio::task::block_in_place(|| run(args));
