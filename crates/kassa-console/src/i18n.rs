@@ -541,20 +541,7 @@ pub fn yuan_u(minor: &u64) -> String {
 
 /// Minor units from what a person types as yuan: `99`, `99.5`, `99.00`, `1,234.56`.
 pub fn parse_yuan(text: &str) -> Option<i64> {
-    let text: String = text.trim().trim_start_matches('¥').chars().filter(|c| *c != ',').collect();
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty() || whole.len() > 12 || !whole.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > 2 {
-        return None;
-    }
-    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let cents = match fraction.len() {
-        0 => 0,
-        1 => fraction.parse::<i64>().ok()? * 10,
-        _ => fraction.parse::<i64>().ok()?,
-    };
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
+    kassa_core::Amount::parse_major(text, kassa_core::Currency::CNY).and_then(|a| i64::try_from(a.0).ok())
 }
 
 /// An error as the page shows it: the API's reason in English, and in

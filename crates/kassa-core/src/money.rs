@@ -97,6 +97,27 @@ impl Amount {
     pub fn decimal(self, currency: Currency) -> String {
         written(false, self.0, currency, false, false)
     }
+
+    /// An amount as people write it, in major units: `99`, `99.5`, `99.00`,
+    /// `¥1,234.56` — at most the currency's decimals, no sign, no exponent, no
+    /// floating point; `None` for anything else or past [`AMOUNT_MAX`].
+    pub fn parse_major(text: &str, currency: Currency) -> Option<Amount> {
+        let symbol = currency.symbol();
+        let text = text.trim();
+        let text = if symbol.is_empty() { text } else { text.strip_prefix(symbol).unwrap_or(text).trim_start() };
+        let text: String = text.chars().filter(|c| *c != ',').collect();
+        let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+        let decimals = currency.exponent() as usize;
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 12 || !digits(whole) || fraction.len() > decimals || !digits(fraction) {
+            return None;
+        }
+        let scale = 10u64.pow(currency.exponent());
+        let padded = format!("{fraction:0<decimals$}");
+        let minor = if decimals == 0 { 0 } else { padded.parse::<u64>().ok()? };
+        let value = whole.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(minor)?;
+        (value <= AMOUNT_MAX.0).then_some(Amount(value))
+    }
 }
 
 /// A signed amount of minor units (a net, a balance that went below zero):
@@ -146,6 +167,20 @@ mod tests {
         assert_eq!(Amount(9900).to_field(), "000000009900");
         assert_eq!(Amount(10000).scaled_down(115, 100), Some(Amount(11500)));
         assert_eq!(Amount(u64::MAX).checked_add(Amount(1)), None);
+    }
+
+    #[test]
+    fn amounts_are_read_as_people_write_them() {
+        let cny = |t: &str| Amount::parse_major(t, Currency::CNY);
+        assert_eq!(cny("99"), Some(Amount(9_900)));
+        assert_eq!(cny("99.5"), Some(Amount(9_950)));
+        assert_eq!(cny(" ¥1,234.56 "), Some(Amount(123_456)));
+        assert_eq!(cny("0.05"), Some(Amount(5)));
+        for bad in ["", "-1", "1.234", "1e3", ".5", "abc", "9999999999999"] {
+            assert_eq!(cny(bad), None, "{bad}");
+        }
+        assert_eq!(Amount::parse_major("500", Currency(392)), Some(Amount(500)));
+        assert_eq!(Amount::parse_major("5.1", Currency(392)), None);
     }
 
     #[test]
