@@ -13,6 +13,7 @@ pub mod office;
 pub mod postgres;
 pub mod reports;
 pub mod services;
+pub mod till;
 mod sql;
 pub mod sqlite;
 

@@ -55,6 +55,7 @@ pub struct Share {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemShare {
     pub code: String,
+    /// The least of its names in the period (an item renamed meanwhile has two).
     pub name: String,
     pub quantity: u64,
     /// Fen.
@@ -164,6 +165,9 @@ pub fn compute(baskets: &[BasketFact], dates: &[String]) -> Figures {
                 name: line.name.clone(),
                 ..ItemShare::default()
             });
+            if line.name < item.name {
+                item.name = line.name.clone();
+            }
             item.quantity += line.quantity;
             item.sales += line.amount;
         }

@@ -16,7 +16,7 @@ pub const DEPARTMENT_MAX: usize = 30;
 /// Departments a merchant may define.
 pub const DEPARTMENTS_MAX: usize = 100;
 /// Items a merchant's catalogue may hold (a CSV import may hold as many rows).
-pub const ITEMS_MAX: usize = 20_000;
+pub const ITEMS_MAX: usize = 10_000;
 /// The highest price an item may have: ¥99,999.99.
 pub const PRICE_MAX: Amount = Amount(9_999_999);
 /// The largest CSV a merchant may import, in bytes.

@@ -5,6 +5,7 @@
 //! the terminal builds baskets with them.
 
 pub mod analytics;
+pub mod api;
 pub mod basket;
 pub mod catalogue;
 pub mod code;

@@ -52,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0016_otp_requester.sql"),
     include_str!("../../migrations/sqlite/0017_mobile_readers.sql"),
     include_str!("../../migrations/sqlite/0018_services.sql"),
+    include_str!("../../migrations/sqlite/0019_till.sql"),
 ];
 
 /// Work queued for the writer thread.
