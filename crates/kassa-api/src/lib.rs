@@ -15,6 +15,7 @@ pub mod ops;
 pub mod rulesets;
 pub mod services;
 pub mod terminals;
+pub mod till;
 pub mod txns;
 
 pub use error::{ApiError, ApiResult};

@@ -470,7 +470,7 @@ fn format_time(hhmmss: &str) -> String {
 /// The year of a transaction's local date (MMDD): its business day's, less
 /// one when the business day ran into a new year past the cut-off (a sale on
 /// 31 December after the cut-off belongs to 1 January's business day).
-fn local_year(business_date: &str, mmdd: &str) -> String {
+pub(crate) fn local_year(business_date: &str, mmdd: &str) -> String {
     let year: i32 = business_date.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
     let business_mmdd = business_date.get(4..8).unwrap_or("");
     if mmdd.len() == 4 && mmdd > business_mmdd { format!("{:04}", year - 1) } else { format!("{year:04}") }

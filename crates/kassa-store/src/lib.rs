@@ -13,9 +13,9 @@ pub mod office;
 pub mod postgres;
 pub mod reports;
 pub mod services;
-pub mod till;
 mod sql;
 pub mod sqlite;
+pub mod till;
 
 use std::future::Future;
 

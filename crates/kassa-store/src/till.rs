@@ -125,7 +125,15 @@ pub fn put_item(sql: &mut dyn Sql, merchant: &str, item: &Item, now_ms: i64) -> 
     let changed = sql.exec(
         "UPDATE till_items SET name = ?3, price = ?4, department = ?5, active = ?6, updated_at = ?7
          WHERE merchant_id = ?1 AND code = ?2",
-        sql_params![merchant, item.code.as_str(), item.name.as_str(), item.price.0, item.department.as_str(), item.active, now_ms],
+        sql_params![
+            merchant,
+            item.code.as_str(),
+            item.name.as_str(),
+            item.price.0,
+            item.department.as_str(),
+            item.active,
+            now_ms
+        ],
     )?;
     if changed > 0 {
         return Ok(false);
@@ -133,7 +141,15 @@ pub fn put_item(sql: &mut dyn Sql, merchant: &str, item: &Item, now_ms: i64) -> 
     sql.exec(
         "INSERT INTO till_items (merchant_id, code, name, price, department, active, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        sql_params![merchant, item.code.as_str(), item.name.as_str(), item.price.0, item.department.as_str(), item.active, now_ms],
+        sql_params![
+            merchant,
+            item.code.as_str(),
+            item.name.as_str(),
+            item.price.0,
+            item.department.as_str(),
+            item.active,
+            now_ms
+        ],
     )?;
     Ok(true)
 }
@@ -158,8 +174,8 @@ pub fn settings(sql: &mut dyn Sql, merchant: &str) -> Result<TillSettings> {
     else {
         return Ok(TillSettings::default());
     };
-    let segments = serde_json::from_str(&row.text(0)?)
-        .map_err(|e| crate::StoreError::Corrupt(format!("till segments: {e}")))?;
+    let segments =
+        serde_json::from_str(&row.text(0)?).map_err(|e| crate::StoreError::Corrupt(format!("till segments: {e}")))?;
     Ok(TillSettings { segments, keyed_price: row.flag(1)? })
 }
 
@@ -183,13 +199,20 @@ pub struct SaleRef {
     pub rrn: Option<String>,
     pub local_date: Option<String>,
     pub local_time: Option<String>,
+    pub business_date: String,
     pub original_id: Option<i64>,
 }
 
 /// The transaction of `terminal`'s (batch, trace), if the host has it.
-pub fn transaction_at(sql: &mut dyn Sql, merchant: &str, terminal: &str, batch: u32, trace: u32) -> Result<Option<SaleRef>> {
+pub fn transaction_at(
+    sql: &mut dyn Sql,
+    merchant: &str,
+    terminal: &str,
+    batch: u32,
+    trace: u32,
+) -> Result<Option<SaleRef>> {
     sql.one(
-        "SELECT id, kind, state, amount, rrn, local_date, local_time, original_id FROM transactions
+        "SELECT id, kind, state, amount, rrn, local_date, local_time, original_id, business_date FROM transactions
          WHERE terminal_id = ?1 AND batch = ?2 AND trace = ?3 AND merchant_id = ?4",
         sql_params![terminal, batch, trace, merchant],
     )?
@@ -203,6 +226,7 @@ pub fn transaction_at(sql: &mut dyn Sql, merchant: &str, terminal: &str, batch: 
             local_date: r.opt_text(5)?,
             local_time: r.opt_text(6)?,
             original_id: r.opt_int(7)?,
+            business_date: r.text(8)?,
         })
     })
     .transpose()
@@ -244,7 +268,11 @@ pub fn record_basket(sql: &mut dyn Sql, b: &NewBasket, now_ms: i64) -> Result<Ba
     )? {
         let id = row.int(0)?;
         let same_lines = lines(sql, id)?.iter().map(|l| &l.line).eq(b.basket.lines.iter());
-        return Ok(if row.int(1)? as u64 == total.0 && same_lines { BasketRecorded::Again(id) } else { BasketRecorded::Conflict(id) });
+        return Ok(if row.int(1)? as u64 == total.0 && same_lines {
+            BasketRecorded::Again(id)
+        } else {
+            BasketRecorded::Conflict(id)
+        });
     }
     let id = sql.insert(
         "INSERT INTO baskets (merchant_id, terminal_id, batch, trace, rrn, txn_id, total, items, segment, local_date,
@@ -405,7 +433,8 @@ pub fn record_return(
     returns: &[(u32, u32, Amount)],
     now_ms: i64,
 ) -> Result<bool> {
-    let done = sql.scalar("SELECT COUNT(*) FROM basket_returns WHERE refund_txn_id = ?1", sql_params![refund_txn_id])?;
+    let done =
+        sql.scalar("SELECT COUNT(*) FROM basket_returns WHERE refund_txn_id = ?1", sql_params![refund_txn_id])?;
     if done > 0 {
         return Ok(false);
     }
@@ -474,7 +503,9 @@ pub fn figures(sql: &mut dyn Sql, merchant: &str, dates: &[String]) -> Result<Fi
             p(),
         )?
         .iter()
-        .map(|row| Ok(ItemShare { code: row.text(0)?, name: row.text(1)?, quantity: count(row, 2)?, sales: count(row, 3)? }))
+        .map(|row| {
+            Ok(ItemShare { code: row.text(0)?, name: row.text(1)?, quantity: count(row, 2)?, sales: count(row, 3)? })
+        })
         .collect::<Result<Vec<_>>>()?;
     analytics::top(&mut top_items);
     Ok(Figures {

@@ -8,6 +8,7 @@
 pub mod card;
 pub mod seal;
 pub mod state;
+pub mod till;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -111,6 +111,10 @@ pub struct TerminalState {
     /// Declined or unanswered transactions, for the settlement list.
     #[serde(default)]
     pub failures: Vec<Failure>,
+    /// Baskets paid while the till's API could not be reached, oldest first:
+    /// sent, once each, when it can ([`crate::till`]).
+    #[serde(default)]
+    pub pending_baskets: Vec<kassa_till::api::BasketPost>,
 }
 
 impl TerminalState {

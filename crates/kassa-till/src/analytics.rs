@@ -147,7 +147,11 @@ pub fn compute(baskets: &[BasketFact], dates: &[String]) -> Figures {
         let count: u64 = basket.lines.iter().map(|l| l.quantity).sum();
         figures.sales += sales;
         figures.items += count;
-        for (map, key) in [(&mut hours, format!("{:02}", basket.hour)), (&mut segments, basket.segment.clone()), (&mut days, basket.local_date.clone())] {
+        for (map, key) in [
+            (&mut hours, format!("{:02}", basket.hour)),
+            (&mut segments, basket.segment.clone()),
+            (&mut days, basket.local_date.clone()),
+        ] {
             let share = map.entry(key.clone()).or_insert_with(|| Share { key, ..Share::default() });
             share.sales += sales;
             share.items += count;
@@ -203,10 +207,34 @@ mod tests {
     fn a_small_period_adds_up() {
         let dates = vec!["20261201".to_string(), "20261202".to_string()];
         let baskets = vec![
-            BasketFact { local_date: "20261201".into(), hour: 9, segment: "student".into(), lines: vec![line("A", "drinks", 2, 400), line("B", "snacks", 1, 750)], voided: false },
-            BasketFact { local_date: "20261201".into(), hour: 9, segment: "senior".into(), lines: vec![line("A", "drinks", 1, 200)], voided: false },
-            BasketFact { local_date: "20261202".into(), hour: 18, segment: "student".into(), lines: vec![line("B", "snacks", 3, 2_250)], voided: true },
-            BasketFact { local_date: "20261130".into(), hour: 18, segment: "student".into(), lines: vec![line("B", "snacks", 3, 2_250)], voided: false },
+            BasketFact {
+                local_date: "20261201".into(),
+                hour: 9,
+                segment: "student".into(),
+                lines: vec![line("A", "drinks", 2, 400), line("B", "snacks", 1, 750)],
+                voided: false,
+            },
+            BasketFact {
+                local_date: "20261201".into(),
+                hour: 9,
+                segment: "senior".into(),
+                lines: vec![line("A", "drinks", 1, 200)],
+                voided: false,
+            },
+            BasketFact {
+                local_date: "20261202".into(),
+                hour: 18,
+                segment: "student".into(),
+                lines: vec![line("B", "snacks", 3, 2_250)],
+                voided: true,
+            },
+            BasketFact {
+                local_date: "20261130".into(),
+                hour: 18,
+                segment: "student".into(),
+                lines: vec![line("B", "snacks", 3, 2_250)],
+                voided: false,
+            },
         ];
         let f = compute(&baskets, &dates);
         assert_eq!((f.baskets, f.sales, f.items), (2, 1_350, 4));

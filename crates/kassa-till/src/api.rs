@@ -5,7 +5,82 @@
 //! canonical form ([`request_digest`]). The host verifies it with the same
 //! key, and refuses a time more than [`TIME_SKEW_MAX_MS`] away from its own.
 
+use kassa_core::Amount;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::basket::Line;
+use crate::catalogue::Item;
+use crate::code::ItemCode;
+use crate::segment::Segment;
+
+/// Where a terminal downloads its catalogue (GET).
+pub const CATALOGUE_PATH: &str = "/api/v1/terminal/till/catalogue";
+/// Where it records a paid basket (POST).
+pub const BASKETS_PATH: &str = "/api/v1/terminal/till/baskets";
+/// Where it records a refund's returned items (POST).
+pub const RETURNS_PATH: &str = "/api/v1/terminal/till/returns";
+
+/// The catalogue as a terminal downloads and keeps it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerminalCatalogue {
+    pub merchant_id: String,
+    pub version: i64,
+    pub items: Vec<CatalogueEntry>,
+    pub departments: Vec<String>,
+    pub segments: Vec<Segment>,
+    pub keyed_price: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueEntry {
+    pub code: String,
+    pub name: String,
+    /// Fen.
+    pub price: u64,
+    pub department: String,
+}
+
+impl TerminalCatalogue {
+    /// The item a scanned or keyed code names, if it is on sale.
+    pub fn find(&self, code: &str) -> Option<Item> {
+        let (code, _) = ItemCode::parse(code).ok()?;
+        self.items.iter().find(|e| e.code == code.as_str()).map(|e| Item {
+            code: code.clone(),
+            name: e.name.clone(),
+            price: Amount(e.price),
+            department: e.department.clone(),
+            active: true,
+        })
+    }
+}
+
+/// A paid basket, as a terminal sends it (and keeps it until the host has it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasketPost {
+    /// The sale that paid it.
+    pub batch: u32,
+    pub trace: u32,
+    pub segment: String,
+    pub lines: Vec<Line>,
+    /// Fen.
+    pub total: u64,
+}
+
+/// A refund's return of a basket's lines (1-based line numbers), as a terminal sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnPost {
+    /// The refund.
+    pub batch: u32,
+    pub trace: u32,
+    pub lines: Vec<ReturnedLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnedLine {
+    pub line: u32,
+    pub quantity: u32,
+}
 
 /// The terminal's id (8 characters, field 41's).
 pub const HEADER_TERMINAL: &str = "kassa-terminal";

@@ -104,13 +104,15 @@ pub fn parse_csv(text: &str, departments: &HashSet<String>) -> Result<Vec<Item>,
         return Err(vec![RowError { line: 0, reason: format!("the file is over {} bytes", CSV_BYTES_MAX) }]);
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut errors = Vec::new();
     match reader.headers() {
         Ok(h) => {
             let names: Vec<String> = h.iter().map(|s| s.to_ascii_lowercase()).collect();
             let wanted = &CSV_HEADER[..4];
-            if names.len() < 4 || names[..4] != *wanted || (names.len() > 4 && names[4] != "active") || names.len() > 5 {
+            if names.len() < 4 || names[..4] != *wanted || (names.len() > 4 && names[4] != "active") || names.len() > 5
+            {
                 return Err(vec![RowError { line: 1, reason: format!("the header must be {}", CSV_HEADER.join(",")) }]);
             }
         }
@@ -141,7 +143,10 @@ pub fn parse_csv(text: &str, departments: &HashSet<String>) -> Result<Vec<Item>,
             continue;
         }
         let Some(price) = Amount::parse_major(field(2), Currency::CNY) else {
-            errors.push(RowError { line, reason: format!("price {:?}: yuan with at most two decimals, e.g. 12.50", field(2)) });
+            errors.push(RowError {
+                line,
+                reason: format!("price {:?}: yuan with at most two decimals, e.g. 12.50", field(2)),
+            });
             continue;
         };
         let active = match field(4).to_ascii_lowercase().as_str() {
@@ -181,7 +186,10 @@ pub fn to_csv(items: &[Item]) -> String {
 }
 
 /// The departments a CSV names that the merchant has not defined (to say so at once).
-pub fn unknown_departments<'a>(items: impl IntoIterator<Item = &'a str>, departments: &HashSet<String>) -> BTreeSet<String> {
+pub fn unknown_departments<'a>(
+    items: impl IntoIterator<Item = &'a str>,
+    departments: &HashSet<String>,
+) -> BTreeSet<String> {
     items.into_iter().filter(|d| !departments.contains(*d)).map(str::to_string).collect()
 }
 

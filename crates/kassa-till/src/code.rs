@@ -51,7 +51,11 @@ impl ItemCode {
             _ => {
                 let fits = text.len() <= INTERNAL_CODE_MAX
                     && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-                return if fits { Ok((ItemCode(text.to_string()), CodeKind::Internal)) } else { Err(CodeError::Malformed) };
+                return if fits {
+                    Ok((ItemCode(text.to_string()), CodeKind::Internal))
+                } else {
+                    Err(CodeError::Malformed)
+                };
             }
         };
         let digits: Vec<u8> = text.bytes().map(|b| b - b'0').collect();

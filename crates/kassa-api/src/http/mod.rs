@@ -113,13 +113,14 @@ mod bodies;
 mod merchant;
 mod ops;
 mod risk;
+mod till;
 
 pub use bodies::*;
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Kassa merchant and operations API", description = "The merchant app and the operations console of Kassa, as JSON. Amounts are integer minor units (fen). Every error, whatever answers it, is {code, reason} (and field, for a field that fails its check). Besides the codes each operation names, any operation may answer: 400 bad_request (a query string that does not parse), 401 unauthorized, 403 forbidden or account_closed, 404 not_found (also an unknown route), 405 method_not_allowed, 413 body_too_large, 415 unsupported_media_type, 422 invalid_body or invalid_field, 429 too_many_requests, 503 store_unavailable, 5xx server_error."),
-    tags((name = "auth"), (name = "merchant"), (name = "operations"), (name = "risk"))
+    tags((name = "auth"), (name = "merchant"), (name = "operations"), (name = "risk"), (name = "till"), (name = "terminal", description = "A terminal's own requests, signed with the MAC key of its current sign-in: headers Kassa-Terminal, Kassa-Time (milliseconds) and Kassa-Mac (8 hex characters): the terminal MAC over the SHA-256 of the request in its canonical form (README, the shop till)."))
 )]
 struct ApiDoc;
 
@@ -130,6 +131,9 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(merchant::cancellation_document))
         .routes(routes!(ops::ops_cancellation_document))
         .layer(DefaultBodyLimit::max(UPLOAD_BODY_MAX));
+    let imports = OpenApiRouter::new()
+        .routes(routes!(till::items_csv, till::import_items))
+        .layer(DefaultBodyLimit::max(kassa_till::catalogue::CSV_BYTES_MAX + 1024));
     let (router, spec) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::send_code))
         .routes(routes!(auth::register))
@@ -199,8 +203,22 @@ pub fn router_and_spec(office: Arc<Office>) -> (axum::Router, utoipa::openapi::O
         .routes(routes!(ops::phone_confirmation))
         .routes(routes!(ops::approve_cancellation))
         .routes(routes!(ops::reject_cancellation))
+        .routes(routes!(till::departments, till::add_department))
+        .routes(routes!(till::remove_department))
+        .routes(routes!(till::items, till::add_item))
+        .routes(routes!(till::item, till::change_item))
+        .routes(routes!(till::retire_item))
+        .routes(routes!(till::settings, till::put_settings))
+        .routes(routes!(till::baskets))
+        .routes(routes!(till::basket))
+        .routes(routes!(till::analytics))
+        .routes(routes!(till::analytics_csv))
+        .routes(routes!(till::terminal_catalogue))
+        .routes(routes!(till::terminal_basket))
+        .routes(routes!(till::terminal_return))
         .layer(DefaultBodyLimit::max(JSON_BODY_MAX))
         .merge(uploads)
+        .merge(imports)
         .with_state(office)
         .split_for_parts();
     let document = spec.clone();
