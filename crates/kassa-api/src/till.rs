@@ -836,6 +836,10 @@ impl Office {
                 let Some(basket) = store_till::basket_of_sale(sql, &m, original)? else {
                     return Ok(Err(ApiError::not_found("basket of the refunded sale")));
                 };
+                if store_till::return_recorded(sql, refund.txn_id)? {
+                    // Sent again: recorded once, answered as it stands.
+                    return Ok(Ok(basket));
+                }
                 let mut returns = Vec::new();
                 let mut sum = Amount::ZERO;
                 for r in &req.lines {

@@ -259,20 +259,17 @@ pub enum BasketRecorded {
 }
 
 /// Records `b` once: a second basket for the same sale is [`BasketRecorded::Again`]
-/// when it has the same total and lines, else a conflict.
+/// when it has the same total, segment and lines, else a conflict.
 pub fn record_basket(sql: &mut dyn Sql, b: &NewBasket, now_ms: i64) -> Result<BasketRecorded> {
     let total = b.basket.total().map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
     if let Some(row) = sql.one(
-        "SELECT id, total FROM baskets WHERE terminal_id = ?1 AND batch = ?2 AND trace = ?3",
+        "SELECT id, total, segment FROM baskets WHERE terminal_id = ?1 AND batch = ?2 AND trace = ?3",
         sql_params![b.terminal.as_str(), b.batch, b.trace],
     )? {
         let id = row.int(0)?;
         let same_lines = lines(sql, id)?.iter().map(|l| &l.line).eq(b.basket.lines.iter());
-        return Ok(if row.int(1)? as u64 == total.0 && same_lines {
-            BasketRecorded::Again(id)
-        } else {
-            BasketRecorded::Conflict(id)
-        });
+        let same = row.int(1)? as u64 == total.0 && row.text(2)? == b.segment && same_lines;
+        return Ok(if same { BasketRecorded::Again(id) } else { BasketRecorded::Conflict(id) });
     }
     let id = sql.insert(
         "INSERT INTO baskets (merchant_id, terminal_id, batch, trace, rrn, txn_id, total, items, segment, local_date,
@@ -423,6 +420,11 @@ pub fn basket_of_sale(sql: &mut dyn Sql, merchant: &str, txn_id: i64) -> Result<
         Some(row) => basket(sql, merchant, row.int(0)?),
         None => Ok(None),
     }
+}
+
+/// Whether a refund's return is recorded already.
+pub fn return_recorded(sql: &mut dyn Sql, refund_txn_id: i64) -> Result<bool> {
+    Ok(sql.scalar("SELECT COUNT(*) FROM basket_returns WHERE refund_txn_id = ?1", sql_params![refund_txn_id])? > 0)
 }
 
 /// A refund's return of basket lines: (line number, quantity, amount).

@@ -97,10 +97,10 @@ impl Basket {
             return Err(BasketError::Price);
         }
         self.lines.push(line);
-        self.total().map_err(|e| {
+        if let Err(e) = self.total() {
             self.lines.pop();
-            e
-        })?;
+            return Err(e);
+        }
         Ok(self.lines.len() - 1)
     }
 
