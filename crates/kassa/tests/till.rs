@@ -71,9 +71,10 @@ impl Api {
             body.len()
         );
         stream.write_all(head.as_bytes()).await.unwrap();
-        stream.write_all(body).await.unwrap();
+        // The server may answer before it reads the whole body.
+        let _ = stream.write_all(body).await;
         let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).await.unwrap();
+        let _ = stream.read_to_end(&mut answer).await;
         let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
         let status = String::from_utf8_lossy(&answer[9..12]).parse().unwrap();
         (status, answer[split + 4..].to_vec())
