@@ -122,18 +122,19 @@ pub fn item_count(sql: &mut dyn Sql, merchant: &str) -> Result<usize> {
 
 /// Writes `item` (new or changed); whether it was new.
 pub fn put_item(sql: &mut dyn Sql, merchant: &str, item: &Item, now_ms: i64) -> Result<bool> {
+    let params: Vec<Value> = vec![
+        merchant.into(),
+        item.code.as_str().into(),
+        item.name.as_str().into(),
+        item.price.0.into(),
+        item.department.as_str().into(),
+        item.active.into(),
+        now_ms.into(),
+    ];
     let changed = sql.exec(
         "UPDATE till_items SET name = ?3, price = ?4, department = ?5, active = ?6, updated_at = ?7
          WHERE merchant_id = ?1 AND code = ?2",
-        sql_params![
-            merchant,
-            item.code.as_str(),
-            item.name.as_str(),
-            item.price.0,
-            item.department.as_str(),
-            item.active,
-            now_ms
-        ],
+        &params,
     )?;
     if changed > 0 {
         return Ok(false);
@@ -141,15 +142,7 @@ pub fn put_item(sql: &mut dyn Sql, merchant: &str, item: &Item, now_ms: i64) -> 
     sql.exec(
         "INSERT INTO till_items (merchant_id, code, name, price, department, active, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        sql_params![
-            merchant,
-            item.code.as_str(),
-            item.name.as_str(),
-            item.price.0,
-            item.department.as_str(),
-            item.active,
-            now_ms
-        ],
+        &params,
     )?;
     Ok(true)
 }
