@@ -10,6 +10,7 @@ use kassa_core::{Amount, TxnKind};
 use kassa_terminal::{Card, Entry, LogEntry, OriginalRef};
 
 use crate::slip::{self, Header};
+pub use till::{TillDraft, TillEntry, TillSale};
 
 /// A countertop terminal, or a card reader paired with the merchant's phone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +29,8 @@ pub enum Key {
     Enter,
     Backspace,
     Esc,
+    Up,
+    Down,
 }
 
 /// What the screen asks the device to do.
@@ -47,6 +50,15 @@ pub enum Effect {
         fee: Amount,
         beneficiary: String,
         card: Card,
+    },
+    /// The till's catalogue: download it (or take the one kept), then [`App::catalogue_loaded`].
+    Catalogue,
+    /// A till sale: the basket's total by card; once approved, the basket
+    /// goes on the sale's slip and to the host ([`App::till_answered`]).
+    TillSale {
+        amount: Amount,
+        card: Card,
+        sale: Box<TillSale>,
     },
     /// Settle the open batch; `forced` when it is an earlier day's, before work.
     Settle {
@@ -72,6 +84,8 @@ pub struct Draft {
     pub card: Option<Card>,
     /// A value-added service's beneficiary and fee (`amount` is then what the beneficiary gets).
     pub service: Option<ServiceDraft>,
+    /// A till sale's basket and segment (`amount` is then the basket's total).
+    pub till: Option<Box<TillSale>>,
 }
 
 /// What a service adds to a draft.
@@ -85,7 +99,7 @@ pub struct ServiceDraft {
 
 impl Draft {
     fn new(kind: TxnKind) -> Draft {
-        Draft { kind, amount: Amount(0), original: None, entry: Entry::Swipe, card: None, service: None }
+        Draft { kind, amount: Amount(0), original: None, entry: Entry::Swipe, card: None, service: None, till: None }
     }
 
     /// What the payer's card is debited: the amount and any service fee.
@@ -199,6 +213,12 @@ pub enum Screen {
     Reprint {
         digits: String,
     },
+    /// The till: the basket being rung up (in [`App::till`]) and the code being keyed.
+    Till,
+    /// `q` on a till with items in the basket: discard it?
+    TillDiscard,
+    /// The customer-segment key, before the card.
+    TillSegment,
     /// Slips shown (and printed): the outcome above, the copy `index`.
     Slip {
         outcome: Vec<String>,
@@ -243,6 +263,10 @@ pub struct App {
     pub error: Option<String>,
     /// Signed off after settling: the settlement screen leaves to the log-in.
     signed_off: bool,
+    /// The till's catalogue, as the terminal last downloaded it.
+    pub catalogue: Option<kassa_till::api::TerminalCatalogue>,
+    /// The till's basket while it is rung up and paid.
+    pub till: Option<TillDraft>,
 }
 
 impl App {
@@ -265,6 +289,8 @@ impl App {
             status: None,
             error: None,
             signed_off: false,
+            catalogue: None,
+            till: None,
         }
     }
 
@@ -486,6 +512,7 @@ impl App {
                 },
                 _ => (Amount { draft, digits }, None),
             },
+            Present { draft } if back && draft.till.is_some() => (TillSegment, None),
             Present { .. } if back => (Menu, None),
             Present { mut draft } => {
                 let entry = match key {
@@ -567,8 +594,10 @@ impl App {
             },
             Answer { .. } => {
                 self.status = None;
-                (Menu, None)
+                // A declined till sale leaves its basket, for another card.
+                if self.till.is_some() { (Till, None) } else { (Menu, None) }
             }
+            Till | TillDiscard | TillSegment => self.till_step(screen, key, back),
             ForcedNotice { batch } => match key {
                 Key::Enter | Key::Char(' ') => (
                     Busy(format!("{} {batch:06}…", self.t("正在结算批次", "Settling batch"))),
@@ -652,6 +681,7 @@ impl App {
             (Mode::Countertop, Key::Char('7')) => reprint(),
             (Mode::Countertop, Key::Char('8')) | (Mode::Mobile, Key::Char('7')) => (List { offset: 0 }, None),
             (Mode::Countertop, Key::Char('9')) => sign_off(),
+            (Mode::Countertop, Key::Char('t')) => self.open_till(),
             (Mode::Mobile, Key::Char('3')) => beneficiary(Service::Repayment),
             (Mode::Mobile, Key::Char('4')) => beneficiary(Service::TopUp),
             (Mode::Mobile, Key::Char('5')) => beneficiary(Service::Transfer),
@@ -803,15 +833,16 @@ impl App {
         }
         let waiting =
             format!("{} — {}", kind_title(self.lang, draft.kind), self.t("处理中，请稍候…", "waiting for the host…"));
-        let effect = match draft.service {
-            Some(service) => Effect::Service {
+        let effect = match (draft.service, draft.till) {
+            (Some(service), _) => Effect::Service {
                 service: service.service,
                 amount: draft.amount,
                 fee: service.fee,
                 beneficiary: service.beneficiary,
                 card,
             },
-            None => Effect::Transact { kind: draft.kind, amount: draft.amount, card, original: draft.original },
+            (None, Some(sale)) => Effect::TillSale { amount: draft.amount, card, sale },
+            (None, None) => Effect::Transact { kind: draft.kind, amount: draft.amount, card, original: draft.original },
         };
         (Screen::Busy(waiting), Some(effect))
     }
@@ -835,6 +866,7 @@ fn key_digit(key: Key) -> Option<usize> {
 
 pub mod calculator;
 mod outcomes;
+pub mod till;
 mod words;
 
 pub use words::{answer_words, balance_lines, kind_title};

@@ -135,6 +135,9 @@ pub fn slips(header: &Header, entry: &LogEntry, reprint: bool) -> [String; 2] {
             lines.push(spread("手续费 FEE", &money(service.fee)));
             lines.push(spread("扣款总额 TOTAL", &money(entry.amount)));
         } else {
+            if let Some(basket) = &entry.basket {
+                basket_lines(&mut lines, basket);
+            }
             let amount = format!("{}{}", if credit { "-" } else { "" }, money(entry.amount));
             lines.push(spread("金额 AMOUNT", &amount));
         }
@@ -152,6 +155,20 @@ pub fn slips(header: &Header, entry: &LogEntry, reprint: bool) -> [String; 2] {
         lines.join("\n") + "\n"
     };
     [copy(true), copy(false)]
+}
+
+/// A till sale's items: each line's name, then its quantity, unit price and
+/// amount; then how many items.
+fn basket_lines(lines: &mut Vec<String>, basket: &kassa_till::api::BasketPost) {
+    lines.push("商品 ITEMS".into());
+    for line in &basket.lines {
+        lines.extend(wrap(&line.name, WIDTH));
+        let amount = line.amount().map_or_else(|| "-".into(), |a| money(a.0));
+        lines.push(spread(&format!("  {} x {}", line.quantity, money(line.unit_price.0)), &amount));
+    }
+    let count: u64 = basket.lines.iter().map(|l| u64::from(l.quantity)).sum();
+    lines.push(spread("件数 COUNT", &count.to_string()));
+    lines.push("-".repeat(WIDTH));
 }
 
 /// One kind of transaction in a batch: how many, how much.
@@ -296,6 +313,7 @@ mod tests {
             entry: "CHIP".into(),
             operator: "01".into(),
             service: None,
+            basket: None,
         }
     }
 

@@ -12,6 +12,9 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use crate::app::{App, By, Mode, Screen, kind_title};
 use crate::slip;
 
+mod till;
+pub use till::segment_name;
+
 fn money(minor: u64) -> String {
     Amount(minor).display(Currency::CNY)
 }
@@ -77,8 +80,9 @@ pub fn body(app: &App) -> (Vec<String>, String) {
                     format!("8 {}", t("交易明细", "Transactions")),
                     format!("9 {}", t("签退", "Sign off")),
                     format!("0 {}", t("English", "中文")),
+                    format!("t {}", t("收银台（扫码收银）", "Till (scan items)")),
                 ],
-                t("0-9 选择 · q 退出", "0-9 choose · q quit"),
+                t("0-9 · t 选择 · q 退出", "0-9 · t choose · q quit"),
             ),
             Mode::Mobile => (
                 vec![
@@ -334,6 +338,7 @@ pub fn body(app: &App) -> (Vec<String>, String) {
             ],
             t("数字 · Enter · q 返回", "digits · Enter · q back"),
         ),
+        Screen::Till | Screen::TillSegment | Screen::TillDiscard => till::body(app),
         Screen::Slip { outcome, slips, index } => {
             let mut lines = outcome.clone();
             lines.push(String::new());

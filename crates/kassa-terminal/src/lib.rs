@@ -476,6 +476,7 @@ impl ScriptedTerminal {
                 entry: card.entry.word().to_string(),
                 operator: self.config.operator.clone(),
                 service: None,
+                basket: None,
             });
         }
         self.save()?;

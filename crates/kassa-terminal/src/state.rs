@@ -63,6 +63,9 @@ pub struct LogEntry {
     /// the total debited), for the slip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceNote>,
+    /// A till sale's basket (its lines, segment and total), for the slip and reprints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basket: Option<kassa_till::api::BasketPost>,
 }
 
 /// What a service's slip says beyond a sale's.

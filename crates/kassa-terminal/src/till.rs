@@ -94,6 +94,84 @@ impl ScriptedTerminal {
     }
 }
 
+/// What became of a paid basket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BasketSent {
+    /// The host has it (now, or it had it already).
+    Recorded,
+    /// The API could not be reached: kept, and sent when it can be.
+    Kept(String),
+    /// The host refused it for good (the reason); it is not kept.
+    Refused(String),
+}
+
+/// Where the catalogue last downloaded is kept: beside the state file.
+fn catalogue_path(terminal: &ScriptedTerminal) -> Option<std::path::PathBuf> {
+    let state = terminal.config.state_path.as_ref()?;
+    let stem = state.file_stem()?.to_string_lossy().into_owned();
+    Some(state.with_file_name(format!("{stem}-catalogue.json")))
+}
+
+impl ScriptedTerminal {
+    /// The catalogue: downloaded now (and kept), or, when the API cannot be
+    /// reached, the one kept from the last download. The error says why it
+    /// is not fresh; `None` when there is none at all.
+    pub async fn till_catalogue(&self, api: &TillApi, now_ms: i64) -> (Option<TerminalCatalogue>, Option<TillError>) {
+        let path = catalogue_path(self);
+        match api.catalogue(self, now_ms).await {
+            Ok(catalogue) => {
+                if let Some(path) = &path
+                    && let Ok(text) = serde_json::to_vec(&catalogue)
+                {
+                    // Kept as the state is: a temporary file, then a rename.
+                    let temporary = path.with_extension("tmp");
+                    let _ = std::fs::write(&temporary, text).and_then(|()| std::fs::rename(&temporary, path));
+                }
+                (Some(catalogue), None)
+            }
+            Err(error) => {
+                let kept = path
+                    .and_then(|p| std::fs::read(p).ok())
+                    .and_then(|bytes| serde_json::from_slice::<TerminalCatalogue>(&bytes).ok());
+                (kept, Some(error))
+            }
+        }
+    }
+
+    /// After a till sale is approved: its basket goes on the sale's log entry
+    /// (for the slip and reprints), then to the host — after any kept ones —
+    /// or, when the API cannot be reached, into the queue.
+    pub async fn till_sale_paid(&mut self, api: &TillApi, basket: BasketPost, now_ms: i64) -> BasketSent {
+        if let Some(entry) =
+            self.state.log.iter_mut().rev().find(|e| e.batch == basket.batch && e.trace == basket.trace)
+        {
+            entry.basket = Some(basket.clone());
+        }
+        if let Err(e) = self.save() {
+            return BasketSent::Kept(e.to_string());
+        }
+        if !self.state.pending_baskets.is_empty()
+            && let Err(e) = self.send_kept_baskets(api, now_ms).await
+        {
+            return match self.keep_basket(basket) {
+                Ok(()) => BasketSent::Kept(e.to_string()),
+                Err(e) => BasketSent::Kept(e.to_string()),
+            };
+        }
+        match api.record_basket(self, &basket, now_ms).await {
+            Ok(_) => BasketSent::Recorded,
+            Err(e) if e.is_final() => BasketSent::Refused(e.to_string()),
+            Err(e) => {
+                let reason = e.to_string();
+                match self.keep_basket(basket) {
+                    Ok(()) => BasketSent::Kept(reason),
+                    Err(e) => BasketSent::Kept(format!("{reason}; and it could not be kept: {e}")),
+                }
+            }
+        }
+    }
+}
+
 impl TillApi {
     pub fn new(address: impl Into<String>) -> TillApi {
         TillApi { address: address.into() }

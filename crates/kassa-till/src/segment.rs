@@ -33,6 +33,20 @@ pub fn default_segments() -> Vec<Segment> {
     .collect()
 }
 
+/// The English name of a default segment (its Chinese name is [`Segment::name`]);
+/// a merchant's own segments have only the name the merchant gave them.
+pub fn english_name(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "young_man" => "Young man",
+        "young_woman" => "Young woman",
+        "man" => "Man",
+        "woman" => "Woman",
+        "senior" => "Senior",
+        "student" => "Student",
+        _ => return None,
+    })
+}
+
 /// A merchant's own segments from their names, in key order: codes `s1`…`s9`.
 pub fn own_segments(names: &[String]) -> Result<Vec<Segment>, String> {
     if names.is_empty() || names.len() > SEGMENTS_MAX {

@@ -9,10 +9,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use kassa::demo::DemoFacts;
+use kassa_core::TxnKind;
 use kassa_core::time::Clock;
 use kassa_pos::slip::Header;
 use kassa_pos::{App, BatchSummary, Effect, Key, Lang, Mode};
 use kassa_terminal::{Card, Entry, ScriptedTerminal, TerminalConfig};
+use kassa_till::api::BasketPost;
 
 /// The demo's cards as the operator picks them: debit cards want a PIN; credit cards sign.
 fn demo_cards(facts: &DemoFacts) -> Vec<(String, Card)> {
@@ -41,6 +43,19 @@ fn demo_cards(facts: &DemoFacts) -> Vec<(String, Card)> {
             (label, card)
         })
         .collect()
+}
+
+/// What an approved transaction logged (a balance inquiry logs nothing):
+/// the log's last entry, if it is not the one that was last `before`.
+fn logged_since(
+    t: &ScriptedTerminal,
+    before: Option<(u32, u32)>,
+    result: &Result<kassa_terminal::TxnAnswer, String>,
+) -> Option<kassa_terminal::LogEntry> {
+    match result {
+        Ok(a) if a.code.is_approved() => t.state().log.last().filter(|e| Some((e.batch, e.trace)) != before).cloned(),
+        _ => None,
+    }
 }
 
 /// The open batch as it stands, for the settlement screen and its list.
@@ -82,6 +97,8 @@ fn key_of(event: &event::KeyEvent) -> Option<Key> {
         KeyCode::Enter => Some(Key::Enter),
         KeyCode::Backspace => Some(Key::Backspace),
         KeyCode::Esc => Some(Key::Esc),
+        KeyCode::Up => Some(Key::Up),
+        KeyCode::Down => Some(Key::Down),
         _ => None,
     }
 }
@@ -118,6 +135,8 @@ pub async fn run(
     app.sync(t.state().batch, t.state().log.clone());
     let slips = demo.join("slips");
     let clock = kassa_core::time::SystemClock { offset_minutes: 480 };
+    // The till's API (catalogue, baskets): the demo's merchants API.
+    let till_api = kassa_terminal::till::TillApi::new(facts.api.clone().unwrap_or_default());
     let mut screen = ratatui::init();
     let mut pending = app.start();
     // Keys are read on this thread: nothing else runs while the operator
@@ -132,6 +151,10 @@ pub async fn run(
                         t.set_operator(if app.operator.is_empty() { "01" } else { &app.operator });
                         let open = yesterday_open(&t, &clock.local().mmdd());
                         let result = t.sign_in().await.map_err(|e| e.to_string());
+                        if result.is_ok() && !t.state().pending_baskets.is_empty() {
+                            // Baskets paid while the API was away go now; what cannot, waits.
+                            let _ = t.send_kept_baskets(&till_api, clock.now_ms()).await;
+                        }
                         app.sync(t.state().batch, t.state().log.clone());
                         app.signed_in(result, open)
                     }
@@ -139,26 +162,45 @@ pub async fn run(
                         let before = t.state().log.last().map(|e| (e.batch, e.trace));
                         let result = t.transact(kind, &card, amount, original.as_ref()).await;
                         let result = result.map_err(|e| e.to_string());
-                        // Only what this transaction logged (a balance inquiry logs nothing).
-                        let logged = match &result {
-                            Ok(a) if a.code.is_approved() => {
-                                t.state().log.last().filter(|e| Some((e.batch, e.trace)) != before).cloned()
-                            }
-                            _ => None,
-                        };
+                        let logged = logged_since(&t, before, &result);
                         app.sync(t.state().batch, t.state().log.clone());
                         app.answered(kind, amount, result, logged)
+                    }
+                    Effect::Catalogue => {
+                        let (catalogue, stale) = t.till_catalogue(&till_api, clock.now_ms()).await;
+                        app.catalogue_loaded(catalogue, stale.map(|e| e.to_string()));
+                        None
+                    }
+                    Effect::TillSale { amount, card, sale } => {
+                        let before = t.state().log.last().map(|e| (e.batch, e.trace));
+                        let result = t.transact(TxnKind::Sale, &card, amount, None).await;
+                        let result = result.map_err(|e| e.to_string());
+                        let logged = logged_since(&t, before, &result);
+                        let sent = match &logged {
+                            Some(entry) => {
+                                let basket = BasketPost {
+                                    batch: entry.batch,
+                                    trace: entry.trace,
+                                    segment: sale.segment.clone(),
+                                    lines: sale.basket.lines.clone(),
+                                    total: amount.minor_units(),
+                                };
+                                Some(t.till_sale_paid(&till_api, basket, clock.now_ms()).await)
+                            }
+                            None => None,
+                        };
+                        // The entry again: it holds the basket now, for the slip.
+                        let logged = logged.and_then(|l| {
+                            t.state().log.iter().rev().find(|e| e.batch == l.batch && e.trace == l.trace).cloned()
+                        });
+                        app.sync(t.state().batch, t.state().log.clone());
+                        app.till_answered(amount, result, logged, sent)
                     }
                     Effect::Service { service, amount, fee, beneficiary, card } => {
                         let before = t.state().log.last().map(|e| (e.batch, e.trace));
                         let result = t.service(service, &card, amount, fee, &beneficiary).await;
                         let result = result.map_err(|e| e.to_string());
-                        let logged = match &result {
-                            Ok(a) if a.code.is_approved() => {
-                                t.state().log.last().filter(|e| Some((e.batch, e.trace)) != before).cloned()
-                            }
-                            _ => None,
-                        };
+                        let logged = logged_since(&t, before, &result);
                         app.sync(t.state().batch, t.state().log.clone());
                         let total = amount.checked_add(fee).unwrap_or(amount);
                         app.answered(service.kind(), total, result, logged)

@@ -8,6 +8,7 @@ use ratatui::backend::TestBackend;
 use super::*;
 use crate::slip::BatchSummary;
 use kassa_core::services::Service;
+use kassa_terminal::till::BasketSent;
 
 fn header() -> Header {
     Header {
@@ -96,6 +97,7 @@ fn logged(kind: &str, trace: u32, amount: u64) -> LogEntry {
         entry: "SWIPE".into(),
         operator: "01".into(),
         service: None,
+        basket: None,
     }
 }
 
@@ -504,4 +506,132 @@ fn a_balance_inquiry_asks_for_the_pin_and_shows_available_and_ledger() {
     assert!(shown.contains("Available balance: ¥1234.56") && shown.contains("Ledger balance: ¥1300.00"), "{shown}");
     let only = balance_lines(Lang::Zh, "1002156C000000123456");
     assert_eq!(only, ["可用余额: ¥1234.56"]);
+}
+
+fn catalogue(keyed_price: bool) -> kassa_till::api::TerminalCatalogue {
+    let entry = |code: &str, name: &str, price: u64, department: &str| kassa_till::api::CatalogueEntry {
+        code: code.into(),
+        name: name.into(),
+        price,
+        department: department.into(),
+    };
+    kassa_till::api::TerminalCatalogue {
+        merchant_id: "898310048990001".into(),
+        version: 3,
+        items: vec![
+            entry("6901234567892", "矿泉水 550ml", 200, "饮料"),
+            entry("96385074", "口香糖", 850, "零食"),
+            entry("1001", "散装苹果", 1_290, "生鲜"),
+        ],
+        departments: vec!["饮料".into(), "零食".into(), "生鲜".into()],
+        segments: kassa_till::segment::default_segments(),
+        keyed_price,
+    }
+}
+
+/// At the till in English, with the catalogue loaded.
+fn at_the_till(keyed_price: bool) -> App {
+    let mut app = signed_in();
+    assert_eq!(keys(&mut app, "t"), Some(Effect::Catalogue));
+    app.catalogue_loaded(Some(catalogue(keyed_price)), None);
+    assert_eq!(app.screen, Screen::Till);
+    app
+}
+
+#[test]
+fn the_till_rings_up_a_basket_and_pays_it_by_card() {
+    let mut app = at_the_till(true);
+    assert!(screen(&app).contains("Catalogue up to date · 3 items"));
+    // A scanner types the digits and Enter; a second scan adds to the line.
+    keys(&mut app, "6901234567892\n6901234567892\n96385074\n");
+    keys(&mut app, "1001\n3*");
+    insta::assert_snapshot!("till_basket", screen(&app));
+    let till = app.till.clone().unwrap_or_else(|| panic!("a basket"));
+    let quantities: Vec<u32> = till.basket.lines.iter().map(|l| l.quantity).collect();
+    assert_eq!(quantities, [2, 1, 3]);
+    assert_eq!(till.basket.total(), Ok(Amount(2 * 200 + 850 + 3 * 1_290)));
+    // j/k choose a line; + and - change it; x removes it.
+    keys(&mut app, "kk+");
+    assert_eq!(app.till.as_ref().map(|t| t.basket.lines[0].quantity), Some(3));
+    keys(&mut app, "-j");
+    keys(&mut app, "x");
+    assert!(screen(&app).contains("Removed 口香糖"), "{}", screen(&app));
+    keys(&mut app, "-");
+    keys(&mut app, "-");
+    assert!(app.error.is_none());
+    keys(&mut app, "-");
+    assert!(app.error.as_deref().is_some_and(|e| e.contains("x removes")), "{:?}", app.error);
+    // Enter alone: the segment key, then the ordinary sale of the total.
+    keys(&mut app, "\n");
+    insta::assert_snapshot!("till_segment", screen(&app));
+    keys(&mut app, "6");
+    assert!(screen(&app).contains("Sale  ¥16.90"), "{}", screen(&app));
+    let effect = keys(&mut app, "12\n");
+    let Some(Effect::TillSale { amount, card, sale }) = effect else { panic!("{effect:?}") };
+    assert_eq!((amount, card.pan.as_str(), sale.segment.as_str()), (Amount(1_690), "6225881234567890120", "student"));
+    assert_eq!(sale.basket.total(), Ok(Amount(1_690)));
+    // Approved: the slip lists the items; the till starts afresh.
+    let mut entry = logged("sale", 1, 1_690);
+    entry.basket = Some(kassa_till::api::BasketPost {
+        batch: 1,
+        trace: 1,
+        segment: sale.segment.clone(),
+        lines: sale.basket.lines.clone(),
+        total: 1_690,
+    });
+    let print = app.till_answered(amount, Ok(approved(1)), Some(entry), Some(BasketSent::Recorded));
+    let Some(Effect::Print { texts, .. }) = print else { panic!("{print:?}") };
+    assert!(texts[1].contains("矿泉水 550ml") && texts[1].contains("1 x ¥12.90") && texts[1].contains("件数 COUNT"));
+    assert!(screen(&app).contains("The basket is recorded at the host"), "{}", screen(&app));
+    assert_eq!(app.till, None);
+}
+
+#[test]
+fn a_declined_card_leaves_the_basket_for_another() {
+    let mut app = at_the_till(true);
+    keys(&mut app, "96385074\n\n1");
+    let effect = keys(&mut app, "12\n");
+    assert!(matches!(effect, Some(Effect::TillSale { .. })));
+    let declined = TxnAnswer { code: ResponseCode::InsufficientFunds, ..approved(1) };
+    assert_eq!(app.till_answered(Amount(850), Ok(declined), None, None), None);
+    keys(&mut app, "\n");
+    assert_eq!(app.screen, Screen::Till);
+    assert_eq!(app.till.as_ref().map(|t| t.basket.lines.len()), Some(1));
+    // q with items asks first; any other key keeps the basket.
+    keys(&mut app, "q");
+    assert_eq!(app.screen, Screen::TillDiscard);
+    keys(&mut app, "n");
+    assert_eq!(app.screen, Screen::Till);
+    keys(&mut app, "qy");
+    assert_eq!((app.screen.clone(), app.till.clone()), (Screen::Menu, None));
+}
+
+#[test]
+fn an_unknown_or_wrong_code_says_so() {
+    let mut app = at_the_till(true);
+    keys(&mut app, "6901234567893\n");
+    assert!(app.error.as_deref().is_some_and(|e| e.contains("wrong check digit (should be 2)")), "{:?}", app.error);
+    // Not in the catalogue: the price is keyed, in fen.
+    keys(&mut app, "4006381333931\n");
+    assert!(screen(&app).contains("not in the catalogue: key its price"), "{}", screen(&app));
+    keys(&mut app, "1500\n");
+    let line = app.till.as_ref().map(|t| t.basket.lines[0].clone()).unwrap_or_else(|| panic!("a line"));
+    assert!(line.keyed && line.unit_price == Amount(1_500) && line.department == "keyed");
+    // A quantity past the limit, and a price of nothing, are refused.
+    keys(&mut app, "1000*");
+    assert!(app.error.as_deref().is_some_and(|e| e.contains("1 to 999")), "{:?}", app.error);
+    // When the merchant does not allow keyed prices, the till only says so.
+    let mut strict = at_the_till(false);
+    keys(&mut strict, "4006381333931\n");
+    assert!(strict.error.as_deref().is_some_and(|e| e.contains("does not allow keyed prices")));
+    assert!(strict.till.as_ref().is_some_and(|t| t.basket.lines.is_empty()));
+    // Enter on an empty basket.
+    keys(&mut strict, "\n");
+    assert_eq!(strict.error.as_deref(), Some("Scan an item first"));
+    // No catalogue at all: back to the menu, saying why.
+    let mut none = signed_in();
+    keys(&mut none, "t");
+    none.catalogue_loaded(None, Some("connection refused".into()));
+    assert_eq!(none.screen, Screen::Menu);
+    assert!(none.error.as_deref().is_some_and(|e| e.contains("No catalogue")));
 }
