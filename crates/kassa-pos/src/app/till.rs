@@ -237,10 +237,8 @@ impl App {
 
     fn price_key(&mut self, till: &mut TillDraft, code: ItemCode, key: Key) {
         match key {
-            Key::Char(c) if c.is_ascii_digit() && till.input.len() < 9 => {
-                if !(till.input.is_empty() && c == '0') {
-                    till.input.push(c);
-                }
+            Key::Char(c) if c.is_ascii_digit() && till.input.len() < 9 && !(till.input.is_empty() && c == '0') => {
+                till.input.push(c)
             }
             Key::Backspace => {
                 till.input.pop();
