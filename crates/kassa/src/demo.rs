@@ -13,6 +13,8 @@ use kassa_store::sqlite::SqliteStore;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
+pub mod till;
+
 use crate::world::{self, Error, HostHandle, HostSettings, MerchantSpec, SimHandle, ZoneKeys};
 
 pub const DEMO_MID: &str = "898310048990001";
@@ -308,6 +310,8 @@ async fn seed_office(office: &kassa_api::Office, known: bool) -> Result<(), Erro
     // Registered in Beijing (its address): a mobile reader far from it is reviewed.
     let admin = kassa_api::Actor::Staff { id: 0, username: "demo".into(), role: kassa_merchant::StaffRole::Admin };
     office.set_merchant_location(admin, DEMO_MID.into(), "39.9087,116.4605".into()).await.map_err(|e| e.to_string())?;
+    // The shop: its catalogue, and two weeks of baskets for the analytics.
+    till::seed(office, DEMO_MID).await?;
     Ok(())
 }
 
@@ -365,6 +369,7 @@ pub fn banner(demo: &Demo) -> String {
          \x20 kassa terminal --demo {dir} balance --card 1\n\
          \x20 kassa terminal --demo {dir} void --trace <trace of the sale>\n\
          \x20 kassa terminal --demo {dir} settle\n\
+         \x20 kassa terminal --demo {dir} till --item 6901234560015x2 --item 1003 --segment 6 --card 2\n\
          \nThe console: http://{api}/console (admin, ops, risk, support; password {DEMO_PASSWORD})\n\
          Ctrl-C stops the demo.\n"
     ));

@@ -11,6 +11,7 @@ mod report_cmd;
 mod run_cmd;
 mod sms_cmd;
 mod terminal_cmd;
+mod till_cmd;
 
 use std::process::ExitCode;
 

@@ -103,6 +103,10 @@ pub enum TerminalCommand {
         amount: u64,
         #[command(flatten)]
         original: OriginalArgs,
+        /// A till sale's line returned: `LINE` (1 = the basket's first) or
+        /// `LINExQTY`; the lines returned must come to the refund's amount.
+        #[arg(long = "return", value_name = "LINE[xQTY]")]
+        returns: Vec<String>,
         #[command(flatten)]
         card: CardArgs,
     },
@@ -187,6 +191,24 @@ pub enum TerminalCommand {
         #[command(flatten)]
         card: CardArgs,
     },
+    /// A till sale: items from the catalogue (downloaded now, or the one kept
+    /// when the API cannot be reached) into a basket, the customer's segment,
+    /// and the total paid by card; the basket then goes to the host, or waits
+    /// for `send-baskets` when the API is away.
+    Till {
+        /// An item: its barcode or code, `CODExQTY` for more than one, or
+        /// `CODE@FEN` for a code the catalogue does not know (its price keyed,
+        /// when the merchant allows it). Repeat for each line.
+        #[arg(long = "item", value_name = "CODE[xQTY][@FEN]", required = true)]
+        items: Vec<String>,
+        /// The customer's segment: its key (1 = the first) or its code.
+        #[arg(long, default_value = "1")]
+        segment: String,
+        #[command(flatten)]
+        card: CardArgs,
+    },
+    /// Send the baskets kept while the till's API could not be reached.
+    SendBaskets,
     /// Send the kept reversal now, if there is one.
     Reversal,
     /// Settle the batch; uploads it when the host's totals differ.
@@ -227,7 +249,7 @@ fn card_of(facts: &DemoFacts, args: &CardArgs, logged_pan: Option<&str>) -> Resu
     Ok(Card { pan, expiry, track2, pin, entry })
 }
 
-fn describe(kind: &str, amount: Option<u64>, card: Option<&Card>, answer: &TxnAnswer) -> String {
+pub(crate) fn describe(kind: &str, amount: Option<u64>, card: Option<&Card>, answer: &TxnAnswer) -> String {
     let money = amount.map(|a| format!(" {}", Amount(a).display(Currency::CNY))).unwrap_or_default();
     let card = card.map(|c| format!("  card {}", kassa_core::mask_pan(&c.pan))).unwrap_or_default();
     let mut line = format!(
@@ -404,9 +426,17 @@ async fn run_async(args: TerminalArgs) -> Result<ExitCode> {
             let amount = logged(original).map(|e| e.amount);
             financial(TxnKind::SaleVoid, amount, card, Some(original))?
         }
-        TerminalCommand::Refund { amount, original, card } => {
+        TerminalCommand::Refund { amount, original, card, returns } if !returns.is_empty() => {
+            let (_, amount, card, original) = financial(TxnKind::Refund, Some(*amount), card, Some(original))?;
+            return crate::till_cmd::refund(&mut t, &facts, amount, card, original, returns).await;
+        }
+        TerminalCommand::Refund { amount, original, card, .. } => {
             financial(TxnKind::Refund, Some(*amount), card, Some(original))?
         }
+        TerminalCommand::Till { items, segment, card } => {
+            return crate::till_cmd::sale(&mut t, &facts, items, segment, card_of(&facts, card, None)?).await;
+        }
+        TerminalCommand::SendBaskets => return crate::till_cmd::send_kept(&mut t, &facts).await,
         TerminalCommand::PreAuth { amount, card } => financial(TxnKind::PreAuth, Some(*amount), card, None)?,
         TerminalCommand::PreAuthVoid { original, card } => {
             let amount = logged(original).map(|e| e.amount);

@@ -373,3 +373,56 @@ fn the_mobile_reader_on_screen() {
     wait_closed(&session);
     drop(demo);
 }
+
+#[test]
+fn the_till_on_screen_rings_up_a_basket_and_prints_its_items() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let _demo = start_demo(dir.path());
+    let session = start_terminal(dir.path(), "till", "");
+    session.wait_for("操作员号");
+    session.send(&["01", "Enter", "0000", "Enter"]);
+    let menu = session.wait_for("1 消费");
+    assert!(menu.contains("t 收银台"), "{menu}");
+
+    // The till downloads the demo's catalogue; a scanner types digits and Enter.
+    session.send(&["t"]);
+    session.wait_for("商品目录已更新");
+    session.send(&["6901234560015", "Enter", "6901234560015", "Enter", "1003", "Enter"]);
+    let basket = session.wait_for("便当");
+    assert!(basket.contains("矿泉水 550ml") && basket.contains("x2") && basket.contains("合计 ¥22.00"), "{basket}");
+    // A wrong check digit, then a code the catalogue does not know, its price keyed.
+    session.send(&["6901234560016", "Enter"]);
+    session.wait_for("校验位错误");
+    session.send(&["4006381333931", "Enter"]);
+    session.wait_for("请输入单价");
+    session.send(&["1500", "Enter"]);
+    session.wait_for("手输");
+    // Three of the last line, then the segment key and the card (credit: no PIN).
+    session.send(&["3*"]);
+    session.wait_for("合计 ¥67.00");
+    session.send(&["Enter"]);
+    session.wait_for("请按客层键");
+    session.send(&["6"]);
+    assert!(session.wait_for("请刷卡").contains("¥67.00"));
+    session.send(&["1"]);
+    session.wait_for("选择测试卡");
+    session.send(&["2"]);
+    session.wait_for("此卡免密");
+    session.send(&["Enter"]);
+    let paid = session.wait_for("商户存根");
+    assert!(paid.contains("交易成功 (00)") && paid.contains("购物清单已上送后台"), "{paid}");
+    session.send(&["Enter", "Enter"]);
+    session.wait_for("1 消费");
+    // The slip lists the items; the catalogue is kept for when the API is away.
+    let slips = slip_files(&dir.path().join("slips"));
+    let (_, customer) = slips.iter().find(|(name, _)| name.ends_with("customer.txt")).expect("a customer copy");
+    assert!(customer.contains("矿泉水 550ml") && customer.contains("3 x ¥15.00") && customer.contains("件数 COUNT"));
+    assert!(dir.path().join("terminals").join("10000001-catalogue.json").exists());
+    let state = std::fs::read_to_string(dir.path().join("terminals").join("10000001.json")).unwrap();
+    assert!(state.contains("\"pending_baskets\": []"), "nothing waits to be sent");
+    session.send(&["q", "Enter"]);
+    wait_closed(&session);
+}
