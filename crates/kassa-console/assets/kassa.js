@@ -25,4 +25,13 @@
         });
     });
   });
+  // A CSV chosen with a file input goes into the form's text area (sent with the form).
+  document.querySelectorAll("input[type=file][data-into]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      var target = document.getElementById(input.dataset.into);
+      if (!file || !target) { return; }
+      file.text().then(function (text) { target.value = text; });
+    });
+  });
 })();

@@ -13,6 +13,7 @@
 
 mod auth;
 pub mod i18n;
+pub mod charts;
 pub mod merchant;
 pub mod ops;
 pub mod risk;

@@ -5,11 +5,13 @@ mod cancellation;
 mod cards;
 mod records;
 mod terminals;
+mod till;
 
 use cancellation::*;
 use cards::*;
 use records::*;
 use terminals::*;
+use till::*;
 
 use askama::Template;
 use axum::Form;
@@ -50,6 +52,16 @@ pub fn routes() -> axum::Router<Shared> {
         .route("/statements", get(statements))
         .route("/transactions", get(transactions))
         .route("/transactions/{id}", get(receipt))
+        .route("/catalogue", get(catalogue_page))
+        .route("/catalogue/items", post(add_item))
+        .route("/catalogue/items/{code}", get(item_page).post(change_item))
+        .route("/catalogue/items/{code}/retire", post(retire_item))
+        .route("/catalogue/items/{code}/restore", post(restore_item))
+        .route("/catalogue/departments", post(add_department))
+        .route("/catalogue/departments/remove", post(remove_department))
+        .route("/catalogue/import", post(import_items))
+        .route("/catalogue/settings", post(save_settings))
+        .route("/analytics", get(analytics_page))
         .route("/cancellation", get(cancellation_page).post(submit_cancellation))
         .route("/cancellation/checklist", get(cancellation_page))
         .route("/cancellation/code", post(cancellation_code))
