@@ -311,8 +311,82 @@ await journey("6 risk: a case opened in the console, an action proposed by one a
   await admin.close();
 });
 
+await journey("7 the shop: the catalogue in the portal, a till sale on the terminal, the analytics with their charts", async () => {
+  const terminal = (...args) => execFileSync(kassa, ["terminal", "--demo", dir, ...args], { encoding: "utf8" });
+  await d.goto(`${base}/lang/zh`);
+  await d.goto(`${base}/catalogue`);
+  assert.ok((await d.locator("#items tbody tr, #items tr").count()) > 20, "the demo's catalogue");
+  // A department, then an item whose barcode's check digit is wrong, then right.
+  await d.fill("#add-department input[name=name]", "文具");
+  await d.click("#add-department button[type=submit]");
+  await d.locator(".notice", { hasText: "文具" }).waitFor();
+  const add = async (code) => {
+    await d.fill("#add-item input[name=code]", code);
+    await d.fill("#add-item input[name=name]", "笔记本");
+    await d.fill("#add-item input[name=price]", "6.50");
+    await d.selectOption("#add-item select[name=department]", "文具");
+    await d.click("#add-item button[type=submit]");
+  };
+  await add("4006381333932");
+  assert.match(await d.locator(".error").innerText(), /4006381333932/);
+  await add("4006381333931");
+  await d.locator(".notice", { hasText: "4006381333931" }).waitFor();
+  // An import with bad rows imports nothing and lists each with its line.
+  const bad = "code,name,price,department\n96385074,胶带,2.00,文具\n12345,橡皮,-1,文具\n96385075,胶水,3.00,无此品类\n";
+  await d.fill("#import-csv", bad);
+  await d.click("#import button[type=submit]");
+  const errors = await d.locator("#import-errors tr").allInnerTexts();
+  assert.ok(errors.some((r) => r.startsWith("3")) && errors.some((r) => r.startsWith("4")), errors.join(" | "));
+  assert.equal(await d.locator("#items td", { hasText: "96385074" }).count(), 0, "nothing half-imported");
+  await d.fill("#import-csv", "code,name,price,department\n96385074,胶带,2.00,文具\n");
+  await d.click("#import button[type=submit]");
+  await d.locator(".notice", { hasText: "1" }).waitFor();
+  const csv = await d.request.get(`${base}/api/v1/merchant/till/items.csv`);
+  assert.match(csv.headers()["content-type"], /text\/csv/);
+  assert.match(await csv.text(), /4006381333931,笔记本,6\.50,文具/);
+  // The till: two notebooks and a lunch box, a student, the credit card.
+  terminal("sign-in");
+  const sale = terminal("till", "--item", "4006381333931x2", "--item", "1003", "--segment", "6", "--card", "2");
+  assert.match(sale, /basket recorded at the host/);
+  // Retired: off the terminals' catalogue, kept for the baskets that sold it.
+  await d.goto(`${base}/catalogue?q=4006381333931`);
+  await d.click("#items button:has-text('下架')");
+  await d.locator("#items tr.retired").waitFor();
+  // The analytics: four charts, each beside its table, and today's sale in the days.
+  for (const [page, lang, name] of [[d, "zh", "phone"], [ops, "en", "desk"]]) {
+    if (page === ops) {
+      // The analytics are the merchant's: a desk-sized page of the demo merchant's own.
+      const desk = await newPage({ viewport: { width: 1280, height: 860 }, locale: "en-US" });
+      await desk.goto(`${base}/login`);
+      await desk.fill("input[name=phone]", "13800138000");
+      await desk.fill("input[name=password]", "kassa-demo-1");
+      await desk.click("button[type=submit]");
+      await desk.waitForURL(`${base}/`);
+      await desk.goto(`${base}/lang/en`);
+      await desk.goto(`${base}/analytics`);
+      assert.equal(await desk.locator("figure.svg-chart svg").count(), 4);
+      assert.match(await desk.locator("#days").innerText(), /¥31\.00/);
+      assert.match(await desk.locator("#tiles").innerText(), /Average basket/);
+      await shot(desk, `analytics-${name}-${lang}`);
+      await desk.click("a:has-text('Last 14 days')");
+      assert.match(await desk.locator("#period").innerText(), /compared with/);
+      await desk.context().close();
+      continue;
+    }
+    await page.goto(`${base}/analytics`);
+    assert.equal(await page.locator("figure.svg-chart svg").count(), 4);
+    assert.match(await page.locator("#days").innerText(), /¥31\.00/);
+    const svg = await page.locator("#departments figure").innerHTML();
+    assert.match(svg, /生鲜/);
+    const data = await page.request.get(`${base}/api/v1/merchant/till/analytics.csv?view=segment`);
+    assert.equal(data.status(), 200);
+    assert.match(await data.text(), /^segment,sales,items,baskets,previous_sales/);
+    await shot(page, `analytics-${name}-${lang}`);
+  }
+});
+
 await journey("every page renders for its role, with the security headers; a form without its CSRF token is refused", async () => {
-  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/services", "/statements", "/cancellation"]) {
+  for (const path of ["/", "/wallet", "/cards", "/terminals", "/transactions", "/services", "/catalogue", "/analytics", "/statements", "/cancellation"]) {
     const response = await d.goto(`${base}${path}`);
     assert.equal(response.status(), 200, path);
     assert.match(response.headers()["content-security-policy"], /script-src 'self'/);
@@ -353,7 +427,7 @@ await journey("every page in each language: its words only, no sideways scrollin
     await page.goto(`${base}${from}`);
     return (await page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute("href")))).slice(0, 1);
   };
-  const merchantPages = ["/", "/wallet", "/cards", "/terminals", "/transactions", "/services", "/statements", "/cancellation",
+  const merchantPages = ["/", "/wallet", "/cards", "/terminals", "/transactions", "/services", "/catalogue", "/analytics", "/statements", "/cancellation",
     ...(await links(d, "/transactions", "#transactions a[href^='/transactions/']")),
     ...(await links(d, "/cards", "a[href$='/delete']"))];
   const staffPages = ["/console", "/console/applications", "/console/cancellations", "/console/merchants", "/console/terminals",

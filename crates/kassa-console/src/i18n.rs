@@ -253,7 +253,10 @@ impl T {
             "still_owed" => ("待抵扣欠款", "Still owed (taken from the next days)"),
             "catalogue" => ("商品", "Catalogue"),
             "analytics" => ("经营分析", "Sales analytics"),
-            "catalogue_help" => ("收银台扫码时按这里的商品和价格收款；终端签到后下载。", "The till rings items up at these prices; terminals download it after sign-in."),
+            "catalogue_help" => (
+                "收银台扫码时按这里的商品和价格收款；终端签到后下载。",
+                "The till rings items up at these prices; terminals download it after sign-in.",
+            ),
             "edit_item" => ("修改商品", "Change the item"),
             "add_item" => ("新增商品", "Add an item"),
             "item_code" => ("条码 / 编码", "Barcode / code"),
@@ -281,16 +284,25 @@ impl T {
             "removed" => ("已删除", "removed"),
             "export_csv" => ("导出 CSV", "Export CSV"),
             "import_csv" => ("CSV 批量导入", "Import a CSV"),
-            "import_help" => ("首行为 code,name,price,department[,active]；单价以元计。有任何一行出错则整批不导入，并列出每行的错误。", "The header is code,name,price,department[,active]; prices in yuan. If any row is wrong nothing is imported, and each bad row is listed."),
+            "import_header" => ("首行为", "The header is"),
+            "import_help" => (
+                "；单价以元计。有任何一行出错则整批不导入，并列出每行的错误。",
+                "; prices in yuan. If any row is wrong nothing is imported, and each bad row is listed.",
+            ),
             "csv_file" => ("选择文件", "Choose a file"),
             "csv_text" => ("或粘贴内容", "or paste it"),
             "import" => ("导入", "Import"),
             "line" => ("行号", "Line"),
             "till_settings" => ("收银设置", "Till settings"),
             "segments" => ("客层键", "Customer segments"),
-            "segments_help" => ("自定义客层（每行一个，最多 9 个；留空则用默认客层）", "Your own segments (one a line, at most 9; empty for the default set)"),
+            "segments_help" => (
+                "自定义客层（每行一个，最多 9 个；留空则用默认客层）",
+                "Your own segments (one a line, at most 9; empty for the default set)",
+            ),
             "default_set" => ("默认", "the default set"),
-            "keyed_price" => ("允许收银员为目录外商品手输单价", "Let the cashier key a price for a code not in the catalogue"),
+            "keyed_price" => {
+                ("允许收银员为目录外商品手输单价", "Let the cashier key a price for a code not in the catalogue")
+            }
             "show" => ("查看", "Show"),
             "period" => ("统计期间", "Period"),
             "compared_with" => ("对比上期", "compared with"),

@@ -12,8 +12,8 @@
 #![allow(clippy::result_large_err)]
 
 mod auth;
-pub mod i18n;
 pub mod charts;
+pub mod i18n;
 pub mod merchant;
 pub mod ops;
 pub mod risk;

@@ -104,6 +104,9 @@ pub fn parse_csv(text: &str, departments: &HashSet<String>) -> Result<Vec<Item>,
         return Err(vec![RowError { line: 0, reason: format!("the file is over {} bytes", CSV_BYTES_MAX) }]);
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // A browser's form and Windows send CRLF: the csv crate counts such a
+    // file's lines one short, so the lines reported would be wrong.
+    let text = text.replace("\r\n", "\n");
     let mut reader =
         csv::ReaderBuilder::new().has_headers(true).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut errors = Vec::new();
@@ -227,6 +230,8 @@ mod tests {
         let errors = parse_csv(text, &departments()).unwrap_err();
         let lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [3, 4, 5, 6, 7, 8, 9], "{errors:?}");
+        let crlf = parse_csv(&text.replace('\n', "\r\n"), &departments()).unwrap_err();
+        assert_eq!(crlf.iter().map(|e| e.line).collect::<Vec<_>>(), lines, "a CRLF file has the same lines");
         assert!(errors[0].reason.contains("check digit should be 2"), "{}", errors[0].reason);
         assert!(errors[1].reason.contains("price"));
         assert!(errors[3].reason.contains("糖果"));

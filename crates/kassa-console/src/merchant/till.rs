@@ -31,8 +31,16 @@ impl CataloguePage {
         segment_words(self.c.t.0, &s.code, &s.name)
     }
 
+    /// Fen as the yuan a merchant types: `12.90`.
+    fn yuan_plain(&self, fen: &u64) -> String {
+        kassa_core::Amount(*fen).decimal(kassa_core::Currency::CNY)
+    }
+
     fn segment_lines(&self) -> String {
-        self.settings.as_ref().map(|s| s.segments.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join("\n")).unwrap_or_default()
+        self.settings
+            .as_ref()
+            .map(|s| s.segments.iter().map(|g| g.name.clone()).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
     }
 }
 
@@ -79,12 +87,8 @@ async fn catalogue_view_with(
         "retired" => Some(false),
         _ => None,
     };
-    let filter = |limit| ItemFilter {
-        q: Some(q.q.clone()),
-        department: Some(q.department.clone()),
-        active,
-        limit: Some(limit),
-    };
+    let filter =
+        |limit| ItemFilter { q: Some(q.q.clone()), department: Some(q.department.clone()), active, limit: Some(limit) };
     let (items, c) = match office.till_items(actor.clone(), filter(ITEMS_SHOWN)).await {
         Ok(items) => (items, c),
         Err(e) => (Vec::new(), c.fail(&e)),
@@ -111,11 +115,7 @@ async fn catalogue_view_with(
     page(&page_data.c.clone(), &page_data)
 }
 
-pub(super) async fn catalogue_page(
-    State(console): State<Shared>,
-    c: Ctx,
-    Query(q): Query<CatalogueQuery>,
-) -> Response {
+pub(super) async fn catalogue_page(State(console): State<Shared>, c: Ctx, Query(q): Query<CatalogueQuery>) -> Response {
     if let Err(r) = merchant(&c) {
         return r;
     }
@@ -297,7 +297,9 @@ pub(super) async fn import_items(State(console): State<Shared>, c: Ctx, Form(for
         Err(ImportError::Rows(rows)) => {
             let text = match c.t.0 {
                 Lang::Zh => format!("有 {} 行有误，未导入任何商品：请改正后再导入", rows.rows.len()),
-                Lang::En => format!("{} rows are wrong; nothing was imported: correct them and import again", rows.rows.len()),
+                Lang::En => {
+                    format!("{} rows are wrong; nothing was imported: correct them and import again", rows.rows.len())
+                }
             };
             let mut c = c;
             c.error = Some(text);
@@ -400,7 +402,13 @@ fn change_text(bp: Option<i64>) -> String {
     match bp {
         None => "—".into(),
         Some(bp) => {
-            let sign = if bp > 0 { "+" } else if bp < 0 { "−" } else { "" };
+            let sign = if bp > 0 {
+                "+"
+            } else if bp < 0 {
+                "−"
+            } else {
+                ""
+            };
             let abs = bp.unsigned_abs();
             // Tenths of a per cent, half up.
             let tenths = (abs + 5) / 10;
@@ -499,7 +507,9 @@ fn sections(c: &Ctx, a: &AnalyticsView, settings: Option<&SettingsView>) -> Vec<
         let name = settings.and_then(|s| s.segments.iter().find(|g| g.code == code)).map(|g| g.name.clone());
         segment_words(t.0, code, name.as_deref().unwrap_or(code))
     };
-    let department = |key: &str| if key == kassa_till::basket::KEYED_DEPARTMENT { t.s("keyed_items").to_string() } else { key.to_string() };
+    let department = |key: &str| {
+        if key == kassa_till::basket::KEYED_DEPARTMENT { t.s("keyed_items").to_string() } else { key.to_string() }
+    };
     let hour = |key: &str| format!("{key}:00");
     let top: Vec<Bar> = now
         .top_items
@@ -622,11 +632,7 @@ pub(super) struct AnalyticsQuery {
     to: String,
 }
 
-pub(super) async fn analytics_page(
-    State(console): State<Shared>,
-    c: Ctx,
-    Query(q): Query<AnalyticsQuery>,
-) -> Response {
+pub(super) async fn analytics_page(State(console): State<Shared>, c: Ctx, Query(q): Query<AnalyticsQuery>) -> Response {
     let actor = match merchant(&c) {
         Ok(a) => a,
         Err(r) => return r,
