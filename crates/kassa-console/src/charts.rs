@@ -39,7 +39,7 @@ fn axis_yuan(fen: u64) -> String {
     let yuan = (fen / 100).to_string();
     let mut out = String::new();
     for (i, c) in yuan.chars().enumerate() {
-        if i > 0 && (yuan.len() - i) % 3 == 0 {
+        if i > 0 && (yuan.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -144,7 +144,7 @@ pub fn hours(current: &[u64; 24], previous: &[u64; 24], legend: Legend<'_>) -> S
             .build_cartesian_2d((0u32..24u32).into_segmented(), 0u64..max)
             .ok()?;
         let hour = |v: &SegmentValue<u32>| match v {
-            SegmentValue::CenterOf(h) if h % 3 == 0 => format!("{h:02}"),
+            SegmentValue::CenterOf(h) if h.is_multiple_of(3) => format!("{h:02}"),
             _ => String::new(),
         };
         chart
