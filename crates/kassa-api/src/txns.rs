@@ -264,7 +264,7 @@ fn search(
     Ok(sql.query(&text, &params).and_then(|rows| rows.iter().map(view).collect()))
 }
 
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     // Quote everything that could split a cell or start a formula in a spreadsheet.
     let text = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_string() };
     if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text }

@@ -67,11 +67,14 @@ fn ring_up(catalogue: &TerminalCatalogue, items: &[String]) -> Result<Basket> {
         basket.set_quantity(line, quantity).map_err(|e| anyhow::anyhow!("--item {spec}: {e}"))?;
     }
     for (i, line) in basket.lines.iter().enumerate() {
+        // Padded by the columns a name takes (a Chinese character takes two).
+        let room = 24usize.saturating_sub(kassa_pos::slip::width(&line.name));
         println!(
-            "  {:>2} {:<13} {:<24} {:>3} × {:>10} = {:>11}{}",
+            "  {:>2} {:<13} {}{} {:>3} × {:>10} = {:>11}{}",
             i + 1,
-            line.code,
+            line.code.as_str(),
             line.name,
+            " ".repeat(room),
             line.quantity,
             money(line.unit_price),
             line.amount().map(money).unwrap_or_default(),
@@ -120,19 +123,26 @@ pub async fn sale(
         segment.code
     );
     let answer = t.transact(TxnKind::Sale, &card, total, None).await?;
+    // The basket goes (or is kept) before anything is printed: a closed
+    // stdout must not lose it.
+    let sent = if answer.code.is_approved() {
+        let post = BasketPost {
+            batch: answer.batch,
+            trace: answer.trace,
+            segment: segment.code.clone(),
+            lines: basket.lines,
+            total: total.minor_units(),
+        };
+        Some(t.till_sale_paid(&api, post, now_ms()).await)
+    } else {
+        None
+    };
     println!("{}", describe("sale", Some(total.minor_units()), Some(&card), &answer));
-    if !answer.code.is_approved() {
+    let Some(sent) = sent else {
         println!("not paid: the basket is not recorded");
         return Ok(ExitCode::from(1));
-    }
-    let post = BasketPost {
-        batch: answer.batch,
-        trace: answer.trace,
-        segment: segment.code.clone(),
-        lines: basket.lines,
-        total: total.minor_units(),
     };
-    Ok(match t.till_sale_paid(&api, post, now_ms()).await {
+    Ok(match sent {
         BasketSent::Recorded => {
             println!("basket recorded at the host");
             ExitCode::SUCCESS

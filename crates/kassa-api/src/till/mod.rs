@@ -600,9 +600,8 @@ impl Office {
         let a = self.till_analytics(actor, q).await?;
         let money = |fen: u64| Amount(fen).decimal(Currency::CNY);
         let mut out = String::new();
-        let quote = |t: &str| {
-            if t.contains([',', '"', '\n']) { format!("\"{}\"", t.replace('"', "\"\"")) } else { t.to_string() }
-        };
+        // Names are the merchant's: quoted, and a formula defused, as the transactions' export.
+        let quote = crate::txns::csv_field;
         if view == "items" {
             out.push_str("code,name,quantity,sales\n");
             for i in &a.current.top_items {

@@ -228,6 +228,13 @@ impl Office {
                         return Ok(Err(FieldError::new("lines", format!("the basket has no line {}", r.line)).into()));
                     };
                     let left = line.line.quantity.saturating_sub(line.returned);
+                    if left == 0 {
+                        return Ok(Err(FieldError::new(
+                            "lines",
+                            format!("line {}: all of it was returned already", r.line),
+                        )
+                        .into()));
+                    }
                     if r.quantity == 0 || r.quantity > left {
                         return Ok(Err(FieldError::new(
                             "lines",
