@@ -384,6 +384,52 @@ async fn a_basket_paid_while_the_api_is_away_is_sent_once_when_it_is_back() {
     assert_eq!(baskets.len(), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminal_keeps_its_catalogue_and_its_baskets_for_when_the_api_is_away() {
+    use kassa_terminal::till::BasketSent;
+    let w = world(Options::default()).await;
+    let a = api(&w).await;
+    let token = a.login("13800138000").await;
+    a.json("POST", "/api/v1/merchant/till/departments", &token, json!({"name": "饮料"})).await;
+    let water = json!({"code": "6901234567892", "name": "矿泉水", "price": 200, "department": "饮料"});
+    a.json("POST", "/api/v1/merchant/till/items", &token, water).await;
+    let till = TillApi::new(a.address.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = w.terminal_kept(0, dir.path().join("terminal.json"));
+    t.sign_in().await.unwrap();
+    let away = TillApi::new("127.0.0.1:9");
+    // Downloaded once and kept beside the state; used when the API cannot be reached.
+    let (fresh, error) = t.till_catalogue(&till, now()).await;
+    assert!(fresh.as_ref().is_some_and(|c| c.find("6901234567892").is_some()) && error.is_none());
+    assert!(dir.path().join("terminal-catalogue.json").exists());
+    let (kept, error) = t.till_catalogue(&away, now()).await;
+    assert_eq!(kept, fresh, "the kept catalogue");
+    assert!(matches!(error, Some(TillError::Unreachable(..))));
+    // A sale paid while the API is away: its basket on the slip's entry, and kept.
+    let basket = basket_of(&[("6901234567892", "饮料", 200, 3)]);
+    let first = sale(&mut t, &debit(), 600).await;
+    let sent = t.till_sale_paid(&away, post(&first, &basket, "student"), now()).await;
+    assert!(matches!(sent, BasketSent::Kept(_)), "{sent:?}");
+    assert_eq!(t.state().pending_baskets.len(), 1);
+    assert!(t.state().log.last().and_then(|e| e.basket.as_ref()).is_some_and(|b| b.total == 600));
+    // Kept across a restart of the terminal.
+    drop(t);
+    let mut t = w.terminal_kept(0, dir.path().join("terminal.json"));
+    assert_eq!(t.state().pending_baskets.len(), 1);
+    // The next sale, with the API back: the kept basket goes first, then this one; each once.
+    let second = sale(&mut t, &debit(), 200).await;
+    let basket = basket_of(&[("6901234567892", "饮料", 200, 1)]);
+    assert_eq!(t.till_sale_paid(&till, post(&second, &basket, "senior"), now()).await, BasketSent::Recorded);
+    assert!(t.state().pending_baskets.is_empty());
+    let baskets = a.office.baskets(merchant(), kassa_api::till::PeriodQuery::default()).await.unwrap();
+    assert_eq!(baskets.len(), 2);
+    // A basket the host refuses for good (its total is not the sale's) is not kept.
+    let third = sale(&mut t, &debit(), 500).await;
+    let sent = t.till_sale_paid(&till, post(&third, &basket, "senior"), now()).await;
+    assert!(matches!(&sent, BasketSent::Refused(reason) if reason.contains("total_differs")), "{sent:?}");
+    assert!(t.state().pending_baskets.is_empty());
+}
+
 /// Random baskets over three weeks: the store's SQL figures, for a period
 /// and the one before, equal the plain computation over the same baskets.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

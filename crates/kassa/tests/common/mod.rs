@@ -160,6 +160,23 @@ impl World {
         self.terminal_on(index, KeyMode::Tdes, address)
     }
 
+    /// Terminal `index` keeping its state (and what it keeps beside it) in `state`.
+    pub fn terminal_kept(&self, index: usize, state: std::path::PathBuf) -> ScriptedTerminal {
+        let (tid, tmk) = &self.terminals[index];
+        ScriptedTerminal::new(TerminalConfig {
+            address: self.host.address.to_string(),
+            terminal_id: tid.to_string(),
+            merchant_id: MID.into(),
+            tmk: tmk.clone(),
+            key_mode: KeyMode::Tdes,
+            pad_nibble: 0,
+            operator: "01".into(),
+            timeout: Duration::from_secs(5),
+            state_path: Some(state),
+        })
+        .unwrap()
+    }
+
     fn terminal_on(&self, index: usize, mode: KeyMode, address: std::net::SocketAddr) -> ScriptedTerminal {
         let (tid, tmk) = &self.terminals[index];
         ScriptedTerminal::new(TerminalConfig {
