@@ -147,6 +147,43 @@ pub fn put_item(sql: &mut dyn Sql, merchant: &str, item: &Item, now_ms: i64) -> 
     Ok(true)
 }
 
+/// The codes a merchant has on file.
+pub fn codes(sql: &mut dyn Sql, merchant: &str) -> Result<std::collections::HashSet<String>> {
+    let rows = sql.query("SELECT code FROM till_items WHERE merchant_id = ?1", sql_params![merchant])?;
+    Ok(rows.iter().filter_map(|r| r.text(0).ok()).collect())
+}
+
+/// Rows one statement of [`put_items`] writes.
+const PUT_ITEMS_CHUNK: usize = 250;
+
+/// Writes `items` (new or changed) in a few statements, not one per item: an
+/// import of thousands is a handful of round trips. How many were new.
+pub fn put_items(sql: &mut dyn Sql, merchant: &str, items: &[Item], now_ms: i64) -> Result<usize> {
+    let on_file = codes(sql, merchant)?;
+    let created = items.iter().filter(|i| !on_file.contains(i.code.as_str())).count();
+    for chunk in items.chunks(PUT_ITEMS_CHUNK) {
+        let mut params: Vec<Value> = vec![merchant.into(), now_ms.into()];
+        let mut rows = Vec::with_capacity(chunk.len());
+        for item in chunk {
+            let n = params.len();
+            rows.push(format!("(?1, ?{}, ?{}, ?{}, ?{}, ?{}, ?2)", n + 1, n + 2, n + 3, n + 4, n + 5));
+            params.push(item.code.as_str().into());
+            params.push(item.name.as_str().into());
+            params.push(item.price.0.into());
+            params.push(item.department.as_str().into());
+            params.push(item.active.into());
+        }
+        let statement = format!(
+            "INSERT INTO till_items (merchant_id, code, name, price, department, active, updated_at) VALUES {}
+             ON CONFLICT (merchant_id, code) DO UPDATE SET name = excluded.name, price = excluded.price,
+               department = excluded.department, active = excluded.active, updated_at = excluded.updated_at",
+            rows.join(", ")
+        );
+        sql.exec(&statement, &params)?;
+    }
+    Ok(created)
+}
+
 /// The till's settings of a merchant: its segments and whether a code not
 /// in the catalogue may be sold at a keyed price.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

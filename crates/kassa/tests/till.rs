@@ -181,6 +181,15 @@ async fn each_merchant_keeps_its_own_catalogue_and_a_csv_is_read_whole_or_not_at
     let body: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!((status, body["created"].as_u64()), (200, Some(2_000)), "{body}");
     eprintln!("imported 2,000 items in {:?}", started.elapsed());
+    // The same again, a price changed: nothing new, every row changed.
+    let changed = csv.replacen(",1.00,", ",1.50,", 1);
+    let (status, body) =
+        a.raw("POST", "/api/v1/merchant/till/items.csv", Some(&token), "text/csv", changed.as_bytes()).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((status, body["created"].as_u64(), body["updated"].as_u64()), (200, Some(0), Some(2_000)), "{body}");
+    let first = ean("690000000000");
+    let (_, item) = a.json("GET", &format!("/api/v1/merchant/till/items/{first}"), &token, Value::Null).await;
+    assert_eq!(item["price"].as_u64(), Some(150), "{item}");
     let (status, export) = a.raw("GET", "/api/v1/merchant/till/items.csv", Some(&token), "text/csv", b"").await;
     assert_eq!(status, 200);
     let departments: std::collections::HashSet<String> = ["饮料", "零食"].iter().map(|s| s.to_string()).collect();

@@ -485,25 +485,15 @@ impl Office {
                     Ok(items) => items,
                     Err(rows) => return Ok(Ok(Err(rows))),
                 };
-                let on_file = store_till::item_count(sql, &merchant)?;
-                let mut fresh = 0;
-                for item in &items {
-                    if store_till::find_item(sql, &merchant, item.code.as_str())?.is_none() {
-                        fresh += 1;
-                    }
-                }
-                if on_file + fresh > ITEMS_MAX {
+                let on_file = store_till::codes(sql, &merchant)?;
+                let fresh = items.iter().filter(|i| !on_file.contains(i.code.as_str())).count();
+                if on_file.len() + fresh > ITEMS_MAX {
                     return Ok(Err(ApiError::conflict(
                         "too_many_items",
-                        format!("the catalogue would hold {} items: at most {ITEMS_MAX}", on_file + fresh),
+                        format!("the catalogue would hold {} items: at most {ITEMS_MAX}", on_file.len() + fresh),
                     )));
                 }
-                let mut created = 0;
-                for item in &items {
-                    if store_till::put_item(sql, &merchant, item, now)? {
-                        created += 1;
-                    }
-                }
+                let created = store_till::put_items(sql, &merchant, &items, now)?;
                 Ok(Ok(Ok(ImportView { items: items.len(), created, updated: items.len() - created })))
             })
             .await?;
