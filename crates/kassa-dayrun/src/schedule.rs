@@ -92,6 +92,7 @@ pub async fn daily_settlement<S: Store>(run: DayRun<S>, shutdown: CancellationTo
     loop {
         let (delay_ms, date) = cutoff.next_run(clock.now_ms(), clock.offset_minutes());
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_millis(delay_ms.max(0) as u64)) => {}
         }

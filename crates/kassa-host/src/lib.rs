@@ -6,7 +6,6 @@
 //! Limits: [`HostLimits`]. Shutdown: stop accepting, let every connection
 //! finish the request it is on, then close.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -17,7 +16,7 @@ use kassa_iso8583::frame::{FRAME_SIZE_MAX, PROCESSING_SIGN_IN_AGAIN};
 use kassa_iso8583::split_body;
 use kassa_store::Store;
 use kassa_switch::{Network, Switch};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
@@ -74,6 +73,7 @@ pub async fn serve<S: Store, N: Network>(
     let mut connections = JoinSet::new();
     loop {
         let accepted = tokio::select! {
+            biased;
             _ = shutdown.cancelled() => break,
             accepted = listener.accept() => accepted,
         };
@@ -94,7 +94,8 @@ pub async fn serve<S: Store, N: Network>(
         connections.spawn(async move {
             let open = counters.connections_open.fetch_add(1, Ordering::Relaxed) + 1;
             metrics::gauge!("kassa_connections_open").set(open as f64);
-            connection(stream, peer, switch, limits, &counters, shutdown).await;
+            let _ = stream.set_nodelay(true);
+            serve_connection(stream, peer.to_string(), switch, limits, &counters, shutdown).await;
             let open = counters.connections_open.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
             metrics::gauge!("kassa_connections_open").set(open as f64);
             drop(permit);
@@ -110,18 +111,20 @@ pub async fn serve<S: Store, N: Network>(
     }
 }
 
-async fn connection<S: Store, N: Network>(
-    stream: TcpStream,
-    peer: SocketAddr,
+/// Serves one terminal connection — a TCP one from [`serve`], or any stream
+/// (the deterministic simulation's) — until it closes, idles out or `shutdown`.
+pub async fn serve_connection<S: Store, N: Network>(
+    stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    peer: String,
     switch: Switch<S, N>,
     limits: HostLimits,
     counters: &HostCounters,
     shutdown: CancellationToken,
 ) {
-    let _ = stream.set_nodelay(true);
     let mut framed = Framed::new(stream, terminal_codec());
     loop {
         let next = tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             next = tokio::time::timeout(limits.idle_timeout, framed.next()) => next,
         };

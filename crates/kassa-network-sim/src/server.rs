@@ -2,7 +2,6 @@
 //! answers sign-on and echo, hands financial requests to the [`Issuer`], and
 //! injects faults (delay, dropped answers, errors) from a seed.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use kassa_core::ResponseCode;
 use kassa_crypto::{SecurityModule, WrappedKey};
 use kassa_iso8583::{Message, mac_block, pack, unpack};
 use kassa_network::{LINK_MAC, LinkRequest, LinkResponse, NETWORK, NETWORK_MAC_FIELD, link_codec};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, FramedWrite};
 use tokio_util::sync::CancellationToken;
@@ -126,6 +125,7 @@ impl Simulator {
         let slots = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS_MAX));
         loop {
             let accepted = tokio::select! {
+                biased;
                 _ = shutdown.cancelled() => return,
                 accepted = listener.accept() => accepted,
             };
@@ -137,15 +137,21 @@ impl Simulator {
             let simulator = self.clone();
             let shutdown = shutdown.clone();
             tokio::spawn(async move {
-                simulator.connection(stream, peer, shutdown).await;
+                let _ = stream.set_nodelay(true);
+                simulator.serve_stream(stream, peer.to_string(), shutdown).await;
                 drop(permit);
             });
         }
     }
 
-    async fn connection(&self, stream: TcpStream, peer: SocketAddr, shutdown: CancellationToken) {
-        let _ = stream.set_nodelay(true);
-        let (read, write) = stream.into_split();
+    /// Serves one connection (TCP from [`Simulator::serve`], or any stream) until it closes or `shutdown`.
+    pub async fn serve_stream(
+        &self,
+        stream: impl tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+        peer: String,
+        shutdown: CancellationToken,
+    ) {
+        let (read, write) = tokio::io::split(stream);
         let mut reader = FramedRead::new(read, link_codec());
         let mut writer = FramedWrite::new(write, link_codec());
         let (tx, mut rx) = mpsc::channel::<Bytes>(ANSWERS_QUEUE_MAX);
@@ -166,6 +172,7 @@ impl Simulator {
         });
         loop {
             let frame = tokio::select! {
+                biased;
                 _ = shutdown.cancelled() => break,
                 frame = reader.next() => frame,
             };

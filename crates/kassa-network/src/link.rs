@@ -15,11 +15,12 @@ use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
 use kassa_crypto::{MacAlgorithm, SecurityModule, WrappedKey};
 use kassa_iso8583::{Message, mac_block, pack, unpack};
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, FramedWrite, LengthDelimitedCodec};
 use tokio_util::sync::CancellationToken;
+
+use crate::transport::{BoxStream, Dialer};
 
 use crate::messages::{FormatError, LinkRequest, LinkResponse, management, management_request};
 use crate::profile::NETWORK;
@@ -110,6 +111,16 @@ fn pending_key(stan: &str, transmitted: &str) -> String {
 impl NetworkLink {
     /// Starts the connection task; it runs until `shutdown` is cancelled.
     pub fn spawn(config: LinkConfig, hsm: Arc<dyn SecurityModule>, shutdown: CancellationToken) -> NetworkLink {
+        NetworkLink::spawn_with(config, hsm, shutdown, Dialer::tcp())
+    }
+
+    /// [`NetworkLink::spawn`], reaching the network through `dialer`.
+    pub fn spawn_with(
+        config: LinkConfig,
+        hsm: Arc<dyn SecurityModule>,
+        shutdown: CancellationToken,
+        dialer: Dialer,
+    ) -> NetworkLink {
         let (tx, rx) = mpsc::channel(OUTGOING_QUEUE_MAX);
         let shared = Arc::new(Shared {
             config,
@@ -119,7 +130,7 @@ impl NetworkLink {
             up: AtomicBool::new(false),
             management_stan: AtomicU32::new(1),
         });
-        tokio::spawn(run(shared.clone(), rx, shutdown));
+        tokio::spawn(run(shared.clone(), rx, shutdown, dialer));
         NetworkLink { shared }
     }
 
@@ -197,17 +208,19 @@ fn transmitted_now() -> String {
     format!("0101{:02}{:02}{:02}", seconds_of_day / 3600, seconds_of_day / 60 % 60, seconds_of_day % 60)
 }
 
-async fn run(shared: Arc<Shared>, mut outgoing: mpsc::Receiver<Outgoing>, shutdown: CancellationToken) {
+async fn run(shared: Arc<Shared>, mut outgoing: mpsc::Receiver<Outgoing>, shutdown: CancellationToken, dialer: Dialer) {
     let mut delay = RECONNECT_DELAY_MIN;
     loop {
+        // Biased selects throughout: the same inputs take the same branch,
+        // which the deterministic simulation needs (and shutdown comes first).
         let connected = tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
-            connected = TcpStream::connect(&shared.config.address) => connected,
+            connected = dialer.dial(&shared.config.address) => connected,
         };
         match connected {
             Ok(stream) => {
                 delay = RECONNECT_DELAY_MIN;
-                let _ = stream.set_nodelay(true);
                 if let Err(error) = serve(&shared, stream, &mut outgoing, &shutdown).await {
                     tracing::warn!(%error, address = %shared.config.address, "network link lost");
                 }
@@ -216,6 +229,7 @@ async fn run(shared: Arc<Shared>, mut outgoing: mpsc::Receiver<Outgoing>, shutdo
             Err(error) => tracing::debug!(%error, address = %shared.config.address, "network link: connect failed"),
         }
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
         }
@@ -231,11 +245,11 @@ fn management(shared: &Shared, code: &str) -> Result<Bytes, LinkError> {
 
 async fn serve(
     shared: &Shared,
-    stream: TcpStream,
+    stream: BoxStream,
     outgoing: &mut mpsc::Receiver<Outgoing>,
     shutdown: &CancellationToken,
 ) -> Result<(), std::io::Error> {
-    let (read, write) = stream.into_split();
+    let (read, write) = tokio::io::split(stream);
     let mut reader = FramedRead::new(read, link_codec());
     let mut writer = FramedWrite::new(write, link_codec());
     let io_error = |e: LinkError| std::io::Error::other(e.to_string());
@@ -244,9 +258,14 @@ async fn serve(
     echo.tick().await;
     loop {
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => {
                 let _ = writer.send(management(shared, management::SIGN_OFF).map_err(io_error)?).await;
                 return Ok(());
+            }
+            frame = reader.next() => {
+                let Some(frame) = frame else { return Err(std::io::ErrorKind::UnexpectedEof.into()) };
+                dispatch(shared, frame?.freeze());
             }
             item = outgoing.recv() => {
                 let Some(item) = item else { return Ok(()) };
@@ -260,10 +279,6 @@ async fn serve(
                     next = outgoing.try_recv().ok();
                 }
                 SinkExt::<Bytes>::flush(&mut writer).await?;
-            }
-            frame = reader.next() => {
-                let Some(frame) = frame else { return Err(std::io::ErrorKind::UnexpectedEof.into()) };
-                dispatch(shared, frame?.freeze());
             }
             _ = echo.tick() => writer.send(management(shared, management::ECHO).map_err(io_error)?).await?,
         }

@@ -110,6 +110,7 @@ pub async fn run<S: Store, N: Network>(
 ) {
     loop {
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = wakeup.notified() => {}
             _ = tokio::time::sleep(SAF_POLL) => {}

@@ -465,6 +465,7 @@ pub async fn run<S: Store, N: Network>(
             tracing::error!(%error, "services' second legs");
         }
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = wakeup.notified() => {}
             _ = tokio::time::sleep(LEGS_POLL) => {}

@@ -23,7 +23,7 @@ use kassa_iso8583::fields::{
 use kassa_iso8583::mac_block::{self, TERMINAL_MAC_FIELD};
 use kassa_iso8583::profile::Options;
 use kassa_iso8583::{Header, Message, Mti, Profile, TERMINAL, Tpdu, pack, split_body, unpack};
-use tokio::net::TcpStream;
+use kassa_network::{BoxStream, Dialer};
 use tokio_util::codec::{Framed, LengthDelimitedCodec};
 
 pub use card::{Card, Entry};
@@ -131,7 +131,9 @@ pub struct ScriptedTerminal {
     state: TerminalState,
     /// Shared: every transaction holds them while its own `&mut self` calls run.
     keys: Option<std::sync::Arc<WorkingKeys>>,
-    connection: Option<Framed<TcpStream, LengthDelimitedCodec>>,
+    connection: Option<Framed<BoxStream, LengthDelimitedCodec>>,
+    /// How it reaches the host: TCP, or the simulation's streams.
+    dialer: Dialer,
     tpdu: Tpdu,
     header: Header,
     /// A mobile reader's location (`lat,lon`), sent in field 59 with each financial request.
@@ -162,6 +164,7 @@ impl ScriptedTerminal {
             state,
             keys: None,
             connection: None,
+            dialer: Dialer::tcp(),
             tpdu: Tpdu([0x60, 0x00, 0x03, 0x00, 0x00]),
             header: Header([0x60, 0x31, 0x00, 0x31, 0x13, 0x01]),
             location: None,
@@ -210,12 +213,22 @@ impl ScriptedTerminal {
         }
     }
 
-    async fn connect(&mut self) -> Result<&mut Framed<TcpStream, LengthDelimitedCodec>> {
+    /// Reaches the host through `dialer` from now on (the simulation's in-memory streams).
+    pub fn set_dialer(&mut self, dialer: Dialer) {
+        self.dialer = dialer;
+        self.connection = None;
+    }
+
+    /// Hangs up: the next request dials again.
+    pub fn hang_up(&mut self) {
+        self.connection = None;
+    }
+
+    async fn connect(&mut self) -> Result<&mut Framed<BoxStream, LengthDelimitedCodec>> {
         if self.connection.is_none() {
             let address = self.config.address.clone();
             let stream =
-                TcpStream::connect(&address).await.map_err(|source| TerminalError::Connect { address, source })?;
-            let _ = stream.set_nodelay(true);
+                self.dialer.dial(&address).await.map_err(|source| TerminalError::Connect { address, source })?;
             let codec = LengthDelimitedCodec::builder().length_field_length(2).max_frame_length(4096).new_codec();
             self.connection = Some(Framed::new(stream, codec));
         }

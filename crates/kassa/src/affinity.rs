@@ -69,7 +69,7 @@ pub fn writer_options(placement: Option<&Placement>) -> SqliteOptions {
             tracing::warn!(%error, "the store's writer is not pinned");
         }
     };
-    SqliteOptions { writer_start: Some(Box::new(start)) }
+    SqliteOptions { writer_start: Some(Box::new(start)), ..SqliteOptions::default() }
 }
 
 #[cfg(test)]

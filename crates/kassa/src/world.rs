@@ -278,6 +278,7 @@ async fn follow_active_ruleset<S: Store>(store: S, engine: Arc<kassa_risk::Engin
     let mut failed = None;
     loop {
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(RULESET_POLL) => {}
         }
@@ -306,6 +307,7 @@ async fn report_saf_depth<S: Store>(store: S, shutdown: CancellationToken) {
             metrics::gauge!("kassa_saf_depth").set(depth as f64);
         }
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
@@ -321,6 +323,7 @@ async fn expire_holds<S: Store>(store: S, clock: Arc<dyn Clock>, shutdown: Cance
             Err(error) => tracing::error!(%error, "expire holds"),
         }
         tokio::select! {
+            biased;
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}
         }

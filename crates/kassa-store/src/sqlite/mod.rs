@@ -127,6 +127,18 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Box<dyn WriteJob>>,
     reader: mpsc::Sender<ReadJob>,
     terminals: Arc<TerminalCache>,
+    /// Stepped: no threads, every job on the caller's thread ([`SqliteOptions::stepped`]).
+    stepped: Option<Arc<Stepped>>,
+}
+
+/// A stepped store's one connection, and the simulation's faults.
+#[derive(Debug)]
+struct Stepped {
+    conn: std::sync::Mutex<Connection>,
+    /// The process "died": every call fails as if the store were gone.
+    fenced: std::sync::atomic::AtomicBool,
+    /// Writes are refused (a full disk, a lost volume) until cleared.
+    refusing: std::sync::atomic::AtomicBool,
 }
 
 /// How long a cached terminal may be served without reading it again. Every
@@ -238,11 +250,21 @@ pub type ThreadStart = Box<dyn FnOnce() + Send>;
 #[derive(Default)]
 pub struct SqliteOptions {
     pub writer_start: Option<ThreadStart>,
+    /// No writer, reader or checkpoint thread: each job runs on the caller's
+    /// thread as it is submitted, in a transaction of its own, through the
+    /// same job and commit code (`run_batch`) — a batch of one. The
+    /// deterministic simulation uses it: a store call then completes within
+    /// one step of its single-threaded runtime, so the order of everything is
+    /// the seed's, while every write is still SQLite's real, durable commit.
+    pub stepped: bool,
 }
 
 impl std::fmt::Debug for SqliteOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteOptions").field("writer_start", &self.writer_start.is_some()).finish()
+        f.debug_struct("SqliteOptions")
+            .field("writer_start", &self.writer_start.is_some())
+            .field("stepped", &self.stepped)
+            .finish()
     }
 }
 
@@ -256,6 +278,22 @@ impl SqliteStore {
     pub fn open_with(path: &Path, options: SqliteOptions) -> Result<SqliteStore> {
         let writer_conn = open_connection(path)?;
         migrate(&writer_conn)?;
+        if options.stepped {
+            // Channels nobody reads: a stepped store never sends on them.
+            let (writer, _) = mpsc::channel::<Box<dyn WriteJob>>(1);
+            let (reader, _) = mpsc::channel::<ReadJob>(1);
+            let stepped = Stepped {
+                conn: std::sync::Mutex::new(writer_conn),
+                fenced: std::sync::atomic::AtomicBool::new(false),
+                refusing: std::sync::atomic::AtomicBool::new(false),
+            };
+            return Ok(SqliteStore {
+                writer,
+                reader,
+                terminals: Arc::new(TerminalCache::default()),
+                stepped: Some(Arc::new(stepped)),
+            });
+        }
         let reader_conn = open_connection(path)?;
         let checkpoint_conn = open_connection(path)?;
         let (writer_alive, writer_gone) = std::sync::mpsc::channel::<()>();
@@ -279,7 +317,7 @@ impl SqliteStore {
             .name("kassa-store-reader".into())
             .spawn(move || read_loop(reader_conn, reader_rx))
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        Ok(SqliteStore { writer, reader, terminals: Arc::new(TerminalCache::default()) })
+        Ok(SqliteStore { writer, reader, terminals: Arc::new(TerminalCache::default()), stepped: None })
     }
 
     /// Runs `f` in the writer's transaction; resolves after the commit. The
@@ -306,9 +344,51 @@ impl SqliteStore {
         self.submit(Again(f)).await
     }
 
+    /// A stepped store's process "dies": every call after this fails, as
+    /// the store of a killed process would (the simulation's host crash).
+    /// Nothing for a threaded store.
+    pub fn fence(&self) {
+        if let Some(stepped) = &self.stepped {
+            stepped.fenced.store(true, Ordering::Release);
+        }
+    }
+
+    /// A stepped store refuses every write while `refusing` (the
+    /// simulation's failing disk). Nothing for a threaded store.
+    pub fn refuse_writes(&self, refusing: bool) {
+        if let Some(stepped) = &self.stepped {
+            stepped.refusing.store(refusing, Ordering::Release);
+        }
+    }
+
+    fn stepped_conn(stepped: &Stepped) -> Result<std::sync::MutexGuard<'_, Connection>> {
+        if stepped.fenced.load(Ordering::Acquire) {
+            return Err(StoreError::Closed);
+        }
+        Ok(stepped.conn.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Runs one job at once, in its own transaction, on a stepped store's connection.
+    fn run_stepped(stepped: &Stepped, job: Box<dyn WriteJob>) -> Result<()> {
+        let conn = Self::stepped_conn(stepped)?;
+        if stepped.refusing.load(Ordering::Acquire) {
+            return Err(StoreError::Database("the disk refuses writes (simulated)".into()));
+        }
+        let mut batch = vec![job];
+        let committed = run_batch(&conn, &mut batch);
+        for job in batch.drain(..) {
+            job.complete(committed.clone());
+        }
+        Ok(())
+    }
+
     async fn submit<T: Send + 'static, W: Work<T> + 'static>(&self, work: W) -> Result<T> {
         let (answer, rx) = oneshot::channel();
         let job: Box<dyn WriteJob> = Box::new(Job { work, result: None, answer });
+        if let Some(stepped) = &self.stepped {
+            Self::run_stepped(stepped, job)?;
+            return rx.await.map_err(|_| StoreError::Closed)?;
+        }
         self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
         rx.await.map_err(|_| StoreError::Closed)?
     }
@@ -319,6 +399,10 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
+        if let Some(stepped) = &self.stepped {
+            let conn = Self::stepped_conn(stepped)?;
+            return f(&conn);
+        }
         let (tx, rx) = oneshot::channel();
         let job: ReadJob = Box::new(move |conn| {
             let _ = tx.send(f(conn));
