@@ -119,8 +119,8 @@ impl Store for AnyStore {
     async fn saf_depth(&self) -> Result<u64> {
         forward!(self.saf_depth())
     }
-    async fn recover_in_flight(&self, now_ms: i64) -> Result<u64> {
-        forward!(self.recover_in_flight(now_ms))
+    async fn recover_in_flight(&self, started_before_ms: i64, now_ms: i64) -> Result<u64> {
+        forward!(self.recover_in_flight(started_before_ms, now_ms))
     }
     async fn daily_total(&self, merchant: MerchantId, business_date: String) -> Result<Amount> {
         forward!(self.daily_total(merchant, business_date))

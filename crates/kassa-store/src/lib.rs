@@ -115,9 +115,11 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn saf_done(&self, id: i64, now_ms: i64) -> impl Future<Output = Result<()>> + Send;
     fn saf_retry(&self, id: i64, next_attempt_ms: i64) -> impl Future<Output = Result<()>> + Send;
     fn saf_depth(&self) -> impl Future<Output = Result<u64>> + Send;
-    /// At start-up: every transaction still in flight is reversed and queued
-    /// for a 0420. Returns how many.
-    fn recover_in_flight(&self, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
+    /// Every transaction still in flight that started before
+    /// `started_before_ms` is reversed and queued for a 0420 — at start-up all
+    /// of them (`i64::MAX`); while running, those a failure left behind (their
+    /// outcome could not be recorded, nor their abandonment). Returns how many.
+    fn recover_in_flight(&self, started_before_ms: i64, now_ms: i64) -> impl Future<Output = Result<u64>> + Send;
 
     /// Approved sales and completions of a merchant's business day.
     fn daily_total(&self, merchant: MerchantId, business_date: String) -> impl Future<Output = Result<Amount>> + Send;

@@ -11,6 +11,7 @@ mod daily;
 mod financial;
 mod management;
 pub mod network;
+pub mod planted;
 mod request;
 pub mod respond;
 mod reversal;

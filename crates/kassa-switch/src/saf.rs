@@ -75,7 +75,12 @@ pub async fn send_due<S: Store, N: Network>(
     clock: &dyn Clock,
     acquirer: &str,
 ) -> Result<usize, StoreError> {
-    let due = store.saf_due(clock.now_ms(), SAF_BATCH_MAX).await?;
+    let mut due = store.saf_due(clock.now_ms(), SAF_BATCH_MAX).await?;
+    if !due.is_empty() && crate::planted::take_skip_reversal() {
+        // A planted fault (tests only): one reversal "sent" without sending it.
+        let skipped = due.remove(0);
+        store.saf_done(skipped.id, clock.now_ms()).await?;
+    }
     let sends = due.iter().map(|item| {
         let request = reversal_request(item, hsm, clock, acquirer);
         async move { (item, network.request(request).await) }

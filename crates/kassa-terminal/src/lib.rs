@@ -53,7 +53,17 @@ pub enum TerminalError {
     Decode(#[from] kassa_iso8583::DecodeError),
     #[error("{0}")]
     Usage(String),
+    /// The host answered the kept reversal with a code that does not settle
+    /// it (`96`, `77`, `A0`, …): it is still kept, and the next request waits.
+    #[error("the kept reversal was answered {0}: it is kept and sent again")]
+    ReversalKept(String),
 }
+
+/// Answers to a reversal that leave it kept: the host did not undo the
+/// transaction and may yet (a failure on its side, a session or a MAC it
+/// could not check). Any other answer settles it (`00`; or a refusal such as
+/// `64` that sending it again cannot change).
+pub const REVERSAL_KEPT_ON: [&str; 5] = ["96", "77", "A0", "91", "98"];
 
 pub type Result<T, E = TerminalError> = std::result::Result<T, E>;
 
@@ -200,6 +210,10 @@ impl ScriptedTerminal {
             amount: amount.minor_units(),
             code: code.to_string(),
         });
+    }
+
+    pub fn terminal_id(&self) -> &str {
+        &self.config.terminal_id
     }
 
     pub fn state(&self) -> &TerminalState {
@@ -598,15 +612,19 @@ impl ScriptedTerminal {
         }
         m.set(39, &pending.reason);
         let (answer, _) = self.exchange(m, true).await?;
-        if answer.get_str(39).is_some() {
-            // The log holds earlier batches too: the reversal is of this one's.
-            let batch = self.state.batch;
-            for entry in self.state.log.iter_mut().filter(|e| Some(e.trace) == trace && e.batch == batch) {
-                entry.reversed = true;
-            }
-            self.state.pending_reversal = None;
-            self.save()?;
+        let code = answer.get_str(39).unwrap_or("96").to_string();
+        if REVERSAL_KEPT_ON.contains(&code.as_str()) {
+            // The host could not undo it now (its store failed, the session or
+            // the MAC did not hold): the reversal stays kept, and goes again.
+            return Err(TerminalError::ReversalKept(code));
         }
+        // The log holds earlier batches too: the reversal is of this one's.
+        let batch = self.state.batch;
+        for entry in self.state.log.iter_mut().filter(|e| Some(e.trace) == trace && e.batch == batch) {
+            entry.reversed = true;
+        }
+        self.state.pending_reversal = None;
+        self.save()?;
         Ok(true)
     }
 

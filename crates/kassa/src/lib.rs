@@ -6,6 +6,7 @@ pub mod api;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod sim;
 pub mod world;
 
 // The day's back-office run lives in its own crate; these paths stay.

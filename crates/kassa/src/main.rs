@@ -9,6 +9,7 @@ mod pos_cmd;
 mod render;
 mod report_cmd;
 mod run_cmd;
+mod sim_cmd;
 mod sms_cmd;
 mod terminal_cmd;
 mod till_cmd;
@@ -56,6 +57,8 @@ enum Command {
     /// The SMS outbox of the default gateway (one-time codes, notices).
     #[command(subcommand)]
     Sms(sms_cmd::SmsCommand),
+    /// The deterministic simulation: terminals, host, network and store in one simulated world, faults by the seed, an auditor.
+    Sim(sim_cmd::SimArgs),
     /// Load: many terminals through the whole path against a running demo.
     Bench(bench_cmd::BenchArgs),
     /// Configuration: `kassa config example` prints a commented kassa.toml.
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
         Command::Terminal(args) => terminal_cmd::run(args),
         Command::Config(command) => run_cmd::config(command),
         Command::Bench(args) => bench_cmd::run(args),
+        Command::Sim(args) => sim_cmd::run(args),
         Command::Settle(args) => run_cmd::settle(args),
         Command::Reconcile(args) => run_cmd::reconcile(args),
         Command::Report(args) => report_cmd::run(args),

@@ -9,7 +9,7 @@ use kassa_core::time::Clock;
 use kassa_core::{Amount, Batch, MerchantId, TerminalId};
 use kassa_crypto::{KeyAlgorithm, KeyUsage, SecretKey, SecurityModule, SoftwareSecurityModule, random};
 use kassa_host::{HostCounters, HostLimits};
-use kassa_network::{LinkConfig, NetworkLink};
+use kassa_network::{Dialer, LinkConfig, NetworkLink};
 use kassa_network_sim::{CardAccount, Faults, Issuer, SimKeys, Simulator, Today};
 use kassa_store::{Merchant, MerchantStatus, Store, Terminal, TerminalStatus};
 use kassa_switch::{LimitsAndBlockLists, RuleLimits, Switch, SwitchConfig};
@@ -143,7 +143,43 @@ pub async fn start_host<S: Store>(
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> Result<HostHandle<S>, Error> {
-    let recovered = store.recover_in_flight(clock.now_ms()).await?;
+    let host = assemble_host(settings, store, hsm, zone, clock, shutdown.clone(), Dialer::tcp()).await?;
+    let listener = TcpListener::bind(&settings.listen).await?;
+    let address = listener.local_addr()?;
+    let counters = Arc::new(HostCounters::default());
+    tokio::spawn(kassa_host::serve(listener, host.switch, settings.limits, counters.clone(), shutdown));
+    tracing::info!(%address, "host listening for terminals");
+    let Assembled { link, store, risk, rules, monitor, recovered, carrier, .. } = host;
+    Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered, carrier })
+}
+
+/// A host's parts, wired and running, but not listening: [`start_host`] puts
+/// the switch behind a TCP listener; the simulation serves it its own streams.
+#[derive(Debug)]
+pub struct Assembled<S: Store> {
+    pub switch: Switch<S, NetworkLink>,
+    pub link: NetworkLink,
+    pub store: S,
+    pub risk: Arc<LimitsAndBlockLists>,
+    pub rules: Option<Arc<kassa_risk::Engine>>,
+    pub monitor: Option<crate::monitor::Monitor>,
+    pub recovered: u64,
+    pub carrier: Arc<kassa_switch::carrier::SimulatedCarrier>,
+}
+
+/// Recovers what the last run left in flight, links to the network through
+/// `dialer`, and starts the switch with its background work (store-and-forward,
+/// the services' second legs, holds expiring).
+pub async fn assemble_host<S: Store>(
+    settings: &HostSettings,
+    store: S,
+    hsm: Arc<dyn SecurityModule>,
+    zone: &ZoneKeys,
+    clock: Arc<dyn Clock>,
+    shutdown: CancellationToken,
+    dialer: Dialer,
+) -> Result<Assembled<S>, Error> {
+    let recovered = store.recover_in_flight(i64::MAX, clock.now_ms()).await?;
     if recovered > 0 {
         tracing::warn!(recovered, "transactions left in flight by the last run are being reversed");
     }
@@ -155,7 +191,7 @@ pub async fn start_host<S: Store>(
         reconnect_delay_max: Duration::from_secs(5),
         mac_key: hsm.import_key(KeyUsage::Mac, &zone.mac)?,
     };
-    let link = NetworkLink::spawn(link_config, hsm.clone(), shutdown.clone());
+    let link = NetworkLink::spawn_with(link_config, hsm.clone(), shutdown.clone(), dialer);
     if !link.wait_up(Duration::from_secs(5)).await {
         tracing::warn!(network = %settings.network, "network link not up yet; will keep trying");
     }
@@ -219,16 +255,37 @@ pub async fn start_host<S: Store>(
     ));
     tokio::spawn(report_saf_depth(store.clone(), shutdown.clone()));
     tokio::spawn(expire_holds(store.clone(), clock.clone(), shutdown.clone()));
-    let listener = TcpListener::bind(&settings.listen).await?;
-    let address = listener.local_addr()?;
-    let counters = Arc::new(HostCounters::default());
-    tokio::spawn(kassa_host::serve(listener, switch, settings.limits, counters.clone(), shutdown));
-    tracing::info!(%address, "host listening for terminals");
+    let stale_after = settings.network_timeout * 3 + Duration::from_secs(30);
+    tokio::spawn(recover_stale(store.clone(), clock.clone(), stale_after, shutdown.clone()));
     let monitor = rules.clone().map(|engine| crate::monitor::Monitor {
         engine,
         credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
     });
-    Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered, carrier })
+    Ok(Assembled { switch, link, store, risk, rules, monitor, recovered, carrier })
+}
+
+/// How often a running host looks for transactions a failure left in flight.
+pub const STALE_SWEEP: Duration = Duration::from_secs(30);
+
+/// Reverses what a failure left in flight while the host runs: a request
+/// whose outcome could not be recorded, nor its abandonment (the store
+/// refused both), would otherwise wait for the next start — holding the
+/// merchant's day open and, when the network approved it, the card's money.
+/// `stale_after` is well past the longest a request can take.
+async fn recover_stale<S: Store>(store: S, clock: Arc<dyn Clock>, stale_after: Duration, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(STALE_SWEEP) => {}
+        }
+        let now = clock.now_ms();
+        match store.recover_in_flight(now - stale_after.as_millis() as i64, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(recovered = n, "transactions left in flight by a failure are being reversed"),
+            Err(error) => tracing::warn!(%error, "recover transactions left in flight"),
+        }
+    }
 }
 
 /// What the rules need beyond the velocity windows, from the store: each

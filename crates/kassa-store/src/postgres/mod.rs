@@ -250,8 +250,8 @@ impl Store for PostgresStore {
         queries::saf_depth(&self.client().await?).await
     }
 
-    async fn recover_in_flight(&self, now_ms: i64) -> Result<u64> {
-        in_transaction!(self, |tx| queries::recover_in_flight(&tx, now_ms).await?)
+    async fn recover_in_flight(&self, started_before_ms: i64, now_ms: i64) -> Result<u64> {
+        in_transaction!(self, |tx| queries::recover_in_flight(&tx, started_before_ms, now_ms).await?)
     }
 
     async fn daily_total(&self, merchant: MerchantId, business_date: String) -> Result<Amount> {

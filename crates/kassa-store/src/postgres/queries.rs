@@ -541,12 +541,16 @@ pub(super) async fn saf_depth(c: &impl GenericClient) -> Result<u64> {
     Ok(r.map_or(0, |r| r.get::<_, i64>(0).max(0) as u64))
 }
 
-pub(super) async fn recover_in_flight(c: &impl GenericClient, now_ms: i64) -> Result<u64> {
-    let ids: Vec<i64> = rows(c, "SELECT id FROM transactions WHERE state = 'in_flight' FOR UPDATE", &[])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+pub(super) async fn recover_in_flight(c: &impl GenericClient, started_before_ms: i64, now_ms: i64) -> Result<u64> {
+    let ids: Vec<i64> = rows(
+        c,
+        "SELECT id FROM transactions WHERE state = 'in_flight' AND created_at < $1 ORDER BY id FOR UPDATE",
+        &[&started_before_ms],
+    )
+    .await?
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
     for id in &ids {
         abandon(c, *id, "96", now_ms).await?;
     }

@@ -592,8 +592,8 @@ impl Store for SqliteStore {
         self.read(queries::saf_depth).await
     }
 
-    async fn recover_in_flight(&self, now_ms: i64) -> Result<u64> {
-        self.write(move |c| queries::recover_in_flight(c, now_ms)).await
+    async fn recover_in_flight(&self, started_before_ms: i64, now_ms: i64) -> Result<u64> {
+        self.write(move |c| queries::recover_in_flight(c, started_before_ms, now_ms)).await
     }
 
     async fn daily_total(&self, merchant: MerchantId, business_date: String) -> Result<Amount> {

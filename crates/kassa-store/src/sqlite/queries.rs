@@ -505,10 +505,12 @@ pub(super) fn saf_depth(c: &Connection) -> Result<u64> {
         .map_err(db_error)
 }
 
-pub(super) fn recover_in_flight(c: &Connection, now_ms: i64) -> Result<u64> {
+pub(super) fn recover_in_flight(c: &Connection, started_before_ms: i64, now_ms: i64) -> Result<u64> {
     let ids: Vec<i64> = {
-        let mut statement = c.prepare("SELECT id FROM transactions WHERE state = 'in_flight'").map_err(db_error)?;
-        let rows = statement.query_map([], |row| row.get(0)).map_err(db_error)?;
+        let mut statement = c
+            .prepare("SELECT id FROM transactions WHERE state = 'in_flight' AND created_at < ?1 ORDER BY id")
+            .map_err(db_error)?;
+        let rows = statement.query_map([started_before_ms], |row| row.get(0)).map_err(db_error)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db_error)?
     };
     for id in &ids {

@@ -1,0 +1,817 @@
+//! The deterministic simulation of the whole authorization path (`kassa sim`).
+//!
+//! The real code runs in one simulated world, driven by a seed: scripted
+//! terminals (the real terminal logic, reversals kept and sent, sign-in again
+//! on `A0`/`77`), the host as `kassa serve` wires it (switch, store-and-forward,
+//! the network link with sign-on, echo and reconnection), the network
+//! simulator, and SQLite. Everything runs on one thread under tokio's paused
+//! clock, so simulated minutes pass in milliseconds and the order of events
+//! is the seed's alone: tokio's current-thread scheduler is deterministic,
+//! every `select!` on the path is biased, and the store runs *stepped*
+//! (`SqliteOptions::stepped`): each job on the caller's thread, through the
+//! same job and commit code as the writer thread, one commit per job — so a
+//! store call is one step of the world, and what returned is durable.
+//!
+//! Faults, each by the seed: frames lost, held (and so reordered),
+//! duplicated or garbled and connections cut on both links ([`net`]);
+//! partitions; the host killed at any moment (its connections and tasks
+//! dropped, its store fenced — what was not committed is lost) and started
+//! again from its store; the network simulator answering late, not at all or
+//! `96`; the business clock jumping across midnight; the disk refusing
+//! writes. The [`auditor`] checks the ledger after every operation and
+//! everything once the world is quiet.
+
+pub mod auditor;
+pub mod net;
+pub mod rng;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kassa_core::time::{Clock, ManualClock};
+use kassa_core::{Amount, MerchantId, TxnKind};
+use kassa_crypto::{KeyMode, SecretKey, SecurityModule, SoftwareSecurityModule};
+use kassa_host::{HostCounters, HostLimits};
+use kassa_network::NetworkLink;
+use kassa_network_sim::{CardAccount, CardKind, Faults, Issuer, Simulator};
+use kassa_store::Store;
+use kassa_store::sqlite::{SqliteOptions, SqliteStore};
+use kassa_terminal::{Card, Entry, OriginalRef, ScriptedTerminal, TerminalConfig};
+use sha2::{Digest, Sha256};
+use tokio_util::sync::CancellationToken;
+
+use crate::world::{self, HostSettings, MerchantSpec, ZoneKeys};
+use auditor::{Auditor, Outcome, Seen};
+use net::{Link, LinkFaults, SimNet};
+use rng::Rng;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub seed: u64,
+    /// Terminal operations (financial requests, settlements) before the world is quieted and audited.
+    pub steps: u64,
+    pub terminals: usize,
+    /// Faults on (off: the same workload on a perfect world).
+    pub faults: bool,
+    /// Keep every trace line (the hash is kept either way).
+    pub keep_trace: bool,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { seed: 1, steps: 1_000, terminals: 6, faults: true, keep_trace: false }
+    }
+}
+
+/// What a run found.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub seed: u64,
+    /// SHA-256 of the trace: the same seed, the same hash.
+    pub trace_hash: String,
+    pub trace: Vec<String>,
+    /// `None`: every invariant held.
+    pub violation: Option<String>,
+    pub operations: u64,
+    pub approved: u64,
+    pub crashes: u64,
+    pub simulated: Duration,
+    /// Frames dropped, duplicated, delayed, garbled; connections cut.
+    pub net_faults: [u64; 5],
+}
+
+impl Report {
+    /// The one-line verdict `kassa sim` prints.
+    pub fn verdict(&self) -> String {
+        let [dropped, duplicated, delayed, garbled, cut] = self.net_faults;
+        let what = format!(
+            "{} operations ({} approved), {} host crashes, frames dropped {dropped} duplicated {duplicated} held {delayed} garbled {garbled}, connections cut {cut}, {:.0} simulated minutes; trace {}",
+            self.operations,
+            self.approved,
+            self.crashes,
+            self.simulated.as_secs_f64() / 60.0,
+            &self.trace_hash[..16]
+        );
+        match &self.violation {
+            None => format!("seed {}: ok — {what}", self.seed),
+            Some(v) => format!("seed {}: VIOLATION — {v} — {what}", self.seed),
+        }
+    }
+}
+
+/// The trace: every event, in order, hashed as it goes.
+struct Trace {
+    hash: Sha256,
+    lines: Vec<String>,
+    keep: bool,
+    started: tokio::time::Instant,
+}
+
+impl Trace {
+    fn line(&mut self, text: String) {
+        let at = self.started.elapsed().as_millis();
+        let line = format!("{at:>10} {text}");
+        self.hash.update(line.as_bytes());
+        self.hash.update(b"\n");
+        if self.keep {
+            self.lines.push(line);
+        }
+    }
+}
+
+type Shared<T> = Arc<Mutex<T>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+const MID: &str = "898310048990001";
+const FIRST_TID: u32 = 20_000_001;
+
+/// One life of the host: its store handle, what stops it, its connections.
+struct HostLife {
+    store: SqliteStore,
+    shutdown: CancellationToken,
+    switch: kassa_switch::Switch<SqliteStore, NetworkLink>,
+    connections: Vec<tokio::task::JoinHandle<()>>,
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    hsm: Arc<SoftwareSecurityModule>,
+    zone: ZoneKeys,
+    clock: ManualClock,
+    net: SimNet,
+    simulator: Simulator,
+    settings: HostSettings,
+    host: Shared<Option<HostLife>>,
+    counters: Arc<HostCounters>,
+    trace: Shared<Trace>,
+    auditor: Shared<Auditor>,
+    violation: Shared<Option<String>>,
+    crashes: AtomicU64,
+}
+
+impl World {
+    fn db(&self) -> std::path::PathBuf {
+        self.dir.path().join("kassa.db")
+    }
+
+    fn note(&self, text: impl Into<String>) {
+        lock(&self.trace).line(text.into());
+    }
+
+    fn fail(&self, text: String) {
+        let mut v = lock(&self.violation);
+        if v.is_none() {
+            lock(&self.trace).line(format!("VIOLATION {text}"));
+            *v = Some(text);
+        }
+    }
+
+    fn store(&self) -> Option<SqliteStore> {
+        lock(&self.host).as_ref().map(|h| h.store.clone())
+    }
+
+    /// Starts the host from its store (recovering what the last life left in flight).
+    async fn start_host(self: &Arc<Self>) -> Result<(), String> {
+        let store = SqliteStore::open_with(&self.db(), SqliteOptions { stepped: true, ..SqliteOptions::default() })
+            .map_err(|e| format!("open the store: {e}"))?;
+        let shutdown = CancellationToken::new();
+        let clock: Arc<dyn Clock> = Arc::new(self.clock.clone());
+        let assembled = world::assemble_host(
+            &self.settings,
+            store.clone(),
+            self.hsm.clone(),
+            &self.zone,
+            clock,
+            shutdown.clone(),
+            self.net.dialer(Link::Network),
+        )
+        .await
+        .map_err(|e| format!("start the host: {e}"))?;
+        self.note(format!("host up, {} in flight recovered", assembled.recovered));
+        *lock(&self.host) = Some(HostLife { store, shutdown, switch: assembled.switch, connections: Vec::new() });
+        Ok(())
+    }
+
+    /// Kills the host at once: its connections and tasks stop where they are,
+    /// and its store answers nothing more (as a dead process's would not).
+    fn kill_host(&self) {
+        if let Some(life) = lock(&self.host).take() {
+            life.store.fence();
+            life.shutdown.cancel();
+            for c in life.connections {
+                c.abort();
+            }
+            self.crashes.fetch_add(1, Ordering::Relaxed);
+            self.note("host killed");
+        }
+    }
+
+    /// A terminal connection, served by the host's current life.
+    fn serve_terminal(&self, stream: kassa_network::BoxStream) -> bool {
+        let mut host = lock(&self.host);
+        let Some(life) = host.as_mut() else { return false };
+        let (switch, shutdown, counters) = (life.switch.clone(), life.shutdown.clone(), self.counters.clone());
+        let limits = self.settings.limits;
+        life.connections.retain(|c| !c.is_finished());
+        life.connections.push(tokio::spawn(async move {
+            kassa_host::serve_connection(stream, "sim".into(), switch, limits, &counters, shutdown).await;
+        }));
+        true
+    }
+}
+
+/// The test cards, as a terminal presents them (debit cards with their PIN).
+fn cards() -> Vec<(CardAccount, Card)> {
+    kassa_network_sim::test_cards()
+        .into_iter()
+        .map(|c| {
+            let card = Card {
+                pan: c.pan.clone(),
+                expiry: c.expiry.clone(),
+                track2: Some(c.track2()),
+                pin: (c.kind == CardKind::Debit).then(|| c.pin.clone()),
+                entry: Entry::Swipe,
+            };
+            (c, card)
+        })
+        .collect()
+}
+
+/// Runs one simulation; blocking (it builds its own runtime).
+pub fn run(config: &Config) -> Result<Report, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(simulate(config.clone()))
+}
+
+async fn simulate(config: Config) -> Result<Report, String> {
+    let seed = Rng::new(config.seed);
+    let started = tokio::time::Instant::now();
+    let trace =
+        Arc::new(Mutex::new(Trace { hash: Sha256::new(), lines: Vec::new(), keep: config.keep_trace, started }));
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    // 2026-12-07 09:00 in China, whatever the machine's clock says.
+    let clock = ManualClock::new(1_796_605_200_000, 480);
+    let hsm =
+        Arc::new(SoftwareSecurityModule::new(&*SoftwareSecurityModule::generate_lmk().map_err(|e| e.to_string())?));
+    let zone = ZoneKeys::generate().map_err(|e| e.to_string())?;
+    let net = SimNet::new(seed.fork(1));
+    // The network simulator, served through the simulated network.
+    let sim_hsm =
+        Arc::new(SoftwareSecurityModule::new(&*SoftwareSecurityModule::generate_lmk().map_err(|e| e.to_string())?));
+    let keys = kassa_network_sim::SimKeys {
+        pin: sim_hsm.import_key(kassa_crypto::KeyUsage::Pin, &zone.pin).map_err(|e| e.to_string())?,
+        mac: sim_hsm.import_key(kassa_crypto::KeyUsage::Mac, &zone.mac).map_err(|e| e.to_string())?,
+    };
+    let today_clock = clock.clone();
+    let today = Arc::new(move || {
+        let now = today_clock.local();
+        kassa_network_sim::Today { yymm: now.yymm(), mmdd: now.mmdd() }
+    });
+    let cards = cards();
+    let simulator = Simulator::new(
+        Issuer::new(cards.iter().map(|(a, _)| a.clone()).collect()),
+        sim_hsm,
+        keys,
+        Faults { seed: seed.fork(2).next_u64(), ..Faults::default() },
+        today,
+    );
+    let network_shutdown = CancellationToken::new();
+    {
+        let (simulator, shutdown) = (simulator.clone(), network_shutdown.clone());
+        net.set_server(
+            Link::Network,
+            Some(Arc::new(move |stream| {
+                let (simulator, shutdown) = (simulator.clone(), shutdown.clone());
+                tokio::spawn(async move { simulator.serve_stream(stream, "host".into(), shutdown).await });
+                true
+            })),
+        );
+    }
+    let settings = HostSettings {
+        network: "network".into(),
+        network_timeout: Duration::from_secs(10),
+        limits: HostLimits { idle_timeout: Duration::from_secs(120), ..HostLimits::default() },
+        ..HostSettings::default()
+    };
+    // The merchant and its terminals, in the store before the host's first life.
+    let terminals = {
+        let store = SqliteStore::open_with(
+            &dir.path().join("kassa.db"),
+            SqliteOptions { stepped: true, ..SqliteOptions::default() },
+        )
+        .map_err(|e| e.to_string())?;
+        let merchant = MerchantSpec {
+            id: MerchantId::parse(MID).ok_or("merchant id")?,
+            name: "Kassa Sim Store".into(),
+            mcc: "5411".into(),
+            mail_order: false,
+            single_limit: Amount(100_000_000),
+            daily_limit: Amount(100_000_000_000),
+        };
+        let count = u32::try_from(config.terminals).map_err(|e| e.to_string())?;
+        world::provision(&store, hsm.as_ref(), &merchant, FIRST_TID, count, clock.now_ms())
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    let world = Arc::new(World {
+        dir,
+        hsm,
+        zone,
+        clock: clock.clone(),
+        net: net.clone(),
+        simulator: simulator.clone(),
+        settings,
+        host: Arc::new(Mutex::new(None)),
+        counters: Arc::new(HostCounters::default()),
+        trace,
+        auditor: Arc::new(Mutex::new(Auditor::new(MID))),
+        violation: Arc::new(Mutex::new(None)),
+        crashes: AtomicU64::new(0),
+    });
+    {
+        let w = Arc::downgrade(&world);
+        net.set_server(
+            Link::Terminal,
+            Some(Arc::new(move |stream| w.upgrade().is_some_and(|w| w.serve_terminal(stream)))),
+        );
+    }
+    world.start_host().await?;
+    if config.faults {
+        net.set_faults(Link::Terminal, BASELINE_TERMINAL);
+        net.set_faults(Link::Network, BASELINE_NETWORK);
+    }
+    // The business clock moves with simulated time.
+    let ticking = CancellationToken::new();
+    {
+        let (clock, ticking) = (clock.clone(), ticking.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = ticking.cancelled() => return,
+                    _ = tick.tick() => clock.advance_ms(1_000),
+                }
+            }
+        });
+    }
+    let budget = Arc::new(AtomicU64::new(config.steps));
+    let operations = Arc::new(AtomicU64::new(0));
+    let stop_faults = Arc::new(AtomicBool::new(false));
+    let faults = config.faults.then(|| tokio::spawn(fault_driver(world.clone(), seed.fork(3), stop_faults.clone())));
+    let mut workers = Vec::new();
+    for (i, (tid, tmk)) in terminals.iter().enumerate() {
+        let t = terminal(tid.as_str(), tmk.clone(), &net);
+        let rng = seed.fork(100 + i as u64);
+        workers.push(tokio::spawn(worker(world.clone(), t, rng, budget.clone(), operations.clone())));
+    }
+    let mut kept = Vec::new();
+    for w in workers {
+        kept.push(w.await.map_err(|e| format!("a terminal stopped: {e}"))?);
+    }
+    stop_faults.store(true, Ordering::SeqCst);
+    if let Some(f) = faults {
+        let _ = f.await;
+    }
+    quiet(&world, &mut kept).await;
+    let day_runs = settle_days(&world).await;
+    if lock(&world.violation).is_none() {
+        let store = world.store().ok_or("no host at the end")?;
+        let network: BTreeSet<(u32, String)> =
+            simulator.with_issuer(|i| i.standing().into_keys().map(|k| (k.stan, k.transmitted)).collect());
+        let mut auditor = std::mem::replace(&mut *lock(&world.auditor), Auditor::new(MID));
+        match day_runs {
+            Err(e) => world.fail(e),
+            Ok(runs) => {
+                if let Err(e) = auditor.check(&store, network, &runs).await {
+                    world.fail(e);
+                }
+            }
+        }
+        *lock(&world.auditor) = auditor;
+    }
+    ticking.cancel();
+    network_shutdown.cancel();
+    world.kill_host();
+    let approved = lock(&world.auditor).seen.iter().filter(|s| s.outcome == Outcome::Approved).count() as u64;
+    let crashes = world.crashes.load(Ordering::Relaxed).saturating_sub(1);
+    let violation = lock(&world.violation).clone();
+    let (trace_hash, lines) = {
+        let t = lock(&world.trace);
+        (hex(&t.hash.clone().finalize()), t.lines.clone())
+    };
+    Ok(Report {
+        seed: config.seed,
+        trace_hash,
+        trace: lines,
+        violation,
+        operations: operations.load(Ordering::Relaxed),
+        approved,
+        crashes,
+        simulated: started.elapsed(),
+        net_faults: net.counts(),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const BASELINE_TERMINAL: LinkFaults =
+    LinkFaults { drop: 8, duplicate: 8, delay: 40, delay_max_ms: 2_000, garble: 4, cut: 4 };
+const BASELINE_NETWORK: LinkFaults =
+    LinkFaults { drop: 8, duplicate: 8, delay: 60, delay_max_ms: 3_000, garble: 4, cut: 3 };
+const STORM: LinkFaults =
+    LinkFaults { drop: 150, duplicate: 60, delay: 300, delay_max_ms: 15_000, garble: 40, cut: 30 };
+
+fn terminal(tid: &str, tmk: SecretKey, net: &SimNet) -> ScriptedTerminal {
+    let mut t = match ScriptedTerminal::new(TerminalConfig {
+        address: "host".into(),
+        terminal_id: tid.to_string(),
+        merchant_id: MID.into(),
+        tmk,
+        key_mode: KeyMode::Tdes,
+        pad_nibble: 0,
+        operator: "01".into(),
+        timeout: Duration::from_secs(30),
+        state_path: None,
+    }) {
+        Ok(t) => t,
+        Err(e) => unreachable!("a terminal with no state file cannot fail to start: {e}"),
+    };
+    t.set_dialer(net.dialer(Link::Terminal));
+    t
+}
+
+/// Faults, one after another, by the seed, until told to stop.
+async fn fault_driver(world: Arc<World>, mut rng: Rng, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(rng.between(3_000, 40_000))).await;
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        let hold = Duration::from_millis(rng.between(1_000, 20_000));
+        match rng.weighted(&[5, 3, 3, 3, 3, 2, 3]) {
+            0 => {
+                world.kill_host();
+                tokio::time::sleep(hold).await;
+                if let Err(e) = world.start_host().await {
+                    world.fail(e);
+                    return;
+                }
+            }
+            1 => {
+                world.note(format!("terminal link partitioned for {} ms", hold.as_millis()));
+                world.net.partition(Link::Terminal, true);
+                tokio::time::sleep(hold).await;
+                world.net.partition(Link::Terminal, false);
+            }
+            2 => {
+                world.note(format!("network link partitioned for {} ms", hold.as_millis()));
+                world.net.partition(Link::Network, true);
+                tokio::time::sleep(hold).await;
+                world.net.partition(Link::Network, false);
+            }
+            3 => {
+                let faults = Faults {
+                    delay_ms: rng.between(0, 12_000),
+                    drop_percent: rng.between(0, 30) as u8,
+                    error_percent: rng.between(0, 30) as u8,
+                    credit_drop_percent: 0,
+                    seed: rng.next_u64(),
+                };
+                world.note(format!("network simulator faulty for {} ms: {faults:?}", hold.as_millis()));
+                world.simulator.set_faults(faults);
+                tokio::time::sleep(hold).await;
+                world.simulator.set_faults(Faults { seed: rng.next_u64(), ..Faults::default() });
+            }
+            4 => {
+                let link = if rng.below(2) == 0 { Link::Terminal } else { Link::Network };
+                world.note(format!("{link:?} link storm for {} ms", hold.as_millis()));
+                world.net.set_faults(link, STORM);
+                tokio::time::sleep(hold).await;
+                world.net.set_faults(link, if link == Link::Terminal { BASELINE_TERMINAL } else { BASELINE_NETWORK });
+            }
+            5 => {
+                // To half a minute before the next midnight in China: the business day turns.
+                let local = world.clock.local();
+                let into_day =
+                    (i64::from(local.hour) * 3600 + i64::from(local.minute) * 60 + i64::from(local.second)) * 1000;
+                let jump = 86_400_000 - into_day - 30_000;
+                if jump > 0 {
+                    world.note(format!("the clock jumps {jump} ms, to before midnight"));
+                    world.clock.advance_ms(jump);
+                }
+            }
+            _ => {
+                world.note(format!("the disk refuses writes for {} ms", hold.as_millis()));
+                if let Some(store) = world.store() {
+                    store.refuse_writes(true);
+                    tokio::time::sleep(hold).await;
+                    store.refuse_writes(false);
+                }
+            }
+        }
+    }
+}
+
+/// What a terminal's worker hands back at the end.
+struct Kept {
+    terminal: ScriptedTerminal,
+    rng: Rng,
+}
+
+/// One terminal's day: sign-in, then requests by the seed, as a cashier would.
+async fn worker(
+    world: Arc<World>,
+    mut t: ScriptedTerminal,
+    mut rng: Rng,
+    budget: Arc<AtomicU64>,
+    ops: Arc<AtomicU64>,
+) -> Kept {
+    let cards = cards();
+    let mut signed_in = false;
+    loop {
+        if lock(&world.violation).is_some() {
+            break;
+        }
+        if !signed_in {
+            match t.sign_in().await {
+                Ok((batch, _)) => {
+                    world.note(format!("{} signed in, batch {batch:06}", id(&t)));
+                }
+                Err(e) => {
+                    world.note(format!("{} sign-in failed: {}", id(&t), kind_of(&e)));
+                    tokio::time::sleep(Duration::from_millis(rng.between(500, 5_000))).await;
+                    continue;
+                }
+            }
+        }
+        if budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1)).is_err() {
+            break;
+        }
+        ops.fetch_add(1, Ordering::Relaxed);
+        signed_in = operate(&world, &mut t, &mut rng, &cards).await;
+        if let Some(store) = world.store()
+            && let Err(e) = Auditor::ledger(&store).await
+            && !e.contains("closed")
+        {
+            world.fail(e);
+        }
+        tokio::time::sleep(Duration::from_millis(rng.between(0, 4_000))).await;
+    }
+    Kept { terminal: t, rng }
+}
+
+fn id(t: &ScriptedTerminal) -> String {
+    t.terminal_id().to_string()
+}
+
+/// An error in a word (its text may carry nothing that varies between runs).
+fn kind_of(e: &kassa_terminal::TerminalError) -> &'static str {
+    use kassa_terminal::TerminalError as E;
+    match e {
+        E::Connect { .. } => "cannot connect",
+        E::Timeout(_) => "no answer in time",
+        E::Closed => "connection closed",
+        E::BadMac => "answer failed its MAC",
+        E::NotSignedIn => "not signed in",
+        E::ReversalKept(_) => "its kept reversal not settled",
+        _ => "other error",
+    }
+}
+
+/// One operation; whether the terminal is still signed in after it.
+async fn operate(world: &World, t: &mut ScriptedTerminal, rng: &mut Rng, cards: &[(CardAccount, Card)]) -> bool {
+    let batch = t.state().batch;
+    let log: Vec<kassa_terminal::LogEntry> = t.state().log.iter().filter(|e| !e.reversed).cloned().collect();
+    let pick = |rng: &mut Rng, kinds: &[&str], this_batch: bool| -> Option<kassa_terminal::LogEntry> {
+        let found: Vec<&kassa_terminal::LogEntry> =
+            log.iter().filter(|e| kinds.contains(&e.kind.as_str()) && (!this_batch || e.batch == batch)).collect();
+        (!found.is_empty()).then(|| found[rng.below(found.len() as u64) as usize].clone())
+    };
+    let choice = rng.weighted(&[40, 8, 8, 8, 6, 3, 2, 5, 4]);
+    if choice == 8 {
+        return settle(world, t).await;
+    }
+    let (kind, original) = match choice {
+        0 => (TxnKind::Sale, None),
+        1 => (TxnKind::SaleVoid, pick(rng, &["sale"], true)),
+        2 => (TxnKind::Refund, pick(rng, &["sale"], false)),
+        3 => (TxnKind::PreAuth, None),
+        4 => (TxnKind::Completion, pick(rng, &["preauth"], false)),
+        5 => (TxnKind::PreAuthVoid, pick(rng, &["preauth"], true)),
+        6 => (TxnKind::CompletionVoid, pick(rng, &["completion"], true)),
+        _ => (TxnKind::BalanceInquiry, None),
+    };
+    if kind.original_kind().is_some() && original.is_none() {
+        // Nothing to void, refund or complete yet: a sale instead.
+        return transact(world, t, rng, cards, TxnKind::Sale, None).await;
+    }
+    transact(world, t, rng, cards, kind, original).await
+}
+
+async fn transact(
+    world: &World,
+    t: &mut ScriptedTerminal,
+    rng: &mut Rng,
+    cards: &[(CardAccount, Card)],
+    kind: TxnKind,
+    original: Option<kassa_terminal::LogEntry>,
+) -> bool {
+    // The original's card, presented again; else one of the test cards (the
+    // usable ones mostly; now and then a lost, stolen or expired one).
+    let card = match &original {
+        Some(o) => {
+            let seen = lock(&world.auditor)
+                .seen
+                .iter()
+                .rev()
+                .find(|s| s.terminal == id(t) && s.batch == o.batch && s.trace == o.trace)
+                .map(|s| s.pan.clone());
+            cards.iter().find(|(c, _)| Some(&c.pan) == seen.as_ref()).map(|(_, c)| c.clone())
+        }
+        None => {
+            let i = rng.weighted(&[30, 20, 3, 2, 1, 1, 10, 0]);
+            cards.get(i).map(|(_, c)| c.clone())
+        }
+    };
+    let Some(card) = card else { return true };
+    let amount = match (&original, kind) {
+        (Some(o), TxnKind::SaleVoid | TxnKind::PreAuthVoid | TxnKind::CompletionVoid) => o.amount,
+        (Some(o), TxnKind::Refund) => rng.between(1, o.amount.max(1)),
+        (Some(o), TxnKind::Completion) => rng.between(1, o.amount.max(1)),
+        (_, TxnKind::BalanceInquiry) => 0,
+        _ => rng.between(1, 60_000),
+    };
+    let reference = original.as_ref().map(|o| OriginalRef {
+        batch: o.batch,
+        trace: o.trace,
+        date: Some(o.date.clone()),
+        rrn: Some(o.rrn.clone()),
+        auth_code: Some(o.auth_code.clone()),
+    });
+    let trace_before = t.state().trace;
+    let result = t.transact(kind, &card, Amount(amount), reference.as_ref()).await;
+    let (outcome, trace, batch, sign_in_again) = match &result {
+        Ok(a) if a.code.is_approved() => (Outcome::Approved, a.trace, a.batch, false),
+        Ok(a) => {
+            let code = a.code.as_str().to_string();
+            let again = code == "A0" || code == "77";
+            (Outcome::Declined(code), a.trace, a.batch, again)
+        }
+        // A kept reversal sent first moves the trace on; the request's own is the last used.
+        Err(_) => (Outcome::Unanswered, t.state().trace, t.state().batch, false),
+    };
+    if outcome == Outcome::Unanswered && t.state().trace == trace_before {
+        // It never got a trace number (a kept reversal could not go first): nothing was asked.
+        world.note(format!(
+            "{} {} not sent ({})",
+            id(t),
+            kind.name(),
+            result.as_ref().err().map(kind_of).unwrap_or("")
+        ));
+        return still_signed_in(&result);
+    }
+    let words = match &outcome {
+        Outcome::Approved => "00".to_string(),
+        Outcome::Declined(code) => code.clone(),
+        Outcome::Unanswered => format!("no answer ({})", result.as_ref().err().map(kind_of).unwrap_or("")),
+    };
+    world.note(format!("{} {:06}/{:06} {} {amount} → {words}", id(t), batch, trace, kind.name()));
+    if kind != TxnKind::BalanceInquiry {
+        // A request that never left (no connection) is recorded too: nothing may stand for it.
+        lock(&world.auditor).record(Seen {
+            terminal: id(t),
+            batch,
+            trace,
+            kind,
+            amount,
+            pan: card.pan.clone(),
+            original: original.as_ref().map(|o| (o.batch, o.trace)),
+            outcome,
+        });
+    }
+    !sign_in_again && still_signed_in(&result)
+}
+
+/// A cashier signs in again on `77` and `A0`, to a kept reversal's answer too.
+fn still_signed_in<T>(result: &Result<T, kassa_terminal::TerminalError>) -> bool {
+    use kassa_terminal::TerminalError as E;
+    match result {
+        Err(E::NotSignedIn) => false,
+        Err(E::ReversalKept(code)) => code != "77" && code != "A0",
+        _ => true,
+    }
+}
+
+/// Settles the terminal's batch (uploading it when the totals differ).
+async fn settle(world: &World, t: &mut ScriptedTerminal) -> bool {
+    let batch = t.state().batch;
+    match t.settle().await {
+        Ok(a) => {
+            world.note(format!(
+                "{} settles batch {batch:06} → {}{}",
+                id(t),
+                a.code.as_str(),
+                if a.balanced { " balanced".to_string() } else { format!(" uploaded {}", a.uploaded) }
+            ));
+            a.code.is_approved() && a.next_batch.is_some()
+        }
+        Err(e) => {
+            world.note(format!("{} settles batch {batch:06} → {}", id(t), kind_of(&e)));
+            true
+        }
+    }
+}
+
+/// Ends the faults and lets every kept reversal and queued one through.
+async fn quiet(world: &Arc<World>, kept: &mut [Kept]) {
+    world.note("quiet: faults off".to_string());
+    world.net.set_faults(Link::Terminal, LinkFaults::default());
+    world.net.set_faults(Link::Network, LinkFaults::default());
+    world.net.partition(Link::Terminal, false);
+    world.net.partition(Link::Network, false);
+    world.simulator.set_faults(Faults::default());
+    if let Some(store) = world.store() {
+        store.refuse_writes(false);
+    }
+    if world.store().is_none()
+        && let Err(e) = world.start_host().await
+    {
+        world.fail(e);
+        return;
+    }
+    for k in kept.iter_mut() {
+        let t = &mut k.terminal;
+        for _ in 0..20 {
+            match t.send_pending_reversal().await {
+                Ok(_) => break,
+                Err(kassa_terminal::TerminalError::NotSignedIn | kassa_terminal::TerminalError::ReversalKept(_)) => {
+                    let _ = t.sign_in().await;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+        if t.state().pending_reversal.is_some() {
+            world.fail(format!("{}: its reversal could not be sent on a quiet network", id(t)));
+        }
+        let _ = k.rng.next_u64();
+    }
+    // The host's own queue of reversals drains.
+    for _ in 0..600 {
+        let depth = match world.store() {
+            Some(store) => store.saf_depth().await.unwrap_or(u64::MAX),
+            None => u64::MAX,
+        };
+        if depth == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    if let Some(store) = world.store()
+        && store.saf_depth().await.unwrap_or(1) > 0
+    {
+        world.fail("the host's reversal queue did not drain on a quiet network".into());
+    }
+    // Each terminal settles its open batch, uploading it if the totals differ.
+    for k in kept.iter_mut() {
+        let _ = k.terminal.sign_in().await;
+        settle(world, &mut k.terminal).await;
+    }
+}
+
+/// The settlement run of every business day the store has.
+async fn settle_days(world: &World) -> Result<BTreeMap<String, kassa_dayrun::settle::RunSummary>, String> {
+    let store = world.store().ok_or("no host")?;
+    let dates: Vec<String> = store
+        .office_read(|sql| {
+            let rows = sql.query("SELECT DISTINCT business_date FROM transactions ORDER BY business_date", &[])?;
+            rows.iter().map(|r| r.text(0)).collect::<kassa_store::Result<Vec<_>>>()
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let fees = kassa_settlement::FeeSchedule::standard();
+    let mut runs = BTreeMap::new();
+    for date in dates {
+        let summary = kassa_dayrun::settle::run(&store, &date, &fees, world.clock.now_ms(), |_, _| {})
+            .await
+            .map_err(|e| format!("the settlement run of {date}: {e}"))?;
+        world.note(format!(
+            "day {date} settled: gross {} voids {} refunds {}",
+            summary.gross, summary.voids, summary.refunds
+        ));
+        runs.insert(date, summary);
+    }
+    Ok(runs)
+}
