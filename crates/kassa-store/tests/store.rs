@@ -218,7 +218,7 @@ async fn in_flight_work_is_reversed_through_the_queue<S: Store>(store: S) {
     let timed_out = started(&store, new_txn(1, 1, TxnKind::Sale, 100)).await;
     store.abandon(timed_out.id, "98", 10).await.unwrap();
     let crashed = started(&store, new_txn(1, 2, TxnKind::Sale, 200)).await;
-    assert_eq!(store.recover_in_flight(20).await.unwrap(), 1);
+    assert_eq!(store.recover_in_flight(i64::MAX, 20).await.unwrap(), 1);
     assert_eq!(store.find_by_id(crashed.id).await.unwrap().unwrap().state, TxnState::Reversed);
     // The late answer to an abandoned request is ignored.
     store.finish(timed_out.id, approved("9"), OriginalEffect::None, 30).await.unwrap();
