@@ -107,9 +107,15 @@ pub enum Purpose {
     Restored = 4,
 }
 
-/// The hold a pre-auth's hold `hold` is placed again as, after its void is reversed.
-pub fn restored_of(hold: PostingId) -> PostingId {
-    PostingId(hold.0 / 8 * 8 + Purpose::Restored as u128)
+/// The holds a pre-auth's void or completion may act on: the pre-auth's own
+/// (`hold`), and each placed again when one of its voids or completions
+/// (`children`, by transaction id) was reversed. A hold resolves once, so a
+/// restored hold is a new one, numbered by the reversed transaction; at most
+/// one of them is pending at a time. (`hold`'s own restored number is where
+/// stores written before completions restored holds put a void's.)
+pub fn holds_of(hold: PostingId, children: &[i64]) -> Vec<PostingId> {
+    let own_restored = PostingId(hold.0 / 8 * 8 + Purpose::Restored as u128);
+    [hold, own_restored].into_iter().chain(children.iter().map(|&t| posting_id(t, Purpose::Restored))).collect()
 }
 
 pub fn posting_id(txn_id: i64, purpose: Purpose) -> PostingId {
@@ -243,17 +249,21 @@ pub enum Planned {
         amount: u64,
         expires_at_ms: i64,
     },
+    /// Releases what the pre-auth whose own hold is `hold` still holds (its
+    /// pending hold, [`holds_of`]); nothing when none is pending.
     VoidHold {
         id: PostingId,
         hold: PostingId,
     },
-    /// Places `from` again as `id` (same accounts, amount and expiry) when
-    /// `from` was voided; nothing otherwise. A hold resolves once, so the
-    /// restored hold is a new one; voids and completions of the pre-auth
-    /// follow it ([`restored_of`]).
+    /// Places the pre-auth's hold `hold` again as `id` (same accounts, amount
+    /// and expiry) when the reversed transaction's own posting `acted` (a
+    /// void's or a completion's) resolved one of its holds and none of them
+    /// is pending now; nothing otherwise. Later voids and completions of the
+    /// pre-auth act on it ([`holds_of`]).
     RestoreHold {
         id: PostingId,
-        from: PostingId,
+        hold: PostingId,
+        acted: PostingId,
     },
     /// Post the hold up to `amount` (as `id`); anything above the hold as `excess_id`.
     Complete {
@@ -300,23 +310,26 @@ pub fn approval(txn: &TxnRecord, now_ms: i64) -> Vec<Planned> {
 pub fn reversal(txn: &TxnRecord) -> Vec<Planned> {
     let id = posting_id(txn.id, Purpose::Reversal);
     let amount = txn.amount.minor_units();
+    // The pre-auth is on hold again at the network when its void or its
+    // completion is reversed: so it is on the ledger.
+    let restore = || {
+        txn.original_id.map(|o| Planned::RestoreHold {
+            id: posting_id(txn.id, Purpose::Restored),
+            hold: posting_id(o, Purpose::Authorization),
+            acted: posting_id(txn.id, Purpose::Authorization),
+        })
+    };
     match txn.kind {
-        TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice => {
-            vec![Planned::Transfer { id, debit: Role::MerchantPending, credit: Role::Network, amount }]
+        TxnKind::Sale => vec![Planned::Transfer { id, debit: Role::MerchantPending, credit: Role::Network, amount }],
+        TxnKind::Completion | TxnKind::CompletionAdvice => {
+            let back = Planned::Transfer { id, debit: Role::MerchantPending, credit: Role::Network, amount };
+            std::iter::once(back).chain(restore()).collect()
         }
         TxnKind::PreAuth => vec![Planned::VoidHold { id, hold: posting_id(txn.id, Purpose::Authorization) }],
         TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::Refund => {
             vec![Planned::Transfer { id, debit: Role::Network, credit: Role::MerchantPending, amount }]
         }
-        // The pre-auth is on hold again at the network: so it is on the ledger.
-        TxnKind::PreAuthVoid => txn
-            .original_id
-            .map(|o| Planned::RestoreHold {
-                id: posting_id(o, Purpose::Restored),
-                from: posting_id(o, Purpose::Authorization),
-            })
-            .into_iter()
-            .collect(),
+        TxnKind::PreAuthVoid => restore().into_iter().collect(),
         // A service is unwound by `services.rs`, which knows which legs posted.
         TxnKind::BalanceInquiry | TxnKind::Transfer | TxnKind::Repayment | TxnKind::TopUp | TxnKind::PaymentToCard => {
             Vec::new()

@@ -339,6 +339,59 @@ async fn pre_auths_hold_and_completions_post_on_the_ledger<S: Store>(store: S) {
     assert_eq!(store.ledger_expire(i64::MAX).await.unwrap(), 0, "a hold expires once");
 }
 
+/// Found by the simulation (seed 9): the network puts a pre-auth back on hold
+/// when its completion is reversed, as when its void is, each time; and
+/// after a completion and its void nothing is left on hold, so a late
+/// pre-auth void has nothing to release (it was refused by the ledger).
+async fn a_pre_auth_is_on_hold_again_each_time_its_void_or_completion_is_reversed<S: Store>(store: S) {
+    provision(&store).await;
+    let pending = |store: S| async move { store.ledger_audit().await.unwrap().debits_pending };
+    let reverse = |trace: u32, kind: TxnKind, amount: u64, now_ms: i64| ReversalRequest {
+        key: key(1, trace),
+        kind,
+        amount: Amount(amount),
+        currency: Currency::CNY,
+        reason: "98".into(),
+        business_date: "20261122".into(),
+        now_ms,
+    };
+    let preauth = started(&store, new_txn(1, 1, TxnKind::PreAuth, 10_000)).await;
+    store.finish(preauth.id, approved("1"), OriginalEffect::None, 1).await.unwrap();
+    let following = |trace: u32, kind: TxnKind, amount: u64| {
+        let mut txn = new_txn(1, trace, kind, amount);
+        txn.original_id = Some(preauth.id);
+        txn
+    };
+    let completion = started(&store, following(2, TxnKind::Completion, 8_000)).await;
+    let complete = OriginalEffect::Complete { original_id: preauth.id };
+    store.finish(completion.id, approved("2"), complete, 2).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0, "the completion posts the hold");
+    store.reverse(reverse(2, TxnKind::Completion, 8_000, 3)).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 10_000, "a reversed completion puts the hold back");
+    store.reverse(reverse(2, TxnKind::Completion, 8_000, 3)).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 10_000, "once");
+    for (trace, now) in [(3, 4), (4, 6)] {
+        let void = started(&store, following(trace, TxnKind::PreAuthVoid, 10_000)).await;
+        store.finish(void.id, approved("3"), OriginalEffect::Void { original_id: preauth.id }, now).await.unwrap();
+        assert_eq!(pending(store.clone()).await, 0, "the void releases the hold placed again");
+        store.reverse(reverse(trace, TxnKind::PreAuthVoid, 10_000, now + 1)).await.unwrap();
+        assert_eq!(pending(store.clone()).await, 10_000, "each reversed void puts it back");
+    }
+    let last = started(&store, following(5, TxnKind::Completion, 10_000)).await;
+    store.finish(last.id, approved("5"), complete, 8).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0);
+    assert_eq!(store.ledger_audit().await.unwrap().merchants[0].1, 10_000, "one completion stands");
+    // Completed, the completion voided, then the pre-auth voided: nothing held, nothing refused.
+    let mut void = new_txn(1, 6, TxnKind::CompletionVoid, 10_000);
+    void.original_id = Some(last.id);
+    let void = started(&store, void).await;
+    store.finish(void.id, approved("6"), OriginalEffect::Void { original_id: last.id }, 9).await.unwrap();
+    let late = started(&store, following(7, TxnKind::PreAuthVoid, 10_000)).await;
+    store.finish(late.id, approved("7"), OriginalEffect::Void { original_id: preauth.id }, 10).await.unwrap();
+    assert_eq!(pending(store.clone()).await, 0);
+    assert_eq!(store.ledger_audit().await.unwrap().rejected, 0, "nothing refused");
+}
+
 fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {
     SqliteStore::open(&dir.path().join("kassa.db")).unwrap()
 }
@@ -362,6 +415,7 @@ macro_rules! sqlite_tests {
 sqlite_tests!(
     sign_in_opens_and_settlement_closes_batches,
     pre_auths_hold_and_completions_post_on_the_ledger,
+    a_pre_auth_is_on_hold_again_each_time_its_void_or_completion_is_reversed,
     a_key_is_taken_once,
     voids_refunds_and_their_reversals_move_the_original,
     reversals_of_unknown_originals_keep_the_key,
@@ -400,6 +454,7 @@ macro_rules! postgres_tests {
 postgres_tests!(
     sign_in_opens_and_settlement_closes_batches,
     pre_auths_hold_and_completions_post_on_the_ledger,
+    a_pre_auth_is_on_hold_again_each_time_its_void_or_completion_is_reversed,
     a_key_is_taken_once,
     voids_refunds_and_their_reversals_move_the_original,
     reversals_of_unknown_originals_keep_the_key,

@@ -30,6 +30,14 @@ pub struct SimArgs {
 }
 
 pub fn run(args: SimArgs) -> Result<ExitCode> {
+    // Logs only when asked (KASSA_LOG=warn, …), on stderr: the verdict stays on stdout.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("KASSA_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let first = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
     });

@@ -75,13 +75,26 @@ async fn load_account(c: &impl GenericClient, id: AccountId) -> Result<Option<Ac
     }))
 }
 
-/// The hold a pre-auth's void or completion acts on: its own, or the one
-/// placed again after a void was reversed.
-async fn live_hold(c: &impl GenericClient, hold: PostingId) -> Result<PostingId> {
-    let restored = crate::ledger::restored_of(hold);
-    let own_pending = load_hold(c, hold).await?.is_some_and(|h| h.state == HoldState::Pending);
-    let restored_pending = !own_pending && load_hold(c, restored).await?.is_some_and(|h| h.state == HoldState::Pending);
-    Ok(if restored_pending { restored } else { hold })
+/// The pending one of a pre-auth's holds (`hold` is its own), if any: what
+/// its void or completion acts on ([`crate::ledger::holds_of`]).
+async fn live_hold(c: &impl GenericClient, hold: PostingId) -> Result<Option<PostingId>> {
+    let preauth = i64::try_from(hold.0 / 8).map_err(|_| StoreError::Corrupt("hold id".into()))?;
+    let rows = c
+        .query("SELECT id FROM transactions WHERE original_id = $1 ORDER BY id", &[&preauth])
+        .await
+        .map_err(pg_error)?;
+    let children: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
+    for candidate in crate::ledger::holds_of(hold, &children) {
+        if load_hold(c, candidate).await?.is_some_and(|h| h.state == HoldState::Pending) {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+/// A posting's result (`ok` or its rejection), if it was made.
+async fn load_result(c: &impl GenericClient, id: PostingId) -> Result<Option<String>> {
+    Ok(one(c, "SELECT result FROM ledger_postings WHERE id = $1", &[&id.0.to_string()]).await?.map(|row| row.get(0)))
 }
 
 async fn load_hold(c: &impl GenericClient, id: PostingId) -> Result<Option<Hold>> {
@@ -247,13 +260,22 @@ async fn post_planned(
                 )?;
             }
             Planned::VoidHold { id, hold } => {
-                let hold = live_hold(c, hold).await?;
-                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms).await?, id, txn_id, on)?;
+                // What is still held is released; a hold already resolved (a
+                // completion posted it, or it expired) leaves nothing to void,
+                // as at the network.
+                if let Some(hold) = live_hold(c, hold).await? {
+                    expire_if_due(c, hold, now_ms).await?;
+                    if load_hold(c, hold).await?.is_some_and(|h| h.state == HoldState::Pending) {
+                        refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms).await?, id, txn_id, on)?;
+                    }
+                }
             }
-            Planned::RestoreHold { id, from } => {
-                if let Some(h) = load_hold(c, from).await?
-                    && h.state == HoldState::Voided
+            Planned::RestoreHold { id, hold, acted } => {
+                let resolved = load_result(c, acted).await?.as_deref() == Some("ok");
+                if resolved
                     && load_hold(c, id).await?.is_none()
+                    && live_hold(c, hold).await?.is_none()
+                    && let Some(h) = load_hold(c, hold).await?
                 {
                     let request = Request::Hold {
                         debit: h.debit,
@@ -265,7 +287,7 @@ async fn post_planned(
                 }
             }
             Planned::Complete { id, hold, amount, excess_id } => {
-                let hold = live_hold(c, hold).await?;
+                let hold = live_hold(c, hold).await?.unwrap_or(hold);
                 expire_if_due(c, hold, now_ms).await?;
                 let held = load_hold(c, hold).await?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
                 let from_hold = amount.min(held);

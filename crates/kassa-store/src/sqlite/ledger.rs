@@ -281,13 +281,22 @@ fn post_planned(
                 refused(apply(c, id, request, txn_id, now_ms)?, id, txn_id, on)?;
             }
             Planned::VoidHold { id, hold } => {
-                let hold = live_hold(c, hold)?;
-                refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms)?, id, txn_id, on)?;
+                // What is still held is released; a hold already resolved (a
+                // completion posted it, or it expired) leaves nothing to void,
+                // as at the network.
+                if let Some(hold) = live_hold(c, hold)? {
+                    expire_if_due(c, hold, now_ms)?;
+                    if load_hold(c, hold)?.is_some_and(|h| h.state == HoldState::Pending) {
+                        refused(apply(c, id, Request::VoidHold { hold }, txn_id, now_ms)?, id, txn_id, on)?;
+                    }
+                }
             }
-            Planned::RestoreHold { id, from } => {
-                if let Some(h) = load_hold(c, from)?
-                    && h.state == HoldState::Voided
+            Planned::RestoreHold { id, hold, acted } => {
+                let resolved = load_result(c, acted)?.as_deref() == Some("ok");
+                if resolved
                     && load_hold(c, id)?.is_none()
+                    && live_hold(c, hold)?.is_none()
+                    && let Some(h) = load_hold(c, hold)?
                 {
                     let request = Request::Hold {
                         debit: h.debit,
@@ -299,7 +308,7 @@ fn post_planned(
                 }
             }
             Planned::Complete { id, hold, amount, excess_id } => {
-                let hold = live_hold(c, hold)?;
+                let hold = live_hold(c, hold)?.unwrap_or(hold);
                 expire_if_due(c, hold, now_ms)?;
                 let held = load_hold(c, hold)?.filter(|h| h.state == HoldState::Pending).map_or(0, |h| h.amount);
                 let from_hold = amount.min(held);
@@ -321,13 +330,31 @@ fn post_planned(
     Ok(())
 }
 
-/// The hold a pre-auth's void or completion acts on: its own, or the one
-/// placed again after a void was reversed.
-fn live_hold(c: &Connection, hold: PostingId) -> Result<PostingId> {
-    let restored = crate::ledger::restored_of(hold);
-    let own_pending = load_hold(c, hold)?.is_some_and(|h| h.state == HoldState::Pending);
-    let restored_pending = !own_pending && load_hold(c, restored)?.is_some_and(|h| h.state == HoldState::Pending);
-    Ok(if restored_pending { restored } else { hold })
+/// The pending one of a pre-auth's holds (`hold` is its own), if any: what
+/// its void or completion acts on ([`crate::ledger::holds_of`]).
+fn live_hold(c: &Connection, hold: PostingId) -> Result<Option<PostingId>> {
+    let preauth = i64::try_from(hold.0 / 8).map_err(|_| StoreError::Corrupt("hold id".into()))?;
+    let children: Vec<i64> = {
+        let mut statement =
+            c.prepare_cached("SELECT id FROM transactions WHERE original_id = ?1 ORDER BY id").map_err(db_error)?;
+        let rows = statement.query_map([preauth], |row| row.get(0)).map_err(db_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db_error)?
+    };
+    for candidate in crate::ledger::holds_of(hold, &children) {
+        if load_hold(c, candidate)?.is_some_and(|h| h.state == HoldState::Pending) {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+/// A posting's result (`ok` or its rejection), if it was made.
+fn load_result(c: &Connection, id: PostingId) -> Result<Option<String>> {
+    c.prepare_cached("SELECT result FROM ledger_postings WHERE id = ?1")
+        .map_err(db_error)?
+        .query_row([id.0.to_string()], |row| row.get(0))
+        .optional()
+        .map_err(db_error)
 }
 
 /// Expires every hold due by `now_ms`.

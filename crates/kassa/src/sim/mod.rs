@@ -259,7 +259,12 @@ async fn simulate(config: Config) -> Result<Report, String> {
     let started = tokio::time::Instant::now();
     let trace =
         Arc::new(Mutex::new(Trace { hash: Sha256::new(), lines: Vec::new(), keep: config.keep_trace, started }));
-    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let mut dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    // KASSA_SIM_KEEP=1 leaves the host's database behind to look into.
+    if std::env::var_os("KASSA_SIM_KEEP").is_some() {
+        dir.disable_cleanup(true);
+        eprintln!("seed {}: the host's database is kept in {}", config.seed, dir.path().display());
+    }
     // 2026-12-07 09:00 in China, whatever the machine's clock says.
     let clock = ManualClock::new(1_796_605_200_000, 480);
     let hsm =

@@ -71,7 +71,12 @@ pub(super) fn kind_of(e: &kassa_terminal::TerminalError) -> &'static str {
         E::BadMac => "answer failed its MAC",
         E::NotSignedIn => "not signed in",
         E::ReversalKept(_) => "its kept reversal not settled",
-        _ => "other error",
+        E::Io(_) => "i/o error",
+        E::Decode(_) => "answer unreadable",
+        E::Encode(_) => "request not encodable",
+        E::SignInRefused(_) => "sign-in refused",
+        E::Keys(_) => "working keys failed their check",
+        E::Usage(_) => "refused by the terminal",
     }
 }
 
