@@ -40,6 +40,9 @@ pub enum ResponseCode {
     Issuer(String),
 }
 
+/// The answers to a reversal that leave it owed ([`ResponseCode::leaves_reversal_owed`]).
+pub const REVERSAL_OWED_ON: [&str; 5] = ["96", "77", "A0", "91", "98"];
+
 impl ResponseCode {
     /// The two characters of field 39.
     pub fn as_str(&self) -> &str {
@@ -120,6 +123,16 @@ impl ResponseCode {
 
     pub fn is_approved(&self) -> bool {
         *self == ResponseCode::Approved
+    }
+
+    /// Whether this answer to a reversal leaves it owed, to be sent again:
+    /// the other side did not take it (a failure on its side, an issuer it
+    /// could not reach, a session or a MAC it could not check). Any other
+    /// answer settles the reversal: `00`, or a refusal such as `25` that
+    /// sending it again cannot change. The terminal's kept reversal and the
+    /// host's store-and-forward queue both follow it.
+    pub fn leaves_reversal_owed(&self) -> bool {
+        REVERSAL_OWED_ON.contains(&self.as_str())
     }
 
     /// What the code means, in English (`protocol.md` §4).

@@ -223,6 +223,14 @@ impl Simulator {
                 self.with_issuer(|issuer| issuer.handle(&request, &today, &pins))
             }
         };
+        tracing::debug!(
+            mti = message.mti().as_str(),
+            stan = message.get_str(11).unwrap_or(""),
+            transmitted = message.get_str(7).unwrap_or(""),
+            code = response.code.as_str(),
+            drop,
+            "network simulator: answered"
+        );
         let credit = message.get(3) == Some(b"260000".as_slice()) && message.mti().as_str() == "0200";
         if drop || (credit && rolled_credit_drop) {
             return (Answer::Drop, delay);

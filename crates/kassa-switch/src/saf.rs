@@ -1,6 +1,7 @@
 //! Store and forward: the host's reversals (0420) owed to the network, sent
-//! from the durable queue and retried with backoff until acknowledged. The
-//! queue survives restarts because it is the store.
+//! from the durable queue and retried with backoff until acknowledged (an
+//! answer that leaves a reversal owed, such as `96`, is no acknowledgement).
+//! The queue survives restarts because it is the store.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -88,7 +89,14 @@ pub async fn send_due<S: Store, N: Network>(
     let mut acknowledged = 0;
     for (item, answer) in futures_util::future::join_all(sends).await {
         match answer {
-            // Any answer acknowledges a reversal: the network has it.
+            // The network did not take it (96, 91, …; found by `kassa sim`,
+            // seed 12): it stays queued and goes again.
+            Ok(response) if response.code.leaves_reversal_owed() => {
+                tracing::warn!(txn = item.txn.id, code = %response.code, "reversal not taken by the network; sent again");
+                let next = clock.now_ms() + retry_delay(item.attempts).as_millis() as i64;
+                store.saf_retry(item.id, next).await?;
+            }
+            // Any other answer acknowledges a reversal: the network has it.
             Ok(response) => {
                 tracing::info!(txn = item.txn.id, code = %response.code, reason = %item.reason, "reversal acknowledged");
                 store.saf_done(item.id, clock.now_ms()).await?;

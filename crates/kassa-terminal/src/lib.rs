@@ -59,12 +59,6 @@ pub enum TerminalError {
     ReversalKept(String),
 }
 
-/// Answers to a reversal that leave it kept: the host did not undo the
-/// transaction and may yet (a failure on its side, a session or a MAC it
-/// could not check). Any other answer settles it (`00`; or a refusal such as
-/// `64` that sending it again cannot change).
-pub const REVERSAL_KEPT_ON: [&str; 5] = ["96", "77", "A0", "91", "98"];
-
 pub type Result<T, E = TerminalError> = std::result::Result<T, E>;
 
 /// How a terminal is set up.
@@ -613,7 +607,7 @@ impl ScriptedTerminal {
         m.set(39, &pending.reason);
         let (answer, _) = self.exchange(m, true).await?;
         let code = answer.get_str(39).unwrap_or("96").to_string();
-        if REVERSAL_KEPT_ON.contains(&code.as_str()) {
+        if ResponseCode::parse(&code).leaves_reversal_owed() {
             // The host could not undo it now (its store failed, the session or
             // the MAC did not hold): the reversal stays kept, and goes again.
             return Err(TerminalError::ReversalKept(code));

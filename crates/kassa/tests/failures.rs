@@ -56,6 +56,27 @@ async fn a_network_timeout_answers_98_and_the_host_reverses_through_the_queue() 
     assert_eq!(card_now, Some(kassa_core::Amount(10_000_000)));
 }
 
+/// Found by `kassa sim` (seed 12): the network answering a reversal `96` has
+/// not taken it; the host keeps it queued and sends it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reversal_the_network_answers_96_stays_owed() {
+    let w = world(Options { network_timeout: Duration::from_millis(300), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    w.sim.simulator.set_faults(Faults { drop_percent: 100, ..Faults::default() });
+    assert_eq!(sale(&mut t, &debit(), 7_700).await.code.as_str(), "98");
+    // Every request now gets 96 without being processed: the reversal too.
+    w.sim.simulator.set_faults(Faults { error_percent: 100, ..Faults::default() });
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(w.host.store.saf_depth().await.unwrap(), 1, "a 96 is no acknowledgement");
+    assert_eq!(w.agreement().await.0.len(), 1, "the sale still stands at the network");
+    w.sim.simulator.set_faults(Faults::default());
+    assert!(saf_drained(&w, Duration::from_secs(10)).await, "the reversal was never acknowledged");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert!(network.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_terminal_reversal_undoes_a_processed_original_once() {
     let w = world(Options::default()).await;
