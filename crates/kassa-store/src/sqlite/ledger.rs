@@ -24,6 +24,16 @@ thread_local! {
     /// rollback could undo), and accounts are never deleted, so entries stay true.
     static ACCOUNT_IDS: std::cell::RefCell<HashMap<(String, String, u16), AccountId>> =
         std::cell::RefCell::new(HashMap::new());
+    /// Whether this thread is a store's own writer (one database for its
+    /// life), the only thread the cache is true on. A stepped store runs its
+    /// jobs on its callers' threads, which may serve another database next
+    /// (found by `kassa sim` running seeds one after another).
+    static CACHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as a store's own writer thread.
+pub(super) fn writer_thread() {
+    CACHING.with(|c| c.set(true));
 }
 
 /// Account ids the cache may hold per writer thread.
@@ -33,7 +43,8 @@ fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) 
     let owner = if role.merchants() { merchant.as_str() } else { ACQUIRER };
     let kind = role.kind().code();
     let cache_key = (owner.to_string(), kind.clone(), currency);
-    if let Some(id) = ACCOUNT_IDS.with(|ids| ids.borrow().get(&cache_key).copied()) {
+    let caching = CACHING.with(std::cell::Cell::get);
+    if caching && let Some(id) = ACCOUNT_IDS.with(|ids| ids.borrow().get(&cache_key).copied()) {
         return Ok(id);
     }
     let select = |c: &Connection| -> Result<Option<AccountId>> {
@@ -45,6 +56,9 @@ fn account_id(c: &Connection, merchant: &MerchantId, role: Role, currency: u16) 
             .map_err(db_error)
     };
     if let Some(id) = select(c)? {
+        if !caching {
+            return Ok(id);
+        }
         ACCOUNT_IDS.with(|ids| {
             let mut ids = ids.borrow_mut();
             if ids.len() >= ACCOUNT_IDS_MAX {

@@ -415,6 +415,7 @@ impl SqliteStore {
 /// Takes up to [`GROUP_COMMIT_MAX`] waiting jobs, runs them in one
 /// transaction, commits once, then answers them all.
 fn write_loop(conn: Connection, mut jobs: mpsc::Receiver<Box<dyn WriteJob>>) {
+    ledger::writer_thread();
     let mut batch: Vec<Box<dyn WriteJob>> = Vec::with_capacity(GROUP_COMMIT_MAX);
     while let Some(first) = jobs.blocking_recv() {
         batch.push(first);

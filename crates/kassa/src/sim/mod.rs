@@ -562,21 +562,32 @@ async fn quiet(world: &Arc<World>, kept: &mut [ScriptedTerminal]) {
             world.fail(format!("{}: its reversal could not be sent on a quiet network", workload::id(t)));
         }
     }
-    // The host's own queue of reversals drains.
-    for _ in 0..600 {
-        let depth = match world.store() {
-            Some(store) => store.saf_depth().await.unwrap_or(u64::MAX),
-            None => u64::MAX,
-        };
-        if depth == 0 {
-            break;
+    // What a crash or a refusing disk left in flight is swept up by the host
+    // (`world::recover_stale`, after three network timeouts), and the host's
+    // own queue of reversals drains.
+    let in_flight = |store: SqliteStore| async move {
+        store
+            .office_read(|sql| sql.query("SELECT id FROM transactions WHERE state = 'in_flight'", &[]).map(|r| r.len()))
+            .await
+            .unwrap_or(usize::MAX)
+    };
+    for (what, limit) in [("in flight", 600), ("queued for reversal", 600)] {
+        let mut left = usize::MAX;
+        for _ in 0..limit {
+            left = match world.store() {
+                Some(store) if what == "in flight" => in_flight(store).await,
+                Some(store) => store.saf_depth().await.map_or(usize::MAX, |d| d as usize),
+                None => usize::MAX,
+            };
+            if left == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    if let Some(store) = world.store()
-        && store.saf_depth().await.unwrap_or(1) > 0
-    {
-        world.fail("the host's reversal queue did not drain on a quiet network".into());
+        if left > 0 {
+            world.fail(format!("{left} transactions still {what} after {limit} s on a quiet network"));
+            return;
+        }
     }
     // Each terminal settles its open batch, uploading it if the totals differ.
     for t in kept.iter_mut() {
