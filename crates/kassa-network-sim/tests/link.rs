@@ -123,3 +123,60 @@ async fn nothing_is_sent_while_the_link_is_down() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(matches!(w.link.request(&sale(7, DEBIT, "123456")).await, Err(LinkError::Down)));
 }
+
+/// Found by `kassa sim` (seed 59): a lost answer to the sign-on left the link
+/// connected and down for good. It signs on again at each echo round until
+/// answered, and a network silent for three rounds is dialled again.
+#[tokio::test]
+async fn a_lost_sign_on_is_sent_again_and_a_silent_network_is_dialled_again() {
+    use futures_util::{SinkExt, StreamExt};
+    use kassa_network::{NETWORK, link_codec};
+    use tokio_util::codec::Framed;
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let (accepted_tx, mut accepted) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        // The first sign-on is never answered; the second is; then nothing is.
+        let (mut sign_ons, mut connections) = (0, 0);
+        while let Ok((stream, _)) = listener.accept().await {
+            connections += 1;
+            let _ = accepted_tx.send(connections);
+            let mut framed = Framed::new(stream, link_codec());
+            while let Some(Ok(frame)) = framed.next().await {
+                let message = kassa_iso8583::unpack(&NETWORK, &frame).unwrap();
+                if message.get_str(70) != Some("001") {
+                    continue;
+                }
+                sign_ons += 1;
+                if sign_ons == 2 {
+                    let mut answer = message.response().unwrap();
+                    for n in [7, 11, 70] {
+                        answer.set(n, message.get_str(n).unwrap());
+                    }
+                    answer.set(39, "00");
+                    let bytes = kassa_iso8583::pack(&NETWORK, &answer).unwrap();
+                    framed.send(bytes::Bytes::from(bytes)).await.unwrap();
+                }
+            }
+        }
+    });
+    let hsm = Arc::new(SoftwareSecurityModule::new(&[2; 32]));
+    let mac_key =
+        hsm.import_key(KeyUsage::Mac, &SecretKey::from_hex(ZAK, Some(KeyAlgorithm::Aes128)).unwrap()).unwrap();
+    let config = LinkConfig {
+        address,
+        acquirer: "49980000".into(),
+        timeout: Duration::from_millis(500),
+        echo_interval: Duration::from_millis(100),
+        reconnect_delay_max: Duration::from_millis(200),
+        mac_key,
+    };
+    let shutdown = CancellationToken::new();
+    let link = NetworkLink::spawn(config, hsm, shutdown.clone());
+    assert!(link.wait_up(Duration::from_secs(5)).await, "the sign-on was not sent again");
+    assert_eq!(accepted.recv().await, Some(1));
+    let again = tokio::time::timeout(Duration::from_secs(5), accepted.recv()).await;
+    assert_eq!(again.ok().flatten(), Some(2), "a silent network was not dialled again");
+    shutdown.cancel();
+}

@@ -256,6 +256,9 @@ async fn serve(
     writer.send(management(shared, management::SIGN_ON).map_err(io_error)?).await?;
     let mut echo = tokio::time::interval(shared.config.echo_interval);
     echo.tick().await;
+    // When the network last said anything: silent for three echo rounds, the
+    // connection is dead whatever TCP says, and it is dialled again.
+    let mut heard = Instant::now();
     loop {
         tokio::select! {
             biased;
@@ -265,6 +268,7 @@ async fn serve(
             }
             frame = reader.next() => {
                 let Some(frame) = frame else { return Err(std::io::ErrorKind::UnexpectedEof.into()) };
+                heard = Instant::now();
                 dispatch(shared, frame?.freeze());
             }
             item = outgoing.recv() => {
@@ -280,7 +284,14 @@ async fn serve(
                 }
                 SinkExt::<Bytes>::flush(&mut writer).await?;
             }
-            _ = echo.tick() => writer.send(management(shared, management::ECHO).map_err(io_error)?).await?,
+            _ = echo.tick() => {
+                if heard.elapsed() >= shared.config.echo_interval * 3 {
+                    return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the network was silent for three echo intervals"));
+                }
+                // Not signed on yet (the answer to the sign-on was lost): sign on again.
+                let code = if shared.up.load(Ordering::Acquire) { management::ECHO } else { management::SIGN_ON };
+                writer.send(management(shared, code).map_err(io_error)?).await?;
+            }
         }
     }
 }
