@@ -151,6 +151,38 @@ impl Issuer {
         }
     }
 
+    /// The network failing a request with `code` before any issuer sees it
+    /// (the simulator's error fault). A financial request's key is
+    /// remembered with that answer, so a copy of it (a frame the wire
+    /// duplicated) gets the same answer rather than an approval (found by
+    /// `kassa sim`, seed 34); a request already answered keeps its answer.
+    /// A reversal is not remembered: it is sent again.
+    pub fn fail(&mut self, request: &LinkRequest, today: &Today, code: ResponseCode) -> LinkResponse {
+        let LinkKind::Financial(kind) = request.kind else { return LinkResponse::declined(code) };
+        let key = TxnKey { stan: request.stan, transmitted: request.transmitted.clone() };
+        if let Some(existing) = self.txns.get(&key) {
+            return match existing.state {
+                SimState::ReversedBeforeArrival => LinkResponse::declined(ResponseCode::Duplicate),
+                _ => existing.response.clone(),
+            };
+        }
+        let response = LinkResponse::declined(code);
+        let txn = SimTxn {
+            kind,
+            pan: request.pan.as_ref().map(|p| p.expose().to_string()).unwrap_or_default(),
+            amount: request.amount.unwrap_or(Amount::ZERO),
+            merchant: request.merchant.clone(),
+            terminal: request.terminal.clone(),
+            date: today.mmdd.clone(),
+            state: SimState::Declined,
+            response: response.clone(),
+            effect: Effect::None,
+            remaining: Amount::ZERO,
+        };
+        self.remember(key, txn);
+        response
+    }
+
     fn authorize(
         &mut self,
         kind: TxnKind,
@@ -662,6 +694,22 @@ mod tests {
     const EXPIRED: &str = "6222021234500000025";
     const LOST: &str = "6222021234500000033";
     const STOLEN: &str = "6222021234500000041";
+
+    #[test]
+    fn a_copy_of_a_request_the_network_failed_gets_the_same_failure() {
+        let mut bench = Bench::new();
+        let before = bench.available(DEBIT);
+        let sale = bench.request(TxnKind::Sale, DEBIT, 5_000, Some("123456"));
+        let failed = bench.issuer.fail(&sale, &today(), ResponseCode::SystemMalfunction);
+        assert_eq!(failed.code.as_str(), "96");
+        assert_eq!(bench.send(&sale).code.as_str(), "96", "the copy is not approved");
+        assert_eq!(bench.available(DEBIT), before, "never charged");
+        assert!(bench.issuer.standing().is_empty());
+        // A request already answered keeps its answer.
+        let other = bench.request(TxnKind::Sale, DEBIT, 5_000, Some("123456"));
+        assert_eq!(bench.send(&other).code.as_str(), "00");
+        assert_eq!(bench.issuer.fail(&other, &today(), ResponseCode::SystemMalfunction).code.as_str(), "00");
+    }
 
     #[test]
     fn every_decline_reason_has_a_card() {

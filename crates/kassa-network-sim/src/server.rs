@@ -216,7 +216,10 @@ impl Simulator {
         let delay = Duration::from_millis(faults.delay_ms);
         let response = match self.verify(&message, frame) {
             Err(code) => LinkResponse::declined(code),
-            Ok(_) if error => LinkResponse::declined(ResponseCode::SystemMalfunction),
+            Ok(request) if error => {
+                let today = (self.today)();
+                self.with_issuer(|issuer| issuer.fail(&request, &today, ResponseCode::SystemMalfunction))
+            }
             Ok(request) => {
                 let today = (self.today)();
                 let pins = HsmPins { hsm: self.hsm.as_ref(), key: &self.keys.pin };
