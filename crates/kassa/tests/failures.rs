@@ -184,6 +184,63 @@ async fn sessions_and_macs_are_enforced() {
     }
 }
 
+/// Found by `kassa sim` (seed 163): an approval whose 39 the wire changed
+/// read as a decline, and the terminal kept no reversal while the sale stood.
+/// Its MAC (approvals carry one) no longer holds: the terminal keeps a
+/// reversal and sends it before the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_whose_code_was_changed_on_the_wire_is_reversed() {
+    use futures_util::{SinkExt, StreamExt};
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    // A connection that turns every 00 the host answers into 05 on its way.
+    t.set_dialer(kassa_network::Dialer::new(|address: &str| {
+        let address = address.to_string();
+        Box::pin(async move {
+            let host = tokio::net::TcpStream::connect(&address).await?;
+            let (near, far) = tokio::io::duplex(64 * 1024);
+            let codec = || tokio_util::codec::LengthDelimitedCodec::builder().length_field_length(2).new_codec();
+            let (mut terminal_write, mut terminal_read) = tokio_util::codec::Framed::new(far, codec()).split();
+            let (mut host_write, mut host_read) = tokio_util::codec::Framed::new(host, codec()).split();
+            tokio::spawn(async move {
+                while let Some(Ok(frame)) = terminal_read.next().await {
+                    if host_write.send(frame.freeze()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            tokio::spawn(async move {
+                while let Some(Ok(frame)) = host_read.next().await {
+                    let parts = kassa_iso8583::split_body(&frame).unwrap();
+                    let head = frame.len() - parts.body.len();
+                    let mut message = kassa_iso8583::unpack(&kassa_iso8583::TERMINAL, parts.body).unwrap();
+                    if message.get_str(39) == Some("00") {
+                        message.set(39, "05");
+                    }
+                    let mut out = frame[..head].to_vec();
+                    out.extend(kassa_iso8583::pack(&kassa_iso8583::TERMINAL, &message).unwrap());
+                    if terminal_write.send(bytes::Bytes::from(out)).await.is_err() {
+                        return;
+                    }
+                }
+            });
+            Ok(Box::new(near) as kassa_network::BoxStream)
+        })
+    }));
+    match t.transact(TxnKind::Sale, &debit(), Amount(3_300), None).await {
+        Err(TerminalError::BadMac) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(t.state().pending_reversal.is_some(), "a reversal is kept");
+    t.set_dialer(kassa_network::Dialer::tcp());
+    let next = sale(&mut t, &debit(), 4_400).await;
+    assert!(next.reversal_sent, "the kept reversal went first");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert_eq!(network.len(), 1, "only the second sale stands");
+}
+
 fn terminal_config(w: &World, index: usize) -> TerminalConfig {
     TerminalConfig {
         address: w.host.address.to_string(),
