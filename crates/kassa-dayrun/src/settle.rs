@@ -124,6 +124,7 @@ async fn record_days<S: Store>(
             net: i64::try_from(day.net).map_err(|_| "a day's net beyond 64 bits")?,
             paid,
             carried,
+            adjustments: day.adjustments,
         };
         match store.record_settlement(settled.clone(), digest, now_ms).await? {
             Recorded::Now => summary.newly_settled += 1,

@@ -20,6 +20,11 @@ pub struct SettleItem {
     pub voided: bool,
     /// Held back by risk control: not paid out with this day.
     pub risk_held: bool,
+    /// A transaction of an earlier, already settled day that was reversed
+    /// since (a terminal's reversal that came late): settled here, the other
+    /// way round — a sale's or completion's amount taken back, a void's or
+    /// refund's given back.
+    pub adjustment: bool,
 }
 
 /// A merchant's day. All amounts in minor units; `net` may be negative when
@@ -39,6 +44,10 @@ pub struct MerchantDay {
     pub fees: u64,
     /// Takings held back by risk control.
     pub held: u64,
+    /// Late reversals of earlier settled days' transactions (negative: taken
+    /// back from the merchant).
+    pub adjustments: i64,
+    pub adjustment_count: u32,
     pub net: i128,
 }
 
@@ -73,6 +82,16 @@ pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<Merchant
     for item in items {
         let day = days.entry(item.merchant.clone()).or_default();
         let amount = item.amount.minor_units();
+        if item.adjustment {
+            let signed = i64::try_from(amount).unwrap_or(i64::MAX);
+            match item.kind {
+                TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice => day.adjustments -= signed,
+                TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::Refund => day.adjustments += signed,
+                _ => continue,
+            }
+            day.adjustment_count += 1;
+            continue;
+        }
         match item.kind {
             TxnKind::Sale | TxnKind::Completion | TxnKind::CompletionAdvice => {
                 day.gross += amount;
@@ -108,9 +127,11 @@ pub fn settle_day(items: &[SettleItem], fees: &FeeSchedule) -> BTreeMap<Merchant
             - i128::from(day.voids)
             - i128::from(day.refunds)
             - i128::from(day.fees)
-            - i128::from(day.held);
+            - i128::from(day.held)
+            + i128::from(day.adjustments);
         assert_eq!(
-            day.net + i128::from(day.voids) + i128::from(day.refunds) + i128::from(day.fees) + i128::from(day.held),
+            day.net + i128::from(day.voids) + i128::from(day.refunds) + i128::from(day.fees) + i128::from(day.held)
+                - i128::from(day.adjustments),
             i128::from(day.gross),
             "a settlement adds up"
         );

@@ -27,13 +27,13 @@ proptest! {
     }
 
     #[test]
-    fn a_day_adds_up(items in proptest::collection::vec((0usize..3, 0usize..5, 1u64..1_000_000, any::<bool>(), any::<bool>()), 0..200)) {
+    fn a_day_adds_up(items in proptest::collection::vec((0usize..3, 0usize..5, 1u64..1_000_000, any::<bool>(), any::<bool>(), proptest::bool::weighted(0.1)), 0..200)) {
         let merchants = ["898310048990001", "898310048990002", "898310048990003"].map(|m| MerchantId::parse(m).unwrap());
         let kinds = [TxnKind::Sale, TxnKind::Completion, TxnKind::SaleVoid, TxnKind::Refund, TxnKind::PreAuth];
         let items: Vec<SettleItem> = items
             .into_iter()
             .enumerate()
-            .map(|(i, (m, k, amount, voided, risk_held))| SettleItem {
+            .map(|(i, (m, k, amount, voided, risk_held, adjustment))| SettleItem {
                 txn_id: i as i64,
                 merchant: merchants[m].clone(),
                 mcc: "5812".into(),
@@ -41,15 +41,24 @@ proptest! {
                 amount: Amount(amount),
                 voided,
                 risk_held,
+                adjustment,
             })
             .collect();
         let days = settle_day(&items, &FeeSchedule::standard());
-        let gross: u64 = items.iter().filter(|i| matches!(i.kind, TxnKind::Sale | TxnKind::Completion)).map(|i| i.amount.minor_units()).sum();
+        let gross: u64 = items.iter().filter(|i| !i.adjustment && matches!(i.kind, TxnKind::Sale | TxnKind::Completion)).map(|i| i.amount.minor_units()).sum();
         prop_assert_eq!(days.values().map(|d| d.gross).sum::<u64>(), gross);
+        // A late reversal takes a sale back and gives a void or refund back.
+        let adjusted: i64 = items.iter().filter(|i| i.adjustment).map(|i| match i.kind {
+            TxnKind::Sale | TxnKind::Completion => -(i.amount.minor_units() as i64),
+            TxnKind::SaleVoid | TxnKind::Refund => i.amount.minor_units() as i64,
+            _ => 0,
+        }).sum();
+        prop_assert_eq!(days.values().map(|d| d.adjustments).sum::<i64>(), adjusted);
         for day in days.values() {
             prop_assert_eq!(
                 day.net,
                 i128::from(day.gross) - i128::from(day.voids) - i128::from(day.refunds) - i128::from(day.fees) - i128::from(day.held)
+                    + i128::from(day.adjustments)
             );
         }
     }

@@ -107,6 +107,19 @@ pub enum Purpose {
     Restored = 4,
 }
 
+/// Whether a transaction of this kind counts in a merchant's settled day.
+pub fn settles(kind: TxnKind) -> bool {
+    matches!(
+        kind,
+        TxnKind::Sale
+            | TxnKind::Completion
+            | TxnKind::CompletionAdvice
+            | TxnKind::SaleVoid
+            | TxnKind::CompletionVoid
+            | TxnKind::Refund
+    )
+}
+
 /// The holds a pre-auth's void or completion may act on: the pre-auth's own
 /// (`hold`), and each placed again when one of its voids or completions
 /// (`children`, by transaction id) was reversed. A hold resolves once, so a
@@ -189,6 +202,8 @@ pub struct MerchantSettlement {
     pub paid: u64,
     /// The debt carried to the next days (what the merchant still owes).
     pub carried: u64,
+    /// Late reversals of earlier settled days settled with this one (in `net`).
+    pub adjustments: i64,
 }
 
 /// Settlement postings are numbered apart from transaction postings: the top
@@ -521,7 +536,8 @@ impl DayDigest {
 /// with `day_items`' selection. Integers are 64-bit in both stores.
 pub(crate) const DAY_DIGEST_SQL: &str = "SELECT COUNT(*), CAST(COALESCE(SUM(id), 0) AS BIGINT),
         CAST(COALESCE(SUM(CASE WHEN state = 'voided' THEN id ELSE 0 END), 0) AS BIGINT)
-     FROM transactions WHERE merchant_id = ?1 AND business_date = ?2 AND state IN ('approved', 'voided')
+     FROM transactions WHERE merchant_id = ?1
+       AND ((business_date = ?2 AND state IN ('approved', 'voided')) OR (adjusted_date = ?2 AND state = 'reversed'))
        AND kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')";
 
 /// Whether a transaction that could still change the merchant's day `?2` is

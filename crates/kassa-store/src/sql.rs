@@ -30,9 +30,11 @@ pub(crate) const AUDIT_2: &str =
 
 /// Used by `ledger.rs`.
 pub(crate) const DAY_ITEMS: &str =
-    "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held, t.id FROM transactions t
+    "SELECT t.merchant_id, m.mcc, t.kind, t.amount, t.state = 'voided', t.risk_held, t.id, t.state = 'reversed'
+             FROM transactions t
              JOIN merchants m ON m.id = t.merchant_id
-             WHERE t.business_date = ?1 AND t.state IN ('approved', 'voided')
+             WHERE ((t.business_date = ?1 AND t.state IN ('approved', 'voided'))
+                    OR (t.adjusted_date = ?1 AND t.state = 'reversed'))
                AND t.kind IN ('sale', 'completion', 'completion_advice', 'sale_void', 'completion_void', 'refund')
              ORDER BY t.merchant_id, t.id";
 
@@ -53,8 +55,8 @@ pub(crate) const RECORD_BREAKS: &str =
          ON CONFLICT (business_date, link_stan, link_transmitted) DO NOTHING";
 
 /// Used by `ledger.rs`.
-pub(crate) const RECORD_SETTLEMENT: &str = "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at, paid, carried)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (merchant_id, business_date) DO NOTHING";
+pub(crate) const RECORD_SETTLEMENT: &str = "INSERT INTO merchant_settlements (merchant_id, business_date, gross, voids, refunds, fees, held, net, created_at, paid, carried, adjustments)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT (merchant_id, business_date) DO NOTHING";
 
 /// Used by `ledger.rs`.
 pub(crate) const SET_HOLD_STATE: &str = "UPDATE ledger_holds SET state = ?2, posted = ?3 WHERE id = ?1";
@@ -183,3 +185,6 @@ pub(crate) const SIGN_OFF_CLEAR: &str = "UPDATE terminals SET key_mode = NULL, p
 
 /// Used by `queries.rs` (SQLite takes `FALSE` for 0).
 pub(crate) const CLOSE_BATCH: &str = "UPDATE terminals SET batch_open = FALSE WHERE id = ?1 AND batch = ?2";
+
+/// Used by `queries.rs`: a late reversal's adjustment day (`?2`) for transaction `?1`.
+pub(crate) const ADJUST: &str = "UPDATE transactions SET adjusted_date = ?2 WHERE id = ?1";

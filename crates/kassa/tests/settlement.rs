@@ -339,6 +339,43 @@ async fn a_day_owing_money_is_carried_until_takings_cover_it() {
     assert_eq!((settled.net, settled.paid, settled.carried), (49_810, 0, 30_190));
 }
 
+/// Found by `kassa sim`: a sale of a day already settled (and paid), reversed
+/// after (the terminal's reversal came late), was undone at the issuer while
+/// the merchant kept the money. The merchant's next open day takes it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_reversal_of_a_settled_day_is_taken_back_the_next_day() {
+    let real = SystemClock { offset_minutes: 480 };
+    let clock = Arc::new(kassa_core::time::ManualClock::new(real.now_ms(), 480));
+    let w = world(Options { clock: Some(clock.clone()), ..Options::default() }).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    let fees = FeeSchedule::standard();
+    let settle = async || {
+        let date = kassa_core::time::Clock::local(clock.as_ref()).yyyymmdd();
+        let summary = kassa::settle::run(&w.host.store, &date, &fees, clock.now_ms(), |_, _| {}).await.unwrap();
+        w.host.store.ledger_audit().await.unwrap().check().unwrap_or_else(|e| panic!("{date}: {e}"));
+        summary.days[0].clone()
+    };
+    let sold = sale(&mut t, &debit(), 100_000).await;
+    let first = settle().await;
+    assert_eq!((first.gross, first.paid, first.adjustments), (100_000, 99_620, 0));
+    assert!(reverse_sale(&w, &mut t, &sold, 100_000).await, "the reversal is taken");
+    assert!(saf_drained(&w, std::time::Duration::from_secs(5)).await);
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert!(network.is_empty(), "undone at the issuer");
+    // The next day: ¥500 taken (fee ¥1.90), the ¥1,000 taken back: owes ¥501.90.
+    clock.advance_ms(86_400_000);
+    sale(&mut t, &debit(), 50_000).await;
+    let second = settle().await;
+    assert_eq!((second.gross, second.adjustments, second.net), (50_000, -100_000, 50_000 - 190 - 100_000));
+    assert_eq!((second.paid, second.carried), (0, 50_190));
+    // The day settled first stays as it was settled.
+    let day_one = kassa_core::time::LocalTime::from_unix_ms(clock.now_ms() - 86_400_000, 480).yyyymmdd();
+    let report = w.host.store.merchant_day_report(day_one, None).await.unwrap();
+    assert_eq!(report[0].settled.clone().unwrap().paid, 99_620);
+}
+
 /// A clock 200 ms short of the day run, five minutes after the next local midnight.
 fn just_before_the_nightly_run(real: &SystemClock) -> Arc<kassa_core::time::ManualClock> {
     let day_ms = 86_400_000;

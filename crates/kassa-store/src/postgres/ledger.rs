@@ -396,6 +396,7 @@ pub(super) async fn day_items(
             voided: row.get(4),
             risk_held: row.get(5),
             txn_id: row.get(6),
+            adjustment: row.get(7),
         });
     }
     Ok(items)
@@ -442,6 +443,7 @@ pub(super) async fn record_settlement(
                 &now_ms,
                 &n(day.paid),
                 &n(day.carried),
+                &day.adjustments,
             ],
         )
         .await

@@ -40,6 +40,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0017_mobile_readers.sql"),
     include_str!("../../migrations/postgres/0018_services.sql"),
     include_str!("../../migrations/postgres/0019_till.sql"),
+    include_str!("../../migrations/postgres/0020_late_reversals.sql"),
 ];
 /// Serializes migrations of hosts starting at once.
 const MIGRATION_LOCK: i64 = 0x004B_4153_5341;

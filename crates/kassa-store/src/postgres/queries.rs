@@ -272,19 +272,24 @@ pub(super) async fn day_settled(c: &impl GenericClient, merchant: &MerchantId, d
     Ok(n > 0)
 }
 
+/// The merchant's first business day after `date` not settled yet.
+async fn open_day_after(c: &impl GenericClient, merchant: &MerchantId, date: &str) -> Result<String> {
+    let mut date = crate::ledger::next_business_date(date)?;
+    for _ in 0..crate::ledger::SETTLED_DAYS_SKIP_MAX {
+        if !day_settled(c, merchant, &date).await? {
+            break;
+        }
+        date = crate::ledger::next_business_date(&date)?;
+    }
+    Ok(date)
+}
+
 pub(super) async fn begin(c: &impl GenericClient, t: &NewTxn) -> Result<Begin> {
     // A settled day takes nothing more: the transaction is the next open day's.
     lock_merchant_day(c, &t.key.merchant, false).await?;
     let rolled;
     let t = if day_settled(c, &t.key.merchant, &t.business_date).await? {
-        let mut date = crate::ledger::next_business_date(&t.business_date)?;
-        for _ in 0..crate::ledger::SETTLED_DAYS_SKIP_MAX {
-            if !day_settled(c, &t.key.merchant, &date).await? {
-                break;
-            }
-            date = crate::ledger::next_business_date(&date)?;
-        }
-        rolled = NewTxn { business_date: date, ..t.clone() };
+        rolled = NewTxn { business_date: open_day_after(c, &t.key.merchant, &t.business_date).await?, ..t.clone() };
         &rolled
     } else {
         t
@@ -434,9 +439,19 @@ pub(super) async fn reverse(c: &impl GenericClient, r: &ReversalRequest) -> Resu
     if already_returned(&txn) {
         return Ok(ReversalOutcome::AlreadyReturned);
     }
+    let settles = txn.state == TxnState::Approved && crate::ledger::settles(txn.kind);
+    if settles {
+        // Against a settlement run of its day: the one or the other first.
+        lock_merchant_day(c, &txn.key.merchant, false).await?;
+    }
     execute(c, &for_postgres(sql::REVERSE), &[&txn.id, &r.reason, &r.now_ms]).await?;
     if txn.state == TxnState::Approved {
         super::ledger::post(c, &txn, &crate::ledger::reversal(&txn), r.now_ms).await?;
+    }
+    if settles && day_settled(c, &txn.key.merchant, &txn.business_date).await? {
+        // Its day is settled (and perhaps paid): the merchant's next open day takes it back.
+        let date = open_day_after(c, &txn.key.merchant, &txn.business_date).await?;
+        execute(c, &for_postgres(sql::ADJUST), &[&txn.id, &date]).await?;
     }
     if txn.state != TxnState::Declined {
         undo_effect(c, &txn, r.now_ms).await?;

@@ -447,12 +447,13 @@ pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa
                 row.get::<_, bool>(4)?,
                 row.get::<_, bool>(5)?,
                 row.get::<_, i64>(6)?,
+                row.get::<_, bool>(7)?,
             ))
         })
         .map_err(db_error)?;
     let mut items = Vec::new();
     for row in rows {
-        let (merchant, mcc, kind, amount, voided, risk_held, txn_id) = row.map_err(db_error)?;
+        let (merchant, mcc, kind, amount, voided, risk_held, txn_id, adjustment) = row.map_err(db_error)?;
         items.push(kassa_settlement::SettleItem {
             merchant: MerchantId::parse(&merchant).ok_or_else(|| StoreError::Corrupt("merchant id".into()))?,
             mcc,
@@ -461,6 +462,7 @@ pub(super) fn day_items(c: &Connection, business_date: &str) -> Result<Vec<kassa
             voided,
             risk_held,
             txn_id,
+            adjustment,
         });
     }
     Ok(items)
@@ -507,7 +509,8 @@ pub(super) fn record_settlement(
             day.net,
             now_ms,
             n(day.paid),
-            n(day.carried)
+            n(day.carried),
+            day.adjustments
         ])
         .map_err(db_error)?;
     if inserted == 0 {

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0017_mobile_readers.sql"),
     include_str!("../../migrations/sqlite/0018_services.sql"),
     include_str!("../../migrations/sqlite/0019_till.sql"),
+    include_str!("../../migrations/sqlite/0020_late_reversals.sql"),
 ];
 
 /// Work queued for the writer thread.

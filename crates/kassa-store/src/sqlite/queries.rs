@@ -230,18 +230,23 @@ pub(super) fn day_settled(c: &Connection, merchant: &MerchantId, date: &str) -> 
     Ok(n > 0)
 }
 
+/// The merchant's first business day after `date` not settled yet.
+fn open_day_after(c: &Connection, merchant: &MerchantId, date: &str) -> Result<String> {
+    let mut date = crate::ledger::next_business_date(date)?;
+    for _ in 0..crate::ledger::SETTLED_DAYS_SKIP_MAX {
+        if !day_settled(c, merchant, &date)? {
+            break;
+        }
+        date = crate::ledger::next_business_date(&date)?;
+    }
+    Ok(date)
+}
+
 pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
     // A settled day takes nothing more: the transaction is the next open day's.
     let rolled;
     let t = if day_settled(c, &t.key.merchant, &t.business_date)? {
-        let mut date = crate::ledger::next_business_date(&t.business_date)?;
-        for _ in 0..crate::ledger::SETTLED_DAYS_SKIP_MAX {
-            if !day_settled(c, &t.key.merchant, &date)? {
-                break;
-            }
-            date = crate::ledger::next_business_date(&date)?;
-        }
-        rolled = NewTxn { business_date: date, ..t.clone() };
+        rolled = NewTxn { business_date: open_day_after(c, &t.key.merchant, &t.business_date)?, ..t.clone() };
         &rolled
     } else {
         t
@@ -393,6 +398,11 @@ pub(super) fn reverse(c: &Connection, r: &ReversalRequest) -> Result<ReversalOut
     c.prepare_cached(sql::REVERSE).map_err(db_error)?.execute(params![txn.id, r.reason, r.now_ms]).map_err(db_error)?;
     if txn.state == TxnState::Approved {
         super::ledger::post(c, &txn, &crate::ledger::reversal(&txn), r.now_ms)?;
+        if crate::ledger::settles(txn.kind) && day_settled(c, &txn.key.merchant, &txn.business_date)? {
+            // Its day is settled (and perhaps paid): the merchant's next open day takes it back.
+            let date = open_day_after(c, &txn.key.merchant, &txn.business_date)?;
+            c.prepare_cached(sql::ADJUST).map_err(db_error)?.execute(params![txn.id, date]).map_err(db_error)?;
+        }
     }
     if txn.state != TxnState::Declined {
         // Approved, voided or still in flight: the network may hold it.

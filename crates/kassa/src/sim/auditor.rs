@@ -61,6 +61,16 @@ fn credit(kind: TxnKind) -> bool {
     matches!(kind, TxnKind::SaleVoid | TxnKind::CompletionVoid | TxnKind::Refund)
 }
 
+/// A business day as its settlement recorded it, all merchants together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub gross: u64,
+    pub voids: u64,
+    pub refunds: u64,
+    /// Late reversals of earlier settled days, settled with this one.
+    pub adjustments: i64,
+}
+
 impl Auditor {
     pub fn new(merchant: &str) -> Auditor {
         Auditor { merchant: merchant.to_string(), seen: Vec::new() }
@@ -107,7 +117,7 @@ impl Auditor {
         &mut self,
         store: &S,
         network_standing: BTreeSet<(u32, String)>,
-        day_runs: &BTreeMap<String, kassa_dayrun::settle::RunSummary>,
+        day_runs: &BTreeMap<String, Settled>,
     ) -> Result<(), String> {
         Self::ledger(store).await?;
         // A refund (0220) keeps no reversal (protocol §3): unanswered, it may
@@ -208,13 +218,23 @@ impl Auditor {
             }
         }
         self.batches(store).await?;
-        for (date, summary) in day_runs {
-            let (gross, voids, refunds) = days.get(date).copied().unwrap_or_default();
-            if (summary.gross, summary.voids, summary.refunds) != (gross, voids, refunds) {
-                return Err(format!(
-                    "business day {date}: settled gross {} voids {} refunds {}; the terminals saw {gross} {voids} {refunds}",
-                    summary.gross, summary.voids, summary.refunds
-                ));
+        // Every day settled adds up to what the terminals saw: takings less
+        // voids and refunds, with what a late reversal took back from a
+        // settled day settled with a later one (so per day the figures may
+        // differ, never in sum).
+        let saw: i128 = days.values().map(|&(g, v, r)| i128::from(g) - i128::from(v) - i128::from(r)).sum();
+        let settled: i128 = day_runs
+            .values()
+            .map(|d| i128::from(d.gross) - i128::from(d.voids) - i128::from(d.refunds) + i128::from(d.adjustments))
+            .sum();
+        if saw != settled {
+            return Err(format!(
+                "the days settled {settled} net of voids, refunds and late reversals; the terminals saw {saw} ({day_runs:?}; seen {days:?})"
+            ));
+        }
+        for (date, &(gross, voids, refunds)) in &days {
+            if !day_runs.contains_key(date) {
+                return Err(format!("business day {date} (seen {gross} {voids} {refunds}) was never settled"));
             }
         }
         Ok(())

@@ -375,6 +375,7 @@ async fn simulate(config: Config) -> Result<Report, String> {
     let operations = Arc::new(AtomicU64::new(0));
     let stop_faults = Arc::new(AtomicBool::new(false));
     let faults = config.faults.then(|| tokio::spawn(fault_driver(world.clone(), seed.fork(3), stop_faults.clone())));
+    let office = tokio::spawn(back_office(world.clone(), seed.fork(4), stop_faults.clone()));
     let mut workers = Vec::new();
     for (i, (tid, tmk)) in terminals.iter().enumerate() {
         let t = terminal(tid.as_str(), tmk.clone(), &net);
@@ -389,6 +390,7 @@ async fn simulate(config: Config) -> Result<Report, String> {
     if let Some(f) = faults {
         let _ = f.await;
     }
+    let _ = office.await;
     quiet(&world, &mut kept).await;
     let day_runs = settle_days(&world).await;
     if lock(&world.violation).is_none() {
@@ -531,6 +533,51 @@ async fn fault_driver(world: Arc<World>, mut rng: Rng, stop: Arc<AtomicBool>) {
     }
 }
 
+/// The operations team: now and then, each business day whose cut-off has
+/// passed is settled while the terminals carry on and the faults go on (a
+/// run that finds the day changing or in flight says so, and is run again
+/// at the next round).
+async fn back_office(world: Arc<World>, mut rng: Rng, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(rng.between(10_000, 60_000))).await;
+        let Some(store) = world.store() else { continue };
+        let today = kassa_settlement::CutOff::MIDNIGHT.business_date(&world.clock.local());
+        let Ok(dates) = unsettled_days(&store).await else { continue };
+        for date in dates.into_iter().filter(|d| *d < today) {
+            let fees = kassa_settlement::FeeSchedule::standard();
+            match kassa_dayrun::settle::run(&store, &date, &fees, world.clock.now_ms(), |_, _| {}).await {
+                Ok(summary) => world.note(format!(
+                    "the back office settles {date}: gross {} voids {} refunds {}",
+                    summary.gross, summary.voids, summary.refunds
+                )),
+                Err(e) => world.note(format!("the back office could not settle {date} yet: {}", error_kind(&e))),
+            }
+        }
+    }
+}
+
+/// A day run's error in words that do not vary between runs.
+fn error_kind(e: &kassa_dayrun::Error) -> &'static str {
+    let text = e.to_string();
+    if text.contains("kept changing") { "the day kept changing" } else { "the store failed" }
+}
+
+/// The business days with transactions and no settlement recorded yet.
+async fn unsettled_days(store: &SqliteStore) -> kassa_store::Result<Vec<String>> {
+    store
+        .office_read(|sql| {
+            let rows = sql.query(
+                "SELECT d FROM (SELECT business_date AS d FROM transactions
+                                UNION SELECT adjusted_date FROM transactions WHERE adjusted_date IS NOT NULL) days
+                 WHERE NOT EXISTS (SELECT 1 FROM merchant_settlements s WHERE s.business_date = days.d)
+                 ORDER BY d",
+                &[],
+            )?;
+            rows.iter().map(|r| r.text(0)).collect::<kassa_store::Result<Vec<_>>>()
+        })
+        .await
+}
+
 /// Ends the faults and lets every kept reversal and queued one through.
 async fn quiet(world: &Arc<World>, kept: &mut [ScriptedTerminal]) {
     world.note("quiet: faults off".to_string());
@@ -596,12 +643,17 @@ async fn quiet(world: &Arc<World>, kept: &mut [ScriptedTerminal]) {
     }
 }
 
-/// The settlement run of every business day the store has.
-async fn settle_days(world: &World) -> Result<BTreeMap<String, kassa_dayrun::settle::RunSummary>, String> {
+/// The settlement run of every business day the store has (and every day a
+/// late reversal was put on), and what each recorded.
+async fn settle_days(world: &World) -> Result<BTreeMap<String, auditor::Settled>, String> {
     let store = world.store().ok_or("no host")?;
     let dates: Vec<String> = store
         .office_read(|sql| {
-            let rows = sql.query("SELECT DISTINCT business_date FROM transactions ORDER BY business_date", &[])?;
+            let rows = sql.query(
+                "SELECT business_date FROM transactions UNION
+                 SELECT adjusted_date FROM transactions WHERE adjusted_date IS NOT NULL ORDER BY 1",
+                &[],
+            )?;
             rows.iter().map(|r| r.text(0)).collect::<kassa_store::Result<Vec<_>>>()
         })
         .await
@@ -609,14 +661,35 @@ async fn settle_days(world: &World) -> Result<BTreeMap<String, kassa_dayrun::set
     let fees = kassa_settlement::FeeSchedule::standard();
     let mut runs = BTreeMap::new();
     for date in dates {
-        let summary = kassa_dayrun::settle::run(&store, &date, &fees, world.clock.now_ms(), |_, _| {})
+        kassa_dayrun::settle::run(&store, &date, &fees, world.clock.now_ms(), |_, _| {})
             .await
             .map_err(|e| format!("the settlement run of {date}: {e}"))?;
+        // What was recorded (and paid), not what the day reads as now: a day the
+        // back office settled earlier must have stayed as it was settled.
+        let key = date.clone();
+        let settled = store
+            .office_read(move |sql| {
+                let rows = sql.query(
+                    "SELECT COALESCE(SUM(gross), 0), COALESCE(SUM(voids), 0), COALESCE(SUM(refunds), 0),
+                            COALESCE(SUM(adjustments), 0)
+                     FROM merchant_settlements WHERE business_date = ?1",
+                    kassa_store::sql_params![key],
+                )?;
+                let row = rows.first().ok_or(kassa_store::StoreError::NotFound("sums".into()))?;
+                Ok(auditor::Settled {
+                    gross: row.int(0)?.unsigned_abs(),
+                    voids: row.int(1)?.unsigned_abs(),
+                    refunds: row.int(2)?.unsigned_abs(),
+                    adjustments: row.int(3)?,
+                })
+            })
+            .await
+            .map_err(|e| e.to_string())?;
         world.note(format!(
-            "day {date} settled: gross {} voids {} refunds {}",
-            summary.gross, summary.voids, summary.refunds
+            "day {date} settled: gross {} voids {} refunds {} late reversals {}",
+            settled.gross, settled.voids, settled.refunds, settled.adjustments
         ));
-        runs.insert(date, summary);
+        runs.insert(date, settled);
     }
     Ok(runs)
 }
