@@ -93,6 +93,10 @@ pub struct Statement {
     pub paid: u64,
     /// What is still owed after the day (refunds above takings), recovered from later days.
     pub carried: u64,
+    /// Sales of days already settled that were reversed afterwards, taken back
+    /// with this day (negative, fen; already in `net`); or voids and refunds
+    /// reversed, given back.
+    pub late_reversals: i64,
     /// The mobile reader's services of the day, per service: not takings, in
     /// none of the figures above.
     pub services: Vec<ServiceDay>,
@@ -146,6 +150,7 @@ impl From<MerchantDayReport> for Statement {
             held: settled.as_ref().map_or(0, |s| s.held),
             paid: settled.as_ref().map_or(0, |s| s.paid),
             carried: settled.as_ref().map_or(0, |s| s.carried),
+            late_reversals: settled.as_ref().map_or(0, |s| s.adjustments),
             net: settled.map_or(0, |s| s.net),
             services: Vec::new(),
         }
@@ -446,6 +451,7 @@ impl Office {
             net: 0,
             paid: 0,
             carried: 0,
+            late_reversals: 0,
             services: Vec::new(),
         });
         statement.services = services.into_iter().map(ServiceDay::from).collect();

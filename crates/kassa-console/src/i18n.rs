@@ -251,6 +251,7 @@ impl T {
             "no_rule_hit" => ("没有规则命中这笔交易。", "No rule hit this transaction."),
             "paid" => ("结算到账", "Paid to your balance"),
             "still_owed" => ("待抵扣欠款", "Still owed (taken from the next days)"),
+            "late_reversals" => ("前日交易冲正调整", "Late reversals of earlier days"),
             "catalogue" => ("商品", "Catalogue"),
             "analytics" => ("经营分析", "Sales analytics"),
             "catalogue_help" => (

@@ -20,6 +20,8 @@ pub struct RunSummary {
     pub voids: u64,
     pub refunds: u64,
     pub fees: u64,
+    /// Late reversals of earlier settled days, settled with this one (in `net`).
+    pub adjustments: i64,
     pub net: i64,
     pub days: Vec<MerchantSettlement>,
 }
@@ -139,6 +141,7 @@ async fn record_days<S: Store>(
         summary.voids += settled.voids;
         summary.refunds += settled.refunds;
         summary.fees += settled.fees;
+        summary.adjustments += settled.adjustments;
         summary.net += settled.net;
         summary.days.push(settled);
         progress(summary.days.len() as u64, total);
@@ -173,6 +176,12 @@ pub fn report(summary: &RunSummary) -> String {
         money(summary.fees),
         signed_money(summary.net)
     ));
+    if summary.adjustments != 0 {
+        out.push_str(&format!(
+            "  late reversals of days settled before {} (in the net)\n",
+            signed_money(summary.adjustments)
+        ));
+    }
     for day in summary.days.iter().take(20) {
         let owes = if day.carried > 0 { format!("  still owes {}", money(day.carried)) } else { String::new() };
         out.push_str(&format!(

@@ -31,6 +31,9 @@ pub struct Settled {
     pub paid: u64,
     /// The debt carried on after the day.
     pub carried: u64,
+    /// Late reversals of earlier settled days taken back (negative) or given
+    /// back with this day; already in `net`.
+    pub adjustments: i64,
 }
 
 /// The acquirer's fee income of one business day.
@@ -66,7 +69,8 @@ pub const FEE_REPORT_DAYS_MAX: i64 = 366;
 
 pub(crate) const MERCHANT_DAY: &str = "
     SELECT d.merchant_id, d.approved_count, d.approved_amount, d.failed_count, d.failed_amount,
-           d.voids_count, d.voids_amount, d.refunds_count, d.refunds_amount, s.fees, s.held, s.net, s.paid, s.carried
+           d.voids_count, d.voids_amount, d.refunds_count, d.refunds_amount, s.fees, s.held, s.net, s.paid, s.carried,
+           s.adjustments
     FROM (
         SELECT merchant_id,
           CAST(COALESCE(SUM(CASE WHEN kind IN ('sale', 'completion', 'completion_advice') AND state IN ('approved', 'voided') THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved_count,
@@ -99,7 +103,7 @@ pub(crate) fn merchant_day(
     business_date: &str,
     merchant: String,
     n: [i64; 8],
-    settled: Option<[i64; 5]>,
+    settled: Option<[i64; 6]>,
 ) -> MerchantDayReport {
     let u = |v: i64| v.max(0) as u64;
     MerchantDayReport {
@@ -113,12 +117,13 @@ pub(crate) fn merchant_day(
         voids_amount: u(n[5]),
         refunds_count: u(n[6]),
         refunds_amount: u(n[7]),
-        settled: settled.map(|[fees, held, net, paid, carried]| Settled {
+        settled: settled.map(|[fees, held, net, paid, carried, adjustments]| Settled {
             fees: u(fees),
             held: u(held),
             net,
             paid: u(paid),
             carried: u(carried),
+            adjustments,
         }),
     }
 }

@@ -25,8 +25,9 @@ pub(super) async fn merchant_day_report(
             for (i, v) in n.iter_mut().enumerate() {
                 *v = row.get(i + 1);
             }
-            let settled =
-                row.get::<_, Option<i64>>(9).map(|fees| [fees, row.get(10), row.get(11), row.get(12), row.get(13)]);
+            let settled = row
+                .get::<_, Option<i64>>(9)
+                .map(|fees| [fees, row.get(10), row.get(11), row.get(12), row.get(13), row.get(14)]);
             merchant_day(business_date, row.get(0), n, settled)
         })
         .collect())

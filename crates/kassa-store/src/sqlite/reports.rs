@@ -24,7 +24,7 @@ pub(super) fn merchant_day_report(
             }
             let fees: Option<i64> = row.get(9)?;
             let settled = match fees {
-                Some(fees) => Some([fees, row.get(10)?, row.get(11)?, row.get(12)?, row.get(13)?]),
+                Some(fees) => Some([fees, row.get(10)?, row.get(11)?, row.get(12)?, row.get(13)?, row.get(14)?]),
                 None => None,
             };
             Ok(merchant_day(business_date, row.get(0)?, n, settled))
