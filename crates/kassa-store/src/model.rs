@@ -341,3 +341,17 @@ pub struct BatchTotals {
     pub domestic: kassa_iso8583::fields::Totals,
     pub foreign: kassa_iso8583::fields::Totals,
 }
+
+/// What a finish of transaction `id` with outcome `o` does when the
+/// transaction is no longer in flight (now `state`, if it exists): a second
+/// answer changes nothing, but an approval over a reversal is refused — the
+/// host must not answer an approval it no longer stands behind.
+pub(crate) fn finish_refused(id: i64, state: Option<&str>, o: &Outcome) -> crate::Result<()> {
+    match state {
+        Some(state @ ("reversed" | "reversal_only")) if o.state == TxnState::Approved => {
+            Err(crate::StoreError::Refused(format!("transaction {id} is no longer in flight (it is {state})")))
+        }
+        Some(_) => Ok(()),
+        None => Err(crate::StoreError::NotFound(format!("transaction {id}"))),
+    }
+}

@@ -220,8 +220,11 @@ async fn in_flight_work_is_reversed_through_the_queue<S: Store>(store: S) {
     let crashed = started(&store, new_txn(1, 2, TxnKind::Sale, 200)).await;
     assert_eq!(store.recover_in_flight(i64::MAX, 20).await.unwrap(), 1);
     assert_eq!(store.find_by_id(crashed.id).await.unwrap().unwrap().state, TxnState::Reversed);
-    // The late answer to an abandoned request is ignored.
-    store.finish(timed_out.id, approved("9"), OriginalEffect::None, 30).await.unwrap();
+    // The late answer to an abandoned request changes nothing, and says so.
+    assert!(matches!(
+        store.finish(timed_out.id, approved("9"), OriginalEffect::None, 30).await,
+        Err(StoreError::Refused(_))
+    ));
     assert_eq!(store.find_by_id(timed_out.id).await.unwrap().unwrap().state, TxnState::Reversed);
     let due = store.saf_due(15, 10).await.unwrap();
     assert_eq!(due.len(), 1, "the crash reversal is not due before it was queued");
@@ -392,6 +395,25 @@ async fn a_pre_auth_is_on_hold_again_each_time_its_void_or_completion_is_reverse
     assert_eq!(store.ledger_audit().await.unwrap().rejected, 0, "nothing refused");
 }
 
+/// Found by the simulation (seed 1029): a request reversed while in flight
+/// (the host's stale sweep, a terminal's reversal) must not be recorded
+/// approved after — the host would answer an approval it no longer stands
+/// behind. Any other second answer changes nothing.
+async fn an_outcome_is_not_recorded_over_a_reversal<S: Store>(store: S) {
+    provision(&store).await;
+    let txn = started(&store, new_txn(1, 1, TxnKind::Sale, 4_000)).await;
+    store.abandon(txn.id, "96", 2).await.unwrap();
+    match store.finish(txn.id, approved("1"), OriginalEffect::None, 3).await {
+        Err(StoreError::Refused(why)) => assert!(why.contains("no longer in flight"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(store.find(key(1, 1)).await.unwrap().unwrap().state, TxnState::Reversed);
+    let other = started(&store, new_txn(1, 2, TxnKind::Sale, 4_000)).await;
+    store.finish(other.id, approved("2"), OriginalEffect::None, 4).await.unwrap();
+    store.finish(other.id, approved("2"), OriginalEffect::None, 4).await.unwrap();
+    assert_eq!(store.standing().await.unwrap().len(), 1);
+}
+
 fn sqlite(dir: &tempfile::TempDir) -> SqliteStore {
     SqliteStore::open(&dir.path().join("kassa.db")).unwrap()
 }
@@ -416,6 +438,7 @@ sqlite_tests!(
     sign_in_opens_and_settlement_closes_batches,
     pre_auths_hold_and_completions_post_on_the_ledger,
     a_pre_auth_is_on_hold_again_each_time_its_void_or_completion_is_reversed,
+    an_outcome_is_not_recorded_over_a_reversal,
     a_key_is_taken_once,
     voids_refunds_and_their_reversals_move_the_original,
     reversals_of_unknown_originals_keep_the_key,
@@ -455,6 +478,7 @@ postgres_tests!(
     sign_in_opens_and_settlement_closes_batches,
     pre_auths_hold_and_completions_post_on_the_ledger,
     a_pre_auth_is_on_hold_again_each_time_its_void_or_completion_is_reversed,
+    an_outcome_is_not_recorded_over_a_reversal,
     a_key_is_taken_once,
     voids_refunds_and_their_reversals_move_the_original,
     reversals_of_unknown_originals_keep_the_key,

@@ -268,7 +268,13 @@ impl ScriptedTerminal {
         frame.extend_from_slice(&self.tpdu.0);
         frame.extend_from_slice(&self.header.0);
         frame.extend_from_slice(&body);
+        // The answer is the one with this request's trace and the response
+        // MTI: a reversal repeats its original's trace, and a copy of the
+        // original's answer (a frame the wire duplicated) may still be on the
+        // way — taken for the reversal's answer, it settled a reversal the
+        // host never saw (found by `kassa sim`).
         let trace = message.get(11).map(<[u8]>::to_vec);
+        let answer_mti = message.response().map(|r| r.mti().as_str().to_string());
         let timeout = self.config.timeout;
         let connection = self.connect().await?;
         if let Err(error) = connection.send(Bytes::from(frame)).await {
@@ -296,7 +302,9 @@ impl ScriptedTerminal {
             };
             let parts = split_body(&frame)?;
             let answer = unpack(&TERMINAL, parts.body)?;
-            if answer.get(11).map(<[u8]>::to_vec) == trace {
+            if answer.get(11).map(<[u8]>::to_vec) == trace
+                && answer_mti.as_deref().is_none_or(|mti| answer.mti().as_str() == mti)
+            {
                 return Ok((answer, parts.body.to_vec()));
             }
         }

@@ -273,20 +273,52 @@ pub const STALE_SWEEP: Duration = Duration::from_secs(30);
 /// merchant's day open and, when the network approved it, the card's money.
 /// `stale_after` is well past the longest a request can take.
 async fn recover_stale<S: Store>(store: S, clock: Arc<dyn Clock>, stale_after: Duration, shutdown: CancellationToken) {
+    // When each was first seen in flight, by the monotonic clock: the business
+    // clock may jump (an NTP step, a clock set by hand), and a live request
+    // must not look stale for it (found by `kassa sim`, seed 1029).
+    let mut seen: std::collections::HashMap<i64, tokio::time::Instant> = std::collections::HashMap::new();
     loop {
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(STALE_SWEEP) => {}
         }
-        let now = clock.now_ms();
-        match store.recover_in_flight(now - stale_after.as_millis() as i64, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::warn!(recovered = n, "transactions left in flight by a failure are being reversed"),
-            Err(error) => tracing::warn!(%error, "recover transactions left in flight"),
+        let in_flight = store
+            .office_read(|sql| {
+                let rows = sql.query(
+                    "SELECT id FROM transactions WHERE state = 'in_flight' ORDER BY id LIMIT ?1",
+                    kassa_store::sql_params![STALE_SWEEP_MAX],
+                )?;
+                rows.iter().map(|r| r.int(0)).collect::<kassa_store::Result<std::collections::HashSet<i64>>>()
+            })
+            .await;
+        let in_flight = match in_flight {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::warn!(%error, "recover transactions left in flight");
+                continue;
+            }
+        };
+        let now = tokio::time::Instant::now();
+        seen.retain(|id, _| in_flight.contains(id));
+        let mut stale: Vec<i64> =
+            in_flight.iter().filter(|&&id| now - *seen.entry(id).or_insert(now) >= stale_after).copied().collect();
+        stale.sort_unstable();
+        let mut recovered = 0;
+        for id in stale {
+            match store.abandon(id, "96", clock.now_ms()).await {
+                Ok(()) => recovered += 1,
+                Err(error) => tracing::warn!(%error, txn = id, "recover a transaction left in flight"),
+            }
+        }
+        if recovered > 0 {
+            tracing::warn!(recovered, "transactions left in flight by a failure are being reversed");
         }
     }
 }
+
+/// In-flight transactions one sweep looks at.
+const STALE_SWEEP_MAX: i64 = 10_000;
 
 /// What the rules need beyond the velocity windows, from the store: each
 /// terminal's last payment, and each merchant's approved takings in `month` (yyyymm).

@@ -184,19 +184,16 @@ async fn sessions_and_macs_are_enforced() {
     }
 }
 
-/// Found by `kassa sim` (seed 163): an approval whose 39 the wire changed
-/// read as a decline, and the terminal kept no reversal while the sale stood.
-/// Its MAC (approvals carry one) no longer holds: the terminal keeps a
-/// reversal and sends it before the next request.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_approval_whose_code_was_changed_on_the_wire_is_reversed() {
+/// A connection to the host through which `tamper` rewrites each answer the
+/// host sends, into whatever frames (none, one, several) reach the terminal,
+/// and `lose` drops requests on their way.
+fn tampering_dialer(
+    tamper: impl Fn(&kassa_iso8583::Message) -> Vec<kassa_iso8583::Message> + Send + Sync + Clone + 'static,
+    lose: impl Fn(&kassa_iso8583::Message) -> bool + Send + Sync + Clone + 'static,
+) -> kassa_network::Dialer {
     use futures_util::{SinkExt, StreamExt};
-    let w = world(Options::default()).await;
-    let mut t = w.terminal(0);
-    t.sign_in().await.unwrap();
-    // A connection that turns every 00 the host answers into 05 on its way.
-    t.set_dialer(kassa_network::Dialer::new(|address: &str| {
-        let address = address.to_string();
+    kassa_network::Dialer::new(move |address: &str| {
+        let (address, tamper, lose) = (address.to_string(), tamper.clone(), lose.clone());
         Box::pin(async move {
             let host = tokio::net::TcpStream::connect(&address).await?;
             let (near, far) = tokio::io::duplex(64 * 1024);
@@ -205,6 +202,10 @@ async fn an_approval_whose_code_was_changed_on_the_wire_is_reversed() {
             let (mut host_write, mut host_read) = tokio_util::codec::Framed::new(host, codec()).split();
             tokio::spawn(async move {
                 while let Some(Ok(frame)) = terminal_read.next().await {
+                    let parts = kassa_iso8583::split_body(&frame).unwrap();
+                    if lose(&kassa_iso8583::unpack(&kassa_iso8583::TERMINAL, parts.body).unwrap()) {
+                        continue;
+                    }
                     if host_write.send(frame.freeze()).await.is_err() {
                         return;
                     }
@@ -214,20 +215,40 @@ async fn an_approval_whose_code_was_changed_on_the_wire_is_reversed() {
                 while let Some(Ok(frame)) = host_read.next().await {
                     let parts = kassa_iso8583::split_body(&frame).unwrap();
                     let head = frame.len() - parts.body.len();
-                    let mut message = kassa_iso8583::unpack(&kassa_iso8583::TERMINAL, parts.body).unwrap();
-                    if message.get_str(39) == Some("00") {
-                        message.set(39, "05");
-                    }
-                    let mut out = frame[..head].to_vec();
-                    out.extend(kassa_iso8583::pack(&kassa_iso8583::TERMINAL, &message).unwrap());
-                    if terminal_write.send(bytes::Bytes::from(out)).await.is_err() {
-                        return;
+                    let message = kassa_iso8583::unpack(&kassa_iso8583::TERMINAL, parts.body).unwrap();
+                    for message in tamper(&message) {
+                        let mut out = frame[..head].to_vec();
+                        out.extend(kassa_iso8583::pack(&kassa_iso8583::TERMINAL, &message).unwrap());
+                        if terminal_write.send(bytes::Bytes::from(out)).await.is_err() {
+                            return;
+                        }
                     }
                 }
             });
             Ok(Box::new(near) as kassa_network::BoxStream)
         })
-    }));
+    })
+}
+
+/// An approval with its 39 turned to `05` on the way (its MAC then fails).
+fn tampered(message: &kassa_iso8583::Message) -> kassa_iso8583::Message {
+    let mut changed = message.clone();
+    if changed.get_str(39) == Some("00") {
+        changed.set(39, "05");
+    }
+    changed
+}
+
+/// Found by `kassa sim` (seed 163): an approval whose 39 the wire changed
+/// read as a decline, and the terminal kept no reversal while the sale stood.
+/// Its MAC (approvals carry one) no longer holds: the terminal keeps a
+/// reversal and sends it before the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_whose_code_was_changed_on_the_wire_is_reversed() {
+    let w = world(Options::default()).await;
+    let mut t = w.terminal(0);
+    t.sign_in().await.unwrap();
+    t.set_dialer(tampering_dialer(|m| vec![tampered(m)], |_| false));
     match t.transact(TxnKind::Sale, &debit(), Amount(3_300), None).await {
         Err(TerminalError::BadMac) => {}
         other => panic!("{other:?}"),
@@ -239,6 +260,44 @@ async fn an_approval_whose_code_was_changed_on_the_wire_is_reversed() {
     let (network, host) = w.agreement().await;
     assert_eq!(network, host);
     assert_eq!(network.len(), 1, "only the second sale stands");
+}
+
+/// Found by `kassa sim`: a copy of a sale's answer (the wire duplicated it)
+/// still on its way was taken for the answer to the sale's reversal, which
+/// repeats the sale's trace; the reversal was settled without the host ever
+/// seeing it. An answer is the request's only with the response MTI too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_copy_of_an_answer_does_not_settle_a_reversal() {
+    let w = world(Options::default()).await;
+    let config = TerminalConfig { timeout: Duration::from_millis(500), ..terminal_config(&w, 0) };
+    let mut t = ScriptedTerminal::new(config).unwrap();
+    t.sign_in().await.unwrap();
+    // The first sale's answer arrives twice, first with a broken MAC; the
+    // first reversal is lost on its way.
+    let once = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let first = move |m: &kassa_iso8583::Message| {
+        if m.mti().as_str() == "0210" && once.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            vec![tampered(m), m.clone()]
+        } else {
+            vec![m.clone()]
+        }
+    };
+    let lose = move |m: &kassa_iso8583::Message| {
+        m.mti().as_str() == "0400" && lost.swap(false, std::sync::atomic::Ordering::SeqCst)
+    };
+    t.set_dialer(tampering_dialer(first, lose));
+    assert!(matches!(t.transact(TxnKind::Sale, &debit(), Amount(3_300), None).await, Err(TerminalError::BadMac)));
+    match t.send_pending_reversal().await {
+        Err(TerminalError::Timeout(_)) => {}
+        other => panic!("the stale copy answered the reversal: {other:?}"),
+    }
+    assert!(t.state().pending_reversal.is_some(), "still kept");
+    let next = sale(&mut t, &debit(), 4_400).await;
+    assert!(next.reversal_sent, "the kept reversal went first");
+    let (network, host) = w.agreement().await;
+    assert_eq!(network, host);
+    assert_eq!(network.len(), 1, "the first sale was reversed at the host and the network");
 }
 
 fn terminal_config(w: &World, index: usize) -> TerminalConfig {

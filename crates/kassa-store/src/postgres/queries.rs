@@ -346,7 +346,13 @@ pub(super) async fn finish(
         &[&id, &o.state.code(), &o.response_code, &o.auth_code, &o.rrn, &o.card_org, &now_ms],
     )
     .await?;
-    if changed == 0 || o.state != TxnState::Approved {
+    if changed == 0 {
+        // No longer in flight: an approval over a reversal is refused (`model::finish_refused`).
+        let rows = c.query("SELECT state FROM transactions WHERE id = $1", &[&id]).await.map_err(pg_error)?;
+        let state = rows.first().map(|r| r.get::<_, String>(0));
+        return crate::model::finish_refused(id, state.as_deref(), o);
+    }
+    if o.state != TxnState::Approved {
         return Ok(());
     }
     if let Some(txn) = find_by_id(c, id).await? {

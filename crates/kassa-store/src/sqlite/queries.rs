@@ -290,6 +290,20 @@ pub(super) fn begin(c: &Connection, t: &NewTxn) -> Result<Begin> {
     }
 }
 
+/// A finish that found its transaction no longer in flight: an approval over
+/// a reversal (the host's stale sweep, or the terminal's reversal, came
+/// first) is refused, so the host does not answer it — found by `kassa sim`,
+/// seed 1029; any other second answer changes nothing.
+fn no_longer_in_flight(c: &Connection, id: i64, o: &Outcome) -> Result<()> {
+    let state: Option<String> = c
+        .prepare_cached("SELECT state FROM transactions WHERE id = ?1")
+        .map_err(db_error)?
+        .query_row([id], |row| row.get(0))
+        .optional()
+        .map_err(db_error)?;
+    crate::model::finish_refused(id, state.as_deref(), o)
+}
+
 pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffect, now_ms: i64) -> Result<()> {
     // The row comes back from the update itself: the ledger needs it.
     static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -306,9 +320,10 @@ pub(super) fn finish(c: &Connection, id: i64, o: &Outcome, effect: OriginalEffec
         .query_row(params![id, o.state.code(), o.response_code, o.auth_code, o.rrn, o.card_org, now_ms], txn_from_row)
         .optional()
         .map_err(db_error)?;
-    let Some(txn) = finished.filter(|_| o.state == TxnState::Approved) else {
+    let Some(txn) = finished else { return no_longer_in_flight(c, id, o) };
+    if o.state != TxnState::Approved {
         return Ok(());
-    };
+    }
     super::ledger::post(c, &txn, &crate::ledger::approval(&txn, now_ms), now_ms)?;
     match effect {
         OriginalEffect::None | OriginalEffect::Complete { .. } => Ok(()),
