@@ -115,11 +115,10 @@ impl Default for HostSettings {
     }
 }
 
-/// A running host.
+/// What a wired host holds beside its switch, for whoever runs it (a
+/// listening host's handle, the simulation).
 #[derive(Clone, Debug)]
-pub struct HostHandle<S: Store> {
-    pub address: SocketAddr,
-    pub counters: Arc<HostCounters>,
+pub struct HostParts<S: Store> {
     pub link: NetworkLink,
     pub store: S,
     pub risk: Arc<LimitsAndBlockLists>,
@@ -131,6 +130,22 @@ pub struct HostHandle<S: Store> {
     pub recovered: u64,
     /// The simulated carrier top-ups are bought from (tests change its mode).
     pub carrier: Arc<kassa_switch::carrier::SimulatedCarrier>,
+}
+
+/// A running host: where it listens, its counters, and its parts
+/// (`host.store`, `host.link`, … through `Deref`).
+#[derive(Clone, Debug)]
+pub struct HostHandle<S: Store> {
+    pub address: SocketAddr,
+    pub counters: Arc<HostCounters>,
+    pub parts: HostParts<S>,
+}
+
+impl<S: Store> std::ops::Deref for HostHandle<S> {
+    type Target = HostParts<S>;
+    fn deref(&self) -> &HostParts<S> {
+        &self.parts
+    }
 }
 
 /// Starts the host: reverses what a previous run left in flight, connects the
@@ -149,8 +164,7 @@ pub async fn start_host<S: Store>(
     let counters = Arc::new(HostCounters::default());
     tokio::spawn(kassa_host::serve(listener, host.switch, settings.limits, counters.clone(), shutdown));
     tracing::info!(%address, "host listening for terminals");
-    let Assembled { link, store, risk, rules, monitor, recovered, carrier, .. } = host;
-    Ok(HostHandle { address, counters, link, store, risk, rules, monitor, recovered, carrier })
+    Ok(HostHandle { address, counters, parts: host.parts })
 }
 
 /// A host's parts, wired and running, but not listening: [`start_host`] puts
@@ -158,13 +172,7 @@ pub async fn start_host<S: Store>(
 #[derive(Debug)]
 pub struct Assembled<S: Store> {
     pub switch: Switch<S, NetworkLink>,
-    pub link: NetworkLink,
-    pub store: S,
-    pub risk: Arc<LimitsAndBlockLists>,
-    pub rules: Option<Arc<kassa_risk::Engine>>,
-    pub monitor: Option<crate::monitor::Monitor>,
-    pub recovered: u64,
-    pub carrier: Arc<kassa_switch::carrier::SimulatedCarrier>,
+    pub parts: HostParts<S>,
 }
 
 /// Recovers what the last run left in flight, links to the network through
@@ -261,7 +269,7 @@ pub async fn assemble_host<S: Store>(
         engine,
         credit_bins: Arc::new(settings.credit_bins.iter().cloned().collect()),
     });
-    Ok(Assembled { switch, link, store, risk, rules, monitor, recovered, carrier })
+    Ok(Assembled { switch, parts: HostParts { link, store, risk, rules, monitor, recovered, carrier } })
 }
 
 /// How often a running host looks for transactions a failure left in flight.

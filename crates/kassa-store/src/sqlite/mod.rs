@@ -11,6 +11,7 @@ mod office;
 mod payouts;
 mod queries;
 mod reports;
+mod stepped;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -129,17 +130,7 @@ pub struct SqliteStore {
     reader: mpsc::Sender<ReadJob>,
     terminals: Arc<TerminalCache>,
     /// Stepped: no threads, every job on the caller's thread ([`SqliteOptions::stepped`]).
-    stepped: Option<Arc<Stepped>>,
-}
-
-/// A stepped store's one connection, and the simulation's faults.
-#[derive(Debug)]
-struct Stepped {
-    conn: std::sync::Mutex<Connection>,
-    /// The process "died": every call fails as if the store were gone.
-    fenced: std::sync::atomic::AtomicBool,
-    /// Writes are refused (a full disk, a lost volume) until cleared.
-    refusing: std::sync::atomic::AtomicBool,
+    stepped: Option<Arc<stepped::Stepped>>,
 }
 
 /// How long a cached terminal may be served without reading it again. Every
@@ -283,16 +274,11 @@ impl SqliteStore {
             // Channels nobody reads: a stepped store never sends on them.
             let (writer, _) = mpsc::channel::<Box<dyn WriteJob>>(1);
             let (reader, _) = mpsc::channel::<ReadJob>(1);
-            let stepped = Stepped {
-                conn: std::sync::Mutex::new(writer_conn),
-                fenced: std::sync::atomic::AtomicBool::new(false),
-                refusing: std::sync::atomic::AtomicBool::new(false),
-            };
             return Ok(SqliteStore {
                 writer,
                 reader,
                 terminals: Arc::new(TerminalCache::default()),
-                stepped: Some(Arc::new(stepped)),
+                stepped: Some(Arc::new(stepped::Stepped::new(writer_conn))),
             });
         }
         let reader_conn = open_connection(path)?;
@@ -350,7 +336,7 @@ impl SqliteStore {
     /// Nothing for a threaded store.
     pub fn fence(&self) {
         if let Some(stepped) = &self.stepped {
-            stepped.fenced.store(true, Ordering::Release);
+            stepped.fence();
         }
     }
 
@@ -358,36 +344,15 @@ impl SqliteStore {
     /// simulation's failing disk). Nothing for a threaded store.
     pub fn refuse_writes(&self, refusing: bool) {
         if let Some(stepped) = &self.stepped {
-            stepped.refusing.store(refusing, Ordering::Release);
+            stepped.refuse_writes(refusing);
         }
-    }
-
-    fn stepped_conn(stepped: &Stepped) -> Result<std::sync::MutexGuard<'_, Connection>> {
-        if stepped.fenced.load(Ordering::Acquire) {
-            return Err(StoreError::Closed);
-        }
-        Ok(stepped.conn.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// Runs one job at once, in its own transaction, on a stepped store's connection.
-    fn run_stepped(stepped: &Stepped, job: Box<dyn WriteJob>) -> Result<()> {
-        let conn = Self::stepped_conn(stepped)?;
-        if stepped.refusing.load(Ordering::Acquire) {
-            return Err(StoreError::Database("the disk refuses writes (simulated)".into()));
-        }
-        let mut batch = vec![job];
-        let committed = run_batch(&conn, &mut batch);
-        for job in batch.drain(..) {
-            job.complete(committed.clone());
-        }
-        Ok(())
     }
 
     async fn submit<T: Send + 'static, W: Work<T> + 'static>(&self, work: W) -> Result<T> {
         let (answer, rx) = oneshot::channel();
         let job: Box<dyn WriteJob> = Box::new(Job { work, result: None, answer });
         if let Some(stepped) = &self.stepped {
-            Self::run_stepped(stepped, job)?;
+            stepped.run(job)?;
             return rx.await.map_err(|_| StoreError::Closed)?;
         }
         self.writer.send(job).await.map_err(|_| StoreError::Closed)?;
@@ -401,8 +366,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         if let Some(stepped) = &self.stepped {
-            let conn = Self::stepped_conn(stepped)?;
-            return f(&conn);
+            return stepped.read(f);
         }
         let (tx, rx) = oneshot::channel();
         let job: ReadJob = Box::new(move |conn| {

@@ -194,7 +194,7 @@ impl World {
         )
         .await
         .map_err(|e| format!("start the host: {e}"))?;
-        self.note(format!("host up, {} in flight recovered", assembled.recovered));
+        self.note(format!("host up, {} in flight recovered", assembled.parts.recovered));
         *lock(&self.host) = Some(HostLife { store, shutdown, switch: assembled.switch, connections: Vec::new() });
         Ok(())
     }
@@ -542,7 +542,7 @@ async fn back_office(world: Arc<World>, mut rng: Rng, stop: Arc<AtomicBool>) {
         tokio::time::sleep(Duration::from_millis(rng.between(10_000, 60_000))).await;
         let Some(store) = world.store() else { continue };
         let today = kassa_settlement::CutOff::MIDNIGHT.business_date(&world.clock.local());
-        let Ok(dates) = unsettled_days(&store).await else { continue };
+        let Ok(dates) = business_days(&store, true).await else { continue };
         for date in dates.into_iter().filter(|d| *d < today) {
             let fees = kassa_settlement::FeeSchedule::standard();
             match kassa_dayrun::settle::run(&store, &date, &fees, world.clock.now_ms(), |_, _| {}).await {
@@ -558,20 +558,23 @@ async fn back_office(world: Arc<World>, mut rng: Rng, stop: Arc<AtomicBool>) {
 
 /// A day run's error in words that do not vary between runs.
 fn error_kind(e: &kassa_dayrun::Error) -> &'static str {
-    let text = e.to_string();
-    if text.contains("kept changing") { "the day kept changing" } else { "the store failed" }
+    match e {
+        kassa_dayrun::Error::Refused(_) => "the day kept changing",
+        _ => "the store failed",
+    }
 }
 
-/// The business days with transactions and no settlement recorded yet.
-async fn unsettled_days(store: &SqliteStore) -> kassa_store::Result<Vec<String>> {
+/// The business days with transactions or late reversals put on them, in
+/// order; only those with no settlement recorded yet when `unsettled`.
+async fn business_days(store: &SqliteStore, unsettled: bool) -> kassa_store::Result<Vec<String>> {
     store
-        .office_read(|sql| {
+        .office_read(move |sql| {
             let rows = sql.query(
                 "SELECT d FROM (SELECT business_date AS d FROM transactions
                                 UNION SELECT adjusted_date FROM transactions WHERE adjusted_date IS NOT NULL) days
-                 WHERE NOT EXISTS (SELECT 1 FROM merchant_settlements s WHERE s.business_date = days.d)
+                 WHERE ?1 = 0 OR NOT EXISTS (SELECT 1 FROM merchant_settlements s WHERE s.business_date = days.d)
                  ORDER BY d",
-                &[],
+                kassa_store::sql_params![i64::from(unsettled)],
             )?;
             rows.iter().map(|r| r.text(0)).collect::<kassa_store::Result<Vec<_>>>()
         })
@@ -647,17 +650,7 @@ async fn quiet(world: &Arc<World>, kept: &mut [ScriptedTerminal]) {
 /// late reversal was put on), and what each recorded.
 async fn settle_days(world: &World) -> Result<BTreeMap<String, auditor::Settled>, String> {
     let store = world.store().ok_or("no host")?;
-    let dates: Vec<String> = store
-        .office_read(|sql| {
-            let rows = sql.query(
-                "SELECT business_date FROM transactions UNION
-                 SELECT adjusted_date FROM transactions WHERE adjusted_date IS NOT NULL ORDER BY 1",
-                &[],
-            )?;
-            rows.iter().map(|r| r.text(0)).collect::<kassa_store::Result<Vec<_>>>()
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    let dates = business_days(&store, false).await.map_err(|e| e.to_string())?;
     let fees = kassa_settlement::FeeSchedule::standard();
     let mut runs = BTreeMap::new();
     for date in dates {
